@@ -1,0 +1,339 @@
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, ImplItem, ItemFn, ItemImpl, LitStr};
+
+use crate::errors::Errors;
+use crate::parse::{doc_comment, parse_signature, FnModel, ParamKind, ReturnKind, ToolAttr};
+use crate::validate::{check_tool_fn, tool_name};
+
+/// Everything generated for one tool, independent of free function vs method.
+struct ToolParts {
+    /// The argument struct (or nothing, for `Params<T>`).
+    args_struct: TokenStream,
+    /// The type the arguments decode into.
+    args_ty: TokenStream,
+    /// `ToolMeta { .. }`.
+    meta: TokenStream,
+    /// The `outputSchema` expression.
+    output_schema: TokenStream,
+    /// Statements checking the return type, spanned at it.
+    assert_output: TokenStream,
+    /// The call of the user's function given `__args` and `__ctx` (and `__this` for methods),
+    /// converted into a `CallToolResult`.
+    call: TokenStream,
+}
+
+fn opt_lit(v: &Option<LitStr>) -> TokenStream {
+    match v {
+        Some(l) => quote!(::core::option::Option::Some(#l)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn opt_bool(v: Option<bool>) -> TokenStream {
+    match v {
+        Some(b) => quote!(::core::option::Option::Some(#b)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn tool_parts(
+    attr: &ToolAttr,
+    model: &FnModel,
+    docs: Option<String>,
+    args_ident: &Ident,
+    callee: TokenStream,
+    errors: &mut Errors,
+) -> ToolParts {
+    let p = quote!(::toolsmith::__private);
+    let name = tool_name(attr, model, errors);
+    let description = match (&attr.description, docs) {
+        (Some(d), _) => quote!(::core::option::Option::Some(#d)),
+        (None, Some(doc)) => quote!(::core::option::Option::Some(#doc)),
+        (None, None) => quote!(::core::option::Option::None),
+    };
+    let title = opt_lit(&attr.title);
+    let title_owned = match &attr.title {
+        Some(l) => quote!(::core::option::Option::Some(::std::string::String::from(#l))),
+        None => quote!(::core::option::Option::None),
+    };
+    let (ro, de, id, ow) = (
+        opt_bool(attr.read_only),
+        opt_bool(attr.destructive),
+        opt_bool(attr.idempotent),
+        opt_bool(attr.open_world),
+    );
+    let meta = quote! {
+        #p::ToolMeta {
+            name: #name,
+            title: #title,
+            description: #description,
+            annotations: #p::ToolAnnotations {
+                title: #title_owned,
+                read_only_hint: #ro,
+                destructive_hint: #de,
+                idempotent_hint: #id,
+                open_world_hint: #ow,
+            },
+        }
+    };
+
+    // Arguments: one struct field per input parameter, or the user's own type for `Params<T>`.
+    let whole = model.params.iter().find_map(|p| match &p.kind {
+        ParamKind::Whole { inner } => Some(inner.clone()),
+        _ => None,
+    });
+    let mut fields = Vec::new();
+    // Methods are called as `Type::method(__this, ..)`.
+    let mut call_args = if model.has_receiver {
+        vec![quote!(__this)]
+    } else {
+        Vec::new()
+    };
+    for param in &model.params {
+        match &param.kind {
+            ParamKind::Context => call_args.push(quote!(__ctx)),
+            ParamKind::Whole { .. } => call_args.push(quote!(::toolsmith::Params(__args))),
+            ParamKind::Arg {
+                ident,
+                description,
+                optional,
+            } => {
+                let ty = &param.ty;
+                let desc = description
+                    .as_ref()
+                    .map(|d| quote!(#[schemars(description = #d)]));
+                let default = optional.then(|| quote!(#[serde(default)]));
+                fields.push(quote_spanned! {ty.span()=> #desc #default #ident: #ty });
+                call_args.push(quote!(__args.#ident));
+            }
+        }
+    }
+    let (args_struct, args_ty) = match whole {
+        Some(inner) => (quote!(), quote!(#inner)),
+        None => (
+            quote! {
+                #[derive(#p::serde::Deserialize, #p::schemars::JsonSchema)]
+                #[serde(crate = "::toolsmith::__private::serde")]
+                #[schemars(crate = "::toolsmith::__private::schemars")]
+                #[allow(non_camel_case_types)]
+                struct #args_ident { #(#fields,)* }
+            },
+            quote!(#args_ident),
+        ),
+    };
+
+    let (convert, output_schema, assert_output) = match &model.ret {
+        ReturnKind::Plain(ty) => (
+            quote!(#p::output),
+            quote!(#p::output_schema::<#ty>()),
+            quote_spanned!(ty.span()=> let _ = #p::assert_output::<#ty>;),
+        ),
+        ReturnKind::Result(ty) => (
+            quote!(#p::result_output),
+            quote!(#p::result_output_schema::<#ty>()),
+            quote_spanned!(ty.span()=> let _ = #p::assert_result_output::<#ty>;),
+        ),
+    };
+    let sig_span = model.sig.span();
+    let call = quote_spanned! {sig_span=>
+        ::std::boxed::Box::pin(async move { #convert(#callee(#(#call_args),*).await) })
+    };
+    ToolParts {
+        args_struct,
+        args_ty,
+        meta,
+        output_schema,
+        assert_output,
+        call,
+    }
+}
+
+/// `#[tool]` on a free `async fn`.
+pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let tool_attr = ToolAttr::parse(attr, &mut errors);
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let e = syn::Error::new(
+                Span::call_site(),
+                "#[tool] goes on an `async fn` (for methods, put #[tools] on the impl block)",
+            );
+            return quote!(#item)
+                .into_iter()
+                .chain(Errors::into_compile_errors(e))
+                .collect();
+        }
+    };
+    let model = parse_signature(&func.sig, &mut errors);
+    check_tool_fn(&model, false, &mut errors);
+    let docs = doc_comment(&func.attrs);
+    let ident = &func.sig.ident;
+    let parts = tool_parts(
+        &tool_attr,
+        &model,
+        docs,
+        &format_ident!("__{}_Args", ident),
+        quote!(#ident::call),
+        &mut errors,
+    );
+    if let Err(e) = errors.finish() {
+        // Keep the user's function so that its body still type-checks and errors stay focused.
+        let mut func = func;
+        func.sig = model.sig;
+        return quote!(#func)
+            .into_iter()
+            .chain(Errors::into_compile_errors(e))
+            .collect();
+    }
+
+    let vis = &func.vis;
+    let attrs = &func.attrs;
+    let doc_attrs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let mut sig = model.sig.clone();
+    sig.ident = Ident::new("call", ident.span());
+    let block = &func.block;
+    let p = quote!(::toolsmith::__private);
+    let ToolParts {
+        args_struct,
+        args_ty,
+        meta,
+        output_schema,
+        assert_output,
+        call,
+    } = parts;
+    quote! {
+        #(#doc_attrs)*
+        ///
+        /// *An MCP tool: register it with `Server::tool`; call the function itself with `call`.*
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy)]
+        #vis struct #ident;
+
+        impl #ident {
+            #(#attrs)*
+            #vis #sig #block
+        }
+
+        const _: () = {
+            #args_struct
+
+            impl #p::IntoTool for #ident {
+                fn into_tool(self) -> #p::ToolDef {
+                    #assert_output
+                    fn __handler<'a>(
+                        __ctx: ::toolsmith::Context<'a>,
+                        __args: #args_ty,
+                    ) -> #p::BoxFuture<'a, #p::CallToolResult> {
+                        #call
+                    }
+                    #p::ToolDef::from_fn::<#args_ty>(#meta, #output_schema, __handler)
+                }
+            }
+        };
+    }
+}
+
+/// `#[tools]` on an impl block: every `#[tool]` method becomes a tool bound to shared state.
+pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    if !attr.is_empty() {
+        errors.push(syn::Error::new_spanned(&attr, "#[tools] takes no options"));
+    }
+    let mut imp: ItemImpl = match syn::parse2(item.clone()) {
+        Ok(i) => i,
+        Err(_) => {
+            let e = syn::Error::new(
+                Span::call_site(),
+                "#[tools] goes on an inherent `impl` block",
+            );
+            return quote!(#item)
+                .into_iter()
+                .chain(Errors::into_compile_errors(e))
+                .collect();
+        }
+    };
+    if let Some((_, path, _)) = &imp.trait_ {
+        errors.spanned(
+            path,
+            "#[tools] goes on an inherent `impl Type` block, not a trait impl",
+        );
+    }
+    if !imp.generics.params.is_empty() {
+        errors.spanned(
+            &imp.generics,
+            "#[tools] can't be used on a generic impl block",
+        );
+    }
+    let self_ty = imp.self_ty.clone();
+    let p = quote!(::toolsmith::__private);
+
+    let mut structs = Vec::new();
+    let mut defs = Vec::new();
+    for item in imp.items.iter_mut() {
+        let ImplItem::Fn(method) = item else { continue };
+        let Some(pos) = method.attrs.iter().position(|a| a.path().is_ident("tool")) else {
+            continue;
+        };
+        let attr = method.attrs.remove(pos);
+        let tool_attr = ToolAttr::from_attribute(&attr, &mut errors);
+        let model = parse_signature(&method.sig, &mut errors);
+        check_tool_fn(&model, true, &mut errors);
+        let docs = doc_comment(&method.attrs);
+        let ident = method.sig.ident.clone();
+        let parts = tool_parts(
+            &tool_attr,
+            &model,
+            docs,
+            &format_ident!("__{}_Args", ident),
+            quote!(<#self_ty>::#ident),
+            &mut errors,
+        );
+        // The method keeps its body; only the inert #[arg] attributes go.
+        method.sig = model.sig.clone();
+        let ToolParts {
+            args_struct,
+            args_ty,
+            meta,
+            output_schema,
+            assert_output,
+            call,
+        } = parts;
+        let handler = format_ident!("__{}_handler", ident);
+        structs.push(args_struct);
+        defs.push(quote! {{
+            #assert_output
+            fn #handler<'a>(
+                __this: &'a #self_ty,
+                __ctx: ::toolsmith::Context<'a>,
+                __args: #args_ty,
+            ) -> #p::BoxFuture<'a, #p::CallToolResult> {
+                #call
+            }
+            #p::ToolDef::from_method::<#self_ty, #args_ty>(
+                ::std::sync::Arc::clone(&__state), #meta, #output_schema, #handler,
+            )
+        }});
+    }
+    if let Err(e) = errors.finish() {
+        return quote!(#imp)
+            .into_iter()
+            .chain(Errors::into_compile_errors(e))
+            .collect();
+    }
+    quote! {
+        #imp
+
+        const _: () = {
+            #(#structs)*
+
+            impl #p::ToolBox for #self_ty {
+                fn tool_defs(__state: ::std::sync::Arc<Self>) -> ::std::vec::Vec<#p::ToolDef> {
+                    ::std::vec![#(#defs),*]
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,108 @@
+use syn::parse::Parser;
+use syn::{Attribute, LitBool, LitStr};
+
+use crate::errors::Errors;
+
+/// `#[tool(...)]` options.
+#[derive(Default)]
+pub(crate) struct ToolAttr {
+    pub name: Option<LitStr>,
+    pub description: Option<LitStr>,
+    pub title: Option<LitStr>,
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
+}
+
+/// A flag (`read_only`) or an explicit boolean (`read_only = false`).
+fn flag(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<bool> {
+    if meta.input.peek(syn::Token![=]) {
+        Ok(meta.value()?.parse::<LitBool>()?.value)
+    } else {
+        Ok(true)
+    }
+}
+
+impl ToolAttr {
+    pub fn parse(tokens: proc_macro2::TokenStream, errors: &mut Errors) -> ToolAttr {
+        let mut out = ToolAttr::default();
+        let parser = syn::meta::parser(|meta| {
+            let set_once = |slot: &mut Option<LitStr>, meta: &syn::meta::ParseNestedMeta<'_>| {
+                if slot.is_some() {
+                    return Err(meta.error("this option is given twice"));
+                }
+                *slot = Some(meta.value()?.parse()?);
+                Ok(())
+            };
+            if meta.path.is_ident("name") {
+                set_once(&mut out.name, &meta)
+            } else if meta.path.is_ident("description") {
+                set_once(&mut out.description, &meta)
+            } else if meta.path.is_ident("title") {
+                set_once(&mut out.title, &meta)
+            } else if meta.path.is_ident("read_only") {
+                out.read_only = Some(flag(&meta)?);
+                Ok(())
+            } else if meta.path.is_ident("destructive") {
+                out.destructive = Some(flag(&meta)?);
+                Ok(())
+            } else if meta.path.is_ident("idempotent") {
+                out.idempotent = Some(flag(&meta)?);
+                Ok(())
+            } else if meta.path.is_ident("open_world") {
+                out.open_world = Some(flag(&meta)?);
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world",
+                ))
+            }
+        });
+        if let Err(e) = parser.parse2(tokens) {
+            errors.push(e);
+        }
+        out
+    }
+
+    /// Parse from an attribute on a method (`#[tool]` or `#[tool(...)]`).
+    pub fn from_attribute(attr: &Attribute, errors: &mut Errors) -> ToolAttr {
+        match &attr.meta {
+            syn::Meta::Path(_) => ToolAttr::default(),
+            syn::Meta::List(list) => ToolAttr::parse(list.tokens.clone(), errors),
+            syn::Meta::NameValue(nv) => {
+                errors.spanned(nv, "expected `#[tool]` or `#[tool(...)]`");
+                ToolAttr::default()
+            }
+        }
+    }
+}
+
+/// `#[arg(description = "..")]` on a parameter.
+#[derive(Default)]
+pub(crate) struct ArgAttr {
+    pub description: Option<LitStr>,
+}
+
+/// Read and remove the `#[arg(...)]` attributes of a parameter.
+pub(crate) fn parse_arg_attrs(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> ArgAttr {
+    let mut out = ArgAttr::default();
+    attrs.retain(|a| {
+        if !a.path().is_ident("arg") {
+            return true;
+        }
+        let result = a.parse_nested_meta(|meta| {
+            if meta.path.is_ident("description") {
+                out.description = Some(meta.value()?.parse()?);
+                Ok(())
+            } else {
+                Err(meta.error("unknown #[arg] option; expected `description = \"..\"`"))
+            }
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+        false
+    });
+    out
+}

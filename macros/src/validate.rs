@@ -1,0 +1,148 @@
+//! Checks that need the whole model: async-ness, context parameters, names, return types.
+
+use syn::{GenericArgument, PathArguments, ReturnType, Type};
+
+use crate::errors::Errors;
+use crate::parse::{FnModel, ParamKind, ToolAttr};
+
+/// The spec's tool-name rule: 1 to 128 characters of `[A-Za-z0-9_.-]`.
+fn tool_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() || name.len() > 128 {
+        return Some(format!(
+            "tool name `{name}` must be 1 to 128 characters long"
+        ));
+    }
+    name.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map(|c| {
+            format!("invalid tool name `{name}`: `{c}` is not allowed; use only A-Z, a-z, 0-9, `_`, `-` and `.`")
+        })
+}
+
+/// The tool's name: `name = ".."` or the function's name (without `r#`).
+pub(crate) fn tool_name(attr: &ToolAttr, model: &FnModel, errors: &mut Errors) -> String {
+    match &attr.name {
+        Some(lit) => {
+            let name = lit.value();
+            if let Some(problem) = tool_name_problem(&name) {
+                errors.spanned(lit, problem);
+            }
+            name
+        }
+        None => {
+            let ident = &model.sig.ident;
+            let name = ident.to_string().trim_start_matches("r#").to_owned();
+            if let Some(problem) = tool_name_problem(&name) {
+                errors.spanned(ident, problem);
+            }
+            name
+        }
+    }
+}
+
+fn check_context_lifetime(ty: &Type, errors: &mut Errors) {
+    let Type::Path(p) = ty else {
+        errors.spanned(
+            ty,
+            "take the context by value: `ctx: Context<'_>` (it is `Copy`)",
+        );
+        return;
+    };
+    let Some(seg) = p.path.segments.last() else {
+        return;
+    };
+    if let PathArguments::AngleBracketed(args) = &seg.arguments {
+        for arg in &args.args {
+            match arg {
+                GenericArgument::Lifetime(lt) if lt.ident == "_" => {}
+                other => errors.spanned(
+                    other,
+                    "write the context as `Context<'_>`: it borrows the request and lives only as long as the call",
+                ),
+            }
+        }
+    }
+}
+
+/// Check a parsed `#[tool]` function. `in_impl` is true under `#[tools]`.
+pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors) {
+    let sig = &model.sig;
+    if sig.asyncness.is_none() {
+        errors.spanned(
+            sig.fn_token,
+            format!(
+                "#[tool] functions must be `async fn`: write `async fn {}(..)`",
+                sig.ident
+            ),
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        errors.spanned(
+            &sig.generics,
+            "a #[tool] function can't be generic: its input schema must be known",
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        errors.spanned(v, "a #[tool] function can't be variadic");
+    }
+    if model.has_receiver && !in_impl {
+        errors.spanned(
+            &sig.inputs,
+            "#[tool] on a method needs `#[tools]` on its impl block, and the state registered with `Server::tools(state)`",
+        );
+    }
+    if in_impl {
+        if let Some(syn::FnArg::Receiver(r)) = sig.inputs.first() {
+            if r.reference.is_none() || r.mutability.is_some() {
+                errors.spanned(r, "a tool method takes `&self` (state is shared between concurrent calls; use interior mutability)");
+            }
+        } else {
+            errors.spanned(
+                &sig.ident,
+                "a #[tool] method inside #[tools] must take `&self`",
+            );
+        }
+    }
+
+    let mut contexts = model
+        .params
+        .iter()
+        .filter(|p| matches!(p.kind, ParamKind::Context));
+    if let Some(first) = contexts.next() {
+        check_context_lifetime(&first.ty, errors);
+    }
+    for extra in contexts {
+        errors.spanned(&extra.ty, "a #[tool] takes at most one `Context<'_>` parameter; it is `Copy`, so pass the one you have");
+    }
+
+    let wholes = model
+        .params
+        .iter()
+        .filter(|p| matches!(p.kind, ParamKind::Whole { .. }))
+        .count();
+    if wholes > 0 {
+        let args = model
+            .params
+            .iter()
+            .filter(|p| !matches!(p.kind, ParamKind::Context));
+        if args.count() > 1 {
+            let p = model
+                .params
+                .iter()
+                .find(|p| matches!(p.kind, ParamKind::Whole { .. }))
+                .expect("counted");
+            errors.spanned(&p.ty, "`Params<T>` takes the whole argument object, so it must be the only parameter besides the context");
+        }
+    }
+
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if crate::parse::mentions_context(ty) {
+            errors.spanned(ty, "a #[tool] can't return its `Context`: the context lives only as long as the request");
+        } else if let Type::ImplTrait(_) = &**ty {
+            errors.spanned(
+                ty,
+                "a #[tool] must name its return type; `impl Trait` can't be turned into a result",
+            );
+        }
+    }
+}

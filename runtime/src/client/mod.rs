@@ -1,0 +1,1 @@
+//! The client side: connect to a server, answer its sampling requests.

@@ -1,0 +1,72 @@
+//! The seam between "a handler asks the client something" and "where the answer comes from".
+//!
+//! In the legacy era (up to 2025-11-25) an ask is a live server-to-client request on the same
+//! connection ([`LiveAnswers`]). In the stateless era an ask is answered from the retried request's
+//! `inputResponses`, or ends the round with `input_required`; that source plugs in here without
+//! any change to `Context` or to user code.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+use crate::jsonrpc::{ErrorObject, Message, PeerError, Pending, Request};
+use crate::server::Outbox;
+
+/// Why an ask produced no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum AskError {
+    /// The client answered with an error.
+    Rpc(ErrorObject),
+    /// No answer within the time allowed.
+    Timeout(Duration),
+    /// The connection is gone.
+    Closed,
+}
+
+/// Where the answers to a request's asks come from.
+pub(crate) trait AnswerSource: Send + Sync {
+    /// Ask the client `method` with `params`, waiting at most `timeout`.
+    fn ask<'a>(
+        &'a self,
+        method: &'static str,
+        params: Value,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Value, AskError>>;
+}
+
+/// Live server-to-client requests on the connection the request came in on.
+pub(crate) struct LiveAnswers {
+    pub pending: Arc<Pending>,
+    pub sink: Outbox,
+}
+
+impl AnswerSource for LiveAnswers {
+    fn ask<'a>(
+        &'a self,
+        method: &'static str,
+        params: Value,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Value, AskError>> {
+        Box::pin(async move {
+            // The guard removes the pending entry however this future ends (answer, timeout,
+            // or being dropped on cancellation), so a late answer is ignored.
+            let mut guard = self.pending.register().ok_or(AskError::Closed)?;
+            let sent = self.sink.send(&Message::Request(Request {
+                id: guard.id().clone(),
+                method: method.to_owned(),
+                params: Some(params),
+            }));
+            if !sent {
+                return Err(AskError::Closed);
+            }
+            match tokio::time::timeout(timeout, guard.answer()).await {
+                Err(_) => Err(AskError::Timeout(timeout)),
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(PeerError::Rpc(e))) => Err(AskError::Rpc(e)),
+                Ok(Err(PeerError::Closed)) => Err(AskError::Closed),
+            }
+        })
+    }
+}

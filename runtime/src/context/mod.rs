@@ -1,0 +1,122 @@
+//! The request-scoped [`Context`] a handler receives, and the builders it hands out.
+
+mod answers;
+mod log;
+mod sample;
+mod scope;
+
+pub(crate) use answers::LiveAnswers;
+pub(crate) use log::LogFilter;
+pub use sample::{IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult};
+pub(crate) use scope::{PeerInfo, RequestScope};
+
+use crate::jsonrpc::RequestId;
+use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel};
+
+/// The handle to the request being served, injected into any `#[tool]` parameter of this type.
+///
+/// A `Context<'a>` borrows the request's scope, which the runtime owns for exactly as long as the
+/// request runs. It is `Copy`, so it can be used from several futures of the same handler at once
+/// (`join!`, `select!`, `FuturesUnordered`), but it can never outlive the request: storing it in a
+/// `static`, moving it into `tokio::spawn` or a thread, or returning it does not compile. Nothing
+/// reachable from it is `'static`, so no handle that can talk to the client escapes.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    scope: &'a RequestScope,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(scope: &'a RequestScope) -> Self {
+        Context { scope }
+    }
+
+    pub(crate) fn scope(&self) -> &'a RequestScope {
+        self.scope
+    }
+
+    /// Ask the client's model for a completion (`sampling/createMessage`).
+    ///
+    /// `input` is a prompt (`&str`/`String`, sent as one user message) or a list of
+    /// [`SamplingMessage`](crate::protocol::SamplingMessage)s. The returned builder is lazy: set
+    /// options on it, then `.await` it.
+    pub fn sample(&self, input: impl IntoSamplingMessages) -> Sample<'a> {
+        Sample::new(*self, input.into_sampling_messages())
+    }
+
+    /// The id of the request being served.
+    pub fn request_id(&self) -> &'a RequestId {
+        &self.scope.request_id
+    }
+
+    /// The protocol revision this request is served under.
+    pub fn protocol_version(&self) -> &'a str {
+        &self.scope.peer.protocol_version
+    }
+
+    /// The client's name and version, when it sent them.
+    pub fn client_info(&self) -> Option<&'a Implementation> {
+        self.scope.peer.client_info.as_ref()
+    }
+
+    /// The capabilities the client declared.
+    pub fn client_capabilities(&self) -> &'a ClientCapabilities {
+        &self.scope.peer.capabilities
+    }
+
+    /// True once the client cancelled this request (or the connection closed).
+    pub fn is_cancelled(&self) -> bool {
+        self.scope.cancel.is_cancelled()
+    }
+
+    /// Completes when the request is cancelled; use it in `select!` to stop long work early.
+    pub async fn cancelled(&self) {
+        self.scope.cancel.cancelled().await
+    }
+
+    /// Send a log message to the client at `level` (dropped when below the level the client set
+    /// with `logging/setLevel`).
+    pub async fn log(&self, level: LoggingLevel, data: impl Into<serde_json::Value>) {
+        self.scope.log(level, None, data.into());
+    }
+
+    /// Log at `debug`.
+    pub async fn debug(&self, data: impl Into<serde_json::Value>) {
+        self.log(LoggingLevel::Debug, data).await
+    }
+
+    /// Log at `info`.
+    pub async fn info(&self, data: impl Into<serde_json::Value>) {
+        self.log(LoggingLevel::Info, data).await
+    }
+
+    /// Log at `notice`.
+    pub async fn notice(&self, data: impl Into<serde_json::Value>) {
+        self.log(LoggingLevel::Notice, data).await
+    }
+
+    /// Log at `warning`.
+    pub async fn warning(&self, data: impl Into<serde_json::Value>) {
+        self.log(LoggingLevel::Warning, data).await
+    }
+
+    /// Log at `error`.
+    pub async fn error(&self, data: impl Into<serde_json::Value>) {
+        self.log(LoggingLevel::Error, data).await
+    }
+
+    /// Report progress to the client (`notifications/progress`). A no-op when the caller sent no
+    /// progress token; a value not greater than the last one reported is dropped, since the spec
+    /// requires progress to increase.
+    pub async fn report_progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        self.scope.progress(progress, total, message);
+    }
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("request_id", &self.scope.request_id)
+            .field("protocol_version", &self.scope.peer.protocol_version)
+            .finish_non_exhaustive()
+    }
+}

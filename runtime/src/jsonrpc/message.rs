@@ -1,0 +1,407 @@
+use std::sync::Arc;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::error::{codes, ErrorObject};
+
+/// A JSON-RPC request id: a string or an integer (MCP forbids `null`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RequestId {
+    /// An integer id.
+    Number(i64),
+    /// A string id.
+    String(Arc<str>),
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestId::Number(n) => write!(f, "{n}"),
+            RequestId::String(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl Serialize for RequestId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RequestId::Number(n) => s.serialize_i64(*n),
+            RequestId::String(v) => s.serialize_str(v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RequestId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(RequestId::String(s.into())),
+            Value::Number(n) => n
+                .as_i64()
+                .map(RequestId::Number)
+                .ok_or_else(|| D::Error::custom("request id must be a string or an integer")),
+            other => Err(D::Error::custom(format!(
+                "request id must be a string or an integer, not {}",
+                kind_of(&other)
+            ))),
+        }
+    }
+}
+
+/// A request: it expects exactly one response with the same id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The id the response must carry.
+    pub id: RequestId,
+    /// The method name.
+    pub method: String,
+    /// The parameters, if any.
+    pub params: Option<Value>,
+}
+
+/// A notification: no id, no response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// The method name.
+    pub method: String,
+    /// The parameters, if any.
+    pub params: Option<Value>,
+}
+
+/// A response to a request: a result or an error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// The id of the request answered (`None` only for errors about unreadable frames).
+    pub id: Option<RequestId>,
+    /// The outcome.
+    pub outcome: Result<Value, ErrorObject>,
+}
+
+/// Any JSON-RPC message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// A request.
+    Request(Request),
+    /// A notification.
+    Notification(Notification),
+    /// A response.
+    Response(Response),
+}
+
+#[derive(Serialize)]
+struct WireOut<'a> {
+    jsonrpc: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RequestId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a ErrorObject>,
+}
+
+impl Message {
+    /// Serialise to one line of JSON (no trailing newline).
+    pub fn to_json(&self) -> String {
+        let mut out = WireOut {
+            jsonrpc: "2.0",
+            id: None,
+            method: None,
+            params: None,
+            result: None,
+            error: None,
+        };
+        let null_id = Value::Null;
+        match self {
+            Message::Request(r) => {
+                out.id = Some(&r.id);
+                out.method = Some(&r.method);
+                out.params = r.params.as_ref();
+            }
+            Message::Notification(n) => {
+                out.method = Some(&n.method);
+                out.params = n.params.as_ref();
+            }
+            Message::Response(r) => {
+                out.id = r.id.as_ref();
+                match &r.outcome {
+                    Ok(v) => out.result = Some(v),
+                    Err(e) => out.error = Some(e),
+                }
+                if r.id.is_none() {
+                    // Errors about frames whose id could not be read carry `"id": null`.
+                    let mut v = serde_json::to_value(&out).expect("serialisable");
+                    v["id"] = null_id;
+                    return v.to_string();
+                }
+            }
+        }
+        serde_json::to_string(&out).expect("JSON-RPC frames are always serialisable")
+    }
+
+    /// A success response.
+    pub fn result(id: RequestId, result: Value) -> Self {
+        Message::Response(Response {
+            id: Some(id),
+            outcome: Ok(result),
+        })
+    }
+
+    /// An error response.
+    pub fn error(id: Option<RequestId>, error: ErrorObject) -> Self {
+        Message::Response(Response {
+            id,
+            outcome: Err(error),
+        })
+    }
+
+    /// A notification.
+    pub fn notification(method: impl Into<String>, params: Option<Value>) -> Self {
+        Message::Notification(Notification {
+            method: method.into(),
+            params,
+        })
+    }
+}
+
+/// What went wrong reading a frame, with the id when it could be read (so the error response can
+/// carry it).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FrameError {
+    pub id: Option<RequestId>,
+    pub error: ErrorObject,
+}
+
+impl FrameError {
+    fn invalid(id: Option<RequestId>, message: impl Into<String>) -> Self {
+        FrameError {
+            id,
+            error: ErrorObject::new(codes::INVALID_REQUEST, message),
+        }
+    }
+}
+
+/// The shape every incoming frame is first read into: fields borrowed, values kept raw.
+#[derive(Deserialize)]
+struct WireIn<'a> {
+    #[serde(borrow, default)]
+    jsonrpc: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    method: Option<&'a RawValue>,
+    #[serde(default)]
+    params: Option<Value>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parse one frame. Errors carry the JSON-RPC code to answer with: -32700 for text that is not
+/// JSON, -32600 for JSON that is not a valid message.
+pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        // Batches were removed in 2025-06-18; a valid array still gets a precise error.
+        return Err(match serde_json::from_str::<Value>(text) {
+            Ok(_) => FrameError::invalid(None, "batch arrays are not supported by this protocol revision; send one message per frame"),
+            Err(e) => FrameError {
+                id: None,
+                error: ErrorObject::new(codes::PARSE_ERROR, format!("parse error: {e}")),
+            },
+        });
+    }
+    let wire: WireIn<'_> = match serde_json::from_str(text) {
+        Ok(w) => w,
+        Err(e) => {
+            // Distinguish "not JSON" from "JSON, but not an object of the right shape".
+            return Err(match serde_json::from_str::<Value>(text) {
+                Err(_) => FrameError {
+                    id: None,
+                    error: ErrorObject::new(codes::PARSE_ERROR, format!("parse error: {e}")),
+                },
+                Ok(v) if !v.is_object() => FrameError::invalid(
+                    None,
+                    format!("a JSON-RPC message must be an object, not {}", kind_of(&v)),
+                ),
+                Ok(v) => {
+                    let id = v
+                        .get("id")
+                        .and_then(|i| serde_json::from_value(i.clone()).ok());
+                    FrameError::invalid(id, format!("invalid message: {e}"))
+                }
+            });
+        }
+    };
+
+    let id = match wire.id {
+        None => None,
+        Some(raw) => match serde_json::from_str::<RequestId>(raw.get()) {
+            Ok(id) => Some(id),
+            Err(e) => return Err(FrameError::invalid(None, format!("invalid `id`: {e}"))),
+        },
+    };
+    match wire.jsonrpc.map(|r| r.get()) {
+        Some("\"2.0\"") => {}
+        Some(other) => {
+            return Err(FrameError::invalid(
+                id,
+                format!("`jsonrpc` must be \"2.0\", got {other}"),
+            ))
+        }
+        None => {
+            return Err(FrameError::invalid(
+                id,
+                "missing `jsonrpc` member (must be \"2.0\")",
+            ))
+        }
+    }
+    if let Some(p) = &wire.params {
+        if !p.is_object() && !p.is_array() {
+            return Err(FrameError::invalid(
+                id,
+                format!("`params` must be an object, not {}", kind_of(p)),
+            ));
+        }
+    }
+
+    if let Some(raw_method) = wire.method {
+        let method: String = serde_json::from_str(raw_method.get())
+            .map_err(|_| FrameError::invalid(id.clone(), "`method` must be a string"))?;
+        if wire.result.is_some() || wire.error.is_some() {
+            return Err(FrameError::invalid(
+                id,
+                "a message cannot have both `method` and `result`/`error`",
+            ));
+        }
+        return Ok(match id {
+            Some(id) => Message::Request(Request {
+                id,
+                method,
+                params: wire.params,
+            }),
+            None => Message::Notification(Notification {
+                method,
+                params: wire.params,
+            }),
+        });
+    }
+
+    match (wire.result, wire.error) {
+        (Some(result), None) => {
+            let id = id.ok_or_else(|| FrameError::invalid(None, "a response needs an `id`"))?;
+            let value: Value = serde_json::from_str(result.get())
+                .map_err(|e| FrameError::invalid(Some(id.clone()), e.to_string()))?;
+            Ok(Message::Response(Response {
+                id: Some(id),
+                outcome: Ok(value),
+            }))
+        }
+        (None, Some(error)) => {
+            let err: ErrorObject = serde_json::from_str(error.get()).map_err(|e| {
+                FrameError::invalid(id.clone(), format!("invalid `error` object: {e}"))
+            })?;
+            Ok(Message::Response(Response {
+                id,
+                outcome: Err(err),
+            }))
+        }
+        (Some(_), Some(_)) => Err(FrameError::invalid(
+            id,
+            "a response cannot have both `result` and `error`",
+        )),
+        (None, None) => Err(FrameError::invalid(
+            id,
+            "a message needs `method` (request or notification) or `result`/`error` (response)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_request_notification_and_responses() {
+        let m = parse_frame(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).unwrap();
+        assert_eq!(
+            m,
+            Message::Request(Request {
+                id: RequestId::Number(1),
+                method: "ping".into(),
+                params: None
+            })
+        );
+        let m = parse_frame(r#"{"jsonrpc":"2.0","method":"x","params":{"a":1}}"#).unwrap();
+        assert!(matches!(m, Message::Notification(n) if n.method == "x"));
+        let m = parse_frame(r#"{"jsonrpc":"2.0","id":"a","result":{}}"#).unwrap();
+        assert!(
+            matches!(m, Message::Response(Response { id: Some(RequestId::String(s)), outcome: Ok(_) }) if &*s == "a")
+        );
+        let m =
+            parse_frame(r#"{"jsonrpc":"2.0","id":3,"error":{"code":-1,"message":"no"}}"#).unwrap();
+        assert!(matches!(m, Message::Response(Response { outcome: Err(e), .. }) if e.code == -1));
+    }
+
+    #[test]
+    fn classifies_bad_frames() {
+        let code = |s: &str| parse_frame(s).unwrap_err().error.code;
+        assert_eq!(code("{not json"), codes::PARSE_ERROR);
+        assert_eq!(code("42"), codes::INVALID_REQUEST);
+        assert_eq!(
+            code(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#),
+            codes::INVALID_REQUEST
+        );
+        assert_eq!(code(r#"{"id":1,"method":"ping"}"#), codes::INVALID_REQUEST);
+        assert_eq!(
+            code(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#),
+            codes::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#),
+            codes::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#),
+            codes::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1,"method":5}"#),
+            codes::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#),
+            codes::INVALID_REQUEST
+        );
+        // The id is kept when it could be read, so the error can be correlated.
+        let e = parse_frame(r#"{"jsonrpc":"1.0","id":7,"method":"ping"}"#).unwrap_err();
+        assert_eq!(e.id, Some(RequestId::Number(7)));
+    }
+
+    #[test]
+    fn writes_frames() {
+        let s = Message::result(RequestId::Number(1), serde_json::json!({})).to_json();
+        assert_eq!(s, r#"{"jsonrpc":"2.0","id":1,"result":{}}"#);
+        let s = Message::error(None, ErrorObject::new(-32700, "bad")).to_json();
+        let v: Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["id"], Value::Null);
+        assert_eq!(v["error"]["code"], -32700);
+    }
+}

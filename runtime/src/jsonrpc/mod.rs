@@ -1,0 +1,11 @@
+//! JSON-RPC 2.0: message frames, request ids, error objects, and the map of requests awaiting a
+//! response from the peer.
+
+mod error;
+mod message;
+mod pending;
+
+pub use error::{codes, ErrorObject};
+pub(crate) use message::{parse_frame, FrameError};
+pub use message::{Message, Notification, Request, RequestId, Response};
+pub(crate) use pending::{PeerError, Pending};

@@ -1,0 +1,27 @@
+//! MCP wire types (revision 2025-11-25 and the older revisions it subsumes), with the spec's exact
+//! field names. Unknown fields are tolerated on input; `_meta` is preserved where the spec has it.
+
+mod content;
+mod lifecycle;
+mod logging;
+mod sampling;
+mod tools;
+
+pub use content::{Content, ResourceContents};
+pub use lifecycle::{
+    ClientCapabilities, Implementation, InitializeParams, InitializeResult, SamplingCapability,
+    ServerCapabilities,
+};
+pub use logging::{LoggingLevel, ProgressToken};
+pub use sampling::{
+    CreateMessageParams, CreateMessageResult, IncludeContext, ModelHint, ModelPreferences, Role,
+    SamplingContent, SamplingMessage, StopReason,
+};
+pub use tools::{CallToolParams, CallToolResult, Tool, ToolAnnotations};
+
+/// The newest protocol revision with a session handshake, which this crate speaks by default.
+pub const LATEST_PROTOCOL_VERSION: &str = "2025-11-25";
+
+/// Every handshake revision this crate negotiates, newest first.
+pub const SUPPORTED_PROTOCOL_VERSIONS: &[&str] =
+    &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];

@@ -1,0 +1,398 @@
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// Who said a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The user (or the server speaking for it).
+    User,
+    /// The model.
+    Assistant,
+}
+
+/// A content block in a sampling message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SamplingContent {
+    /// Text.
+    Text {
+        /// The text.
+        text: String,
+        /// Extra metadata.
+        #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+        meta: Option<Map<String, Value>>,
+    },
+    /// A base64 image.
+    Image {
+        /// Base64 data.
+        data: String,
+        /// MIME type.
+        #[serde(rename = "mimeType")]
+        mime_type: String,
+    },
+    /// Base64 audio.
+    Audio {
+        /// Base64 data.
+        data: String,
+        /// MIME type.
+        #[serde(rename = "mimeType")]
+        mime_type: String,
+    },
+    /// The model asks to call a tool (2025-11-25).
+    ToolUse {
+        /// Correlates the matching `tool_result`.
+        id: String,
+        /// The tool's name.
+        name: String,
+        /// The arguments.
+        input: Value,
+    },
+    /// The result of a tool the model called (2025-11-25).
+    ToolResult {
+        /// The `tool_use` id answered.
+        #[serde(rename = "toolUseId")]
+        tool_use_id: String,
+        /// Unstructured result.
+        content: Vec<super::Content>,
+        /// Structured result.
+        #[serde(
+            rename = "structuredContent",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        structured_content: Option<Value>,
+        /// True when the tool failed.
+        #[serde(rename = "isError", default, skip_serializing_if = "Option::is_none")]
+        is_error: Option<bool>,
+    },
+}
+
+impl SamplingContent {
+    /// A text block.
+    pub fn text(text: impl Into<String>) -> Self {
+        SamplingContent::Text {
+            text: text.into(),
+            meta: None,
+        }
+    }
+}
+
+/// Serialise one block as an object and several as an array (older clients read only objects).
+fn ser_blocks<S: Serializer>(blocks: &[SamplingContent], s: S) -> Result<S::Ok, S::Error> {
+    match blocks {
+        [one] => one.serialize(s),
+        many => many.serialize(s),
+    }
+}
+
+fn de_blocks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SamplingContent>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(SamplingContent),
+        Many(Vec<SamplingContent>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(b) => vec![b],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+/// One message of a sampling conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamplingMessage {
+    /// The speaker.
+    pub role: Role,
+    /// One block or several (several only from 2025-11-25).
+    #[serde(serialize_with = "ser_blocks", deserialize_with = "de_blocks")]
+    pub content: Vec<SamplingContent>,
+}
+
+impl SamplingMessage {
+    /// A user message with one text block.
+    pub fn user(text: impl Into<String>) -> Self {
+        SamplingMessage {
+            role: Role::User,
+            content: vec![SamplingContent::text(text)],
+        }
+    }
+
+    /// An assistant message with one text block.
+    pub fn assistant(text: impl Into<String>) -> Self {
+        SamplingMessage {
+            role: Role::Assistant,
+            content: vec![SamplingContent::text(text)],
+        }
+    }
+
+    /// The text blocks of this message, joined with newlines.
+    pub fn text(&self) -> String {
+        self.content
+            .iter()
+            .filter_map(|c| match c {
+                SamplingContent::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// A model name hint: matched as a substring of model names, in order, first match wins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelHint {
+    /// The (partial) model name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// The server's preferences for model selection (all advisory).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelPreferences {
+    /// Name hints, in order of preference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hints: Option<Vec<ModelHint>>,
+    /// How much cost matters, 0..=1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_priority: Option<f64>,
+    /// How much speed matters, 0..=1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed_priority: Option<f64>,
+    /// How much intelligence matters, 0..=1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intelligence_priority: Option<f64>,
+}
+
+impl ModelPreferences {
+    /// No preferences.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a name hint after the existing ones.
+    pub fn hint(mut self, name: impl Into<String>) -> Self {
+        self.hints.get_or_insert_with(Vec::new).push(ModelHint {
+            name: Some(name.into()),
+        });
+        self
+    }
+
+    /// Set the cost priority (0..=1; checked when the request is sent).
+    pub fn cost(mut self, priority: f64) -> Self {
+        self.cost_priority = Some(priority);
+        self
+    }
+
+    /// Set the speed priority (0..=1; checked when the request is sent).
+    pub fn speed(mut self, priority: f64) -> Self {
+        self.speed_priority = Some(priority);
+        self
+    }
+
+    /// Set the intelligence priority (0..=1; checked when the request is sent).
+    pub fn intelligence(mut self, priority: f64) -> Self {
+        self.intelligence_priority = Some(priority);
+        self
+    }
+
+    /// The hint names, in order.
+    pub fn hint_names(&self) -> impl Iterator<Item = &str> {
+        self.hints
+            .iter()
+            .flatten()
+            .filter_map(|h| h.name.as_deref())
+    }
+
+    /// Check every priority is a number in 0..=1, naming the first one that is not.
+    pub fn validate(&self) -> Result<(), String> {
+        for (field, value) in [
+            ("costPriority", self.cost_priority),
+            ("speedPriority", self.speed_priority),
+            ("intelligencePriority", self.intelligence_priority),
+        ] {
+            if let Some(v) = value {
+                if !(0.0..=1.0).contains(&v) {
+                    return Err(format!(
+                        "modelPreferences.{field} must be between 0 and 1, got {v}"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How much MCP context the client should add to a sampling request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum IncludeContext {
+    /// None.
+    None,
+    /// Context from this server.
+    ThisServer,
+    /// Context from every server.
+    AllServers,
+}
+
+/// Parameters of `sampling/createMessage`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateMessageParams {
+    /// The conversation.
+    pub messages: Vec<SamplingMessage>,
+    /// Model selection preferences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_preferences: Option<ModelPreferences>,
+    /// System prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
+    /// Context to include.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_context: Option<IncludeContext>,
+    /// Sampling temperature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// The most tokens to generate (required by the spec).
+    pub max_tokens: u32,
+    /// Sequences that stop generation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_sequences: Option<Vec<String>>,
+    /// Provider-specific metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    /// Tools the model may call (2025-11-25, needs `sampling.tools`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<Value>>,
+    /// How the model should use the tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<Value>,
+    /// Request metadata.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
+}
+
+/// Why the model stopped. Open-ended: unknown reasons are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// The model finished its turn.
+    EndTurn,
+    /// A stop sequence was produced.
+    StopSequence,
+    /// `maxTokens` was reached.
+    MaxTokens,
+    /// The model wants to call tools.
+    ToolUse,
+    /// Any other reason.
+    Other(String),
+}
+
+impl StopReason {
+    /// The wire string.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StopReason::EndTurn => "endTurn",
+            StopReason::StopSequence => "stopSequence",
+            StopReason::MaxTokens => "maxTokens",
+            StopReason::ToolUse => "toolUse",
+            StopReason::Other(s) => s,
+        }
+    }
+}
+
+impl Serialize for StopReason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for StopReason {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(match s.as_str() {
+            "endTurn" => StopReason::EndTurn,
+            "stopSequence" => StopReason::StopSequence,
+            "maxTokens" => StopReason::MaxTokens,
+            "toolUse" => StopReason::ToolUse,
+            _ => StopReason::Other(s),
+        })
+    }
+}
+
+/// Result of `sampling/createMessage`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateMessageResult {
+    /// The speaker (normally `assistant`).
+    pub role: Role,
+    /// The generated content.
+    #[serde(serialize_with = "ser_blocks", deserialize_with = "de_blocks")]
+    pub content: Vec<SamplingContent>,
+    /// The model that produced it.
+    pub model: String,
+    /// Why generation stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<StopReason>,
+    /// Extra metadata.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
+}
+
+impl CreateMessageResult {
+    /// An assistant text answer from `model`, stopped at end of turn.
+    pub fn text(model: impl Into<String>, text: impl Into<String>) -> Self {
+        CreateMessageResult {
+            role: Role::Assistant,
+            content: vec![SamplingContent::text(text)],
+            model: model.into(),
+            stop_reason: Some(StopReason::EndTurn),
+            meta: None,
+        }
+    }
+
+    /// The text blocks joined with newlines.
+    pub fn text_content(&self) -> String {
+        SamplingMessage {
+            role: self.role,
+            content: self.content.clone(),
+        }
+        .text()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn content_is_one_object_or_an_array() {
+        let m = SamplingMessage::user("hi");
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            json!({"role":"user","content":{"type":"text","text":"hi"}})
+        );
+        let r: CreateMessageResult = serde_json::from_value(json!({
+            "role":"assistant","model":"m","stopReason":"somethingNew",
+            "content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]
+        }))
+        .unwrap();
+        assert_eq!(r.text_content(), "a\nb");
+        assert_eq!(
+            r.stop_reason,
+            Some(StopReason::Other("somethingNew".into()))
+        );
+    }
+
+    #[test]
+    fn priorities_are_checked() {
+        assert!(ModelPreferences::new().cost(0.5).validate().is_ok());
+        let e = ModelPreferences::new().speed(1.5).validate().unwrap_err();
+        assert!(e.contains("speedPriority"), "{e}");
+        assert!(ModelPreferences::new()
+            .intelligence(f64::NAN)
+            .validate()
+            .is_err());
+    }
+}

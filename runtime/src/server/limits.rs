@@ -1,0 +1,54 @@
+use std::time::Duration;
+
+/// Limits and timeouts, in one place. Every field has a documented default.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Limits {
+    /// How long a sample waits for the client's answer. Default: 120 s.
+    pub sample_timeout: Duration,
+    /// `maxTokens` of a sample that does not set it. Default: 512.
+    pub default_max_tokens: u32,
+    /// The largest incoming message, in bytes; larger frames are rejected before they are
+    /// buffered whole. Default: 4 MiB.
+    pub max_message_bytes: usize,
+    /// On end of input, how long requests still running may take to finish before they are
+    /// aborted. Default: 5 s.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            sample_timeout: Duration::from_secs(120),
+            default_max_tokens: 512,
+            max_message_bytes: 4 * 1024 * 1024,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Limits {
+    /// Set [`Limits::sample_timeout`].
+    pub fn sample_timeout(mut self, timeout: Duration) -> Self {
+        self.sample_timeout = timeout;
+        self
+    }
+
+    /// Set [`Limits::default_max_tokens`].
+    pub fn default_max_tokens(mut self, max_tokens: u32) -> Self {
+        self.default_max_tokens = max_tokens;
+        self
+    }
+
+    /// Set [`Limits::max_message_bytes`].
+    pub fn max_message_bytes(mut self, bytes: usize) -> Self {
+        self.max_message_bytes = bytes;
+        self
+    }
+
+    /// Set [`Limits::shutdown_grace`].
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+}

@@ -1,0 +1,183 @@
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::context::Context;
+use crate::protocol::{CallToolResult, Tool, ToolAnnotations};
+use crate::schema;
+
+/// A type-erased tool handler: decodes the arguments, runs the user's function, encodes the result.
+pub(crate) type ErasedHandler =
+    Arc<dyn for<'a> Fn(Context<'a>, Value) -> BoxFuture<'a, CallToolResult> + Send + Sync>;
+
+/// A tool function after argument decoding: what `#[tool]` generates for a free `async fn`.
+pub type ToolFn<A> = for<'a> fn(Context<'a>, A) -> BoxFuture<'a, CallToolResult>;
+
+/// A tool method after argument decoding: what `#[tools]` generates for a `&self` method.
+pub type ToolMethod<S, A> = for<'a> fn(&'a S, Context<'a>, A) -> BoxFuture<'a, CallToolResult>;
+
+/// What a tool says about itself, besides its schemas.
+#[derive(Debug, Clone, Default)]
+pub struct ToolMeta {
+    /// The tool's name.
+    pub name: &'static str,
+    /// Human-readable title.
+    pub title: Option<&'static str>,
+    /// What it does (from the doc comment or `description = ".."`).
+    pub description: Option<&'static str>,
+    /// Behaviour hints.
+    pub annotations: ToolAnnotations,
+}
+
+/// A registered tool: its listing and its handler. Built by `#[tool]`/`#[tools]`, or by hand.
+#[derive(Clone)]
+pub struct ToolDef {
+    pub(crate) tool: Tool,
+    pub(crate) handler: ErasedHandler,
+}
+
+impl std::fmt::Debug for ToolDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolDef")
+            .field("tool", &self.tool)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Check a tool name against the spec: 1 to 128 characters of `[A-Za-z0-9_.-]`.
+pub(crate) fn validate_tool_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 128 {
+        return Err(format!(
+            "tool name `{name}` must be 1 to 128 characters long"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        return Err(format!(
+            "tool name `{name}` contains `{c}`; only A-Z, a-z, 0-9, `_`, `-` and `.` are allowed"
+        ));
+    }
+    Ok(())
+}
+
+/// Decode a tool's arguments, naming the offending field on failure.
+fn decode<A: DeserializeOwned>(tool: &str, args: Value) -> Result<A, String> {
+    serde_path_to_error::deserialize(args).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() {
+            format!("invalid arguments for tool `{tool}`: {inner}")
+        } else {
+            format!("invalid arguments for tool `{tool}`: `{path}`: {inner}")
+        }
+    })
+}
+
+impl ToolDef {
+    fn listing(meta: &ToolMeta, input_schema: Value, output_schema: Option<Value>) -> Tool {
+        debug_assert!(
+            validate_tool_name(meta.name).is_ok(),
+            "{:?}",
+            validate_tool_name(meta.name)
+        );
+        Tool {
+            name: meta.name.to_owned(),
+            title: meta.title.map(str::to_owned),
+            description: meta.description.map(str::to_owned),
+            input_schema,
+            output_schema,
+            annotations: (!meta.annotations.is_empty()).then(|| meta.annotations.clone()),
+            meta: None,
+        }
+    }
+
+    /// A tool from a function taking decoded arguments `A` (an object type: the generated
+    /// argument struct, or the user's own `Params<T>` type).
+    pub fn from_fn<A>(meta: ToolMeta, output_schema: Option<Value>, f: ToolFn<A>) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+    {
+        let name = meta.name;
+        ToolDef {
+            tool: Self::listing(&meta, schema::input_schema::<A>(), output_schema),
+            handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
+                Ok(a) => f(ctx, a),
+                Err(msg) => Box::pin(std::future::ready(CallToolResult::error(msg))),
+            }),
+        }
+    }
+
+    /// A tool from a method on shared state `S`.
+    pub fn from_method<S, A>(
+        state: Arc<S>,
+        meta: ToolMeta,
+        output_schema: Option<Value>,
+        f: ToolMethod<S, A>,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+    {
+        let name = meta.name;
+        ToolDef {
+            tool: Self::listing(&meta, schema::input_schema::<A>(), output_schema),
+            handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
+                Ok(a) => {
+                    let state = Arc::clone(&state);
+                    Box::pin(async move { f(&state, ctx, a).await })
+                }
+                Err(msg) => Box::pin(std::future::ready(CallToolResult::error(msg))),
+            }),
+        }
+    }
+
+    /// The listing (`tools/list` entry).
+    pub fn tool(&self) -> &Tool {
+        &self.tool
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.tool.name
+    }
+
+    pub(crate) fn call<'a>(
+        &self,
+        ctx: Context<'a>,
+        args: Option<Map<String, Value>>,
+    ) -> BoxFuture<'a, CallToolResult> {
+        (self.handler)(ctx, Value::Object(args.unwrap_or_default()))
+    }
+}
+
+/// Anything `Server::tool` accepts: what `#[tool]` generates for a free function, or a [`ToolDef`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tool",
+    label = "expected a function annotated with `#[tool]`",
+    note = "annotate the function with `#[toolsmith::tool]`; for methods, use `#[toolsmith::tools]` on the impl block and `Server::tools(state)`"
+)]
+pub trait IntoTool {
+    /// Build the definition.
+    fn into_tool(self) -> ToolDef;
+}
+
+impl IntoTool for ToolDef {
+    fn into_tool(self) -> ToolDef {
+        self
+    }
+}
+
+/// A type whose `impl` block is annotated with `#[tools]`: its `#[tool]` methods, bound to state.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no tools",
+    note = "annotate its impl block with `#[toolsmith::tools]` and its tool methods with `#[tool]`"
+)]
+pub trait ToolBox: Send + Sync + Sized + 'static {
+    /// The tools, each holding a reference to `state`.
+    fn tool_defs(state: Arc<Self>) -> Vec<ToolDef>;
+}

@@ -1,0 +1,101 @@
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::protocol::{CallToolResult, Content};
+use crate::schema;
+
+/// A value a `#[tool]` can return (directly, or as the `Ok` of a `Result`).
+///
+/// Implemented for every `Serialize + JsonSchema` type: a JSON string becomes a text block; an
+/// object-shaped type also declares `outputSchema` and is returned as `structuredContent` plus a
+/// text copy; other values are returned as JSON text. Also implemented for [`Content`] and
+/// [`CallToolResult`], which are returned as they are.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be returned from a #[tool]",
+    label = "this return type is not a tool output",
+    note = "return a `String`, a type that derives `serde::Serialize` and `schemars::JsonSchema`, `Content`, `CallToolResult`, or `Result<T, E>` of one of these (E: Display)"
+)]
+pub trait ToolOutput {
+    /// The `outputSchema` to declare, computed once at registration.
+    fn output_schema() -> Option<Value> {
+        None
+    }
+
+    /// Turn the value into a successful result.
+    fn into_call_tool_result(self) -> CallToolResult;
+}
+
+impl<T: Serialize + JsonSchema> ToolOutput for T {
+    fn output_schema() -> Option<Value> {
+        let s = schema::schema_value::<T>();
+        (s.get("type") == Some(&Value::from("object"))).then_some(s)
+    }
+
+    fn into_call_tool_result(self) -> CallToolResult {
+        match serde_json::to_value(&self) {
+            Ok(Value::String(s)) => CallToolResult::text(s),
+            Ok(Value::Null) => CallToolResult::new(Vec::new()),
+            Ok(v @ Value::Object(_)) => CallToolResult {
+                content: vec![Content::text(v.to_string())],
+                structured_content: Some(v),
+                ..Default::default()
+            },
+            Ok(v) => CallToolResult::text(v.to_string()),
+            Err(e) => {
+                CallToolResult::error(format!("the tool's output could not be serialised: {e}"))
+            }
+        }
+    }
+}
+
+impl ToolOutput for Content {
+    fn into_call_tool_result(self) -> CallToolResult {
+        CallToolResult::new(vec![self])
+    }
+}
+
+impl ToolOutput for CallToolResult {
+    fn into_call_tool_result(self) -> CallToolResult {
+        self
+    }
+}
+
+/// An error a `#[tool]` can return in `Err`: anything `Display`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be the error type of a #[tool]",
+    note = "use `toolsmith::ToolError`, or any type that implements `std::fmt::Display`"
+)]
+pub trait IntoToolError {
+    /// The message sent to the client.
+    fn into_message(self) -> String;
+}
+
+impl<E: std::fmt::Display> IntoToolError for E {
+    fn into_message(self) -> String {
+        self.to_string()
+    }
+}
+
+/// A `Result<T, E>` returned by a `#[tool]` (any type named `Result` with those two parts,
+/// including aliases like `anyhow::Result<T>`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is named `Result` but is not a `std::result::Result`",
+    note = "a #[tool] returning a type named `Result` must return `std::result::Result<T, E>`"
+)]
+pub trait ResultOutput {
+    /// The success type.
+    type Ok: ToolOutput;
+    /// The error type.
+    type Err: IntoToolError;
+    /// Convert into a std `Result`.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+}
+
+impl<T: ToolOutput, E: IntoToolError> ResultOutput for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    fn into_result(self) -> Result<T, E> {
+        self
+    }
+}

@@ -1,0 +1,222 @@
+//! Newline-delimited JSON-RPC over a byte stream pair (stdio, a child process's pipes, a socket).
+
+use std::sync::Arc;
+
+use bytes::{Buf, BytesMut};
+use futures::StreamExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufWriter};
+use tokio::sync::mpsc;
+use tokio_util::codec::{Decoder, FramedRead};
+use tokio_util::sync::CancellationToken;
+
+use super::Endpoint;
+use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError};
+
+/// One line of input, or the news that a line was too long (it was skipped, never buffered whole).
+#[derive(Debug, PartialEq)]
+pub(crate) enum Frame {
+    Line(BytesMut),
+    TooLong,
+}
+
+/// Splits input on `\n` (a trailing `\r` is dropped), skipping blank lines, with a length limit.
+pub(crate) struct LineCodec {
+    max: usize,
+    scanned: usize,
+    discarding: bool,
+}
+
+impl LineCodec {
+    pub(crate) fn new(max: usize) -> Self {
+        LineCodec {
+            max,
+            scanned: 0,
+            discarding: false,
+        }
+    }
+}
+
+impl Decoder for LineCodec {
+    type Item = Frame;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Self::Error> {
+        loop {
+            match buf[self.scanned..].iter().position(|b| *b == b'\n') {
+                Some(pos) => {
+                    let end = self.scanned + pos;
+                    self.scanned = 0;
+                    if self.discarding || end > self.max {
+                        self.discarding = false;
+                        buf.advance(end + 1);
+                        return Ok(Some(Frame::TooLong));
+                    }
+                    let mut line = buf.split_to(end + 1);
+                    line.truncate(end);
+                    if line.last() == Some(&b'\r') {
+                        line.truncate(end - 1);
+                    }
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    return Ok(Some(Frame::Line(line)));
+                }
+                None if buf.len() > self.max => {
+                    // Too long already: drop what we have and everything up to the next newline.
+                    self.discarding = true;
+                    buf.clear();
+                    self.scanned = 0;
+                    return Ok(None);
+                }
+                None => {
+                    self.scanned = buf.len();
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Self::Error> {
+        if let Some(frame) = self.decode(buf)? {
+            return Ok(Some(frame));
+        }
+        self.scanned = 0;
+        if self.discarding {
+            self.discarding = false;
+            buf.clear();
+            return Ok(Some(Frame::TooLong));
+        }
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            buf.clear();
+            return Ok(None);
+        }
+        Ok(Some(Frame::Line(buf.split())))
+    }
+}
+
+/// Read frames into `endpoint` and write what it queues, until the input ends and the endpoint
+/// has finished.
+pub(crate) async fn serve_lines<R, W, E>(
+    reader: R,
+    writer: W,
+    endpoint: Arc<E>,
+    mut outbox: mpsc::UnboundedReceiver<String>,
+    max_message_bytes: usize,
+) -> std::io::Result<()>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+    E: Endpoint,
+{
+    let finish = CancellationToken::new();
+    let writer_finish = finish.clone();
+    let writer_task = tokio::spawn(async move {
+        let mut out = BufWriter::new(writer);
+        loop {
+            let frame = tokio::select! {
+                biased;
+                f = outbox.recv() => f,
+                _ = writer_finish.cancelled() => {
+                    outbox.close();
+                    outbox.recv().await
+                }
+            };
+            let Some(frame) = frame else { break };
+            out.write_all(frame.as_bytes()).await?;
+            out.write_all(b"\n").await?;
+            // Batch what is already queued, then flush.
+            while let Ok(more) = outbox.try_recv() {
+                out.write_all(more.as_bytes()).await?;
+                out.write_all(b"\n").await?;
+            }
+            out.flush().await?;
+        }
+        out.flush().await?;
+        out.shutdown().await.ok();
+        Ok::<_, std::io::Error>(())
+    });
+
+    let mut frames = FramedRead::new(reader, LineCodec::new(max_message_bytes));
+    let mut read_error = None;
+    while let Some(frame) = frames.next().await {
+        match frame {
+            Ok(Frame::Line(bytes)) => match std::str::from_utf8(&bytes) {
+                Ok(text) => match parse_frame(text) {
+                    Ok(message) => endpoint.on_message(message),
+                    Err(e) => endpoint.on_frame_error(e),
+                },
+                Err(e) => endpoint.on_frame_error(FrameError {
+                    id: None,
+                    error: ErrorObject::new(
+                        codes::PARSE_ERROR,
+                        format!("parse error: the message is not valid UTF-8 ({e})"),
+                    ),
+                }),
+            },
+            Ok(Frame::TooLong) => endpoint.on_frame_error(FrameError {
+                id: None,
+                error: ErrorObject::new(
+                    codes::INVALID_REQUEST,
+                    format!("message too large: the limit is {max_message_bytes} bytes"),
+                ),
+            }),
+            Err(e) => {
+                read_error = Some(e);
+                break;
+            }
+        }
+    }
+    endpoint.on_close().await;
+    finish.cancel();
+    let written = writer_task.await.map_err(std::io::Error::other)?;
+    match (read_error, written) {
+        (Some(e), _) => Err(e),
+        (None, Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        (None, w) => w,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(input: &[u8], max: usize) -> Vec<Frame> {
+        let mut codec = LineCodec::new(max);
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        // Feed one byte at a time: frames must not depend on how reads are split.
+        for b in input {
+            buf.extend_from_slice(&[*b]);
+            while let Some(f) = codec.decode(&mut buf).unwrap() {
+                out.push(f);
+            }
+        }
+        while let Some(f) = codec.decode_eof(&mut buf).unwrap() {
+            out.push(f);
+        }
+        out
+    }
+
+    fn line(s: &str) -> Frame {
+        Frame::Line(BytesMut::from(s.as_bytes()))
+    }
+
+    #[test]
+    fn splits_lines_and_skips_blanks() {
+        assert_eq!(
+            frames(b"{\"a\":1}\r\n\n  \n{\"b\":2}\n{\"c\":3}", 100),
+            vec![line("{\"a\":1}"), line("{\"b\":2}"), line("{\"c\":3}")]
+        );
+    }
+
+    #[test]
+    fn oversized_lines_are_skipped_not_buffered() {
+        let mut input = vec![b'x'; 50];
+        input.extend_from_slice(b"\n{}\n");
+        input.extend(vec![b'y'; 50]);
+        assert_eq!(
+            frames(&input, 10),
+            vec![Frame::TooLong, line("{}"), Frame::TooLong]
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! Transports move frames; they know nothing of MCP methods.
+
+mod lines;
+
+pub(crate) use lines::serve_lines;
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use crate::jsonrpc::{FrameError, Message};
+
+/// The protocol side of a connection (a server session or a client), fed by a transport.
+pub(crate) trait Endpoint: Send + Sync + 'static {
+    /// A well-formed message arrived.
+    fn on_message(self: &Arc<Self>, message: Message);
+    /// A frame could not be read as a message.
+    fn on_frame_error(&self, error: FrameError);
+    /// The input ended; resolves when the endpoint has finished its work.
+    fn on_close(self: Arc<Self>) -> BoxFuture<'static, ()>;
+}
