@@ -40,7 +40,9 @@ mod context;
 mod error;
 pub mod jsonrpc;
 mod params;
+mod prompt;
 pub mod protocol;
+mod resource;
 mod schema;
 mod server;
 mod tool;
@@ -51,10 +53,17 @@ pub use context::{
 };
 pub use error::Error;
 pub use params::Params;
+pub use prompt::{
+    IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptFn, PromptMeta, PromptOutput,
+};
 pub use protocol::{
     CallToolResult, Content, LoggingLevel, ModelPreferences, SamplingMessage, StopReason,
 };
-pub use server::{Limits, Server};
+pub use resource::{
+    Blob, IntoResource, Json, ResourceDef, ResourceFn, ResourceMeta, ResourceOutput,
+    ResourceRequest, UriTemplate,
+};
+pub use server::{Completer, CompletionRef, Limits, Server, ServerHandle};
 pub use tool::{
     IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolError, ToolFn, ToolMeta,
     ToolMethod, ToolOutput,

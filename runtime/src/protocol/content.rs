@@ -116,6 +116,18 @@ impl Content {
     }
 }
 
+impl From<&str> for Content {
+    fn from(text: &str) -> Self {
+        Content::text(text)
+    }
+}
+
+impl From<String> for Content {
+    fn from(text: String) -> Self {
+        Content::text(text)
+    }
+}
+
 /// The contents of a resource: text or a base64 blob.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -146,4 +158,41 @@ pub enum ResourceContents {
         #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
         meta: Option<Map<String, Value>>,
     },
+}
+
+impl ResourceContents {
+    /// Text contents.
+    pub fn text(
+        uri: impl Into<String>,
+        mime_type: Option<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        ResourceContents::Text {
+            uri: uri.into(),
+            mime_type,
+            text: text.into(),
+            meta: None,
+        }
+    }
+
+    /// Binary contents from raw bytes (base64-encoded here).
+    pub fn blob(
+        uri: impl Into<String>,
+        mime_type: Option<String>,
+        bytes: impl AsRef<[u8]>,
+    ) -> Self {
+        ResourceContents::Blob {
+            uri: uri.into(),
+            mime_type,
+            blob: base64::engine::general_purpose::STANDARD.encode(bytes),
+            meta: None,
+        }
+    }
+
+    /// The URI.
+    pub fn uri(&self) -> &str {
+        match self {
+            ResourceContents::Text { uri, .. } | ResourceContents::Blob { uri, .. } => uri,
+        }
+    }
 }

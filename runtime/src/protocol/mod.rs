@@ -4,6 +4,8 @@
 mod content;
 mod lifecycle;
 mod logging;
+mod prompts;
+mod resources;
 mod sampling;
 mod tools;
 
@@ -13,6 +15,8 @@ pub use lifecycle::{
     ServerCapabilities,
 };
 pub use logging::{LoggingLevel, ProgressToken};
+pub use prompts::{GetPromptResult, Prompt, PromptArgument, PromptMessage};
+pub use resources::{ReadResourceResult, Resource, ResourceTemplate};
 pub use sampling::{
     CreateMessageParams, CreateMessageResult, IncludeContext, ModelHint, ModelPreferences, Role,
     SamplingContent, SamplingMessage, StopReason,

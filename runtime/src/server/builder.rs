@@ -1,16 +1,19 @@
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::broadcast;
 
+use super::registry::{Completer, CompletionRef, Registry};
 use super::{Limits, Session};
-use crate::protocol::{Implementation, ServerCapabilities, Tool};
-use crate::tool::{validate_tool_name, IntoTool, ToolBox, ToolDef};
+use crate::prompt::IntoPrompt;
+use crate::protocol::{Implementation, ServerCapabilities};
+use crate::resource::IntoResource;
+use crate::tool::{IntoTool, ToolBox};
 use crate::transport;
 use crate::Error;
 
-/// An MCP server under construction: register tools, then serve.
+/// An MCP server under construction: register tools, resources and prompts, then serve.
 ///
 /// ```no_run
 /// use toolsmith::prelude::*;
@@ -28,29 +31,151 @@ use crate::Error;
 pub struct Server {
     info: Implementation,
     instructions: Option<String>,
-    tools: Vec<ToolDef>,
     limits: Limits,
+    page_size: Option<usize>,
+    shared: Arc<Shared>,
+    errors: Vec<String>,
+}
+
+/// A change every connected session hears about.
+#[derive(Debug, Clone)]
+pub(crate) enum ServerEvent {
+    ToolsChanged,
+    ResourcesChanged,
+    PromptsChanged,
+    ResourceUpdated(String),
+}
+
+/// The mutable part of a server, shared with its [`ServerHandle`]s.
+pub(crate) struct Shared {
+    pub registry: RwLock<Arc<Registry>>,
+    pub events: broadcast::Sender<ServerEvent>,
+}
+
+impl Shared {
+    pub(crate) fn registry(&self) -> Arc<Registry> {
+        self.registry.read().expect("registry lock").clone()
+    }
+
+    fn update<T>(&self, f: impl FnOnce(&mut Registry) -> T) -> T {
+        let mut guard = self.registry.write().expect("registry lock");
+        f(Arc::make_mut(&mut guard))
+    }
+
+    fn emit(&self, event: ServerEvent) {
+        // No receivers simply means no session is connected.
+        let _ = self.events.send(event);
+    }
 }
 
 /// The immutable part of a running server, shared by every connection.
 pub(crate) struct ServerCore {
     pub info: Implementation,
     pub instructions: Option<String>,
-    pub capabilities: ServerCapabilities,
-    pub tools: HashMap<String, ToolDef>,
-    /// `tools/list` result, serialised once.
-    pub tools_list_json: String,
     pub limits: Arc<Limits>,
+    pub page_size: Option<usize>,
+    pub shared: Arc<Shared>,
+}
+
+impl ServerCore {
+    /// The capabilities of what is registered now.
+    pub(crate) fn capabilities(&self) -> ServerCapabilities {
+        let r = self.shared.registry();
+        ServerCapabilities {
+            tools: Some(json!({ "listChanged": true })),
+            resources: r
+                .has_resources()
+                .then(|| json!({ "subscribe": true, "listChanged": true })),
+            prompts: r.has_prompts().then(|| json!({ "listChanged": true })),
+            completions: r.has_completers().then(|| json!({})),
+            logging: Some(json!({})),
+            ..Default::default()
+        }
+    }
+}
+
+/// Changes what a running server offers; every connected client is told (`list_changed`), and
+/// subscribers hear of resource updates.
+#[derive(Clone)]
+pub struct ServerHandle {
+    shared: Arc<Shared>,
+}
+
+impl ServerHandle {
+    /// Add (or replace) a tool.
+    pub fn add_tool(&self, tool: impl IntoTool) -> Result<(), Error> {
+        self.shared
+            .update(|r| r.add_tool(tool.into_tool()))
+            .map_err(Error::Config)?;
+        self.shared.emit(ServerEvent::ToolsChanged);
+        Ok(())
+    }
+
+    /// Remove a tool by name; false when there was none.
+    pub fn remove_tool(&self, name: &str) -> bool {
+        let removed = self.shared.update(|r| r.remove_tool(name));
+        if removed {
+            self.shared.emit(ServerEvent::ToolsChanged);
+        }
+        removed
+    }
+
+    /// Add (or replace) a resource or resource template.
+    pub fn add_resource(&self, resource: impl IntoResource) -> Result<(), Error> {
+        self.shared
+            .update(|r| r.add_resource(resource.into_resource()))
+            .map_err(Error::Config)?;
+        self.shared.emit(ServerEvent::ResourcesChanged);
+        Ok(())
+    }
+
+    /// Remove a resource by URI (or URI template); false when there was none.
+    pub fn remove_resource(&self, uri: &str) -> bool {
+        let removed = self.shared.update(|r| r.remove_resource(uri));
+        if removed {
+            self.shared.emit(ServerEvent::ResourcesChanged);
+        }
+        removed
+    }
+
+    /// Add (or replace) a prompt.
+    pub fn add_prompt(&self, prompt: impl IntoPrompt) -> Result<(), Error> {
+        self.shared
+            .update(|r| r.add_prompt(prompt.into_prompt()))
+            .map_err(Error::Config)?;
+        self.shared.emit(ServerEvent::PromptsChanged);
+        Ok(())
+    }
+
+    /// Remove a prompt by name; false when there was none.
+    pub fn remove_prompt(&self, name: &str) -> bool {
+        let removed = self.shared.update(|r| r.remove_prompt(name));
+        if removed {
+            self.shared.emit(ServerEvent::PromptsChanged);
+        }
+        removed
+    }
+
+    /// Tell the clients subscribed to `uri` that it changed (`notifications/resources/updated`).
+    pub fn resource_updated(&self, uri: impl Into<String>) {
+        self.shared.emit(ServerEvent::ResourceUpdated(uri.into()));
+    }
 }
 
 impl Server {
     /// A server with a name and version (sent as `serverInfo`).
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        let (events, _) = broadcast::channel(256);
         Server {
             info: Implementation::new(name, version),
             instructions: None,
-            tools: Vec::new(),
             limits: Limits::default(),
+            page_size: None,
+            shared: Arc::new(Shared {
+                registry: RwLock::new(Arc::new(Registry::default())),
+                events,
+            }),
+            errors: Vec::new(),
         }
     }
 
@@ -66,15 +191,90 @@ impl Server {
         self
     }
 
-    /// Register a tool: a function annotated with `#[tool]`, or a [`ToolDef`].
-    pub fn tool(mut self, tool: impl IntoTool) -> Self {
-        self.tools.push(tool.into_tool());
+    fn register(mut self, f: impl FnOnce(&mut Registry) -> Result<(), String>) -> Self {
+        if let Err(e) = self.shared.update(f) {
+            self.errors.push(e);
+        }
         self
     }
 
+    /// Register a tool: a function annotated with `#[tool]`, or a [`ToolDef`](crate::ToolDef).
+    pub fn tool(self, tool: impl IntoTool) -> Self {
+        let def = tool.into_tool();
+        self.register(|r| {
+            if r.tool(def.name()).is_some() {
+                return Err(format!("two tools are named `{}`", def.name()));
+            }
+            r.add_tool(def)
+        })
+    }
+
     /// Register every `#[tool]` method of a type whose impl block has `#[tools]`, bound to `state`.
-    pub fn tools<S: ToolBox>(mut self, state: impl Into<Arc<S>>) -> Self {
-        self.tools.extend(S::tool_defs(state.into()));
+    pub fn tools<S: ToolBox>(self, state: impl Into<Arc<S>>) -> Self {
+        S::tool_defs(state.into())
+            .into_iter()
+            .fold(self, |s, def| s.tool(def))
+    }
+
+    /// Register a resource or resource template: a function annotated with `#[resource]`.
+    pub fn resource(self, resource: impl IntoResource) -> Self {
+        let def = resource.into_resource();
+        self.register(|r| {
+            if r.resource(def.uri())
+                .is_some_and(|(d, _)| d.uri() == def.uri())
+            {
+                return Err(format!("two resources have the URI `{}`", def.uri()));
+            }
+            r.add_resource(def)
+        })
+    }
+
+    /// Register a prompt: a function annotated with `#[prompt]`.
+    pub fn prompt(self, prompt: impl IntoPrompt) -> Self {
+        let def = prompt.into_prompt();
+        self.register(|r| {
+            if r.prompt(def.name()).is_some() {
+                return Err(format!("two prompts are named `{}`", def.name()));
+            }
+            r.add_prompt(def)
+        })
+    }
+
+    /// Complete values of a prompt argument (`completion/complete`); declares the `completions`
+    /// capability.
+    pub fn complete_prompt_argument(
+        self,
+        prompt: &str,
+        argument: &str,
+        completer: impl Fn(&str, &Map<String, Value>) -> Vec<String> + Send + Sync + 'static,
+    ) -> Self {
+        let c: Completer = Arc::new(completer);
+        let (p, a) = (prompt.to_owned(), argument.to_owned());
+        self.register(move |r| {
+            r.add_completer(CompletionRef::Prompt(p), a, c);
+            Ok(())
+        })
+    }
+
+    /// Complete values of a resource template variable (`completion/complete`); declares the
+    /// `completions` capability.
+    pub fn complete_resource_variable(
+        self,
+        uri_template: &str,
+        variable: &str,
+        completer: impl Fn(&str, &Map<String, Value>) -> Vec<String> + Send + Sync + 'static,
+    ) -> Self {
+        let c: Completer = Arc::new(completer);
+        let (u, v) = (uri_template.to_owned(), variable.to_owned());
+        self.register(move |r| {
+            r.add_completer(CompletionRef::Resource(u), v, c);
+            Ok(())
+        })
+    }
+
+    /// Page `*/list` results, `size` items a page (default: everything in one page).
+    pub fn page_size(mut self, size: usize) -> Self {
+        self.page_size = Some(size.max(1));
         self
     }
 
@@ -84,32 +284,23 @@ impl Server {
         self
     }
 
+    /// A handle to change what the server offers while it runs.
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
     pub(crate) fn build(self) -> Result<Arc<ServerCore>, Error> {
-        let mut tools = HashMap::with_capacity(self.tools.len());
-        let mut listing: Vec<&Tool> = Vec::with_capacity(self.tools.len());
-        for def in &self.tools {
-            validate_tool_name(def.name()).map_err(Error::Config)?;
-            listing.push(&def.tool);
+        if !self.errors.is_empty() {
+            return Err(Error::Config(self.errors.join("; ")));
         }
-        for def in self.tools.iter().cloned() {
-            let name = def.name().to_owned();
-            if tools.insert(name.clone(), def).is_some() {
-                return Err(Error::Config(format!("two tools are named `{name}`")));
-            }
-        }
-        let tools_list_json = json!({ "tools": listing }).to_string();
-        let capabilities = ServerCapabilities {
-            tools: (!tools.is_empty()).then(|| json!({ "listChanged": false })),
-            logging: Some(Value::Object(Default::default())),
-            ..Default::default()
-        };
         Ok(Arc::new(ServerCore {
             info: self.info,
             instructions: self.instructions,
-            capabilities,
-            tools,
-            tools_list_json,
             limits: Arc::new(self.limits),
+            page_size: self.page_size,
+            shared: self.shared,
         }))
     }
 

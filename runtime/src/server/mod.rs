@@ -3,12 +3,14 @@
 mod builder;
 mod limits;
 mod outbox;
+mod registry;
 mod session;
 
-pub use builder::Server;
 pub(crate) use builder::ServerCore;
+pub use builder::{Server, ServerHandle};
 pub use limits::Limits;
 pub(crate) use outbox::Outbox;
+pub use registry::{Completer, CompletionRef};
 pub(crate) use session::Session;
 
 use serde::de::DeserializeOwned;

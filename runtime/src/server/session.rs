@@ -1,15 +1,17 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::builder::ServerEvent;
+use super::registry::CompletionRef;
 use super::{parse_params, Outbox, ServerCore};
 use crate::context::{Context, LiveAnswers, LogFilter, PeerInfo, RequestScope};
 use crate::jsonrpc::{
@@ -22,15 +24,18 @@ use crate::protocol::{
 use crate::transport::Endpoint;
 
 /// One client connection in the handshake era: its negotiated state, the requests it has in
-/// flight, and the requests the server is waiting on it for.
+/// flight, the requests the server is waiting on it for, and its resource subscriptions.
 pub(crate) struct Session {
     core: Arc<ServerCore>,
     peer: OnceLock<Arc<PeerInfo>>,
     log_filter: Arc<LogFilter>,
     pending: Arc<Pending>,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    subscriptions: Mutex<HashSet<String>>,
     tasks: TaskTracker,
+    /// Messages not tied to a request (list changes, resource updates).
     outbox: Outbox,
+    closed: CancellationToken,
 }
 
 /// Removes a request from the in-flight map however its task ends.
@@ -71,18 +76,82 @@ struct SetLevelParams {
     level: LoggingLevel,
 }
 
+#[derive(Deserialize)]
+struct ListParams {
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UriParams {
+    uri: String,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+struct GetPromptParams {
+    name: String,
+    #[serde(default)]
+    arguments: Option<Map<String, Value>>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum CompleteRef {
+    #[serde(rename = "ref/prompt")]
+    Prompt { name: String },
+    #[serde(rename = "ref/resource")]
+    Resource { uri: String },
+}
+
+#[derive(Deserialize)]
+struct CompleteArgument {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize, Default)]
+struct CompleteContext {
+    #[serde(default)]
+    arguments: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct CompleteParams {
+    #[serde(rename = "ref")]
+    reference: CompleteRef,
+    argument: CompleteArgument,
+    #[serde(default)]
+    context: Option<CompleteContext>,
+}
+
+type Handler = Box<
+    dyn for<'a> FnOnce(Context<'a>) -> BoxFuture<'a, Result<Value, ErrorObject>> + Send + 'static,
+>;
+
 impl Session {
     pub(crate) fn new(core: Arc<ServerCore>) -> (Arc<Session>, mpsc::UnboundedReceiver<String>) {
         let (outbox, rx) = Outbox::channel();
+        let events = core.shared.events.subscribe();
         let session = Arc::new(Session {
             core,
             peer: OnceLock::new(),
             log_filter: Arc::new(LogFilter::default()),
             pending: Arc::new(Pending::new()),
             in_flight: Mutex::new(HashMap::new()),
+            subscriptions: Mutex::new(HashSet::new()),
             tasks: TaskTracker::new(),
             outbox,
+            closed: CancellationToken::new(),
         });
+        tokio::spawn(forward_events(
+            Arc::downgrade(&session),
+            events,
+            session.closed.clone(),
+        ));
         (session, rx)
     }
 
@@ -96,36 +165,72 @@ impl Session {
         self.in_flight.lock().expect("in-flight lock").len()
     }
 
-    fn reply(&self, id: RequestId, outcome: Result<Value, ErrorObject>) {
-        self.outbox.send(&Message::Response(Response {
-            id: Some(id),
-            outcome,
-        }));
-    }
-
-    fn on_request(self: &Arc<Self>, req: Request) {
+    /// Serve a request. Its response, and every message sent while handling it, go to `sink`
+    /// (stdout for stdio; the request's own stream for HTTP).
+    pub(crate) fn on_request(self: &Arc<Self>, req: Request, sink: Outbox) {
         let Request { id, method, params } = req;
+        let reply = |outcome| reply(&sink, id.clone(), outcome);
         match method.as_str() {
-            "initialize" => {
-                let outcome = self.initialize(params);
-                self.reply(id, outcome);
-            }
-            "ping" => self.reply(id, Ok(json!({}))),
-            "tools/list" => {
-                self.outbox.send_raw_result(&id, &self.core.tools_list_json);
-            }
-            "logging/setLevel" => {
-                let outcome = parse_params::<SetLevelParams>(&method, params).map(|p| {
-                    self.log_filter.set(p.level);
-                    json!({})
+            "initialize" => reply(self.initialize(params)),
+            "ping" => reply(Ok(json!({}))),
+            "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
+                let page = parse_params::<ListParams>(&method, params).and_then(|p| {
+                    self.core.shared.registry().list(
+                        &method,
+                        p.cursor.as_deref(),
+                        self.core.page_size,
+                    )
                 });
-                self.reply(id, outcome);
+                match page {
+                    Ok(json) => {
+                        sink.send_raw_result(&id, &json);
+                    }
+                    Err(e) => reply(Err(e)),
+                }
             }
+            "logging/setLevel" => reply(parse_params::<SetLevelParams>(&method, params).map(|p| {
+                self.log_filter.set(p.level);
+                json!({})
+            })),
             "tools/call" => match parse_params::<CallToolParams>(&method, params) {
-                Ok(call) => self.call_tool(id, call),
-                Err(e) => self.reply(id, Err(e)),
+                Ok(call) => self.call_tool(id, call, sink),
+                Err(e) => reply(Err(e)),
             },
-            _ => self.reply(id, Err(ErrorObject::method_not_found(&method))),
+            "resources/read" => match parse_params::<UriParams>(&method, params) {
+                Ok(p) => self.read_resource(id, p, sink),
+                Err(e) => reply(Err(e)),
+            },
+            "resources/subscribe" | "resources/unsubscribe" => {
+                reply(parse_params::<UriParams>(&method, params).map(|p| {
+                    let mut subs = self.subscriptions.lock().expect("subscriptions lock");
+                    if method == "resources/subscribe" {
+                        subs.insert(p.uri);
+                    } else {
+                        subs.remove(&p.uri);
+                    }
+                    json!({})
+                }))
+            }
+            "prompts/get" => match parse_params::<GetPromptParams>(&method, params) {
+                Ok(p) => self.get_prompt(id, p, sink),
+                Err(e) => reply(Err(e)),
+            },
+            "completion/complete" => reply(
+                parse_params::<CompleteParams>(&method, params).and_then(|p| {
+                    let reference = match p.reference {
+                        CompleteRef::Prompt { name } => CompletionRef::Prompt(name),
+                        CompleteRef::Resource { uri } => CompletionRef::Resource(uri),
+                    };
+                    let context = p.context.unwrap_or_default().arguments;
+                    self.core.shared.registry().complete(
+                        &reference,
+                        &p.argument.name,
+                        &p.argument.value,
+                        &context,
+                    )
+                }),
+            ),
+            _ => reply(Err(ErrorObject::method_not_found(&method))),
         }
     }
 
@@ -149,16 +254,17 @@ impl Session {
         }
         let result = InitializeResult {
             protocol_version: version,
-            capabilities: self.core.capabilities.clone(),
+            capabilities: self.core.capabilities(),
             server_info: self.core.info.clone(),
             instructions: self.core.instructions.clone(),
         };
         Ok(serde_json::to_value(result).expect("serialisable"))
     }
 
-    fn call_tool(self: &Arc<Self>, id: RequestId, call: CallToolParams) {
-        let Some(tool) = self.core.tools.get(&call.name).cloned() else {
-            self.reply(
+    fn call_tool(self: &Arc<Self>, id: RequestId, call: CallToolParams, sink: Outbox) {
+        let Some(tool) = self.core.shared.registry().tool(&call.name).cloned() else {
+            reply(
+                &sink,
                 id,
                 Err(ErrorObject::invalid_params(format!(
                     "unknown tool: `{}`",
@@ -167,23 +273,115 @@ impl Session {
             );
             return;
         };
+        let name = call.name;
+        let args = call.arguments;
+        let on_panic = Ok(serde_json::to_value(CallToolResult::error(format!(
+            "tool `{name}` failed unexpectedly"
+        )))
+        .expect("results serialise"));
+        self.spawn_handler(
+            id,
+            call.meta.as_ref(),
+            sink,
+            on_panic,
+            Box::new(move |ctx| {
+                Box::pin(async move {
+                    let result = tool.call(ctx, args).await;
+                    Ok(serde_json::to_value(result).expect("results serialise"))
+                })
+            }),
+        );
+    }
+
+    fn read_resource(self: &Arc<Self>, id: RequestId, p: UriParams, sink: Outbox) {
+        let registry = self.core.shared.registry();
+        let Some((def, request)) = registry.resource(&p.uri) else {
+            reply(
+                &sink,
+                id,
+                Err(ErrorObject::new(
+                    codes::RESOURCE_NOT_FOUND,
+                    format!("resource not found: `{}`", p.uri),
+                )
+                .with_data(json!({ "uri": p.uri }))),
+            );
+            return;
+        };
+        let handler = def.handler;
+        let on_panic = Err(ErrorObject::internal(format!(
+            "reading `{}` failed unexpectedly",
+            p.uri
+        )));
+        self.spawn_handler(
+            id,
+            p.meta.as_ref(),
+            sink,
+            on_panic,
+            Box::new(move |ctx| {
+                Box::pin(async move {
+                    let result = handler(ctx, request).await?;
+                    Ok(serde_json::to_value(result).expect("results serialise"))
+                })
+            }),
+        );
+    }
+
+    fn get_prompt(self: &Arc<Self>, id: RequestId, p: GetPromptParams, sink: Outbox) {
+        let Some(prompt) = self.core.shared.registry().prompt(&p.name).cloned() else {
+            reply(
+                &sink,
+                id,
+                Err(ErrorObject::invalid_params(format!(
+                    "unknown prompt: `{}`",
+                    p.name
+                ))),
+            );
+            return;
+        };
+        let on_panic = Err(ErrorObject::internal(format!(
+            "prompt `{}` failed unexpectedly",
+            p.name
+        )));
+        let args = p.arguments.unwrap_or_default();
+        self.spawn_handler(
+            id,
+            p.meta.as_ref(),
+            sink,
+            on_panic,
+            Box::new(move |ctx| {
+                Box::pin(async move {
+                    let result = prompt.get(ctx, args).await?;
+                    Ok(serde_json::to_value(result).expect("results serialise"))
+                })
+            }),
+        );
+    }
+
+    /// Run a handler on its own task with a request scope: cancellable by
+    /// `notifications/cancelled`, a panic answered with `on_panic`, the response sent to `sink`.
+    fn spawn_handler(
+        self: &Arc<Self>,
+        id: RequestId,
+        meta: Option<&Map<String, Value>>,
+        sink: Outbox,
+        on_panic: Result<Value, ErrorObject>,
+        handler: Handler,
+    ) {
         let cancel = CancellationToken::new();
         {
             let mut in_flight = self.in_flight.lock().expect("in-flight lock");
             if in_flight.contains_key(&id) {
                 drop(in_flight);
-                self.reply(
-                    id.clone(),
-                    Err(ErrorObject::new(
-                        codes::INVALID_REQUEST,
-                        format!("request id {id} is already in use by a request in flight"),
-                    )),
+                let e = ErrorObject::new(
+                    codes::INVALID_REQUEST,
+                    format!("request id {id} is already in use by a request in flight"),
                 );
+                reply(&sink, id, Err(e));
                 return;
             }
             in_flight.insert(id.clone(), cancel.clone());
         }
-        let progress_token = progress_token(call.meta.as_ref());
+        let progress_token = progress_token(meta);
         let guard = InFlight {
             session: Arc::clone(self),
             id: id.clone(),
@@ -196,15 +394,14 @@ impl Session {
                 session.peer(),
                 Arc::clone(&session.core.limits),
                 Arc::clone(&session.log_filter),
-                session.outbox.clone(),
+                sink.clone(),
                 Box::new(LiveAnswers {
                     pending: Arc::clone(&session.pending),
-                    sink: session.outbox.clone(),
+                    sink: sink.clone(),
                 }),
                 cancel.clone(),
             );
-            let ctx = Context::new(&scope);
-            let run = AssertUnwindSafe(tool.call(ctx, call.arguments)).catch_unwind();
+            let run = AssertUnwindSafe(handler(Context::new(&scope))).catch_unwind();
             let outcome = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => {
@@ -213,20 +410,17 @@ impl Session {
                 }
                 outcome = run => outcome,
             };
-            let result = outcome.unwrap_or_else(|panic| {
-                let why = panic_message(&panic);
-                tracing::error!(tool = %call.name, panic = %why, "tool panicked");
-                CallToolResult::error(format!("tool `{}` failed unexpectedly", call.name))
+            let outcome = outcome.unwrap_or_else(|panic| {
+                tracing::error!(%id, panic = %panic_message(&panic), "handler panicked");
+                on_panic
             });
-            session.reply(
-                id,
-                Ok(serde_json::to_value(result).expect("results serialise")),
-            );
+            drop(scope);
+            reply(&sink, id, outcome);
             drop(guard);
         });
     }
 
-    fn on_notification(&self, n: Notification) {
+    pub(crate) fn on_notification(&self, n: Notification) {
         match n.method.as_str() {
             "notifications/initialized" => {}
             "notifications/cancelled" => {
@@ -252,7 +446,7 @@ impl Session {
         }
     }
 
-    fn on_response(&self, r: Response) {
+    pub(crate) fn on_response(&self, r: Response) {
         let Some(id) = r.id else {
             tracing::warn!(error = ?r.outcome.err(), "the client reported an error about an unreadable message");
             return;
@@ -261,6 +455,96 @@ impl Session {
             tracing::warn!(%id, "ignored a response to a request that is not pending (late, duplicate or unknown id)");
         }
     }
+
+    fn on_event(&self, event: ServerEvent) {
+        let (method, params) = match event {
+            ServerEvent::ToolsChanged => ("notifications/tools/list_changed", None),
+            ServerEvent::ResourcesChanged => ("notifications/resources/list_changed", None),
+            ServerEvent::PromptsChanged => ("notifications/prompts/list_changed", None),
+            ServerEvent::ResourceUpdated(uri) => {
+                if !self
+                    .subscriptions
+                    .lock()
+                    .expect("subscriptions lock")
+                    .contains(&uri)
+                {
+                    return;
+                }
+                (
+                    "notifications/resources/updated",
+                    Some(json!({ "uri": uri })),
+                )
+            }
+        };
+        self.outbox.send(&Message::notification(method, params));
+    }
+
+    /// End the session: waiting asks fail at once, running handlers get the grace period to
+    /// finish and answer, then are cancelled.
+    pub(crate) async fn close(&self) {
+        self.closed.cancel();
+        self.pending.close();
+        self.tasks.close();
+        let grace = self.core.limits.shutdown_grace;
+        if tokio::time::timeout(grace, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            let tokens: Vec<_> = self
+                .in_flight
+                .lock()
+                .expect("in-flight lock")
+                .values()
+                .cloned()
+                .collect();
+            tracing::warn!(
+                count = tokens.len(),
+                "cancelling requests still running at shutdown"
+            );
+            tokens.iter().for_each(CancellationToken::cancel);
+            self.tasks.wait().await;
+        }
+    }
+}
+
+async fn forward_events(
+    session: Weak<Session>,
+    mut events: broadcast::Receiver<ServerEvent>,
+    closed: CancellationToken,
+) {
+    loop {
+        let event = tokio::select! {
+            _ = closed.cancelled() => return,
+            e = events.recv() => e,
+        };
+        let Some(session) = session.upgrade() else {
+            return;
+        };
+        match event {
+            Ok(e) => session.on_event(e),
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(
+                    missed = n,
+                    "session fell behind on server events; sending list changes"
+                );
+                for e in [
+                    ServerEvent::ToolsChanged,
+                    ServerEvent::ResourcesChanged,
+                    ServerEvent::PromptsChanged,
+                ] {
+                    session.on_event(e);
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+fn reply(sink: &Outbox, id: RequestId, outcome: Result<Value, ErrorObject>) {
+    sink.send(&Message::Response(Response {
+        id: Some(id),
+        outcome,
+    }));
 }
 
 fn progress_token(meta: Option<&Map<String, Value>>) -> Option<Value> {
@@ -283,7 +567,7 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 impl Endpoint for Session {
     fn on_message(self: &Arc<Self>, message: Message) {
         match message {
-            Message::Request(r) => self.on_request(r),
+            Message::Request(r) => self.on_request(r, self.outbox.clone()),
             Message::Notification(n) => self.on_notification(n),
             Message::Response(r) => self.on_response(r),
         }
@@ -295,30 +579,6 @@ impl Endpoint for Session {
     }
 
     fn on_close(self: Arc<Self>) -> BoxFuture<'static, ()> {
-        Box::pin(async move {
-            // Nothing more can arrive: waiting asks fail at once, running handlers get a grace
-            // period to finish and answer, then are cancelled.
-            self.pending.close();
-            self.tasks.close();
-            let grace = self.core.limits.shutdown_grace;
-            if tokio::time::timeout(grace, self.tasks.wait())
-                .await
-                .is_err()
-            {
-                let tokens: Vec<_> = self
-                    .in_flight
-                    .lock()
-                    .expect("in-flight lock")
-                    .values()
-                    .cloned()
-                    .collect();
-                tracing::warn!(
-                    count = tokens.len(),
-                    "cancelling requests still running at shutdown"
-                );
-                tokens.iter().for_each(CancellationToken::cancel);
-                self.tasks.wait().await;
-            }
-        })
+        Box::pin(async move { self.close().await })
     }
 }

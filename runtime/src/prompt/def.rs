@@ -1,0 +1,162 @@
+use std::str::FromStr;
+
+use futures::future::BoxFuture;
+use serde_json::{Map, Value};
+
+use crate::context::Context;
+use crate::jsonrpc::ErrorObject;
+use crate::protocol::{GetPromptResult, Prompt, PromptArgument};
+
+/// The arguments of a `prompts/get`, by name.
+#[derive(Debug, Clone, Default)]
+pub struct PromptArgs {
+    prompt: &'static str,
+    values: Map<String, Value>,
+}
+
+impl PromptArgs {
+    pub(crate) fn new(prompt: &'static str, values: Map<String, Value>) -> Self {
+        PromptArgs { prompt, values }
+    }
+
+    fn raw(&self, name: &str) -> Option<String> {
+        match self.values.get(name)? {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// A required argument, parsed with `FromStr`; -32602 naming it when missing or invalid.
+    pub fn required<T: FromStr>(&self, name: &str) -> Result<T, ErrorObject>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let raw = self.raw(name).ok_or_else(|| {
+            ErrorObject::invalid_params(format!(
+                "missing required argument `{name}` for prompt `{}`",
+                self.prompt
+            ))
+        })?;
+        self.parse(name, &raw)
+    }
+
+    /// An optional argument, parsed with `FromStr` when present.
+    pub fn optional<T: FromStr>(&self, name: &str) -> Result<Option<T>, ErrorObject>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.raw(name).map(|raw| self.parse(name, &raw)).transpose()
+    }
+
+    fn parse<T: FromStr>(&self, name: &str, raw: &str) -> Result<T, ErrorObject>
+    where
+        T::Err: std::fmt::Display,
+    {
+        raw.parse().map_err(|e: T::Err| {
+            ErrorObject::invalid_params(format!(
+                "invalid argument `{name}` for prompt `{}`: {e}",
+                self.prompt
+            ))
+        })
+    }
+}
+
+/// A prompt handler after argument collection: what `#[prompt]` generates.
+pub type PromptFn =
+    for<'a> fn(Context<'a>, PromptArgs) -> BoxFuture<'a, Result<GetPromptResult, ErrorObject>>;
+
+/// One argument of a prompt.
+#[derive(Debug, Clone)]
+pub struct PromptArgMeta {
+    /// The argument's name.
+    pub name: &'static str,
+    /// What it is for.
+    pub description: Option<&'static str>,
+    /// Whether it must be given.
+    pub required: bool,
+}
+
+/// What a prompt says about itself.
+#[derive(Debug, Clone, Default)]
+pub struct PromptMeta {
+    /// The prompt's name.
+    pub name: &'static str,
+    /// Human-readable title.
+    pub title: Option<&'static str>,
+    /// What it does.
+    pub description: Option<&'static str>,
+    /// Its arguments.
+    pub arguments: Vec<PromptArgMeta>,
+}
+
+/// A registered prompt. Built by `#[prompt]`.
+#[derive(Clone)]
+pub struct PromptDef {
+    pub(crate) prompt: Prompt,
+    name: &'static str,
+    handler: PromptFn,
+}
+
+impl std::fmt::Debug for PromptDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromptDef")
+            .field("prompt", &self.prompt)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PromptDef {
+    /// A prompt from its description and handler.
+    pub fn new(meta: PromptMeta, handler: PromptFn) -> Self {
+        PromptDef {
+            prompt: Prompt {
+                name: meta.name.to_owned(),
+                title: meta.title.map(str::to_owned),
+                description: meta.description.map(str::to_owned),
+                arguments: meta
+                    .arguments
+                    .iter()
+                    .map(|a| PromptArgument {
+                        name: a.name.to_owned(),
+                        title: None,
+                        description: a.description.map(str::to_owned),
+                        required: Some(a.required),
+                    })
+                    .collect(),
+                meta: None,
+            },
+            name: meta.name,
+            handler,
+        }
+    }
+
+    /// The prompt's name.
+    pub fn name(&self) -> &str {
+        &self.prompt.name
+    }
+
+    pub(crate) fn get<'a>(
+        &self,
+        ctx: Context<'a>,
+        args: Map<String, Value>,
+    ) -> BoxFuture<'a, Result<GetPromptResult, ErrorObject>> {
+        (self.handler)(ctx, PromptArgs::new(self.name, args))
+    }
+}
+
+/// Anything `Server::prompt` accepts: what `#[prompt]` generates.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a prompt",
+    label = "expected a function annotated with `#[prompt]`"
+)]
+pub trait IntoPrompt {
+    /// Build the definition.
+    fn into_prompt(self) -> PromptDef;
+}
+
+impl IntoPrompt for PromptDef {
+    fn into_prompt(self) -> PromptDef {
+        self
+    }
+}

@@ -1,0 +1,7 @@
+//! Prompts: their definitions, argument parsing, and how return values become messages.
+
+mod def;
+mod output;
+
+pub use def::{IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptFn, PromptMeta};
+pub use output::PromptOutput;

@@ -1,0 +1,127 @@
+use std::collections::HashMap;
+
+use futures::future::BoxFuture;
+
+use super::template::UriTemplate;
+use crate::context::Context;
+use crate::jsonrpc::ErrorObject;
+use crate::protocol::{ReadResourceResult, Resource, ResourceTemplate};
+
+/// A read of one resource: the URI asked for and, for templates, the variables it matched.
+#[derive(Debug, Clone)]
+pub struct ResourceRequest {
+    /// The URI being read.
+    pub uri: String,
+    /// Template variables, by name (empty for static resources).
+    pub vars: HashMap<String, String>,
+}
+
+/// A resource handler after matching: what `#[resource]` generates.
+pub type ResourceFn = for<'a> fn(
+    Context<'a>,
+    ResourceRequest,
+) -> BoxFuture<'a, Result<ReadResourceResult, ErrorObject>>;
+
+/// What a resource says about itself.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceMeta {
+    /// The URI (static) or URI template.
+    pub uri: &'static str,
+    /// Programmatic name.
+    pub name: &'static str,
+    /// Human-readable title.
+    pub title: Option<&'static str>,
+    /// What it holds.
+    pub description: Option<&'static str>,
+    /// MIME type.
+    pub mime_type: Option<&'static str>,
+}
+
+#[derive(Clone)]
+pub(crate) enum ResourceKind {
+    Static(Resource),
+    Template(ResourceTemplate, UriTemplate),
+}
+
+/// A registered resource or resource template. Built by `#[resource]`.
+#[derive(Clone)]
+pub struct ResourceDef {
+    pub(crate) kind: ResourceKind,
+    pub(crate) handler: ResourceFn,
+}
+
+impl std::fmt::Debug for ResourceDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResourceDef")
+            .field("uri", &self.uri())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResourceDef {
+    /// A resource at `meta.uri`; a URI containing `{` is a template.
+    pub fn new(meta: ResourceMeta, handler: ResourceFn) -> Result<Self, String> {
+        let kind = if meta.uri.contains('{') {
+            let template = UriTemplate::parse(meta.uri)?;
+            ResourceKind::Template(
+                ResourceTemplate {
+                    uri_template: meta.uri.to_owned(),
+                    name: meta.name.to_owned(),
+                    title: meta.title.map(str::to_owned),
+                    description: meta.description.map(str::to_owned),
+                    mime_type: meta.mime_type.map(str::to_owned),
+                    meta: None,
+                },
+                template,
+            )
+        } else {
+            ResourceKind::Static(Resource {
+                uri: meta.uri.to_owned(),
+                name: meta.name.to_owned(),
+                title: meta.title.map(str::to_owned),
+                description: meta.description.map(str::to_owned),
+                mime_type: meta.mime_type.map(str::to_owned),
+                meta: None,
+            })
+        };
+        Ok(ResourceDef { kind, handler })
+    }
+
+    /// The URI or URI template.
+    pub fn uri(&self) -> &str {
+        match &self.kind {
+            ResourceKind::Static(r) => &r.uri,
+            ResourceKind::Template(t, _) => &t.uri_template,
+        }
+    }
+
+    /// Match a URI against this resource.
+    pub(crate) fn matches(&self, uri: &str) -> Option<ResourceRequest> {
+        match &self.kind {
+            ResourceKind::Static(r) => (r.uri == uri).then(|| ResourceRequest {
+                uri: uri.to_owned(),
+                vars: HashMap::new(),
+            }),
+            ResourceKind::Template(_, t) => t.matches(uri).map(|vars| ResourceRequest {
+                uri: uri.to_owned(),
+                vars,
+            }),
+        }
+    }
+}
+
+/// Anything `Server::resource` accepts: what `#[resource]` generates.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a resource",
+    label = "expected a function annotated with `#[resource(uri = \"..\")]`"
+)]
+pub trait IntoResource {
+    /// Build the definition.
+    fn into_resource(self) -> ResourceDef;
+}
+
+impl IntoResource for ResourceDef {
+    fn into_resource(self) -> ResourceDef {
+        self
+    }
+}

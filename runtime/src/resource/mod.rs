@@ -1,0 +1,11 @@
+//! Resources: static URIs and URI templates, their definitions, and how return values become
+//! contents.
+
+mod def;
+mod output;
+mod template;
+
+pub(crate) use def::ResourceKind;
+pub use def::{IntoResource, ResourceDef, ResourceFn, ResourceMeta, ResourceRequest};
+pub use output::{Blob, Json, ResourceOutput};
+pub use template::UriTemplate;

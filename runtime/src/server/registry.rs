@@ -1,0 +1,340 @@
+//! What a server offers: tools, resources, prompts and completers, with their listings serialised
+//! once per change (never per request).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+use crate::jsonrpc::ErrorObject;
+use crate::prompt::PromptDef;
+use crate::resource::{ResourceDef, ResourceKind, ResourceRequest};
+use crate::tool::{validate_tool_name, ToolDef};
+
+/// What a completion is for: a prompt's argument or a resource template's variable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CompletionRef {
+    /// `ref/prompt` by prompt name.
+    Prompt(String),
+    /// `ref/resource` by URI template.
+    Resource(String),
+}
+
+/// Completes a partial argument value: given the value typed so far and the other arguments
+/// already given, the candidate values.
+pub type Completer = Arc<dyn Fn(&str, &Map<String, Value>) -> Vec<String> + Send + Sync>;
+
+/// One kind of listed item, with each item's JSON serialised once.
+#[derive(Default, Clone)]
+struct Listing {
+    items: Vec<String>,
+}
+
+impl Listing {
+    fn of<T: serde::Serialize>(items: impl Iterator<Item = T>) -> Self {
+        Listing {
+            items: items
+                .map(|i| serde_json::to_string(&i).expect("listings serialise"))
+                .collect(),
+        }
+    }
+
+    fn push<T: serde::Serialize>(&mut self, item: &T) {
+        self.items
+            .push(serde_json::to_string(item).expect("listings serialise"));
+    }
+
+    /// The result of a `*/list` request: `{"<key>":[...],"nextCursor":..}`.
+    fn page(
+        &self,
+        key: &str,
+        cursor: Option<&str>,
+        page_size: Option<usize>,
+    ) -> Result<String, ErrorObject> {
+        let start = match cursor {
+            None => 0,
+            Some(c) => decode_cursor(c)
+                .filter(|&s| s <= self.items.len())
+                .ok_or_else(|| ErrorObject::invalid_params(format!("invalid cursor: `{c}`")))?,
+        };
+        let end = page_size.map_or(self.items.len(), |n| {
+            (start + n.max(1)).min(self.items.len())
+        });
+        let mut out = String::with_capacity(
+            16 + self.items[start..end]
+                .iter()
+                .map(|s| s.len() + 1)
+                .sum::<usize>(),
+        );
+        out.push_str("{\"");
+        out.push_str(key);
+        out.push_str("\":[");
+        for (i, item) in self.items[start..end].iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(item);
+        }
+        out.push(']');
+        if end < self.items.len() {
+            out.push_str(",\"nextCursor\":");
+            out.push_str(&Value::from(encode_cursor(end)).to_string());
+        }
+        out.push('}');
+        Ok(out)
+    }
+}
+
+fn encode_cursor(offset: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("toolsmith:{offset}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    std::str::from_utf8(&raw)
+        .ok()?
+        .strip_prefix("toolsmith:")?
+        .parse()
+        .ok()
+}
+
+/// An immutable snapshot of what the server offers. Changes build a new snapshot.
+#[derive(Default, Clone)]
+pub(crate) struct Registry {
+    tools: Vec<ToolDef>,
+    tool_index: HashMap<String, usize>,
+    resources: Vec<ResourceDef>,
+    prompts: Vec<PromptDef>,
+    prompt_index: HashMap<String, usize>,
+    completers: HashMap<(CompletionRef, String), Completer>,
+    tools_listing: Listing,
+    resources_listing: Listing,
+    templates_listing: Listing,
+    prompts_listing: Listing,
+}
+
+impl Registry {
+    fn reindex(&mut self) -> Result<(), String> {
+        self.tool_index.clear();
+        for (i, t) in self.tools.iter().enumerate() {
+            if self.tool_index.insert(t.name().to_owned(), i).is_some() {
+                return Err(format!("two tools are named `{}`", t.name()));
+            }
+        }
+        self.prompt_index.clear();
+        for (i, p) in self.prompts.iter().enumerate() {
+            if self.prompt_index.insert(p.name().to_owned(), i).is_some() {
+                return Err(format!("two prompts are named `{}`", p.name()));
+            }
+        }
+        let mut uris = std::collections::HashSet::new();
+        for r in &self.resources {
+            if !uris.insert(r.uri().to_owned()) {
+                return Err(format!("two resources have the URI `{}`", r.uri()));
+            }
+        }
+        self.tools_listing = Listing::of(self.tools.iter().map(|t| &t.tool));
+        self.resources_listing = Listing::of(self.resources.iter().filter_map(|r| match &r.kind {
+            ResourceKind::Static(s) => Some(s),
+            ResourceKind::Template(..) => None,
+        }));
+        self.templates_listing = Listing::of(self.resources.iter().filter_map(|r| match &r.kind {
+            ResourceKind::Template(t, _) => Some(t),
+            ResourceKind::Static(_) => None,
+        }));
+        self.prompts_listing = Listing::of(self.prompts.iter().map(|p| &p.prompt));
+        Ok(())
+    }
+
+    pub(crate) fn has_resources(&self) -> bool {
+        !self.resources.is_empty()
+    }
+    pub(crate) fn has_prompts(&self) -> bool {
+        !self.prompts.is_empty()
+    }
+    pub(crate) fn has_completers(&self) -> bool {
+        !self.completers.is_empty()
+    }
+
+    pub(crate) fn tool(&self, name: &str) -> Option<&ToolDef> {
+        self.tool_index.get(name).map(|&i| &self.tools[i])
+    }
+
+    pub(crate) fn prompt(&self, name: &str) -> Option<&PromptDef> {
+        self.prompt_index.get(name).map(|&i| &self.prompts[i])
+    }
+
+    /// The resource serving `uri`: an exact static URI first, then templates in registration
+    /// order.
+    pub(crate) fn resource(&self, uri: &str) -> Option<(&ResourceDef, ResourceRequest)> {
+        let statics = self
+            .resources
+            .iter()
+            .filter(|r| matches!(r.kind, ResourceKind::Static(_)));
+        let templates = self
+            .resources
+            .iter()
+            .filter(|r| matches!(r.kind, ResourceKind::Template(..)));
+        statics
+            .chain(templates)
+            .find_map(|r| r.matches(uri).map(|req| (r, req)))
+    }
+
+    pub(crate) fn list(
+        &self,
+        method: &str,
+        cursor: Option<&str>,
+        page_size: Option<usize>,
+    ) -> Result<String, ErrorObject> {
+        match method {
+            "tools/list" => self.tools_listing.page("tools", cursor, page_size),
+            "resources/list" => self.resources_listing.page("resources", cursor, page_size),
+            "resources/templates/list" => {
+                self.templates_listing
+                    .page("resourceTemplates", cursor, page_size)
+            }
+            "prompts/list" => self.prompts_listing.page("prompts", cursor, page_size),
+            other => Err(ErrorObject::method_not_found(other)),
+        }
+    }
+
+    /// `completion/complete`: the values for a reference's argument (empty when no completer).
+    pub(crate) fn complete(
+        &self,
+        reference: &CompletionRef,
+        argument: &str,
+        value: &str,
+        context: &Map<String, Value>,
+    ) -> Result<Value, ErrorObject> {
+        match reference {
+            CompletionRef::Prompt(name) if self.prompt(name).is_none() => {
+                return Err(ErrorObject::invalid_params(format!(
+                    "unknown prompt: `{name}`"
+                )))
+            }
+            CompletionRef::Resource(uri) if !self.resources.iter().any(|r| r.uri() == uri) => {
+                return Err(ErrorObject::invalid_params(format!(
+                    "unknown resource template: `{uri}`"
+                )))
+            }
+            _ => {}
+        }
+        let mut values = self
+            .completers
+            .get(&(reference.clone(), argument.to_owned()))
+            .map(|c| c(value, context))
+            .unwrap_or_default();
+        let total = values.len();
+        values.truncate(100);
+        Ok(json!({ "completion": { "values": values, "total": total, "hasMore": total > 100 } }))
+    }
+
+    /// Add or replace a tool.
+    pub(crate) fn add_tool(&mut self, tool: ToolDef) -> Result<(), String> {
+        validate_tool_name(tool.name())?;
+        if tool.tool.input_schema.get("type") != Some(&Value::from("object")) {
+            return Err(format!(
+                "the input schema of tool `{}` is not an object schema",
+                tool.name()
+            ));
+        }
+        if let Some(&i) = self.tool_index.get(tool.name()) {
+            self.tools[i] = tool;
+            self.tools_listing = Listing::of(self.tools.iter().map(|t| &t.tool));
+        } else {
+            self.tool_index
+                .insert(tool.name().to_owned(), self.tools.len());
+            self.tools_listing.push(&tool.tool);
+            self.tools.push(tool);
+        }
+        Ok(())
+    }
+
+    /// Remove a tool; false when there was none of that name.
+    pub(crate) fn remove_tool(&mut self, name: &str) -> bool {
+        let before = self.tools.len();
+        self.tools.retain(|t| t.name() != name);
+        self.reindex()
+            .expect("removing keeps the registry consistent");
+        before != self.tools.len()
+    }
+
+    /// Add or replace a resource (matched by URI or URI template).
+    pub(crate) fn add_resource(&mut self, resource: ResourceDef) -> Result<(), String> {
+        self.resources.retain(|r| r.uri() != resource.uri());
+        self.resources.push(resource);
+        self.reindex()
+    }
+
+    /// Remove a resource by URI (or template); false when there was none.
+    pub(crate) fn remove_resource(&mut self, uri: &str) -> bool {
+        let before = self.resources.len();
+        self.resources.retain(|r| r.uri() != uri);
+        self.reindex()
+            .expect("removing keeps the registry consistent");
+        before != self.resources.len()
+    }
+
+    /// Add or replace a prompt.
+    pub(crate) fn add_prompt(&mut self, prompt: PromptDef) -> Result<(), String> {
+        if let Some(&i) = self.prompt_index.get(prompt.name()) {
+            self.prompts[i] = prompt;
+            self.prompts_listing = Listing::of(self.prompts.iter().map(|p| &p.prompt));
+        } else {
+            self.prompt_index
+                .insert(prompt.name().to_owned(), self.prompts.len());
+            self.prompts_listing.push(&prompt.prompt);
+            self.prompts.push(prompt);
+        }
+        Ok(())
+    }
+
+    /// Remove a prompt; false when there was none of that name.
+    pub(crate) fn remove_prompt(&mut self, name: &str) -> bool {
+        let before = self.prompts.len();
+        self.prompts.retain(|p| p.name() != name);
+        self.reindex()
+            .expect("removing keeps the registry consistent");
+        before != self.prompts.len()
+    }
+
+    /// Attach a completer to an argument of a prompt or resource template.
+    pub(crate) fn add_completer(
+        &mut self,
+        reference: CompletionRef,
+        argument: String,
+        completer: Completer,
+    ) {
+        self.completers.insert((reference, argument), completer);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_with_opaque_cursors() {
+        let l = Listing {
+            items: (0..5).map(|i| i.to_string()).collect(),
+        };
+        let p1: Value = serde_json::from_str(&l.page("tools", None, Some(2)).unwrap()).unwrap();
+        assert_eq!(p1["tools"], json!([0, 1]));
+        let c = p1["nextCursor"].as_str().unwrap();
+        let p2: Value = serde_json::from_str(&l.page("tools", Some(c), Some(2)).unwrap()).unwrap();
+        assert_eq!(p2["tools"], json!([2, 3]));
+        let p3: Value =
+            serde_json::from_str(&l.page("tools", p2["nextCursor"].as_str(), Some(2)).unwrap())
+                .unwrap();
+        assert_eq!(p3["tools"], json!([4]));
+        assert!(p3.get("nextCursor").is_none());
+        let all: Value = serde_json::from_str(&l.page("tools", None, None).unwrap()).unwrap();
+        assert_eq!(all["tools"].as_array().unwrap().len(), 5);
+        let err = l.page("tools", Some("not-a-cursor"), Some(2)).unwrap_err();
+        assert_eq!(err.code, crate::jsonrpc::codes::INVALID_PARAMS);
+        assert!(err.message.contains("cursor"));
+    }
+}
