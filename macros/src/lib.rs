@@ -46,3 +46,35 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn tools(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::tool_impl(attr.into(), item.into()).into()
 }
+
+/// Turn an `async fn` into an MCP resource (static URI) or resource template (RFC 6570 URI).
+///
+/// ```ignore
+/// /// A user's profile.
+/// #[resource(uri = "users://{id}/profile", mime_type = "application/json")]
+/// async fn profile(id: u64) -> Json<Profile> { .. }
+/// ```
+///
+/// Options: `uri` (required), `name` (default: the function's name), `title`, `description`
+/// (default: the doc comment), `mime_type`. Each template variable must be a parameter of the
+/// same name (parsed with `FromStr`), and each parameter (but a `Context<'_>`) a variable.
+#[proc_macro_attribute]
+pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::resource_fn(attr.into(), item.into()).into()
+}
+
+/// Turn an `async fn` into an MCP prompt; its parameters are the prompt's arguments (required
+/// unless `Option<T>`, parsed with `FromStr`).
+///
+/// ```ignore
+/// /// Review a piece of code.
+/// #[prompt]
+/// async fn code_review(code: String, language: Option<String>) -> String { .. }
+/// ```
+///
+/// Options: `name`, `title`, `description` (default: the doc comment). Parameters take
+/// `#[arg(description = "..")]`.
+#[proc_macro_attribute]
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::prompt_fn(attr.into(), item.into()).into()
+}

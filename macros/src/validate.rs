@@ -1,6 +1,6 @@
 //! Checks that need the whole model: async-ness, context parameters, names, return types.
 
-use syn::{GenericArgument, PathArguments, ReturnType, Type};
+use syn::{GenericArgument, LitStr, PathArguments, ReturnType, Type};
 
 use crate::errors::Errors;
 use crate::parse::{FnModel, ParamKind, ToolAttr};
@@ -64,14 +64,15 @@ fn check_context_lifetime(ty: &Type, errors: &mut Errors) {
     }
 }
 
-/// Check a parsed `#[tool]` function. `in_impl` is true under `#[tools]`.
-pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors) {
+/// Checks every handler (`#[tool]`, `#[resource]`, `#[prompt]`) needs: an `async fn`, not
+/// generic, at most one `Context<'_>`, and no returned context. `kind` is the attribute's name.
+pub(crate) fn check_handler_fn(model: &FnModel, kind: &str, errors: &mut Errors) {
     let sig = &model.sig;
     if sig.asyncness.is_none() {
         errors.spanned(
             sig.fn_token,
             format!(
-                "#[tool] functions must be `async fn`: write `async fn {}(..)`",
+                "#[{kind}] functions must be `async fn`: write `async fn {}(..)`",
                 sig.ident
             ),
         );
@@ -79,12 +80,44 @@ pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors)
     if !sig.generics.params.is_empty() {
         errors.spanned(
             &sig.generics,
-            "a #[tool] function can't be generic: its input schema must be known",
+            format!("a #[{kind}] function can't be generic: its inputs must be known"),
         );
     }
     if let Some(v) = &sig.variadic {
-        errors.spanned(v, "a #[tool] function can't be variadic");
+        errors.spanned(v, format!("a #[{kind}] function can't be variadic"));
     }
+    let mut contexts = model
+        .params
+        .iter()
+        .filter(|p| matches!(p.kind, ParamKind::Context));
+    if let Some(first) = contexts.next() {
+        check_context_lifetime(&first.ty, errors);
+    }
+    for extra in contexts {
+        errors.spanned(
+            &extra.ty,
+            format!("a #[{kind}] takes at most one `Context<'_>` parameter; it is `Copy`, so pass the one you have"),
+        );
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if crate::parse::mentions_context(ty) {
+            errors.spanned(
+                ty,
+                format!("a #[{kind}] can't return its `Context`: the context lives only as long as the request"),
+            );
+        } else if let Type::ImplTrait(_) = &**ty {
+            errors.spanned(
+                ty,
+                format!("a #[{kind}] must name its return type; `impl Trait` can't be turned into a result"),
+            );
+        }
+    }
+}
+
+/// Check a parsed `#[tool]` function. `in_impl` is true under `#[tools]`.
+pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors) {
+    check_handler_fn(model, "tool", errors);
+    let sig = &model.sig;
     if model.has_receiver && !in_impl {
         errors.spanned(
             &sig.inputs,
@@ -102,17 +135,6 @@ pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors)
                 "a #[tool] method inside #[tools] must take `&self`",
             );
         }
-    }
-
-    let mut contexts = model
-        .params
-        .iter()
-        .filter(|p| matches!(p.kind, ParamKind::Context));
-    if let Some(first) = contexts.next() {
-        check_context_lifetime(&first.ty, errors);
-    }
-    for extra in contexts {
-        errors.spanned(&extra.ty, "a #[tool] takes at most one `Context<'_>` parameter; it is `Copy`, so pass the one you have");
     }
 
     let wholes = model
@@ -134,14 +156,95 @@ pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors)
             errors.spanned(&p.ty, "`Params<T>` takes the whole argument object, so it must be the only parameter besides the context");
         }
     }
+}
 
-    if let ReturnType::Type(_, ty) = &sig.output {
-        if crate::parse::mentions_context(ty) {
-            errors.spanned(ty, "a #[tool] can't return its `Context`: the context lives only as long as the request");
-        } else if let Type::ImplTrait(_) = &**ty {
+/// The variable names of an RFC 6570 URI template (`{id}`, `{+path}`).
+fn template_variables(uri: &str) -> Vec<String> {
+    let mut vars = Vec::new();
+    let mut rest = uri;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let expr = &rest[open + 1..open + close];
+        vars.push(expr.trim_start_matches('+').to_owned());
+        rest = &rest[open + close + 1..];
+    }
+    vars
+}
+
+/// Check a `#[resource]`: a URI is given, and the template's variables and the function's
+/// parameters match one to one, by name.
+pub(crate) fn check_resource_fn(model: &FnModel, uri: Option<&LitStr>, errors: &mut Errors) {
+    check_handler_fn(model, "resource", errors);
+    if model.has_receiver {
+        errors.spanned(
+            &model.sig.inputs,
+            "#[resource] goes on a free `async fn`, not a method",
+        );
+    }
+    let Some(uri) = uri else {
+        errors.spanned(
+            &model.sig.ident,
+            "#[resource] needs a URI: `#[resource(uri = \"config://app\")]` or a template like `#[resource(uri = \"users://{id}/profile\")]`",
+        );
+        return;
+    };
+    let value = uri.value();
+    if value.matches('{').count() != value.matches('}').count() {
+        errors.spanned(uri, format!("unbalanced braces in URI template `{value}`"));
+        return;
+    }
+    let vars = template_variables(&value);
+    for v in &vars {
+        if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             errors.spanned(
-                ty,
-                "a #[tool] must name its return type; `impl Trait` can't be turned into a result",
+                uri,
+                format!("unsupported expression `{{{v}}}` in URI template: use `{{name}}` or `{{+name}}`"),
+            );
+        }
+    }
+    let mut params = Vec::new();
+    for p in &model.params {
+        match &p.kind {
+            ParamKind::Context => {}
+            ParamKind::Whole { .. } => errors.spanned(&p.ty, "`Params<T>` is for tools; a #[resource] takes its URI template variables as parameters"),
+            ParamKind::Arg { ident, .. } => {
+                let name = ident.to_string();
+                if !vars.contains(&name) {
+                    errors.spanned(
+                        ident,
+                        format!("`{name}` is not a variable of the URI template `{value}`; a #[resource] takes only template variables (and a `Context<'_>`)"),
+                    );
+                }
+                params.push(name);
+            }
+        }
+    }
+    for v in &vars {
+        if !params.contains(v) {
+            errors.spanned(
+                uri,
+                format!("the URI template variable `{{{v}}}` has no parameter: add `{v}: String` (or any `FromStr` type) to the function"),
+            );
+        }
+    }
+}
+
+/// Check a `#[prompt]`: a free function whose parameters are the prompt's arguments.
+pub(crate) fn check_prompt_fn(model: &FnModel, errors: &mut Errors) {
+    check_handler_fn(model, "prompt", errors);
+    if model.has_receiver {
+        errors.spanned(
+            &model.sig.inputs,
+            "#[prompt] goes on a free `async fn`, not a method",
+        );
+    }
+    for p in &model.params {
+        if let ParamKind::Whole { .. } = p.kind {
+            errors.spanned(
+                &p.ty,
+                "`Params<T>` is for tools; a #[prompt] takes each argument as a parameter",
             );
         }
     }

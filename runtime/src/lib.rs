@@ -48,6 +48,7 @@ mod server;
 mod tool;
 mod transport;
 
+pub use client::{Client, ClientBuilder, ClientError};
 pub use context::{
     Context, IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult,
 };
@@ -68,13 +69,14 @@ pub use tool::{
     IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolError, ToolFn, ToolMeta,
     ToolMethod, ToolOutput,
 };
-pub use toolsmith_macros::{tool, tools};
+pub use toolsmith_macros::{prompt, resource, tool, tools};
 
 /// Everything a server author needs in scope: `use toolsmith::prelude::*;`.
 pub mod prelude {
+    pub use crate::protocol::{PromptMessage, ResourceContents};
     pub use crate::{
-        tool, tools, CallToolResult, Content, Context, LoggingLevel, ModelPreferences, Params,
-        SampleError, SamplingMessage, Server, ToolError,
+        prompt, resource, tool, tools, Blob, CallToolResult, Content, Context, Json, LoggingLevel,
+        ModelPreferences, Params, SampleError, SamplingMessage, Server, ToolError,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
@@ -89,7 +91,12 @@ pub mod __private {
     pub use serde_json::Value;
 
     pub use crate::protocol::{CallToolResult, ToolAnnotations};
-    pub use crate::tool::{IntoTool, ResultOutput, ToolBox, ToolDef, ToolMeta, ToolOutput};
+    pub use crate::tool::{
+        IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolMeta, ToolOutput,
+    };
+
+    // The macro names the return type in a turbofish on each of these, so an unmet bound is
+    // reported at the user's return type, with the message of `ToolOutput` / `IntoToolError`.
 
     /// Convert a tool's plain return value into its result.
     pub fn output<T: ToolOutput>(value: T) -> CallToolResult {
@@ -97,10 +104,15 @@ pub mod __private {
     }
 
     /// Convert a tool's `Result` return value into its result.
-    pub fn result_output<R: ResultOutput>(value: R) -> CallToolResult {
+    pub fn result_output<R>(value: R) -> CallToolResult
+    where
+        R: ResultOutput,
+        R::Ok: ToolOutput,
+        R::Err: IntoToolError,
+    {
         match value.into_result() {
             Ok(v) => v.into_call_tool_result(),
-            Err(e) => CallToolResult::error(crate::tool::IntoToolError::into_message(e)),
+            Err(e) => CallToolResult::error(e.into_message()),
         }
     }
 
@@ -110,13 +122,118 @@ pub mod __private {
     }
 
     /// The `outputSchema` of a `Result` return type.
-    pub fn result_output_schema<R: ResultOutput>() -> Option<Value> {
+    pub fn result_output_schema<R>() -> Option<Value>
+    where
+        R: ResultOutput,
+        R::Ok: ToolOutput,
+        R::Err: IntoToolError,
+    {
         <R::Ok as ToolOutput>::output_schema()
     }
 
-    /// Compile-time check that a plain return type is a tool output (spanned at the type).
-    pub fn assert_output<T: ToolOutput>() {}
+    pub use crate::jsonrpc::ErrorObject;
+    pub use crate::prompt::{
+        IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptMeta, PromptOutput,
+    };
+    pub use crate::protocol::{GetPromptResult, ReadResourceResult};
+    pub use crate::resource::{
+        IntoResource, ResourceDef, ResourceMeta, ResourceOutput, ResourceRequest,
+    };
 
-    /// Compile-time check that a `Result` return type is a tool output (spanned at the type).
-    pub fn assert_result_output<R: ResultOutput>() {}
+    /// A `Result` returned by a `#[resource]` or `#[prompt]`: its parts.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is named `Result` but is not a `std::result::Result`",
+        note = "a handler returning a type named `Result` must return `std::result::Result<T, E>` with `E: Display`"
+    )]
+    pub trait HandlerResult {
+        /// The success type.
+        type Ok;
+        /// The error type.
+        type Err: std::fmt::Display;
+        /// Convert into a std `Result`.
+        fn into_result(self) -> Result<Self::Ok, Self::Err>;
+    }
+
+    impl<T, E: std::fmt::Display> HandlerResult for Result<T, E> {
+        type Ok = T;
+        type Err = E;
+        fn into_result(self) -> Result<T, E> {
+            self
+        }
+    }
+
+    /// A template variable of a resource read, parsed with `FromStr` (-32602 naming it).
+    pub fn template_var<T: std::str::FromStr>(
+        req: &ResourceRequest,
+        name: &str,
+    ) -> Result<T, ErrorObject>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let raw = req.vars.get(name).ok_or_else(|| {
+            ErrorObject::invalid_params(format!("`{}` has no `{name}` variable", req.uri))
+        })?;
+        raw.parse().map_err(|e: T::Err| {
+            ErrorObject::invalid_params(format!("invalid `{name}` in `{}`: {e}", req.uri))
+        })
+    }
+
+    /// Convert a resource's plain return value.
+    pub fn resource_output<T: ResourceOutput>(
+        value: T,
+        uri: &str,
+        mime: Option<&str>,
+    ) -> Result<ReadResourceResult, ErrorObject> {
+        Ok(value.into_read_result(uri, mime))
+    }
+
+    /// Convert a resource's `Result` return value (an `Err` is an internal error naming the URI).
+    pub fn resource_result_output<R: HandlerResult>(
+        value: R,
+        uri: &str,
+        mime: Option<&str>,
+    ) -> Result<ReadResourceResult, ErrorObject>
+    where
+        R::Ok: ResourceOutput,
+    {
+        match value.into_result() {
+            Ok(v) => Ok(v.into_read_result(uri, mime)),
+            Err(e) => Err(ErrorObject::internal(format!(
+                "reading `{uri}` failed: {e}"
+            ))),
+        }
+    }
+
+    /// Convert a prompt's plain return value.
+    pub fn prompt_output<T: PromptOutput>(value: T) -> Result<GetPromptResult, ErrorObject> {
+        Ok(value.into_prompt_result())
+    }
+
+    /// Convert a prompt's `Result` return value (an `Err` is an internal error).
+    pub fn prompt_result_output<R: HandlerResult>(value: R) -> Result<GetPromptResult, ErrorObject>
+    where
+        R::Ok: PromptOutput,
+    {
+        match value.into_result() {
+            Ok(v) => Ok(v.into_prompt_result()),
+            Err(e) => Err(ErrorObject::internal(e.to_string())),
+        }
+    }
+
+    /// Compile-time check of a resource's plain return type (spanned at the type).
+    pub fn assert_resource_output<T: ResourceOutput>() {}
+    /// Compile-time check of a resource's `Result` return type (spanned at the type).
+    pub fn assert_resource_result_output<R: HandlerResult>()
+    where
+        R::Ok: ResourceOutput,
+    {
+    }
+    /// Compile-time check of a prompt's plain return type (spanned at the type).
+    pub fn assert_prompt_output<T: PromptOutput>() {}
+    /// Compile-time check of a prompt's `Result` return type (spanned at the type).
+    pub fn assert_prompt_result_output<R: HandlerResult>()
+    where
+        R::Ok: PromptOutput,
+    {
+    }
 }

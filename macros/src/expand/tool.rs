@@ -17,10 +17,9 @@ struct ToolParts {
     meta: TokenStream,
     /// The `outputSchema` expression.
     output_schema: TokenStream,
-    /// Statements checking the return type, spanned at it.
-    assert_output: TokenStream,
     /// The call of the user's function given `__args` and `__ctx` (and `__this` for methods),
-    /// converted into a `CallToolResult`.
+    /// converted into a `CallToolResult`. It becomes the body of a closure in the same function
+    /// as `output_schema`, so that a bad return type is reported once, at the user's return type.
     call: TokenStream,
 }
 
@@ -124,16 +123,16 @@ fn tool_parts(
         ),
     };
 
-    let (convert, output_schema, assert_output) = match &model.ret {
+    // The return type is named in each turbofish: rustc then blames the user's return type,
+    // and reports each unmet bound once (same span, same body).
+    let (convert, output_schema) = match &model.ret {
         ReturnKind::Plain(ty) => (
-            quote!(#p::output),
+            quote!(#p::output::<#ty>),
             quote!(#p::output_schema::<#ty>()),
-            quote_spanned!(ty.span()=> let _ = #p::assert_output::<#ty>;),
         ),
         ReturnKind::Result(ty) => (
-            quote!(#p::result_output),
+            quote!(#p::result_output::<#ty>),
             quote!(#p::result_output_schema::<#ty>()),
-            quote_spanned!(ty.span()=> let _ = #p::assert_result_output::<#ty>;),
         ),
     };
     let sig_span = model.sig.span();
@@ -145,7 +144,6 @@ fn tool_parts(
         args_ty,
         meta,
         output_schema,
-        assert_output,
         call,
     }
 }
@@ -201,7 +199,6 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
         args_ty,
         meta,
         output_schema,
-        assert_output,
         call,
     } = parts;
     quote! {
@@ -222,14 +219,11 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
 
             impl #p::IntoTool for #ident {
                 fn into_tool(self) -> #p::ToolDef {
-                    #assert_output
-                    fn __handler<'a>(
-                        __ctx: ::toolsmith::Context<'a>,
-                        __args: #args_ty,
-                    ) -> #p::BoxFuture<'a, #p::CallToolResult> {
-                        #call
-                    }
-                    #p::ToolDef::from_fn::<#args_ty>(#meta, #output_schema, __handler)
+                    #p::ToolDef::from_fn::<#args_ty>(
+                        #meta,
+                        #output_schema,
+                        |__ctx, __args| #call,
+                    )
                 }
             }
         };
@@ -298,24 +292,17 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
             args_ty,
             meta,
             output_schema,
-            assert_output,
             call,
         } = parts;
-        let handler = format_ident!("__{}_handler", ident);
         structs.push(args_struct);
-        defs.push(quote! {{
-            #assert_output
-            fn #handler<'a>(
-                __this: &'a #self_ty,
-                __ctx: ::toolsmith::Context<'a>,
-                __args: #args_ty,
-            ) -> #p::BoxFuture<'a, #p::CallToolResult> {
-                #call
-            }
+        defs.push(quote! {
             #p::ToolDef::from_method::<#self_ty, #args_ty>(
-                ::std::sync::Arc::clone(&__state), #meta, #output_schema, #handler,
+                ::std::sync::Arc::clone(&__state),
+                #meta,
+                #output_schema,
+                |__this, __ctx, __args| #call,
             )
-        }});
+        });
     }
     if let Err(e) = errors.finish() {
         return quote!(#imp)

@@ -1,10 +1,14 @@
 //! Parsing: attributes and signatures into the model. No code generation here.
 
 mod attr;
+mod handler_attr;
 mod signature;
 
 pub(crate) use attr::ToolAttr;
-pub(crate) use signature::{mentions_context, parse_signature, FnModel, ParamKind, ReturnKind};
+pub(crate) use handler_attr::HandlerAttr;
+pub(crate) use signature::{
+    mentions_context, option_inner, parse_signature, FnModel, ParamKind, ReturnKind,
+};
 
 /// The doc comment of an item, with the one leading space rustdoc adds stripped, or `None`.
 pub(crate) fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {

@@ -1,1 +1,363 @@
-//! The client side: connect to a server, answer its sampling requests.
+//! The client side: connect to a server, call its tools, answer its sampling requests.
+//!
+//! A [`Client`] is built with [`Client::builder`], which sets what the client does with what the
+//! server sends it (a [`SamplingHandler`], an `on_log` callback, a [`ModelRouter`]) and then
+//! connects, over a child process's stdio ([`ClientBuilder::connect_stdio`]) or any byte stream
+//! pair ([`ClientBuilder::connect`]), running the `initialize` handshake (protocol 2025-11-25).
+//!
+//! ```no_run
+//! use serde_json::json;
+//! use toolsmith::client::{Client, SamplingError, SamplingRequest};
+//!
+//! # async fn run() -> Result<(), toolsmith::client::ClientError> {
+//! let client = Client::builder("demo", "1.0.0")
+//!     .sampling_handler(|req: SamplingRequest| async move {
+//!         if req.last_user_text().is_empty() {
+//!             return Err(SamplingError::rejected("nothing to answer"));
+//!         }
+//!         Ok("positive".to_string())
+//!     })
+//!     .connect_stdio(tokio::process::Command::new("sentiment_server"))
+//!     .await?;
+//! let result = client
+//!     .call_tool("analyze_sentiment", json!({ "text": "I love it" }))
+//!     .await?;
+//! println!("{}", result.text_content());
+//! client.close().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The client's methods take `&self`: share it (for example in an `Arc`) to make requests
+//! concurrently. The server's requests are answered concurrently too, each on its own task.
+
+mod builder;
+mod connection;
+mod error;
+mod handlers;
+mod router;
+
+pub use builder::ClientBuilder;
+pub use error::ClientError;
+pub use handlers::{
+    LogMessage, Progress, SamplingError, SamplingHandler, SamplingReply, SamplingRequest,
+    UNKNOWN_MODEL,
+};
+pub use router::{ModelInfo, ModelRouter, Route, RouteReason};
+
+use std::collections::HashSet;
+use std::process::ExitStatus;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use tokio::process::Child;
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+use connection::Connection;
+
+use crate::protocol::{
+    CallToolParams, CallToolResult, Implementation, InitializeResult, LoggingLevel, Tool,
+};
+
+/// A connection to an MCP server, initialized and ready for requests.
+///
+/// Dropping a client closes its side of the connection; a server started by
+/// [`ClientBuilder::connect_stdio`] is then killed. [`close`](Client::close) ends it gracefully.
+pub struct Client {
+    link: Link,
+    init: InitializeResult,
+}
+
+/// Everything about the connection except what the handshake returned.
+pub(crate) struct Link {
+    connection: Arc<Connection>,
+    io: Mutex<Option<JoinHandle<std::io::Result<()>>>>,
+    child: Mutex<Option<Child>>,
+    request_timeout: Duration,
+    close_timeout: Duration,
+}
+
+/// How a [`Client::close`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Closed {
+    /// The server process's exit status, for a server started with
+    /// [`ClientBuilder::connect_stdio`] (`None` otherwise, or when the client was already
+    /// closed).
+    pub exit_status: Option<ExitStatus>,
+    /// True when the process did not exit within the close timeout and was killed.
+    pub killed: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListToolsPage {
+    tools: Vec<Tool>,
+    #[serde(default)]
+    next_cursor: Option<String>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("server_info", &self.init.server_info)
+            .field("protocol_version", &self.init.protocol_version)
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Start building a client with a name and version (sent as `clientInfo`).
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(name, version)
+    }
+
+    /// The server's answer to `initialize`: protocol version, capabilities, name, instructions.
+    pub fn initialize_result(&self) -> &InitializeResult {
+        &self.init
+    }
+
+    /// The server's name and version.
+    pub fn server_info(&self) -> &Implementation {
+        &self.init.server_info
+    }
+
+    /// The negotiated protocol revision.
+    pub fn protocol_version(&self) -> &str {
+        &self.init.protocol_version
+    }
+
+    /// True once the connection is closed (by [`close`](Client::close) or by the server); every
+    /// request then fails with [`ClientError::ConnectionClosed`].
+    pub fn is_closed(&self) -> bool {
+        self.link.connection.is_closed()
+    }
+
+    /// Send a request and return its result. `params` is sent as given (`Value::Null` sends
+    /// none). Fails with the server's error, after the request timeout, or when the connection
+    /// closes first.
+    pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+        let params = (!params.is_null()).then_some(params);
+        self.link
+            .connection
+            .request(method, params, self.link.request_timeout, None)
+            .await
+    }
+
+    /// Send a notification (`params` as in [`request`](Client::request)).
+    pub async fn notify(&self, method: &str, params: Value) -> Result<(), ClientError> {
+        let params = (!params.is_null()).then_some(params);
+        self.link.connection.notify(method, params)
+    }
+
+    /// Check the server is alive (`ping`, answered with `{}`).
+    pub async fn ping(&self) -> Result<(), ClientError> {
+        match self.request("ping", Value::Null).await? {
+            Value::Object(_) => Ok(()),
+            other => Err(ClientError::InvalidResponse {
+                method: "ping".into(),
+                reason: format!("expected an object, got {other}"),
+            }),
+        }
+    }
+
+    /// Every tool the server offers (all pages of `tools/list`).
+    pub async fn list_tools(&self) -> Result<Vec<Tool>, ClientError> {
+        let mut tools = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut seen = HashSet::new();
+        loop {
+            let params = match &cursor {
+                Some(c) => json!({ "cursor": c }),
+                None => Value::Null,
+            };
+            let page: ListToolsPage =
+                decode("tools/list", self.request("tools/list", params).await?)?;
+            tools.extend(page.tools);
+            match page.next_cursor {
+                Some(next) if !seen.insert(next.clone()) => {
+                    return Err(ClientError::InvalidResponse {
+                        method: "tools/list".into(),
+                        reason: format!("the server repeated the cursor {next:?}"),
+                    })
+                }
+                Some(next) => cursor = Some(next),
+                None => return Ok(tools),
+            }
+        }
+    }
+
+    /// Call a tool with `arguments` (a JSON object, or `Value::Null` for none).
+    ///
+    /// A tool that fails answers with a result whose [`is_error`](CallToolResult::is_error) is
+    /// true; `Err` means the call itself failed (unknown tool, timeout, closed connection).
+    pub async fn call_tool(
+        &self,
+        name: &str,
+        arguments: Value,
+    ) -> Result<CallToolResult, ClientError> {
+        let params = call_params(name, arguments, None)?;
+        let value = self
+            .link
+            .connection
+            .request("tools/call", Some(params), self.link.request_timeout, None)
+            .await?;
+        decode("tools/call", value)
+    }
+
+    /// [`call_tool`](Client::call_tool), asking the server for progress: `on_progress` receives
+    /// each `notifications/progress` sent for this call, in order, before the call returns. Each
+    /// update also restarts the request timeout, so a long call that keeps reporting does not
+    /// time out. The callback runs on the connection's reader: keep it quick.
+    pub async fn call_tool_with_progress(
+        &self,
+        name: &str,
+        arguments: Value,
+        on_progress: impl Fn(Progress) + Send + Sync + 'static,
+    ) -> Result<CallToolResult, ClientError> {
+        let connection = &self.link.connection;
+        let registration = connection.register_progress(Arc::new(on_progress));
+        let mut meta = Map::new();
+        meta.insert("progressToken".into(), registration.token().into());
+        let params = call_params(name, arguments, Some(meta))?;
+        let value = connection
+            .request(
+                "tools/call",
+                Some(params),
+                self.link.request_timeout,
+                Some(&registration),
+            )
+            .await?;
+        decode("tools/call", value)
+    }
+
+    /// Ask the server to send only log messages at `level` or above (`logging/setLevel`).
+    pub async fn set_log_level(&self, level: LoggingLevel) -> Result<(), ClientError> {
+        self.request("logging/setLevel", json!({ "level": level }))
+            .await
+            .map(drop)
+    }
+
+    /// End the connection: stop sending (closing the server's stdin), wait up to the close
+    /// timeout for a server process to exit (killing it if it does not), then for the
+    /// connection to wind down. Requests still waiting fail with
+    /// [`ClientError::ConnectionClosed`]. Closing again does nothing.
+    pub async fn close(&self) -> Result<Closed, ClientError> {
+        self.link.close().await
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // The writer finishes what is queued and closes; a child process is killed on drop.
+        self.link.connection.close_outbox();
+    }
+}
+
+fn decode<T: DeserializeOwned>(method: &str, value: Value) -> Result<T, ClientError> {
+    serde_json::from_value(value).map_err(|e| ClientError::InvalidResponse {
+        method: method.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn call_params(
+    name: &str,
+    arguments: Value,
+    meta: Option<Map<String, Value>>,
+) -> Result<Value, ClientError> {
+    let arguments = match arguments {
+        Value::Null => None,
+        Value::Object(map) => Some(map),
+        other => {
+            return Err(ClientError::InvalidArgument(format!(
+                "the arguments of tool `{name}` must be a JSON object, not `{other}`"
+            )))
+        }
+    };
+    let params = CallToolParams {
+        name: name.to_owned(),
+        arguments,
+        meta,
+    };
+    Ok(serde_json::to_value(params).expect("tool call params serialise"))
+}
+
+impl Link {
+    pub(crate) async fn close(&self) -> Result<Closed, ClientError> {
+        self.connection.close_outbox();
+        let mut closed = Closed {
+            exit_status: None,
+            killed: false,
+        };
+        let mut outcome = Ok(());
+        if let Some(mut child) = self.child.lock().await.take() {
+            match tokio::time::timeout(self.close_timeout, child.wait()).await {
+                Ok(Ok(status)) => closed.exit_status = Some(status),
+                Ok(Err(e)) => outcome = Err(e),
+                Err(_) => {
+                    tracing::warn!(
+                        timeout = ?self.close_timeout,
+                        "the server did not exit after its stdin closed; killing it"
+                    );
+                    closed.killed = true;
+                    match child.kill().await.and(child.wait().await) {
+                        Ok(status) => closed.exit_status = Some(status),
+                        Err(e) => outcome = Err(e),
+                    }
+                }
+            }
+        }
+        if let Some(io) = self.io.lock().await.take() {
+            let abort = io.abort_handle();
+            match tokio::time::timeout(self.close_timeout, io).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => tracing::debug!(error = %e, "transport error while closing"),
+                Ok(Err(e)) => tracing::debug!(error = %e, "transport task failed"),
+                Err(_) => {
+                    tracing::warn!(
+                        timeout = ?self.close_timeout,
+                        "the server did not close the connection; dropping it"
+                    );
+                    abort.abort();
+                }
+            }
+        }
+        self.connection.shut_down();
+        outcome?;
+        Ok(closed)
+    }
+
+    /// The handshake failed: tear everything down at once and explain.
+    pub(crate) async fn abandon(self, error: ClientError) -> ClientError {
+        self.connection.close_outbox();
+        let mut error = error;
+        if let Some(mut child) = self.child.into_inner() {
+            match tokio::time::timeout(Duration::from_secs(1), child.wait()).await {
+                Ok(Ok(status)) => {
+                    if error.is_connection_closed() {
+                        error = ClientError::Handshake(format!(
+                            "the server process exited ({status}) before answering `initialize`"
+                        ));
+                    }
+                }
+                _ => {
+                    child.kill().await.ok();
+                }
+            }
+        }
+        if let Some(io) = self.io.into_inner() {
+            io.abort();
+        }
+        self.connection.shut_down();
+        error
+    }
+}
+
+#[cfg(test)]
+mod tests;

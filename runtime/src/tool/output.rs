@@ -78,21 +78,25 @@ impl<E: std::fmt::Display> IntoToolError for E {
 }
 
 /// A `Result<T, E>` returned by a `#[tool]` (any type named `Result` with those two parts,
-/// including aliases like `anyhow::Result<T>`).
+/// including aliases like `anyhow::Result<T>`); `T` must be a [`ToolOutput`] and `E` an
+/// [`IntoToolError`].
+///
+/// The bounds on `T` and `E` are required where a tool is built, not here, so that a wrong `T`
+/// or `E` is reported with the message of [`ToolOutput`] or [`IntoToolError`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is named `Result` but is not a `std::result::Result`",
     note = "a #[tool] returning a type named `Result` must return `std::result::Result<T, E>`"
 )]
 pub trait ResultOutput {
     /// The success type.
-    type Ok: ToolOutput;
+    type Ok;
     /// The error type.
-    type Err: IntoToolError;
+    type Err;
     /// Convert into a std `Result`.
     fn into_result(self) -> Result<Self::Ok, Self::Err>;
 }
 
-impl<T: ToolOutput, E: IntoToolError> ResultOutput for Result<T, E> {
+impl<T, E> ResultOutput for Result<T, E> {
     type Ok = T;
     type Err = E;
     fn into_result(self) -> Result<T, E> {

@@ -1,0 +1,428 @@
+//! The client's side of one connection: the [`Endpoint`] the transport feeds, the requests the
+//! client is waiting on, and the server's requests the client is answering.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+use tokio::task::AbortHandle;
+
+use super::error::ClientError;
+use super::handlers::{DynSampling, LogFn, LogMessage, Progress, ProgressFn, SamplingRequest};
+use super::router::ModelRouter;
+use crate::jsonrpc::{
+    codes, ErrorObject, FrameError, Message, Notification, PeerError, Pending, Request, RequestId,
+    Response,
+};
+use crate::protocol::{CreateMessageParams, LoggingLevel};
+use crate::transport::Endpoint;
+
+/// What the client does with what the server sends.
+#[derive(Default, Clone)]
+pub(crate) struct Handlers {
+    pub sampling: Option<DynSampling>,
+    pub log: Option<LogFn>,
+    pub router: Option<Arc<ModelRouter>>,
+}
+
+/// A progress callback and the signal that resets its request's timeout.
+struct ProgressSink {
+    callback: ProgressFn,
+    activity: Arc<Notify>,
+}
+
+/// One connection to a server, shared by the [`Client`](super::Client) and the transport.
+pub(crate) struct Connection {
+    pending: Pending,
+    /// The only sender of the transport's outbox: dropping it ends the writer, which closes the
+    /// write half (the child's stdin). Never cloned, so closing it here is final.
+    outbox: Mutex<Option<mpsc::UnboundedSender<String>>>,
+    handlers: Handlers,
+    progress: Mutex<HashMap<i64, ProgressSink>>,
+    next_progress_token: AtomicI64,
+    /// Server-to-client requests being answered, by id.
+    incoming: Mutex<HashMap<RequestId, AbortHandle>>,
+}
+
+/// Unregisters a progress token when the request it belongs to ends.
+pub(crate) struct ProgressRegistration<'a> {
+    connection: &'a Connection,
+    token: i64,
+    activity: Arc<Notify>,
+}
+
+impl ProgressRegistration<'_> {
+    pub(crate) fn token(&self) -> i64 {
+        self.token
+    }
+}
+
+impl Drop for ProgressRegistration<'_> {
+    fn drop(&mut self) {
+        self.connection
+            .progress
+            .lock()
+            .expect("progress lock")
+            .remove(&self.token);
+    }
+}
+
+#[derive(Deserialize)]
+struct ProgressParams {
+    #[serde(rename = "progressToken")]
+    token: Value,
+    #[serde(flatten)]
+    progress: Progress,
+}
+
+#[derive(Deserialize)]
+struct CancelledParams {
+    #[serde(rename = "requestId")]
+    request_id: RequestId,
+}
+
+/// Decode a message's params, naming the offending field.
+fn decode<T: DeserializeOwned>(method: &str, params: Option<Value>) -> Result<T, ErrorObject> {
+    let params = params.unwrap_or_else(|| json!({}));
+    serde_path_to_error::deserialize(params).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ErrorObject::invalid_params(if path == "." {
+            format!("invalid params for `{method}`: {inner}")
+        } else {
+            format!("invalid params for `{method}`: `{path}`: {inner}")
+        })
+    })
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}
+
+/// Completes when `activity` is signalled; never when there is none.
+async fn activity(activity: Option<&Notify>) {
+    match activity {
+        Some(n) => n.notified().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Connection {
+    pub(crate) fn new(handlers: Handlers) -> (Arc<Self>, mpsc::UnboundedReceiver<String>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let connection = Arc::new(Connection {
+            pending: Pending::new(),
+            outbox: Mutex::new(Some(tx)),
+            handlers,
+            progress: Mutex::new(HashMap::new()),
+            next_progress_token: AtomicI64::new(1),
+            incoming: Mutex::new(HashMap::new()),
+        });
+        (connection, rx)
+    }
+
+    /// Queue a frame. False when the connection is closing or closed.
+    fn send(&self, message: &Message) -> bool {
+        match &*self.outbox.lock().expect("outbox lock") {
+            Some(tx) => tx.send(message.to_json()).is_ok(),
+            None => false,
+        }
+    }
+
+    fn reply(&self, id: RequestId, outcome: Result<Value, ErrorObject>) {
+        if !self.send(&Message::Response(Response {
+            id: Some(id.clone()),
+            outcome,
+        })) {
+            tracing::debug!(%id, "the connection closed before the answer could be sent");
+        }
+    }
+
+    /// Stop sending: frames already queued are written, then the write half is closed.
+    pub(crate) fn close_outbox(&self) {
+        self.outbox.lock().expect("outbox lock").take();
+    }
+
+    /// The connection is over: waiting requests fail, handlers still running are stopped.
+    pub(crate) fn shut_down(&self) {
+        self.close_outbox();
+        self.pending.close();
+        let running: Vec<AbortHandle> = self
+            .incoming
+            .lock()
+            .expect("incoming lock")
+            .drain()
+            .map(|(_, h)| h)
+            .collect();
+        running.iter().for_each(AbortHandle::abort);
+        self.progress.lock().expect("progress lock").clear();
+    }
+
+    /// True once nothing more can be sent.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.outbox.lock().expect("outbox lock").is_none()
+    }
+
+    /// Register a progress callback under a fresh token, for as long as the registration lives.
+    pub(crate) fn register_progress(&self, callback: ProgressFn) -> ProgressRegistration<'_> {
+        let token = self.next_progress_token.fetch_add(1, Ordering::Relaxed);
+        let activity = Arc::new(Notify::new());
+        self.progress.lock().expect("progress lock").insert(
+            token,
+            ProgressSink {
+                callback,
+                activity: Arc::clone(&activity),
+            },
+        );
+        ProgressRegistration {
+            connection: self,
+            token,
+            activity,
+        }
+    }
+
+    /// Send a request and wait for its answer. With `progress`, every progress notification for
+    /// it restarts the timeout. A request that times out is cancelled with
+    /// `notifications/cancelled` (except `initialize`, which may not be cancelled).
+    pub(crate) async fn request(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        timeout: Duration,
+        progress: Option<&ProgressRegistration<'_>>,
+    ) -> Result<Value, ClientError> {
+        let closed = || ClientError::ConnectionClosed {
+            method: method.to_owned(),
+        };
+        let mut guard = self.pending.register().ok_or_else(closed)?;
+        let id = guard.id().clone();
+        let sent = self.send(&Message::Request(Request {
+            id: id.clone(),
+            method: method.to_owned(),
+            params,
+        }));
+        if !sent {
+            return Err(closed());
+        }
+        let signal = progress.map(|p| &*p.activity);
+        loop {
+            tokio::select! {
+                biased;
+                answer = guard.answer() => {
+                    return answer.map_err(|e| match e {
+                        PeerError::Rpc(error) => ClientError::Rpc { method: method.to_owned(), error },
+                        PeerError::Closed => closed(),
+                    });
+                }
+                _ = activity(signal) => continue,
+                _ = tokio::time::sleep(timeout) => break,
+            }
+        }
+        drop(guard);
+        if method != "initialize" {
+            self.send(&Message::notification(
+                "notifications/cancelled",
+                Some(json!({
+                    "requestId": id,
+                    "reason": format!("the client stopped waiting after {timeout:?}"),
+                })),
+            ));
+        }
+        Err(ClientError::Timeout {
+            method: method.to_owned(),
+            timeout,
+        })
+    }
+
+    /// Send a notification.
+    pub(crate) fn notify(&self, method: &str, params: Option<Value>) -> Result<(), ClientError> {
+        if self.send(&Message::notification(method, params)) {
+            Ok(())
+        } else {
+            Err(ClientError::ConnectionClosed {
+                method: method.to_owned(),
+            })
+        }
+    }
+
+    fn on_request(self: &Arc<Self>, request: Request) {
+        let Request { id, method, params } = request;
+        match (method.as_str(), &self.handlers.sampling) {
+            // Cheap answers go out at once, in the reader; only handlers run on their own task.
+            ("ping", _) => self.reply(id, Ok(json!({}))),
+            ("sampling/createMessage", Some(handler)) => {
+                match decode::<CreateMessageParams>(&method, params) {
+                    Ok(params) => self.sample(id, params, Arc::clone(handler)),
+                    Err(e) => self.reply(id, Err(e)),
+                }
+            }
+            _ => self.reply(id, Err(ErrorObject::method_not_found(&method))),
+        }
+    }
+
+    /// Answer a sampling request on its own task, so a slow model never holds up the others.
+    fn sample(self: &Arc<Self>, id: RequestId, params: CreateMessageParams, handler: DynSampling) {
+        let route = self
+            .handlers
+            .router
+            .as_ref()
+            .map(|r| r.route(params.model_preferences.as_ref()));
+        let request = SamplingRequest {
+            id: id.clone(),
+            params,
+            route,
+        };
+        let mut incoming = self.incoming.lock().expect("incoming lock");
+        if incoming.contains_key(&id) {
+            drop(incoming);
+            self.reply(
+                id.clone(),
+                Err(ErrorObject::new(
+                    codes::INVALID_REQUEST,
+                    format!("request id {id} is already in use by a request in flight"),
+                )),
+            );
+            return;
+        }
+        let connection = Arc::clone(self);
+        let task_id = id.clone();
+        // Spawned while the map is locked, so the task's own removal comes after the insert.
+        let task = tokio::spawn(async move {
+            let routed = request.route.as_ref().map(|r| r.model.clone());
+            let outcome = AssertUnwindSafe(handler(request)).catch_unwind().await;
+            let outcome = match outcome {
+                Ok(Ok(reply)) => Ok(serde_json::to_value(reply.into_result(routed.as_deref()))
+                    .expect("sampling results serialise")),
+                Ok(Err(e)) => Err(ErrorObject::from(e)),
+                Err(panic) => {
+                    tracing::error!(panic = %panic_message(&*panic), "the sampling handler panicked");
+                    Err(ErrorObject::internal(
+                        "the client's sampling handler failed",
+                    ))
+                }
+            };
+            connection
+                .incoming
+                .lock()
+                .expect("incoming lock")
+                .remove(&task_id);
+            connection.reply(task_id, outcome);
+        });
+        incoming.insert(id, task.abort_handle());
+    }
+
+    fn on_notification(&self, notification: Notification) {
+        let Notification { method, params } = notification;
+        match method.as_str() {
+            "notifications/message" => match decode::<LogMessage>(&method, params) {
+                Ok(log) => match &self.handlers.log {
+                    Some(handler) => handler(log),
+                    None => trace_log(&log),
+                },
+                Err(e) => tracing::warn!(error = %e, "malformed log message ignored"),
+            },
+            "notifications/progress" => match decode::<ProgressParams>(&method, params) {
+                Ok(p) => {
+                    let sink = p.token.as_i64().and_then(|token| {
+                        self.progress
+                            .lock()
+                            .expect("progress lock")
+                            .get(&token)
+                            .map(|s| (Arc::clone(&s.callback), Arc::clone(&s.activity)))
+                    });
+                    match sink {
+                        Some((callback, activity)) => {
+                            activity.notify_one();
+                            callback(p.progress);
+                        }
+                        None => {
+                            tracing::debug!(token = %p.token, "progress for no request in flight")
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "malformed progress notification ignored"),
+            },
+            "notifications/cancelled" => match decode::<CancelledParams>(&method, params) {
+                Ok(p) => {
+                    let task = self
+                        .incoming
+                        .lock()
+                        .expect("incoming lock")
+                        .remove(&p.request_id);
+                    match task {
+                        Some(task) => task.abort(),
+                        None => {
+                            tracing::debug!(id = %p.request_id, "cancellation for a request not in flight")
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "malformed cancellation ignored"),
+            },
+            other => tracing::debug!(method = other, "notification ignored"),
+        }
+    }
+
+    fn on_response(&self, response: Response) {
+        let Some(id) = response.id else {
+            tracing::warn!(error = ?response.outcome.err(), "the server reported an error about an unreadable message");
+            return;
+        };
+        if !self.pending.resolve(&id, response.outcome) {
+            tracing::warn!(%id, "ignored a response to a request that is not pending (late, duplicate or unknown id)");
+        }
+    }
+}
+
+/// Without an `on_log` handler, server logs become `tracing` events.
+fn trace_log(log: &LogMessage) {
+    let logger = log.logger.as_deref().unwrap_or("");
+    let text = log.text();
+    match log.level {
+        LoggingLevel::Debug => tracing::debug!(logger, "server: {text}"),
+        LoggingLevel::Info | LoggingLevel::Notice => tracing::info!(logger, "server: {text}"),
+        LoggingLevel::Warning => tracing::warn!(logger, "server: {text}"),
+        _ => tracing::error!(logger, level = ?log.level, "server: {text}"),
+    }
+}
+
+impl Endpoint for Connection {
+    fn on_message(self: &Arc<Self>, message: Message) {
+        match message {
+            Message::Request(r) => self.on_request(r),
+            Message::Notification(n) => self.on_notification(n),
+            Message::Response(r) => self.on_response(r),
+        }
+    }
+
+    fn on_frame_error(&self, error: FrameError) {
+        tracing::warn!(code = error.error.code, message = %error.error.message, "bad frame from the server");
+        // A malformed answer to one of our requests fails that request now rather than at its
+        // timeout; anything else is reported to the server, as JSON-RPC asks.
+        if let Some(id) = &error.id {
+            let mut e = error.error.clone();
+            e.message = format!("the server sent a malformed message: {}", e.message);
+            if self.pending.resolve(id, Err(e)) {
+                return;
+            }
+        }
+        self.send(&Message::error(error.id, error.error));
+    }
+
+    fn on_close(self: Arc<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async move { self.shut_down() })
+    }
+}
