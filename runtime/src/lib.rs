@@ -48,6 +48,8 @@ mod server;
 mod tool;
 mod transport;
 
+pub use transport::http::HttpConfig;
+
 pub use client::{Client, ClientBuilder, ClientError};
 pub use context::{
     Context, IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult,

@@ -144,3 +144,5 @@ impl RawClient {
             .expect("the server task panicked")
     }
 }
+
+pub mod sse;

@@ -1,5 +1,6 @@
 //! Transports move frames; they know nothing of MCP methods.
 
+pub mod http;
 mod lines;
 
 pub(crate) use lines::serve_lines;

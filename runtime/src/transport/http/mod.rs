@@ -1,0 +1,14 @@
+//! Streamable HTTP (MCP 2025-11-25 transport): one endpoint taking POST (messages), GET (the
+//! session's own SSE stream, or a resumed one) and DELETE (end the session).
+//!
+//! Usable standalone ([`Server::serve_http`](crate::Server::serve_http)) or as an axum
+//! [`Router`] nested into an existing application ([`Server::into_http_router`](crate::Server::into_http_router)).
+
+mod config;
+mod handlers;
+mod security;
+mod sessions;
+mod stream_log;
+
+pub use config::HttpConfig;
+pub(crate) use handlers::router;
