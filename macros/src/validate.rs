@@ -156,6 +156,28 @@ pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors)
             errors.spanned(&p.ty, "`Params<T>` takes the whole argument object, so it must be the only parameter besides the context");
         }
     }
+
+    for p in &model.params {
+        if !matches!(p.kind, ParamKind::Context) && borrows(&p.ty) {
+            errors.spanned(&p.ty, "a #[tool] parameter can't borrow: it is decoded from the call's JSON arguments; take an owned type (`String` for `&str`, `Vec<T>` for `&[T]`)");
+        }
+    }
+}
+
+/// True when `ty` holds a reference or a non-`'static` lifetime (so it can't be decoded as owned).
+fn borrows(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_reference(&mut self, _: &'ast syn::TypeReference) {
+            self.0 = true;
+        }
+        fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+            self.0 |= l.ident != "static";
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_type(&mut f, ty);
+    f.0
 }
 
 /// The variable names of an RFC 6570 URI template (`{id}`, `{+path}`).

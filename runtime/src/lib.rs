@@ -52,6 +52,7 @@ pub use transport::http::HttpConfig;
 
 pub use client::{Client, ClientBuilder, ClientError};
 pub use context::{
+    Ask, AskError, AskOutput, ElicitAction, ElicitResult, Root,
     Context, IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult,
 };
 pub use error::Error;
@@ -105,17 +106,23 @@ pub mod __private {
         crate::tool::ToolOutput::into_call_tool_result(value)
     }
 
-    /// Convert a tool's `Result` return value into its result.
-    pub fn result_output<R>(value: R) -> CallToolResult
-    where
-        R: ResultOutput,
-        R::Ok: ToolOutput,
-        R::Err: IntoToolError,
-    {
-        match value.into_result() {
+    /// Convert a tool's `Result` return value into its result. The macro passes `T` and `E` as
+    /// written in `Result<T, E>` (or `_`), so a bad one is reported at that type.
+    pub fn result_output<T: ToolOutput, E: IntoToolError>(value: Result<T, E>) -> CallToolResult {
+        match value {
             Ok(v) => v.into_call_tool_result(),
             Err(e) => CallToolResult::error(e.into_message()),
         }
+    }
+
+    /// Decode one `#[tool]` argument (`#[serde(deserialize_with)]` on each generated field): the
+    /// one place that needs `T: Deserialize`, so a parameter type without it is reported once.
+    pub fn deserialize_arg<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+        T: serde::Deserialize<'de>,
+    {
+        T::deserialize(deserializer)
     }
 
     /// The `outputSchema` of a plain return type.

@@ -1,7 +1,7 @@
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, ImplItem, ItemFn, ItemImpl, LitStr};
+use syn::{GenericArgument, Ident, ImplItem, ItemFn, ItemImpl, LitStr, PathArguments, Type};
 
 use crate::errors::Errors;
 use crate::parse::{doc_comment, parse_signature, FnModel, ParamKind, ReturnKind, ToolAttr};
@@ -37,6 +37,22 @@ fn opt_bool(v: Option<bool>) -> TokenStream {
     }
 }
 
+/// The `T` and `E` written in a `Result<T, E>` return type (`anyhow::Result<T>` has no `E`).
+fn result_args(ty: &Type) -> (Option<&Type>, Option<&Type>) {
+    let Type::Path(p) = ty else {
+        return (None, None);
+    };
+    let Some(PathArguments::AngleBracketed(args)) = p.path.segments.last().map(|s| &s.arguments)
+    else {
+        return (None, None);
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    (types.next(), types.next())
+}
+
 fn tool_parts(
     attr: &ToolAttr,
     model: &FnModel,
@@ -63,6 +79,7 @@ fn tool_parts(
         opt_bool(attr.idempotent),
         opt_bool(attr.open_world),
     );
+    let requires = attr.requires.iter().map(|r| r.to_string());
     let meta = quote! {
         #p::ToolMeta {
             name: #name,
@@ -75,6 +92,7 @@ fn tool_parts(
                 idempotent_hint: #id,
                 open_world_hint: #ow,
             },
+            requires: &[#(#requires),*],
         }
     };
 
@@ -104,7 +122,12 @@ fn tool_parts(
                     .as_ref()
                     .map(|d| quote!(#[schemars(description = #d)]));
                 let default = optional.then(|| quote!(#[serde(default)]));
-                fields.push(quote_spanned! {ty.span()=> #desc #default #ident: #ty });
+                // Decoded through one generic function rather than the derive's inline calls, so
+                // a type that is not `Deserialize` is reported once, at the parameter's type.
+                let with = LitStr::new("::toolsmith::__private::deserialize_arg", ty.span());
+                fields.push(quote_spanned! {ty.span()=>
+                    #desc #default #[serde(deserialize_with = #with)] #ident: #ty
+                });
                 call_args.push(quote!(__args.#ident));
             }
         }
@@ -123,17 +146,25 @@ fn tool_parts(
         ),
     };
 
-    // The return type is named in each turbofish: rustc then blames the user's return type,
-    // and reports each unmet bound once (same span, same body).
+    // The user's return type (or its `T` and `E`) is named in each turbofish: rustc then blames
+    // that type, and reports each unmet bound once (same span, same function body).
     let (convert, output_schema) = match &model.ret {
         ReturnKind::Plain(ty) => (
             quote!(#p::output::<#ty>),
             quote!(#p::output_schema::<#ty>()),
         ),
-        ReturnKind::Result(ty) => (
-            quote!(#p::result_output::<#ty>),
-            quote!(#p::result_output_schema::<#ty>()),
-        ),
+        ReturnKind::Result(ty) => {
+            let (ok, err) = result_args(ty);
+            let schema = match ok {
+                Some(ok) => quote!(#p::output_schema::<#ok>()),
+                None => quote!(#p::result_output_schema::<#ty>()),
+            };
+            let (ok, err) = (
+                ok.map_or_else(|| quote!(_), |t| quote!(#t)),
+                err.map_or_else(|| quote!(_), |t| quote!(#t)),
+            );
+            (quote!(#p::result_output::<#ok, #err>), schema)
+        }
     };
     let sig_span = model.sig.span();
     let call = quote_spanned! {sig_span=>
@@ -155,8 +186,8 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
-            let e = syn::Error::new(
-                Span::call_site(),
+            let e = syn::Error::new_spanned(
+                &item,
                 "#[tool] goes on an `async fn` (for methods, put #[tools] on the impl block)",
             );
             return quote!(#item)
@@ -177,23 +208,39 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
         quote!(#ident::call),
         &mut errors,
     );
-    if let Err(e) = errors.finish() {
-        // Keep the user's function so that its body still type-checks and errors stay focused.
-        let mut func = func;
-        func.sig = model.sig;
-        return quote!(#func)
-            .into_iter()
-            .chain(Errors::into_compile_errors(e))
-            .collect();
-    }
-
     let vis = &func.vis;
     let attrs = &func.attrs;
-    let doc_attrs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
     let mut sig = model.sig.clone();
     sig.ident = Ident::new("call", ident.span());
     let block = &func.block;
     let p = quote!(::toolsmith::__private);
+    if let Err(e) = errors.finish() {
+        let errors = Errors::into_compile_errors(e);
+        if model.has_receiver {
+            // A method outside `#[tools]`: only associated items may be emitted here.
+            let mut func = func;
+            func.sig = model.sig;
+            return quote!(#func #errors);
+        }
+        // Keep the user's function so that its body still type-checks, and a stand-in tool so
+        // that `Server::tool(name)` raises nothing more: the errors above are the whole story.
+        return quote! {
+            #[allow(non_camel_case_types)]
+            #vis struct #ident;
+            impl #ident {
+                #(#attrs)*
+                #vis #sig #block
+            }
+            impl #p::IntoTool for #ident {
+                fn into_tool(self) -> #p::ToolDef {
+                    ::core::unreachable!()
+                }
+            }
+            #errors
+        };
+    }
+
+    let doc_attrs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
     let ToolParts {
         args_struct,
         args_ty,
@@ -239,10 +286,7 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut imp: ItemImpl = match syn::parse2(item.clone()) {
         Ok(i) => i,
         Err(_) => {
-            let e = syn::Error::new(
-                Span::call_site(),
-                "#[tools] goes on an inherent `impl` block",
-            );
+            let e = syn::Error::new_spanned(&item, "#[tools] goes on an inherent `impl` block");
             return quote!(#item)
                 .into_iter()
                 .chain(Errors::into_compile_errors(e))
@@ -305,10 +349,19 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
         });
     }
     if let Err(e) = errors.finish() {
-        return quote!(#imp)
-            .into_iter()
-            .chain(Errors::into_compile_errors(e))
-            .collect();
+        let errors = Errors::into_compile_errors(e);
+        // A stand-in `ToolBox` (when one can be named) so that `Server::tools(state)` raises
+        // nothing more: the errors above are the whole story.
+        let stand_in = imp.generics.params.is_empty().then(|| {
+            quote! {
+                impl #p::ToolBox for #self_ty {
+                    fn tool_defs(_: ::std::sync::Arc<Self>) -> ::std::vec::Vec<#p::ToolDef> {
+                        ::core::unreachable!()
+                    }
+                }
+            }
+        });
+        return quote!(#imp #stand_in #errors);
     }
     quote! {
         #imp

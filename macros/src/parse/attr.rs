@@ -13,6 +13,8 @@ pub(crate) struct ToolAttr {
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
+    /// Client capabilities the tool cannot work without (`requires(sampling, elicitation)`).
+    pub requires: Vec<syn::Ident>,
 }
 
 /// A flag (`read_only`) or an explicit boolean (`read_only = false`).
@@ -53,9 +55,20 @@ impl ToolAttr {
             } else if meta.path.is_ident("open_world") {
                 out.open_world = Some(flag(&meta)?);
                 Ok(())
+            } else if meta.path.is_ident("requires") {
+                meta.parse_nested_meta(|cap| {
+                    let Some(ident) = cap.path.get_ident() else {
+                        return Err(cap.error("expected a capability: sampling, elicitation or roots"));
+                    };
+                    if !matches!(ident.to_string().as_str(), "sampling" | "elicitation" | "roots") {
+                        return Err(cap.error("unknown client capability; expected sampling, elicitation or roots"));
+                    }
+                    out.requires.push(ident.clone());
+                    Ok(())
+                })
             } else {
                 Err(meta.error(
-                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world",
+                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires",
                 ))
             }
         });

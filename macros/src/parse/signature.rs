@@ -49,8 +49,12 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 }
 
 /// `Context`, `Context<'_>`, `toolsmith::Context<'_>`: recognised by the type's last segment.
+/// `&Context<'_>` counts too, so that validation can say to take it by value.
 pub(crate) fn is_context(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "Context")
+    match ty {
+        Type::Reference(r) => is_context(&r.elem),
+        _ => last_segment(ty).is_some_and(|s| s.ident == "Context"),
+    }
 }
 
 /// The `T` of `Params<T>`.

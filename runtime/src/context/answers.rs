@@ -16,7 +16,7 @@ use crate::server::Outbox;
 
 /// Why an ask produced no answer.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum AskError {
+pub(crate) enum AnswerError {
     /// The client answered with an error.
     Rpc(ErrorObject),
     /// No answer within the time allowed.
@@ -27,13 +27,23 @@ pub(crate) enum AskError {
 
 /// Where the answers to a request's asks come from.
 pub(crate) trait AnswerSource: Send + Sync {
-    /// Ask the client `method` with `params`, waiting at most `timeout`.
+    /// Ask the client `method` with `params`, waiting at most `timeout`. `key` is the author's
+    /// name for the ask (used by multi round-trip requests; ignored by live requests).
     fn ask<'a>(
         &'a self,
         method: &'static str,
         params: Value,
+        key: Option<&'a str>,
         timeout: Duration,
-    ) -> BoxFuture<'a, Result<Value, AskError>>;
+    ) -> BoxFuture<'a, Result<Value, AnswerError>>;
+
+    /// A memoised value from an earlier round, with the key to store a new one under.
+    fn recall(&self, _name: &str) -> (String, Option<Value>) {
+        (String::new(), None)
+    }
+
+    /// Store a memoised value for later rounds.
+    fn remember(&self, _key: String, _value: Value) {}
 }
 
 /// Live server-to-client requests on the connection the request came in on.
@@ -47,25 +57,26 @@ impl AnswerSource for LiveAnswers {
         &'a self,
         method: &'static str,
         params: Value,
+        _key: Option<&'a str>,
         timeout: Duration,
-    ) -> BoxFuture<'a, Result<Value, AskError>> {
+    ) -> BoxFuture<'a, Result<Value, AnswerError>> {
         Box::pin(async move {
             // The guard removes the pending entry however this future ends (answer, timeout,
             // or being dropped on cancellation), so a late answer is ignored.
-            let mut guard = self.pending.register().ok_or(AskError::Closed)?;
+            let mut guard = self.pending.register().ok_or(AnswerError::Closed)?;
             let sent = self.sink.send(&Message::Request(Request {
                 id: guard.id().clone(),
                 method: method.to_owned(),
                 params: Some(params),
             }));
             if !sent {
-                return Err(AskError::Closed);
+                return Err(AnswerError::Closed);
             }
             match tokio::time::timeout(timeout, guard.answer()).await {
-                Err(_) => Err(AskError::Timeout(timeout)),
+                Err(_) => Err(AnswerError::Timeout(timeout)),
                 Ok(Ok(v)) => Ok(v),
-                Ok(Err(PeerError::Rpc(e))) => Err(AskError::Rpc(e)),
-                Ok(Err(PeerError::Closed)) => Err(AskError::Closed),
+                Ok(Err(PeerError::Rpc(e))) => Err(AnswerError::Rpc(e)),
+                Ok(Err(PeerError::Closed)) => Err(AnswerError::Closed),
             }
         })
     }

@@ -1,12 +1,16 @@
 //! The request-scoped [`Context`] a handler receives, and the builders it hands out.
 
 mod answers;
+mod ask;
 mod log;
+mod replay;
 mod sample;
 mod scope;
 
 pub(crate) use answers::LiveAnswers;
 pub(crate) use log::LogFilter;
+pub(crate) use replay::{digest, OpenAsk, ReplayAnswers, Round};
+pub use ask::{Ask, AskError, AskOutput, ElicitAction, ElicitResult, Root};
 pub use sample::{IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult};
 pub(crate) use scope::{PeerInfo, RequestScope};
 
@@ -102,6 +106,29 @@ impl<'a> Context<'a> {
     /// Log at `error`.
     pub async fn error(&self, data: impl Into<serde_json::Value>) {
         self.log(LoggingLevel::Error, data).await
+    }
+
+    /// Run `work` once per request, even when a multi round-trip request (2026-07-28) runs the
+    /// handler again on each round: its result is kept (in `requestState`) and returned on later
+    /// rounds without running `work`. `name` plus the call's order identifies the value, so use a
+    /// distinct name per memoised step. On a live connection this simply runs `work`.
+    pub async fn memo<T, F, Fut>(&self, name: &str, work: F) -> T
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        let (key, earlier) = self.scope.answers.recall(name);
+        if let Some(t) = earlier.and_then(|v| serde_json::from_value(v).ok()) {
+            return t;
+        }
+        let t = work().await;
+        if !key.is_empty() {
+            if let Ok(v) = serde_json::to_value(&t) {
+                self.scope.answers.remember(key, v);
+            }
+        }
+        t
     }
 
     /// Report progress to the client (`notifications/progress`). A no-op when the caller sent no

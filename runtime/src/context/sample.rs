@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use super::answers::AskError;
+use super::answers::AnswerError;
 use super::Context;
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, IncludeContext, ModelPreferences, SamplingContent,
@@ -170,6 +170,7 @@ pub struct Sample<'a> {
     ctx: Context<'a>,
     params: Option<CreateMessageParams>,
     timeout: Option<Duration>,
+    key: Option<String>,
     running: Option<BoxFuture<'a, Result<SampleResult, SampleError>>>,
 }
 
@@ -192,6 +193,7 @@ impl<'a> Sample<'a> {
                 meta: None,
             }),
             timeout: None,
+            key: None,
             running: None,
         }
     }
@@ -253,6 +255,13 @@ impl<'a> Sample<'a> {
         self
     }
 
+    /// Name this ask for multi round-trip requests (2026-07-28): the `inputRequests` key the
+    /// client answers under. By default the key is derived from the ask itself.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
     /// The request as it will be sent.
     pub fn request(&self) -> Option<&CreateMessageParams> {
         self.params.as_ref()
@@ -262,6 +271,7 @@ impl<'a> Sample<'a> {
         let params = self.params.take().expect("started once");
         let scope = self.ctx.scope();
         let timeout = self.timeout.unwrap_or(scope.limits.sample_timeout);
+        let key = self.key.take();
         Box::pin(async move {
             let caps = &scope.peer.capabilities;
             let Some(sampling) = caps.sampling.as_ref() else {
@@ -286,20 +296,20 @@ impl<'a> Sample<'a> {
             }
             let params = serde_json::to_value(&params)
                 .map_err(|e| SampleError::InvalidRequest(e.to_string()))?;
-            let ask = scope.answers.ask("sampling/createMessage", params, timeout);
+            let ask = scope.answers.ask("sampling/createMessage", params, key.as_deref(), timeout);
             let answer = tokio::select! {
                 biased;
                 _ = scope.cancel.cancelled() => return Err(SampleError::Cancelled),
                 answer = ask => answer,
             };
             let value = answer.map_err(|e| match e {
-                AskError::Rpc(e) => SampleError::Client {
+                AnswerError::Rpc(e) => SampleError::Client {
                     code: e.code,
                     message: e.message,
                     data: e.data,
                 },
-                AskError::Timeout(d) => SampleError::Timeout(d),
-                AskError::Closed => SampleError::ConnectionClosed,
+                AnswerError::Timeout(d) => SampleError::Timeout(d),
+                AnswerError::Closed => SampleError::ConnectionClosed,
             })?;
             let result: CreateMessageResult = serde_json::from_value(value)
                 .map_err(|e| SampleError::InvalidResponse(e.to_string()))?;

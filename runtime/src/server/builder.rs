@@ -5,6 +5,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::broadcast;
 
 use super::registry::{Completer, CompletionRef, Registry};
+use super::request_state::StateKey;
 use super::{Limits, Session};
 use crate::prompt::IntoPrompt;
 use crate::protocol::{Implementation, ServerCapabilities};
@@ -35,6 +36,7 @@ pub struct Server {
     page_size: Option<usize>,
     shared: Arc<Shared>,
     errors: Vec<String>,
+    state_key: Option<StateKey>,
 }
 
 /// A change every connected session hears about.
@@ -75,6 +77,7 @@ pub(crate) struct ServerCore {
     pub limits: Arc<Limits>,
     pub page_size: Option<usize>,
     pub shared: Arc<Shared>,
+    pub state_key: StateKey,
 }
 
 impl ServerCore {
@@ -176,7 +179,16 @@ impl Server {
                 events,
             }),
             errors: Vec::new(),
+            state_key: None,
         }
+    }
+
+    /// The secret that seals `requestState` in multi round-trip requests (2026-07-28). Give every
+    /// replica behind a load balancer the same secret so any of them can serve the next round;
+    /// by default each process uses its own random key.
+    pub fn request_state_key(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.state_key = Some(StateKey::from_secret(secret.as_ref()));
+        self
     }
 
     /// Instructions for the client's model on how to use this server.
@@ -301,6 +313,7 @@ impl Server {
             limits: Arc::new(self.limits),
             page_size: self.page_size,
             shared: self.shared,
+            state_key: self.state_key.unwrap_or_else(StateKey::random),
         }))
     }
 

@@ -14,6 +14,18 @@ pub struct Limits {
     /// On end of input, how long requests still running may take to finish before they are
     /// aborted. Default: 5 s.
     pub shutdown_grace: Duration,
+    /// Multi round-trip requests (2026-07-28): how many rounds of input one request may take
+    /// before it fails. Default: 16.
+    pub max_input_rounds: u32,
+    /// Multi round-trip requests: once a handler waits on an unanswered ask, how long it may keep
+    /// making other asks (or finish) before the round ends. Default: 10 ms.
+    pub input_round_grace: Duration,
+    /// Multi round-trip requests: how long a `requestState` stays valid. Default: 10 min.
+    pub request_state_ttl: Duration,
+    /// Stateless era: the `ttlMs` of list results (cache scope `public`). Default: 60 s.
+    pub list_ttl: Duration,
+    /// Stateless era: the `ttlMs` of `resources/read` results (cache scope `private`). Default: 0.
+    pub read_ttl: Duration,
 }
 
 impl Default for Limits {
@@ -23,6 +35,11 @@ impl Default for Limits {
             default_max_tokens: 512,
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(5),
+            max_input_rounds: 16,
+            input_round_grace: Duration::from_millis(10),
+            request_state_ttl: Duration::from_secs(600),
+            list_ttl: Duration::from_secs(60),
+            read_ttl: Duration::ZERO,
         }
     }
 }
@@ -43,6 +60,24 @@ impl Limits {
     /// Set [`Limits::max_message_bytes`].
     pub fn max_message_bytes(mut self, bytes: usize) -> Self {
         self.max_message_bytes = bytes;
+        self
+    }
+
+    /// Set [`Limits::max_input_rounds`].
+    pub fn max_input_rounds(mut self, rounds: u32) -> Self {
+        self.max_input_rounds = rounds;
+        self
+    }
+
+    /// Set [`Limits::input_round_grace`].
+    pub fn input_round_grace(mut self, grace: Duration) -> Self {
+        self.input_round_grace = grace;
+        self
+    }
+
+    /// Set [`Limits::request_state_ttl`].
+    pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
+        self.request_state_ttl = ttl;
         self
     }
 

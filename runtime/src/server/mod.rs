@@ -1,10 +1,14 @@
 //! The server: a builder users configure, and the per-connection session that dispatches requests.
 
 mod builder;
+pub(crate) mod era;
 mod limits;
 mod outbox;
+mod prepare;
 mod registry;
+mod request_state;
 mod session;
+pub(crate) mod stateless;
 
 pub(crate) use builder::ServerCore;
 pub use builder::{Server, ServerHandle};

@@ -11,15 +11,17 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::builder::ServerEvent;
-use super::registry::CompletionRef;
+use super::era;
+use super::prepare::{complete, prepare, Era, Prepared};
+use super::stateless;
 use super::{parse_params, Outbox, ServerCore};
 use crate::context::{Context, LiveAnswers, LogFilter, PeerInfo, RequestScope};
 use crate::jsonrpc::{
     codes, ErrorObject, FrameError, Message, Notification, Pending, Request, RequestId, Response,
 };
 use crate::protocol::{
-    CallToolParams, CallToolResult, InitializeParams, InitializeResult, LoggingLevel,
-    LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS,
+    InitializeParams, InitializeResult, LoggingLevel, LATEST_PROTOCOL_VERSION,
+    SUPPORTED_PROTOCOL_VERSIONS,
 };
 use crate::transport::Endpoint;
 
@@ -89,49 +91,6 @@ struct UriParams {
     meta: Option<Map<String, Value>>,
 }
 
-#[derive(Deserialize)]
-struct GetPromptParams {
-    name: String,
-    #[serde(default)]
-    arguments: Option<Map<String, Value>>,
-    #[serde(rename = "_meta", default)]
-    meta: Option<Map<String, Value>>,
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type")]
-enum CompleteRef {
-    #[serde(rename = "ref/prompt")]
-    Prompt { name: String },
-    #[serde(rename = "ref/resource")]
-    Resource { uri: String },
-}
-
-#[derive(Deserialize)]
-struct CompleteArgument {
-    name: String,
-    value: String,
-}
-
-#[derive(Deserialize, Default)]
-struct CompleteContext {
-    #[serde(default)]
-    arguments: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-struct CompleteParams {
-    #[serde(rename = "ref")]
-    reference: CompleteRef,
-    argument: CompleteArgument,
-    #[serde(default)]
-    context: Option<CompleteContext>,
-}
-
-type Handler = Box<
-    dyn for<'a> FnOnce(Context<'a>) -> BoxFuture<'a, Result<Value, ErrorObject>> + Send + 'static,
->;
-
 impl Session {
     pub(crate) fn new(core: Arc<ServerCore>) -> (Arc<Session>, mpsc::UnboundedReceiver<String>) {
         let (outbox, rx) = Outbox::channel();
@@ -168,6 +127,20 @@ impl Session {
     /// Serve a request. Its response, and every message sent while handling it, go to `sink`
     /// (stdout for stdio; the request's own stream for HTTP).
     pub(crate) fn on_request(self: &Arc<Self>, req: Request, sink: Outbox) {
+        if era::is_stateless(&req) {
+            match era::validate(&req, None) {
+                Ok(envelope) => {
+                    let core = Arc::clone(&self.core);
+                    let id = req.id.clone();
+                    let job_sink = sink.clone();
+                    self.spawn_job(id, sink, move |cancel| {
+                        Box::pin(stateless::serve(core, req, envelope, job_sink, cancel))
+                    });
+                }
+                Err(e) => reply(&sink, req.id, Err(e)),
+            }
+            return;
+        }
         let Request { id, method, params } = req;
         let reply = |outcome| reply(&sink, id.clone(), outcome);
         match method.as_str() {
@@ -192,14 +165,13 @@ impl Session {
                 self.log_filter.set(p.level);
                 json!({})
             })),
-            "tools/call" => match parse_params::<CallToolParams>(&method, params) {
-                Ok(call) => self.call_tool(id, call, sink),
-                Err(e) => reply(Err(e)),
-            },
-            "resources/read" => match parse_params::<UriParams>(&method, params) {
-                Ok(p) => self.read_resource(id, p, sink),
-                Err(e) => reply(Err(e)),
-            },
+            "tools/call" | "resources/read" | "prompts/get" => {
+                let registry = self.core.shared.registry();
+                match prepare(&registry, &method, params, &self.peer(), Era::Handshake) {
+                    Ok(p) => self.spawn_handler(id, p, sink),
+                    Err(e) => reply(Err(e)),
+                }
+            }
             "resources/subscribe" | "resources/unsubscribe" => {
                 reply(parse_params::<UriParams>(&method, params).map(|p| {
                     let mut subs = self.subscriptions.lock().expect("subscriptions lock");
@@ -211,25 +183,7 @@ impl Session {
                     json!({})
                 }))
             }
-            "prompts/get" => match parse_params::<GetPromptParams>(&method, params) {
-                Ok(p) => self.get_prompt(id, p, sink),
-                Err(e) => reply(Err(e)),
-            },
-            "completion/complete" => reply(
-                parse_params::<CompleteParams>(&method, params).and_then(|p| {
-                    let reference = match p.reference {
-                        CompleteRef::Prompt { name } => CompletionRef::Prompt(name),
-                        CompleteRef::Resource { uri } => CompletionRef::Resource(uri),
-                    };
-                    let context = p.context.unwrap_or_default().arguments;
-                    self.core.shared.registry().complete(
-                        &reference,
-                        &p.argument.name,
-                        &p.argument.value,
-                        &context,
-                    )
-                }),
-            ),
+            "completion/complete" => reply(complete(&self.core.shared.registry(), params)),
             _ => reply(Err(ErrorObject::method_not_found(&method))),
         }
     }
@@ -261,111 +215,13 @@ impl Session {
         Ok(serde_json::to_value(result).expect("serialisable"))
     }
 
-    fn call_tool(self: &Arc<Self>, id: RequestId, call: CallToolParams, sink: Outbox) {
-        let Some(tool) = self.core.shared.registry().tool(&call.name).cloned() else {
-            reply(
-                &sink,
-                id,
-                Err(ErrorObject::invalid_params(format!(
-                    "unknown tool: `{}`",
-                    call.name
-                ))),
-            );
-            return;
-        };
-        let name = call.name;
-        let args = call.arguments;
-        let on_panic = Ok(serde_json::to_value(CallToolResult::error(format!(
-            "tool `{name}` failed unexpectedly"
-        )))
-        .expect("results serialise"));
-        self.spawn_handler(
-            id,
-            call.meta.as_ref(),
-            sink,
-            on_panic,
-            Box::new(move |ctx| {
-                Box::pin(async move {
-                    let result = tool.call(ctx, args).await;
-                    Ok(serde_json::to_value(result).expect("results serialise"))
-                })
-            }),
-        );
-    }
-
-    fn read_resource(self: &Arc<Self>, id: RequestId, p: UriParams, sink: Outbox) {
-        let registry = self.core.shared.registry();
-        let Some((def, request)) = registry.resource(&p.uri) else {
-            reply(
-                &sink,
-                id,
-                Err(ErrorObject::new(
-                    codes::RESOURCE_NOT_FOUND,
-                    format!("resource not found: `{}`", p.uri),
-                )
-                .with_data(json!({ "uri": p.uri }))),
-            );
-            return;
-        };
-        let handler = def.handler;
-        let on_panic = Err(ErrorObject::internal(format!(
-            "reading `{}` failed unexpectedly",
-            p.uri
-        )));
-        self.spawn_handler(
-            id,
-            p.meta.as_ref(),
-            sink,
-            on_panic,
-            Box::new(move |ctx| {
-                Box::pin(async move {
-                    let result = handler(ctx, request).await?;
-                    Ok(serde_json::to_value(result).expect("results serialise"))
-                })
-            }),
-        );
-    }
-
-    fn get_prompt(self: &Arc<Self>, id: RequestId, p: GetPromptParams, sink: Outbox) {
-        let Some(prompt) = self.core.shared.registry().prompt(&p.name).cloned() else {
-            reply(
-                &sink,
-                id,
-                Err(ErrorObject::invalid_params(format!(
-                    "unknown prompt: `{}`",
-                    p.name
-                ))),
-            );
-            return;
-        };
-        let on_panic = Err(ErrorObject::internal(format!(
-            "prompt `{}` failed unexpectedly",
-            p.name
-        )));
-        let args = p.arguments.unwrap_or_default();
-        self.spawn_handler(
-            id,
-            p.meta.as_ref(),
-            sink,
-            on_panic,
-            Box::new(move |ctx| {
-                Box::pin(async move {
-                    let result = prompt.get(ctx, args).await?;
-                    Ok(serde_json::to_value(result).expect("results serialise"))
-                })
-            }),
-        );
-    }
-
-    /// Run a handler on its own task with a request scope: cancellable by
-    /// `notifications/cancelled`, a panic answered with `on_panic`, the response sent to `sink`.
-    fn spawn_handler(
+    /// Run `job` on its own task, registered as in flight under `id` so that
+    /// `notifications/cancelled` (or the session closing) drops it.
+    fn spawn_job(
         self: &Arc<Self>,
         id: RequestId,
-        meta: Option<&Map<String, Value>>,
         sink: Outbox,
-        on_panic: Result<Value, ErrorObject>,
-        handler: Handler,
+        job: impl FnOnce(CancellationToken) -> BoxFuture<'static, ()> + Send + 'static,
     ) {
         let cancel = CancellationToken::new();
         {
@@ -381,42 +237,53 @@ impl Session {
             }
             in_flight.insert(id.clone(), cancel.clone());
         }
-        let progress_token = progress_token(meta);
         let guard = InFlight {
             session: Arc::clone(self),
             id: id.clone(),
         };
         self.tasks.spawn(async move {
-            let session = &guard.session;
-            let scope = RequestScope::new(
-                id.clone(),
-                progress_token,
-                session.peer(),
-                Arc::clone(&session.core.limits),
-                Arc::clone(&session.log_filter),
-                sink.clone(),
-                Box::new(LiveAnswers {
-                    pending: Arc::clone(&session.pending),
-                    sink: sink.clone(),
-                }),
-                cancel.clone(),
-            );
-            let run = AssertUnwindSafe(handler(Context::new(&scope))).catch_unwind();
-            let outcome = tokio::select! {
+            let run = job(cancel.clone());
+            tokio::select! {
                 biased;
-                _ = cancel.cancelled() => {
-                    tracing::debug!(%id, "request cancelled; its handler was dropped");
-                    return;
-                }
-                outcome = run => outcome,
-            };
-            let outcome = outcome.unwrap_or_else(|panic| {
-                tracing::error!(%id, panic = %panic_message(&panic), "handler panicked");
-                on_panic
-            });
-            drop(scope);
-            reply(&sink, id, outcome);
+                _ = cancel.cancelled() => tracing::debug!(%id, "request cancelled; its handler was dropped"),
+                _ = run => {}
+            }
             drop(guard);
+        });
+    }
+
+    /// Run a prepared handler with a live request scope: asks become requests to the client on
+    /// `sink`, a panic is answered with the prepared fallback, the response goes to `sink`.
+    fn spawn_handler(self: &Arc<Self>, id: RequestId, prepared: Prepared, sink: Outbox) {
+        let Prepared { handler, on_panic, meta, .. } = prepared;
+        let progress_token = progress_token(meta.as_ref());
+        let session = Arc::clone(self);
+        let job_id = id.clone();
+        self.spawn_job(id, sink.clone(), move |cancel| {
+            Box::pin(async move {
+                let scope = RequestScope::new(
+                    job_id.clone(),
+                    progress_token,
+                    session.peer(),
+                    Arc::clone(&session.core.limits),
+                    Arc::clone(&session.log_filter),
+                    sink.clone(),
+                    Box::new(LiveAnswers {
+                        pending: Arc::clone(&session.pending),
+                        sink: sink.clone(),
+                    }),
+                    cancel,
+                );
+                let outcome = AssertUnwindSafe(handler(Context::new(&scope)))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| {
+                        tracing::error!(id = %job_id, panic = %panic_message(&panic), "handler panicked");
+                        on_panic
+                    });
+                drop(scope);
+                reply(&sink, job_id, outcome);
+            })
         });
     }
 

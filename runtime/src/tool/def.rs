@@ -30,6 +30,9 @@ pub struct ToolMeta {
     pub description: Option<&'static str>,
     /// Behaviour hints.
     pub annotations: ToolAnnotations,
+    /// Client capabilities the tool cannot work without (`"sampling"`, `"elicitation"`,
+    /// `"roots"`): a request that does not declare them is refused before the tool runs.
+    pub requires: &'static [&'static str],
 }
 
 /// A registered tool: its listing and its handler. Built by `#[tool]`/`#[tools]`, or by hand.
@@ -37,6 +40,7 @@ pub struct ToolMeta {
 pub struct ToolDef {
     pub(crate) tool: Tool,
     pub(crate) handler: ErasedHandler,
+    requires: &'static [&'static str],
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -105,6 +109,7 @@ impl ToolDef {
         let name = meta.name;
         ToolDef {
             tool: Self::listing(&meta, schema::input_schema::<A>(), output_schema),
+            requires: meta.requires,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => f(ctx, a),
                 Err(msg) => Box::pin(std::future::ready(CallToolResult::error(msg))),
@@ -126,6 +131,7 @@ impl ToolDef {
         let name = meta.name;
         ToolDef {
             tool: Self::listing(&meta, schema::input_schema::<A>(), output_schema),
+            requires: meta.requires,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => {
                     let state = Arc::clone(&state);
@@ -139,6 +145,11 @@ impl ToolDef {
     /// The listing (`tools/list` entry).
     pub fn tool(&self) -> &Tool {
         &self.tool
+    }
+
+    /// The client capabilities the tool requires.
+    pub fn requires(&self) -> &'static [&'static str] {
+        self.requires
     }
 
     /// The tool's name.

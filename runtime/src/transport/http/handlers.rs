@@ -14,6 +14,7 @@ use futures::StreamExt;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use serde_json::Value;
 
 use super::config::HttpConfig;
 use super::security::Refusal;
@@ -21,7 +22,7 @@ use super::sessions::{HttpSession, Sessions};
 use super::stream_log::{parse_event_id, StreamLog};
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, Message, Request, RequestId};
 use crate::protocol::SUPPORTED_PROTOCOL_VERSIONS;
-use crate::server::{Outbox, ServerCore};
+use crate::server::{era, stateless, Outbox, ServerCore};
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -187,6 +188,10 @@ async fn on_post(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: 
         }
     };
 
+    if is_stateless(&headers, &message) {
+        return stateless_post(&state, &headers, message).await;
+    }
+
     if let Message::Request(req) = &message {
         if req.method == "initialize" {
             let Some(session) = state.sessions.create(
@@ -231,6 +236,113 @@ async fn on_post(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: 
             StatusCode::ACCEPTED.into_response()
         }
     }
+}
+
+/// The one decision of which era an HTTP message belongs to: no session, and a stateless-era
+/// version header or a `_meta` envelope.
+fn is_stateless(headers: &HeaderMap, message: &Message) -> bool {
+    if headers.contains_key(SESSION_HEADER) {
+        return false;
+    }
+    let has_meta = match message {
+        Message::Request(r) => r.params.as_ref().is_some_and(|p| p.get("_meta").is_some()),
+        _ => false,
+    };
+    match header_str(headers, VERSION_HEADER) {
+        Some(v) if SUPPORTED_PROTOCOL_VERSIONS.contains(&v) => has_meta && !matches!(message, Message::Request(r) if r.method == "initialize"),
+        Some(_) => true,
+        None => has_meta && matches!(message, Message::Request(r) if era::is_stateless(r)),
+    }
+}
+
+/// The HTTP status of a stateless-era error.
+fn stateless_status(code: i64) -> StatusCode {
+    match code {
+        codes::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+        codes::INVALID_PARAMS
+        | codes::INVALID_REQUEST
+        | codes::PARSE_ERROR
+        | era::codes::HEADER_MISMATCH
+        | era::codes::MISSING_CLIENT_CAPABILITY
+        | era::codes::UNSUPPORTED_PROTOCOL_VERSION => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn stateless_error(id: RequestId, error: ErrorObject) -> Response {
+    let status = stateless_status(error.code);
+    let body = Message::error(Some(id), error).to_json();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// `Mcp-Method` must name the body's method, and `Mcp-Name` the tool, prompt or resource.
+fn check_routing_headers(headers: &HeaderMap, req: &Request) -> Result<(), ErrorObject> {
+    let mismatch = |m: String| ErrorObject::new(era::codes::HEADER_MISMATCH, m);
+    match header_str(headers, "mcp-method") {
+        Some(m) if m == req.method => {}
+        Some(m) => return Err(mismatch(format!("the Mcp-Method header `{m}` does not match the method `{}`", req.method))),
+        None => return Err(mismatch("the Mcp-Method header is required".into())),
+    }
+    let field = match req.method.as_str() {
+        "tools/call" | "prompts/get" => "name",
+        "resources/read" => "uri",
+        _ => return Ok(()),
+    };
+    let Some(expected) = req.params.as_ref().and_then(|p| p.get(field)).and_then(Value::as_str) else {
+        return Ok(()); // the method's own validation names the missing field
+    };
+    match header_str(headers, "mcp-name").map(str::trim) {
+        Some(n) if n == expected => Ok(()),
+        Some(n) => Err(mismatch(format!("the Mcp-Name header `{n}` does not match `{field}` `{expected}`"))),
+        None => Err(mismatch("the Mcp-Name header is required for this method".into())),
+    }
+}
+
+/// Aborts the task serving a stateless request when its response (stream) is dropped: closing
+/// the stream cancels the request.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn stateless_post(state: &Arc<HttpState>, headers: &HeaderMap, message: Message) -> Response {
+    let Message::Request(req) = message else {
+        // Notifications and responses have no meaning without a session; accept and drop them.
+        return StatusCode::ACCEPTED.into_response();
+    };
+    let envelope = match era::validate(&req, Some(header_str(headers, VERSION_HEADER))) {
+        Ok(e) => e,
+        Err(e) => return stateless_error(req.id, e),
+    };
+    if let Err(e) = check_routing_headers(headers, &req) {
+        return stateless_error(req.id, e);
+    }
+    let id = req.id.clone();
+    let (sink, mut rx) = Outbox::channel();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(stateless::serve(Arc::clone(&state.core), req, envelope, sink, cancel));
+    let guard = AbortOnDrop(task.abort_handle());
+    let Some(first) = rx.recv().await else {
+        return StatusCode::ACCEPTED.into_response();
+    };
+    if is_response_to(&first, &id) {
+        let status = serde_json::from_str::<Value>(&first)
+            .ok()
+            .and_then(|v| v["error"]["code"].as_i64())
+            .map_or(StatusCode::OK, stateless_status);
+        return (status, [(header::CONTENT_TYPE, "application/json")], first).into_response();
+    }
+    // Notifications first: stream them, then the response, as SSE (no resumption in this era).
+    let rest = futures::stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        rx.recv().await.map(|m| (m, (rx, guard)))
+    });
+    let events = futures::stream::once(async move { first })
+        .chain(rest)
+        .map(|m| Ok::<_, Infallible>(Event::default().data(m)));
+    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
 }
 
 #[derive(Deserialize)]
@@ -317,8 +429,19 @@ fn sse(
         .into_response()
 }
 
+/// GET and DELETE do not exist in the stateless era.
+fn stateless_only(headers: &HeaderMap) -> Option<Response> {
+    let v = header_str(headers, VERSION_HEADER)?;
+    (!headers.contains_key(SESSION_HEADER) && !SUPPORTED_PROTOCOL_VERSIONS.contains(&v)).then(|| {
+        error(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_FOUND, "method not allowed: protocol 2026-07-28 uses POST only")
+    })
+}
+
 async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
     if let Err(r) = state.guard(&headers) {
+        return r;
+    }
+    if let Some(r) = stateless_only(&headers) {
         return r;
     }
     if !accepts(&headers, "text/event-stream") {
@@ -368,6 +491,9 @@ async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Resp
 
 async fn on_delete(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
     if let Err(r) = state.guard(&headers) {
+        return r;
+    }
+    if let Some(r) = stateless_only(&headers) {
         return r;
     }
     let session = match state.session(&headers) {

@@ -1,0 +1,213 @@
+//! Asking the client for input other than completions: elicitation and roots. Like samples, these
+//! are lazy futures whose answers come from the request's answer source, so they work unchanged
+//! on live connections and over multi round-trip requests.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::answers::AnswerError;
+use super::Context;
+
+/// Why asking the client (elicitation, roots) produced no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AskError {
+    /// The client did not declare the capability this needs; nothing was sent.
+    #[error("the client does not support {0} (it did not declare the capability)")]
+    NotSupported(&'static str),
+    /// The client answered with an error.
+    #[error("the client refused: {message} (code {code})")]
+    Client {
+        /// The JSON-RPC error code.
+        code: i64,
+        /// The client's message.
+        message: String,
+    },
+    /// The client's answer has the wrong shape.
+    #[error("the client's answer is malformed: {0}")]
+    InvalidResponse(String),
+    /// No answer within the time allowed.
+    #[error("the client did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The connection closed before the answer came.
+    #[error("the connection closed before the client answered")]
+    ConnectionClosed,
+    /// The request was cancelled.
+    #[error("the request was cancelled")]
+    Cancelled,
+}
+
+/// What the user did with an elicitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElicitAction {
+    /// Submitted the form.
+    Accept,
+    /// Declined to answer.
+    Decline,
+    /// Dismissed it.
+    Cancel,
+}
+
+/// The answer to an elicitation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ElicitResult {
+    /// What the user did.
+    pub action: ElicitAction,
+    /// The submitted values (with `accept`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Map<String, Value>>,
+}
+
+/// A root the client exposes (a directory or file URI).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Root {
+    /// The root's URI (`file://...`).
+    pub uri: String,
+    /// A display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A value an [`Ask`] produces from the client's answer.
+pub trait AskOutput: Sized {
+    /// Read the client's result.
+    fn from_answer(answer: Value) -> Result<Self, String>;
+}
+
+impl AskOutput for ElicitResult {
+    fn from_answer(answer: Value) -> Result<Self, String> {
+        serde_json::from_value(answer).map_err(|e| e.to_string())
+    }
+}
+
+impl AskOutput for Vec<Root> {
+    fn from_answer(answer: Value) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        struct RootsResult {
+            roots: Vec<Root>,
+        }
+        serde_json::from_value::<RootsResult>(answer)
+            .map(|r| r.roots)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A request to the client being built; `.await` it for the answer.
+#[must_use = "an ask does nothing until it is awaited"]
+pub struct Ask<'a, T> {
+    ctx: Context<'a>,
+    method: &'static str,
+    capability: &'static str,
+    params: Value,
+    key: Option<String>,
+    timeout: Option<Duration>,
+    running: Option<BoxFuture<'a, Result<T, AskError>>>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: AskOutput + Send + 'a> Ask<'a, T> {
+    pub(crate) fn new(ctx: Context<'a>, method: &'static str, capability: &'static str, params: Value) -> Self {
+        Ask {
+            ctx,
+            method,
+            capability,
+            params,
+            key: None,
+            timeout: None,
+            running: None,
+            _t: PhantomData,
+        }
+    }
+
+    /// Name this ask for multi round-trip requests (the `inputRequests` key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// How long to wait for the client (default: the server's `Limits::sample_timeout`).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    fn start(&mut self) -> BoxFuture<'a, Result<T, AskError>> {
+        let scope = self.ctx.scope();
+        let (method, capability) = (self.method, self.capability);
+        let params = std::mem::take(&mut self.params);
+        let key = self.key.take();
+        let timeout = self.timeout.unwrap_or(scope.limits.sample_timeout);
+        Box::pin(async move {
+            let caps = &scope.peer.capabilities;
+            let declared = match capability {
+                "elicitation" => caps.elicitation.is_some(),
+                "roots" => caps.roots.is_some(),
+                _ => false,
+            };
+            if !declared {
+                return Err(AskError::NotSupported(capability));
+            }
+            let ask = scope.answers.ask(method, params, key.as_deref(), timeout);
+            let answer = tokio::select! {
+                biased;
+                _ = scope.cancel.cancelled() => return Err(AskError::Cancelled),
+                answer = ask => answer,
+            };
+            let value = answer.map_err(|e| match e {
+                AnswerError::Rpc(e) => AskError::Client { code: e.code, message: e.message },
+                AnswerError::Timeout(d) => AskError::Timeout(d),
+                AnswerError::Closed => AskError::ConnectionClosed,
+            })?;
+            T::from_answer(value).map_err(AskError::InvalidResponse)
+        })
+    }
+}
+
+impl<'a, T: AskOutput + Send + 'a> Future for Ask<'a, T> {
+    type Output = Result<T, AskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        if self.running.is_none() {
+            let fut = self.start();
+            self.running = Some(fut);
+        }
+        self.running.as_mut().expect("running").as_mut().poll(cx)
+    }
+}
+
+impl<'a> Context<'a> {
+    /// Ask the user for structured input (`elicitation/create`, form mode) with a JSON Schema for
+    /// the form (a flat object of primitive properties).
+    pub fn elicit(&self, message: impl Into<String>, requested_schema: Value) -> Ask<'a, ElicitResult> {
+        Ask::new(
+            *self,
+            "elicitation/create",
+            "elicitation",
+            json!({ "mode": "form", "message": message.into(), "requestedSchema": requested_schema }),
+        )
+    }
+
+    /// Ask the user to visit a URL (`elicitation/create`, URL mode), e.g. to authorise access.
+    pub fn elicit_url(&self, message: impl Into<String>, url: impl Into<String>, elicitation_id: impl Into<String>) -> Ask<'a, ElicitResult> {
+        Ask::new(
+            *self,
+            "elicitation/create",
+            "elicitation",
+            json!({ "mode": "url", "message": message.into(), "url": url.into(), "elicitationId": elicitation_id.into() }),
+        )
+    }
+
+    /// The client's roots (`roots/list`).
+    pub fn list_roots(&self) -> Ask<'a, Vec<Root>> {
+        Ask::new(*self, "roots/list", "roots", json!({}))
+    }
+}
+

@@ -1,0 +1,235 @@
+//! Answers for the stateless era (2026-07-28): multi round-trip requests.
+//!
+//! A handler runs once per round. Each ask (sample, elicit, roots) gets a key that is stable
+//! across rounds: the kind, a digest of the ask's parameters, and how many identical asks came
+//! before it in this run (or a key the author chose). An ask whose key has an answer (from this
+//! round's `inputResponses` or from earlier rounds, carried in `requestState`) resolves at once;
+//! one without stays pending and is recorded, and the dispatcher ends the round with
+//! `input_required` once the handler is blocked only on such asks.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+
+use super::answers::{AnswerSource, AnswerError};
+
+/// A short, stable digest of a JSON value (serde_json maps are sorted, so this is canonical).
+pub(crate) fn digest(method: &str, params: &Value) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update([0]);
+    h.update(params.to_string().as_bytes());
+    h.finalize()[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn kind(method: &str) -> &'static str {
+    match method {
+        "sampling/createMessage" => "sample",
+        "elicitation/create" => "elicit",
+        "roots/list" => "roots",
+        _ => "ask",
+    }
+}
+
+/// An ask the client has not answered yet.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OpenAsk {
+    pub method: &'static str,
+    pub params: Value,
+    pub digest: String,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Identical asks seen so far in this run, by digest (for occurrence numbering).
+    seen: HashMap<String, usize>,
+    /// Memos seen so far in this run, by name.
+    memo_seen: HashMap<String, usize>,
+    /// Answers the handler used this run (carried into the next round's state).
+    used: BTreeMap<String, Value>,
+    /// Asks still open, by key.
+    open: BTreeMap<String, OpenAsk>,
+    /// Memo values recorded this run.
+    memos: BTreeMap<String, Value>,
+}
+
+/// The shared state of one round: the answers known, and what the handler asked.
+pub(crate) struct Round {
+    /// Answers by key: earlier rounds' (from `requestState`) and this round's `inputResponses`.
+    answers: Map<String, Value>,
+    /// The digest each key was asked with in the previous round (from `requestState`).
+    asked: HashMap<String, String>,
+    /// Memo values from earlier rounds.
+    memos: Map<String, Value>,
+    inner: Mutex<Inner>,
+    /// Signalled whenever a new open ask is recorded.
+    pub(crate) new_ask: Notify,
+}
+
+impl Round {
+    pub(crate) fn new(
+        answers: Map<String, Value>,
+        asked: HashMap<String, String>,
+        memos: Map<String, Value>,
+    ) -> Arc<Self> {
+        Arc::new(Round {
+            answers,
+            asked,
+            memos,
+            inner: Mutex::new(Inner::default()),
+            new_ask: Notify::new(),
+        })
+    }
+
+    /// Asks still open at the end of the round.
+    pub(crate) fn open_asks(&self) -> BTreeMap<String, OpenAsk> {
+        self.inner.lock().expect("round lock").open.clone()
+    }
+
+    pub(crate) fn has_open_asks(&self) -> bool {
+        !self.inner.lock().expect("round lock").open.is_empty()
+    }
+
+    /// Answers the handler consumed, to carry into the next round.
+    pub(crate) fn used_answers(&self) -> BTreeMap<String, Value> {
+        self.inner.lock().expect("round lock").used.clone()
+    }
+
+    /// Memo values known after this run (earlier rounds' and this one's).
+    pub(crate) fn all_memos(&self) -> BTreeMap<String, Value> {
+        let inner = self.inner.lock().expect("round lock");
+        let mut all: BTreeMap<String, Value> =
+            self.memos.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        all.extend(inner.memos.iter().map(|(k, v)| (k.clone(), v.clone())));
+        all
+    }
+
+    /// The key of an ask: the author's key, or kind, digest and occurrence.
+    fn key_for(&self, inner: &mut Inner, method: &'static str, digest: &str, key: Option<&str>) -> String {
+        match key {
+            Some(k) => k.to_owned(),
+            None => {
+                let n = inner.seen.entry(digest.to_owned()).or_insert(0);
+                *n += 1;
+                format!("{}-{}-{}", kind(method), digest, n)
+            }
+        }
+    }
+
+    /// The answer to an ask, or `None` after recording it as open.
+    pub(crate) fn lookup(&self, method: &'static str, params: &Value, key: Option<&str>) -> Option<Value> {
+        let digest = digest(method, params);
+        let mut inner = self.inner.lock().expect("round lock");
+        let key = self.key_for(&mut inner, method, &digest, key);
+        // An answer counts only if the ask it answered had these very parameters (when known).
+        let same_ask = self.asked.get(&key).is_none_or(|d| *d == digest);
+        if let Some(answer) = self.answers.get(&key).filter(|_| same_ask) {
+            inner.used.insert(key, answer.clone());
+            return Some(answer.clone());
+        }
+        inner.open.insert(
+            key,
+            OpenAsk {
+                method,
+                params: params.clone(),
+                digest,
+            },
+        );
+        drop(inner);
+        self.new_ask.notify_one();
+        None
+    }
+
+    /// The memo key and its value from an earlier round, if any.
+    pub(crate) fn recall(&self, name: &str) -> (String, Option<Value>) {
+        let mut inner = self.inner.lock().expect("round lock");
+        let n = inner.memo_seen.entry(name.to_owned()).or_insert(0);
+        *n += 1;
+        let key = format!("{name}#{n}");
+        let value = self.memos.get(&key).cloned();
+        (key, value)
+    }
+
+    pub(crate) fn remember(&self, key: String, value: Value) {
+        self.inner.lock().expect("round lock").memos.insert(key, value);
+    }
+}
+
+/// Answers asks from a [`Round`]; unanswered asks never resolve (the round ends instead).
+pub(crate) struct ReplayAnswers(pub Arc<Round>);
+
+impl AnswerSource for ReplayAnswers {
+    fn ask<'a>(
+        &'a self,
+        method: &'static str,
+        params: Value,
+        key: Option<&'a str>,
+        _timeout: Duration,
+    ) -> BoxFuture<'a, Result<Value, AnswerError>> {
+        match self.0.lookup(method, &params, key) {
+            Some(answer) => Box::pin(std::future::ready(Ok(answer))),
+            None => Box::pin(std::future::pending()),
+        }
+    }
+
+    fn recall(&self, name: &str) -> (String, Option<Value>) {
+        self.0.recall(name)
+    }
+
+    fn remember(&self, key: String, value: Value) {
+        self.0.remember(key, value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_are_stable_and_answers_bound_to_their_ask() {
+        let p = json!({"messages": [], "maxTokens": 5});
+        let r = Round::new(Map::new(), HashMap::new(), Map::new());
+        assert!(r.lookup("sampling/createMessage", &p, None).is_none());
+        assert!(r.lookup("sampling/createMessage", &p, None).is_none());
+        let keys: Vec<String> = r.open_asks().keys().cloned().collect();
+        assert_eq!(keys.len(), 2, "identical asks get distinct occurrence keys: {keys:?}");
+        assert!(keys[0].starts_with("sample-") && keys[0].ends_with("-1"));
+
+        // Next round: answered under the same keys, in any order of asking.
+        let mut answers = Map::new();
+        answers.insert(keys[0].clone(), json!("first"));
+        answers.insert(keys[1].clone(), json!("second"));
+        let asked = r.open_asks().into_iter().map(|(k, a)| (k, a.digest)).collect();
+        let r2 = Round::new(answers.clone(), asked, Map::new());
+        assert_eq!(r2.lookup("sampling/createMessage", &p, None), Some(json!("first")));
+        assert_eq!(r2.lookup("sampling/createMessage", &p, None), Some(json!("second")));
+        assert!(!r2.has_open_asks());
+
+        // An ask whose parameters changed is asked again, never given the stale answer.
+        let mut asked = HashMap::new();
+        asked.insert("mine".to_owned(), "not-the-digest".to_owned());
+        let mut answers = Map::new();
+        answers.insert("mine".to_owned(), json!("stale"));
+        let r3 = Round::new(answers, asked, Map::new());
+        assert_eq!(r3.lookup("elicitation/create", &json!({}), Some("mine")), None);
+        assert!(r3.has_open_asks());
+    }
+
+    #[test]
+    fn memos_are_keyed_by_name_and_occurrence() {
+        let r = Round::new(Map::new(), HashMap::new(), Map::new());
+        let (k1, v1) = r.recall("fetch");
+        let (k2, _) = r.recall("fetch");
+        assert_eq!((k1.as_str(), k2.as_str(), v1), ("fetch#1", "fetch#2", None));
+        r.remember(k1, json!(42));
+        let memos: Map<String, Value> = r.all_memos().into_iter().collect();
+        let r2 = Round::new(Map::new(), HashMap::new(), memos);
+        assert_eq!(r2.recall("fetch").1, Some(json!(42)));
+    }
+}

@@ -1,0 +1,219 @@
+//! Turning a `tools/call`, `resources/read` or `prompts/get` into a handler ready to run, the same
+//! way for both protocol eras (only error details differ, and the era says which).
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::parse_params;
+use super::registry::Registry;
+use super::request_state::Binding;
+use crate::context::{Context, PeerInfo};
+use crate::jsonrpc::{codes, ErrorObject};
+use crate::protocol::{CallToolParams, CallToolResult};
+
+/// A handler, given the request's context.
+pub(crate) type Handler = Box<
+    dyn for<'a> FnOnce(Context<'a>) -> BoxFuture<'a, Result<Value, ErrorObject>> + Send + 'static,
+>;
+
+/// Which era's conventions to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Era {
+    Handshake,
+    Stateless,
+}
+
+/// A request ready to run.
+pub(crate) struct Prepared {
+    pub handler: Handler,
+    /// What a panicking handler answers.
+    pub on_panic: Result<Value, ErrorObject>,
+    /// What `requestState` binds to (stateless era).
+    pub binding: Binding,
+    pub meta: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+struct UriParams {
+    uri: String,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+struct GetPromptParams {
+    name: String,
+    #[serde(default)]
+    arguments: Option<Map<String, Value>>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Map<String, Value>>,
+}
+
+fn binding(method: &str, name: &str, args: &Value) -> Binding {
+    Binding {
+        method: method.to_owned(),
+        name: name.to_owned(),
+        args: crate::context::digest(method, args),
+    }
+}
+
+/// The capabilities a tool requires that `peer` did not declare, as a `ClientCapabilities` object.
+pub(crate) fn missing_capabilities(requires: &[&str], peer: &PeerInfo) -> Option<Value> {
+    let caps = &peer.capabilities;
+    let missing: Map<String, Value> = requires
+        .iter()
+        .filter(|r| match **r {
+            "sampling" => caps.sampling.is_none(),
+            "elicitation" => caps.elicitation.is_none(),
+            "roots" => caps.roots.is_none(),
+            _ => false,
+        })
+        .map(|r| ((*r).to_owned(), json!({})))
+        .collect();
+    (!missing.is_empty()).then_some(Value::Object(missing))
+}
+
+/// Prepare `method` (one of the three that run user handlers) for `peer`.
+pub(crate) fn prepare(
+    registry: &Arc<Registry>,
+    method: &str,
+    params: Option<Value>,
+    peer: &PeerInfo,
+    era: Era,
+) -> Result<Prepared, ErrorObject> {
+    match method {
+        "tools/call" => {
+            let call: CallToolParams = parse_params(method, params)?;
+            let Some(tool) = registry.tool(&call.name).cloned() else {
+                return Err(ErrorObject::invalid_params(format!("unknown tool: `{}`", call.name)));
+            };
+            let args = Value::Object(call.arguments.clone().unwrap_or_default());
+            let binding = binding(method, &call.name, &args);
+            if let Some(missing) = missing_capabilities(tool.requires(), peer) {
+                let names: Vec<&String> = missing.as_object().expect("object").keys().collect();
+                let msg = format!(
+                    "tool `{}` needs the client capabilities {names:?}, which this request did not declare",
+                    call.name
+                );
+                return match era {
+                    Era::Stateless => Err(ErrorObject::new(super::era::codes::MISSING_CLIENT_CAPABILITY, msg)
+                        .with_data(json!({ "requiredCapabilities": missing }))),
+                    Era::Handshake => {
+                        let result = serde_json::to_value(CallToolResult::error(msg)).expect("serialisable");
+                        Ok(Prepared {
+                            handler: Box::new(move |_| Box::pin(async move { Ok(result) })),
+                            on_panic: Err(ErrorObject::internal("unreachable")),
+                            binding,
+                            meta: call.meta,
+                        })
+                    }
+                };
+            }
+            let name = call.name.clone();
+            let on_panic = Ok(serde_json::to_value(CallToolResult::error(format!(
+                "tool `{name}` failed unexpectedly"
+            )))
+            .expect("serialisable"));
+            let arguments = call.arguments;
+            Ok(Prepared {
+                handler: Box::new(move |ctx| {
+                    Box::pin(async move {
+                        let result = tool.call(ctx, arguments).await;
+                        Ok(serde_json::to_value(result).expect("results serialise"))
+                    })
+                }),
+                on_panic,
+                binding,
+                meta: call.meta,
+            })
+        }
+        "resources/read" => {
+            let p: UriParams = parse_params(method, params)?;
+            let Some((def, request)) = registry.resource(&p.uri) else {
+                let code = match era {
+                    Era::Handshake => codes::RESOURCE_NOT_FOUND,
+                    Era::Stateless => codes::INVALID_PARAMS,
+                };
+                return Err(ErrorObject::new(code, format!("resource not found: `{}`", p.uri))
+                    .with_data(json!({ "uri": p.uri })));
+            };
+            let handler = def.handler;
+            let binding = binding(method, &p.uri, &Value::Null);
+            Ok(Prepared {
+                handler: Box::new(move |ctx| {
+                    Box::pin(async move {
+                        let result = handler(ctx, request).await?;
+                        Ok(serde_json::to_value(result).expect("results serialise"))
+                    })
+                }),
+                on_panic: Err(ErrorObject::internal(format!("reading `{}` failed unexpectedly", p.uri))),
+                binding,
+                meta: p.meta,
+            })
+        }
+        "prompts/get" => {
+            let p: GetPromptParams = parse_params(method, params)?;
+            let Some(prompt) = registry.prompt(&p.name).cloned() else {
+                return Err(ErrorObject::invalid_params(format!("unknown prompt: `{}`", p.name)));
+            };
+            let args = p.arguments.unwrap_or_default();
+            let binding = binding(method, &p.name, &Value::Object(args.clone()));
+            Ok(Prepared {
+                handler: Box::new(move |ctx| {
+                    Box::pin(async move {
+                        let result = prompt.get(ctx, args).await?;
+                        Ok(serde_json::to_value(result).expect("results serialise"))
+                    })
+                }),
+                on_panic: Err(ErrorObject::internal(format!("prompt `{}` failed unexpectedly", p.name))),
+                binding,
+                meta: p.meta,
+            })
+        }
+        other => Err(ErrorObject::method_not_found(other)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum CompleteRef {
+    #[serde(rename = "ref/prompt")]
+    Prompt { name: String },
+    #[serde(rename = "ref/resource")]
+    Resource { uri: String },
+}
+
+#[derive(Deserialize)]
+struct CompleteArgument {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize, Default)]
+struct CompleteContext {
+    #[serde(default)]
+    arguments: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct CompleteParams {
+    #[serde(rename = "ref")]
+    reference: CompleteRef,
+    argument: CompleteArgument,
+    #[serde(default)]
+    context: Option<CompleteContext>,
+}
+
+/// `completion/complete`.
+pub(crate) fn complete(registry: &Registry, params: Option<Value>) -> Result<Value, ErrorObject> {
+    let p: CompleteParams = parse_params("completion/complete", params)?;
+    let reference = match p.reference {
+        CompleteRef::Prompt { name } => super::CompletionRef::Prompt(name),
+        CompleteRef::Resource { uri } => super::CompletionRef::Resource(uri),
+    };
+    let context = p.context.unwrap_or_default().arguments;
+    registry.complete(&reference, &p.argument.name, &p.argument.value, &context)
+}

@@ -1,0 +1,327 @@
+//! Serving stateless-era (2026-07-28) requests: no session, capabilities per request, results
+//! tagged with `resultType`, and `ctx.sample()`/`elicit()`/`list_roots()` answered over multi
+//! round-trip requests instead of server-to-client requests.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use super::builder::ServerEvent;
+use super::era::{Envelope, META_SERVER_INFO, META_SUBSCRIPTION, STATELESS_PROTOCOL_VERSIONS};
+use super::prepare::{complete, prepare, Era, Prepared};
+use super::request_state::{self, Binding, RoundState};
+use super::{parse_params, Outbox, ServerCore};
+use crate::context::{Context, LogFilter, ReplayAnswers, RequestScope, Round};
+use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
+
+/// Serve one stateless-era request whose envelope was validated; its messages and its response
+/// go to `sink`. Returns when the response was sent (a `subscriptions/listen` stream: when it is
+/// cancelled or its reader is gone).
+pub(crate) async fn serve(core: Arc<ServerCore>, req: Request, envelope: Envelope, sink: Outbox, cancel: CancellationToken) {
+    let Request { id, method, params } = req;
+    let registry = core.shared.registry();
+    let outcome = match method.as_str() {
+        "server/discover" => Ok(discover(&core)),
+        "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
+            #[derive(Deserialize)]
+            struct ListParams {
+                #[serde(default)]
+                cursor: Option<String>,
+            }
+            match parse_params::<ListParams>(&method, params)
+                .and_then(|p| registry.list(&method, p.cursor.as_deref(), core.page_size))
+            {
+                Ok(listing) => {
+                    let extra = format!(
+                        r#""resultType":"complete","ttlMs":{},"cacheScope":"public","_meta":{}"#,
+                        core.limits.list_ttl.as_millis(),
+                        server_meta(&core)
+                    );
+                    sink.send_raw_result(&id, &splice(&listing, &extra));
+                    return;
+                }
+                Err(e) => Err(e),
+            }
+        }
+        "completion/complete" => complete(&registry, params).map(|v| finish(&core, v, None)),
+        "tools/call" | "resources/read" | "prompts/get" => {
+            let cache = (method == "resources/read").then_some(core.limits.read_ttl.as_millis());
+            let inputs = take_inputs(params);
+            match inputs {
+                Err(e) => Err(e),
+                Ok((params, responses, state)) => match prepare(&registry, &method, params, &envelope.peer, Era::Stateless) {
+                    Err(e) => Err(e),
+                    Ok(prepared) => run_rounds(&core, &id, envelope, prepared, responses, state, sink.clone(), cancel)
+                        .await
+                        .map(|v| if v.get("resultType") == Some(&json!("input_required")) { v } else { finish(&core, v, cache) }),
+                },
+            }
+        }
+        "subscriptions/listen" => {
+            listen(&core, &id, params, &sink, cancel).await;
+            return;
+        }
+        _ => Err(ErrorObject::method_not_found(&method)),
+    };
+    sink.send(&Message::Response(Response { id: Some(id), outcome }));
+}
+
+fn server_meta(core: &ServerCore) -> Value {
+    json!({ META_SERVER_INFO: core.info })
+}
+
+/// Tag a complete result: `resultType`, the server's identity, and cache hints where required.
+fn finish(core: &ServerCore, mut v: Value, cache_ttl_ms: Option<u128>) -> Value {
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("resultType".into(), json!("complete"));
+        let meta = obj.entry("_meta").or_insert_with(|| json!({}));
+        if let Some(m) = meta.as_object_mut() {
+            m.insert(META_SERVER_INFO.into(), serde_json::to_value(&core.info).expect("serialisable"));
+        }
+        if let Some(ttl) = cache_ttl_ms {
+            obj.insert("ttlMs".into(), json!(ttl as u64));
+            obj.insert("cacheScope".into(), json!("private"));
+        }
+    }
+    v
+}
+
+/// Insert `extra` members into the JSON object `listing`.
+fn splice(listing: &str, extra: &str) -> String {
+    let body = listing.strip_suffix('}').expect("listings are objects");
+    format!("{body},{extra}}}")
+}
+
+fn discover(core: &ServerCore) -> Value {
+    let mut capabilities = serde_json::to_value(core.capabilities()).expect("serialisable");
+    if let Some(caps) = capabilities.as_object_mut() {
+        // Logging and subscriptions are per request in this era.
+        caps.remove("logging");
+        if let Some(r) = caps.get_mut("resources").and_then(Value::as_object_mut) {
+            r.remove("subscribe");
+        }
+    }
+    let mut result = json!({
+        "supportedVersions": STATELESS_PROTOCOL_VERSIONS,
+        "capabilities": capabilities,
+        "ttlMs": 0,
+        "cacheScope": "private",
+    });
+    if let Some(i) = &core.instructions {
+        result["instructions"] = json!(i);
+    }
+    finish(core, result, None)
+}
+
+/// Split `inputResponses` and `requestState` off the params, checking their shapes.
+#[allow(clippy::type_complexity)]
+fn take_inputs(params: Option<Value>) -> Result<(Option<Value>, Map<String, Value>, Option<String>), ErrorObject> {
+    let Some(Value::Object(mut p)) = params else {
+        return Ok((params, Map::new(), None));
+    };
+    let responses = match p.remove("inputResponses") {
+        None => Map::new(),
+        Some(Value::Object(m)) => {
+            if let Some((k, _)) = m.iter().find(|(_, v)| !v.is_object()) {
+                return Err(ErrorObject::invalid_params(format!("`inputResponses.{k}` must be an object (the client's result for that input request)")));
+            }
+            m
+        }
+        Some(_) => return Err(ErrorObject::invalid_params("`inputResponses` must be an object keyed by input request")),
+    };
+    let state = match p.remove("requestState") {
+        None => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => return Err(ErrorObject::invalid_params("`requestState` must be the string the server sent")),
+    };
+    Ok((Some(Value::Object(p)), responses, state))
+}
+
+/// Run the handler for one round: to completion when every ask has an answer, or until it is
+/// blocked only on unanswered asks, which are then sent as `input_required`.
+#[allow(clippy::too_many_arguments)]
+async fn run_rounds(
+    core: &Arc<ServerCore>,
+    id: &RequestId,
+    envelope: Envelope,
+    prepared: Prepared,
+    responses: Map<String, Value>,
+    state: Option<String>,
+    sink: Outbox,
+    cancel: CancellationToken,
+) -> Result<Value, ErrorObject> {
+    let Prepared { handler, on_panic, binding, .. } = prepared;
+    let previous = match &state {
+        Some(token) => Some(
+            request_state::open(&core.state_key, token, &binding)
+                .map_err(|e| ErrorObject::invalid_params(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let rounds = previous.as_ref().map_or(0, |s| s.rounds);
+    let mut answers: Map<String, Value> = previous.as_ref().map(|s| s.answers.clone().into_iter().collect()).unwrap_or_default();
+    answers.extend(responses);
+    let asked: HashMap<String, String> = previous.as_ref().map(|s| s.asked.clone().into_iter().collect()).unwrap_or_default();
+    let memos: Map<String, Value> = previous.map(|s| s.memos.into_iter().collect()).unwrap_or_default();
+    let round = Round::new(answers, asked, memos);
+
+    let log_filter = Arc::new(LogFilter::for_request(envelope.log_level));
+    let scope = RequestScope::new(
+        id.clone(),
+        envelope.progress_token,
+        envelope.peer,
+        Arc::clone(&core.limits),
+        log_filter,
+        sink,
+        Box::new(ReplayAnswers(Arc::clone(&round))),
+        cancel,
+    );
+    let run = AssertUnwindSafe(handler(Context::new(&scope))).catch_unwind();
+    tokio::pin!(run);
+    let finished = |outcome: Result<Result<Value, ErrorObject>, _>| {
+        outcome.unwrap_or_else(|panic: Box<dyn std::any::Any + Send>| {
+            tracing::error!(%id, panic = ?panic.downcast_ref::<&str>(), "handler panicked");
+            on_panic.clone()
+        })
+    };
+    // Run until done or until the handler asks something unanswered...
+    tokio::select! {
+        biased;
+        outcome = &mut run => return finished(outcome),
+        _ = round.new_ask.notified() => {}
+    }
+    // ...then let it settle, so that asks made concurrently land in the same round.
+    let grace = core.limits.input_round_grace;
+    loop {
+        tokio::select! {
+            biased;
+            outcome = &mut run => return finished(outcome),
+            _ = round.new_ask.notified() => continue,
+            _ = tokio::time::sleep(grace) => break,
+        }
+    }
+    drop(run);
+    let open = round.open_asks();
+    if rounds + 1 > core.limits.max_input_rounds {
+        return Err(ErrorObject::internal(format!(
+            "gave up after {} rounds of input; the request still needs: {}",
+            rounds,
+            open.keys().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let next = RoundState {
+        binding: Binding { ..binding },
+        expires_ms: request_state::expiry(core.limits.request_state_ttl),
+        rounds: rounds + 1,
+        answers: round.used_answers(),
+        asked: open.iter().map(|(k, a)| (k.clone(), a.digest.clone())).collect(),
+        memos: round.all_memos(),
+    };
+    let input_requests: Map<String, Value> = open
+        .into_iter()
+        .map(|(k, a)| (k, json!({ "method": a.method, "params": a.params })))
+        .collect();
+    Ok(json!({
+        "resultType": "input_required",
+        "inputRequests": input_requests,
+        "requestState": request_state::seal(&core.state_key, &next),
+        "_meta": server_meta(core),
+    }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Filter {
+    #[serde(default)]
+    tools_list_changed: bool,
+    #[serde(default)]
+    prompts_list_changed: bool,
+    #[serde(default)]
+    resources_list_changed: bool,
+    #[serde(default)]
+    resource_subscriptions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ListenParams {
+    #[serde(default)]
+    notifications: Option<Filter>,
+}
+
+/// `subscriptions/listen`: acknowledge, then forward the changes the filter asks for, each tagged
+/// with the subscription id, until cancelled or the reader is gone.
+async fn listen(core: &Arc<ServerCore>, id: &RequestId, params: Option<Value>, sink: &Outbox, cancel: CancellationToken) {
+    let filter = match parse_params::<ListenParams>("subscriptions/listen", params) {
+        Ok(p) => p.notifications.unwrap_or_default(),
+        Err(e) => {
+            sink.send(&Message::error(Some(id.clone()), e));
+            return;
+        }
+    };
+    let mut events = core.shared.events.subscribe();
+    let registry = core.shared.registry();
+    let tag = json!({ META_SUBSCRIPTION: id });
+    // Acknowledge what will be honoured.
+    let mut granted = Map::new();
+    if filter.tools_list_changed {
+        granted.insert("toolsListChanged".into(), json!(true));
+    }
+    if filter.prompts_list_changed && registry.has_prompts() {
+        granted.insert("promptsListChanged".into(), json!(true));
+    }
+    if filter.resources_list_changed && registry.has_resources() {
+        granted.insert("resourcesListChanged".into(), json!(true));
+    }
+    if !filter.resource_subscriptions.is_empty() && registry.has_resources() {
+        granted.insert("resourceSubscriptions".into(), json!(filter.resource_subscriptions));
+    }
+    if !sink.send(&Message::notification(
+        "notifications/subscriptions/acknowledged",
+        Some(json!({ "_meta": tag, "notifications": granted })),
+    )) {
+        return;
+    }
+    loop {
+        let event = tokio::select! {
+            _ = cancel.cancelled() => return,
+            e = events.recv() => e,
+        };
+        let (method, extra) = match event {
+            Ok(ServerEvent::ToolsChanged) if filter.tools_list_changed => ("notifications/tools/list_changed", None),
+            Ok(ServerEvent::PromptsChanged) if filter.prompts_list_changed => ("notifications/prompts/list_changed", None),
+            Ok(ServerEvent::ResourcesChanged) if filter.resources_list_changed => ("notifications/resources/list_changed", None),
+            Ok(ServerEvent::ResourceUpdated(uri)) if filter.resource_subscriptions.contains(&uri) => {
+                ("notifications/resources/updated", Some(uri))
+            }
+            Ok(_) => continue,
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(missed = n, "a listen stream fell behind; some notifications were dropped");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let mut params = json!({ "_meta": tag });
+        if let Some(uri) = extra {
+            params["uri"] = json!(uri);
+        }
+        if !sink.send(&Message::notification(method, Some(params))) {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splices_members_into_listings() {
+        assert_eq!(splice(r#"{"tools":[]}"#, r#""a":1"#), r#"{"tools":[],"a":1}"#);
+    }
+}
