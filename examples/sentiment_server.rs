@@ -134,12 +134,19 @@ async fn main() -> Result<(), toolsmith::Error> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    Server::new("sentiment", env!("CARGO_PKG_VERSION"))
+    let server = Server::new("sentiment", env!("CARGO_PKG_VERSION"))
         .instructions("Classifies the sentiment of texts with the client's own model.")
         .tool(analyze_sentiment)
-        .tool(analyze_batch)
-        .serve_stdio()
-        .await
+        .tool(analyze_batch);
+    // `--http 127.0.0.1:PORT` serves streamable HTTP at /mcp; the default is stdio.
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--http") {
+        Some(i) => {
+            let addr = args.get(i + 1).map_or("127.0.0.1:8080", String::as_str);
+            server.serve_http(addr).await
+        }
+        None => server.serve_stdio().await,
+    }
 }
 
 #[cfg(test)]
