@@ -1,1 +1,525 @@
+//! The client against a scripted server: every frame the client sends is read and checked, every
+//! frame it receives is written by hand.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::io::{
+    AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf,
+};
+
+use super::*;
+use crate::protocol::CreateMessageResult;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+/// The server end of an in-memory connection, driven by the test.
+struct Fake {
+    lines: Lines<BufReader<ReadHalf<DuplexStream>>>,
+    writer: WriteHalf<DuplexStream>,
+}
+
+impl Fake {
+    /// The next frame from the client, or `None` at end of input.
+    async fn next(&mut self) -> Option<Value> {
+        let line = tokio::time::timeout(WAIT, self.lines.next_line())
+            .await
+            .expect("the client sent nothing within 5 s")
+            .unwrap()?;
+        Some(serde_json::from_str(&line).expect("the client sends JSON"))
+    }
+
+    async fn recv(&mut self) -> Value {
+        self.next().await.expect("the client closed the connection")
+    }
+
+    async fn send(&mut self, frame: Value) {
+        self.writer
+            .write_all(format!("{frame}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+
+    async fn answer(&mut self, request: &Value, result: Value) {
+        self.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": result}))
+            .await;
+    }
+}
+
+fn init_result(version: &str) -> Value {
+    json!({
+        "protocolVersion": version,
+        "capabilities": {"tools": {}, "logging": {}},
+        "serverInfo": {"name": "fake", "version": "0.0.1"},
+        "instructions": "be kind"
+    })
+}
+
+/// Connect `builder` to a scripted server; returns the client, the server end and the
+/// `initialize` request the client sent.
+async fn connect(builder: ClientBuilder) -> (Client, Fake, Value) {
+    let (client_end, server_end) = tokio::io::duplex(1 << 16);
+    let (reader, writer) = tokio::io::split(client_end);
+    let connecting = tokio::spawn(builder.connect(reader, writer));
+    let (sr, sw) = tokio::io::split(server_end);
+    let mut fake = Fake {
+        lines: BufReader::new(sr).lines(),
+        writer: sw,
+    };
+    let init = fake.recv().await;
+    assert_eq!(init["method"], "initialize");
+    fake.answer(&init, init_result("2025-11-25")).await;
+    let client = connecting.await.unwrap().expect("handshake");
+    let initialized = fake.recv().await;
+    assert_eq!(
+        initialized,
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    );
+    (client, fake, init)
+}
+
+fn sampling_request(id: Value, text: &str) -> Value {
+    json!({
+        "jsonrpc": "2.0", "id": id, "method": "sampling/createMessage",
+        "params": {
+            "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
+            "modelPreferences": {"hints": [{"name": "custom_model"}, {"name": "gpt-4o"}]},
+            "maxTokens": 5
+        }
+    })
+}
+
+#[tokio::test]
+async fn handshake_declares_sampling_only_with_a_handler() {
+    let (client, _fake, init) = connect(Client::builder("plain", "1.2.3")).await;
+    let params = &init["params"];
+    assert_eq!(params["protocolVersion"], "2025-11-25");
+    assert_eq!(
+        params["clientInfo"],
+        json!({"name": "plain", "version": "1.2.3"})
+    );
+    assert_eq!(params["capabilities"], json!({}));
+    assert_eq!(client.protocol_version(), "2025-11-25");
+    assert_eq!(client.server_info().name, "fake");
+    assert_eq!(
+        client.initialize_result().instructions.as_deref(),
+        Some("be kind")
+    );
+
+    let builder = Client::builder("sampler", "1").sampling_handler(|_| async { Ok("x") });
+    let (_client, _fake, init) = connect(builder).await;
+    assert_eq!(init["params"]["capabilities"], json!({"sampling": {}}));
+}
+
+#[tokio::test]
+async fn an_unsupported_protocol_version_fails_the_handshake() {
+    let (client_end, server_end) = tokio::io::duplex(1 << 16);
+    let (reader, writer) = tokio::io::split(client_end);
+    let connecting = tokio::spawn(Client::builder("c", "1").connect(reader, writer));
+    let (sr, sw) = tokio::io::split(server_end);
+    let mut fake = Fake {
+        lines: BufReader::new(sr).lines(),
+        writer: sw,
+    };
+    let init = fake.recv().await;
+    fake.answer(&init, init_result("1999-01-01")).await;
+    let err = connecting.await.unwrap().unwrap_err();
+    assert!(matches!(err, ClientError::Handshake(_)), "{err:?}");
+    assert!(err.to_string().contains("1999-01-01"), "{err}");
+    // No `notifications/initialized` follows a failed handshake: the client hangs up.
+    assert_eq!(fake.next().await, None);
+}
+
+#[tokio::test]
+async fn server_requests_are_answered_with_their_own_ids() {
+    let (_client, mut fake, _) = connect(Client::builder("c", "1")).await;
+    fake.send(json!({"jsonrpc": "2.0", "id": "p-1", "method": "ping"}))
+        .await;
+    assert_eq!(
+        fake.recv().await,
+        json!({"jsonrpc": "2.0", "id": "p-1", "result": {}})
+    );
+    fake.send(json!({"jsonrpc": "2.0", "id": 7, "method": "roots/list"}))
+        .await;
+    let r = fake.recv().await;
+    assert_eq!(r["id"], 7);
+    assert_eq!(r["error"]["code"], -32601);
+    // Without a handler, sampling is a method this client does not have.
+    fake.send(sampling_request(json!(8), "hi")).await;
+    let r = fake.recv().await;
+    assert_eq!(r["id"], 8);
+    assert_eq!(r["error"]["code"], -32601);
+}
+
+#[tokio::test]
+async fn sampling_requests_run_concurrently_and_text_takes_the_routed_model() {
+    // Each handler waits for the other to start: answered one at a time, neither would finish.
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (b, s) = (Arc::clone(&barrier), Arc::clone(&seen));
+    let builder = Client::builder("c", "1")
+        .model_router(ModelRouter::new(["gpt-4o-mini", "local"], "local"))
+        .sampling_handler(move |req: SamplingRequest| {
+            let (b, s) = (Arc::clone(&b), Arc::clone(&s));
+            async move {
+                s.lock().unwrap().push(req.clone());
+                b.wait().await;
+                Ok(format!("echo {}", req.last_user_text()))
+            }
+        });
+    let (_client, mut fake, _) = connect(builder).await;
+    fake.send(sampling_request(json!("a"), "first")).await;
+    fake.send(sampling_request(json!(2), "second")).await;
+    let mut answers = vec![fake.recv().await, fake.recv().await];
+    answers.sort_by_key(|a| a["id"].is_string());
+    assert_eq!(answers[0]["id"], 2);
+    assert_eq!(answers[0]["result"]["content"]["text"], "echo second");
+    assert_eq!(answers[1]["id"], "a");
+    assert_eq!(answers[1]["result"]["content"]["text"], "echo first");
+    for a in &answers {
+        assert_eq!(a["result"]["model"], "gpt-4o-mini");
+        assert_eq!(a["result"]["role"], "assistant");
+        assert_eq!(a["result"]["stopReason"], "endTurn");
+    }
+    let seen = seen.lock().unwrap();
+    let route = seen[0].route.as_ref().unwrap();
+    assert_eq!(route.reason.to_string(), "hint #2 `gpt-4o`");
+    assert_eq!(seen[0].max_tokens(), 5);
+}
+
+#[tokio::test]
+async fn sampling_failures_become_json_rpc_errors() {
+    let builder = Client::builder("c", "1").sampling_handler(|req: SamplingRequest| async move {
+        match req.last_user_text().as_str() {
+            "reject" => Err(SamplingError::rejected("the user said no")),
+            "panic" => panic!("model crashed"),
+            _ => Ok(CreateMessageResult::text("mine", "fine")),
+        }
+    });
+    let (_client, mut fake, _) = connect(builder).await;
+
+    fake.send(sampling_request(json!(1), "reject")).await;
+    let r = fake.recv().await;
+    assert_eq!(r["id"], 1);
+    assert_eq!(
+        r["error"],
+        json!({"code": -1, "message": "the user said no"})
+    );
+
+    fake.send(sampling_request(json!(2), "panic")).await;
+    let r = fake.recv().await;
+    assert_eq!(r["id"], 2);
+    assert_eq!(r["error"]["code"], -32603);
+
+    fake.send(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "sampling/createMessage",
+        "params": {"messages": []}}),
+    )
+    .await;
+    let r = fake.recv().await;
+    assert_eq!(r["id"], 3);
+    assert_eq!(r["error"]["code"], -32602);
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("maxTokens"),
+        "{r}"
+    );
+
+    // A full result keeps its model; the client is still answering after a panic.
+    fake.send(sampling_request(json!(4), "ok")).await;
+    let r = fake.recv().await;
+    assert_eq!(r["result"]["model"], "mine");
+    assert_eq!(r["result"]["content"]["text"], "fine");
+}
+
+#[tokio::test]
+async fn a_cancelled_sampling_request_drops_its_handler_and_gets_no_answer() {
+    struct SendOnDrop(Option<tokio::sync::oneshot::Sender<()>>);
+    impl Drop for SendOnDrop {
+        fn drop(&mut self) {
+            self.0.take().unwrap().send(()).ok();
+        }
+    }
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let (dropped_tx, dropped_rx) = tokio::sync::oneshot::channel();
+    let slot = Arc::new(Mutex::new(Some((started_tx, dropped_tx))));
+    let builder = Client::builder("c", "1").sampling_handler(move |_| {
+        let (started, dropped) = slot.lock().unwrap().take().unwrap();
+        async move {
+            let _guard = SendOnDrop(Some(dropped));
+            started.send(()).unwrap();
+            std::future::pending::<()>().await;
+            Ok("never")
+        }
+    });
+    let (_client, mut fake, _) = connect(builder).await;
+    fake.send(sampling_request(json!(11), "wait")).await;
+    tokio::time::timeout(WAIT, started_rx)
+        .await
+        .unwrap()
+        .unwrap();
+    fake.send(
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": 11, "reason": "changed my mind"}}),
+    )
+    .await;
+    tokio::time::timeout(WAIT, dropped_rx)
+        .await
+        .unwrap()
+        .unwrap();
+    // Frames are answered in order: the next one out is the ping's, not a sampling answer.
+    fake.send(json!({"jsonrpc": "2.0", "id": 12, "method": "ping"}))
+        .await;
+    assert_eq!(fake.recv().await["id"], 12);
+}
+
+#[tokio::test]
+async fn progress_and_logs_reach_their_callbacks() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let l = Arc::clone(&logs);
+    let builder = Client::builder("c", "1").on_log(move |m| l.lock().unwrap().push(m));
+    let (client, mut fake, _) = connect(builder).await;
+    let seen_updates = Arc::new(Mutex::new(Vec::new()));
+    let u = Arc::clone(&seen_updates);
+    let call = tokio::spawn(async move {
+        let r = client
+            .call_tool_with_progress("work", json!({"n": 2}), move |p| u.lock().unwrap().push(p))
+            .await;
+        (client, r)
+    });
+    let req = fake.recv().await;
+    assert_eq!(req["method"], "tools/call");
+    assert_eq!(req["params"]["name"], "work");
+    assert_eq!(req["params"]["arguments"], json!({"n": 2}));
+    let token = req["params"]["_meta"]["progressToken"].clone();
+    assert!(token.is_i64(), "{req}");
+    let progress = |token: &Value, p: f64, message: Option<&str>| {
+        json!({"jsonrpc": "2.0", "method": "notifications/progress",
+            "params": {"progressToken": token, "progress": p, "total": 2, "message": message}})
+    };
+    fake.send(progress(&json!(987_654), 1.0, Some("someone else's")))
+        .await;
+    fake.send(progress(&token, 1.0, Some("1 of 2"))).await;
+    fake.send(json!({"jsonrpc": "2.0", "method": "notifications/message",
+        "params": {"level": "error", "logger": "work", "data": "disk almost full"}}))
+        .await;
+    fake.send(progress(&token, 2.0, None)).await;
+    fake.answer(&req, json!({"content": [{"type": "text", "text": "done"}]}))
+        .await;
+    let (client, result) = call.await.unwrap();
+    assert_eq!(result.unwrap().text_content(), "done");
+    let updates = seen_updates.lock().unwrap().clone();
+    assert_eq!(updates.len(), 2, "{updates:?}");
+    assert_eq!(
+        (
+            updates[0].progress,
+            updates[0].total,
+            updates[0].message.as_deref()
+        ),
+        (1.0, Some(2.0), Some("1 of 2"))
+    );
+    assert_eq!(
+        (updates[1].progress, updates[1].message.as_deref()),
+        (2.0, None)
+    );
+    let logs = logs.lock().unwrap().clone();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].level, LoggingLevel::Error);
+    assert_eq!(logs[0].logger.as_deref(), Some("work"));
+    assert_eq!(logs[0].text(), "disk almost full");
+
+    // After the call, its token is forgotten: a stray update reaches nobody.
+    let updates_before = updates.len();
+    fake.send(progress(&token, 3.0, None)).await;
+    let (pong, ()) = tokio::join!(client.ping(), async {
+        let req = fake.recv().await;
+        assert_eq!(req["method"], "ping");
+        fake.answer(&req, json!({})).await;
+    });
+    pong.unwrap();
+    assert_eq!(updates_before, 2);
+    assert_eq!(seen_updates.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_request_that_times_out_is_cancelled_and_its_late_answer_ignored() {
+    let builder = Client::builder("c", "1").request_timeout(Duration::from_millis(150));
+    let (client, mut fake, _) = connect(builder).await;
+    let started = Instant::now();
+    let (result, req) = tokio::join!(client.request("slow/thing", json!({"a": 1})), fake.recv());
+    let err = result.unwrap_err();
+    assert!(
+        matches!(&err, ClientError::Timeout { method, timeout } if method == "slow/thing" && *timeout == Duration::from_millis(150)),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let cancel = fake.recv().await;
+    assert_eq!(cancel["method"], "notifications/cancelled");
+    assert_eq!(cancel["params"]["requestId"], req["id"]);
+    // The late answer is dropped; the next request gets its own answer.
+    fake.answer(&req, json!({"late": true})).await;
+    let (result, next) = tokio::join!(client.request("fast", Value::Null), async {
+        let next = fake.recv().await;
+        fake.answer(&next, json!({"ok": 1})).await;
+        next
+    });
+    assert_eq!(result.unwrap(), json!({"ok": 1}));
+    assert!(next.get("params").is_none(), "Null sends no params: {next}");
+}
+
+#[tokio::test]
+async fn progress_restarts_the_timeout() {
+    let builder = Client::builder("c", "1").request_timeout(Duration::from_millis(400));
+    let (client, mut fake, _) = connect(builder).await;
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&count);
+    let call = client.call_tool_with_progress("long", Value::Null, move |_| {
+        c.fetch_add(1, Ordering::Relaxed);
+    });
+    let serve = async {
+        let req = fake.recv().await;
+        let token = req["params"]["_meta"]["progressToken"].clone();
+        // 600 ms in all, never more than 100 ms without news.
+        for k in 1..=6 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            fake.send(json!({"jsonrpc": "2.0", "method": "notifications/progress",
+                "params": {"progressToken": token, "progress": k}}))
+                .await;
+        }
+        fake.answer(&req, json!({"content": []})).await;
+    };
+    let (result, ()) = tokio::join!(call, serve);
+    assert!(result.unwrap().content.is_empty());
+    assert_eq!(count.load(Ordering::Relaxed), 6);
+}
+
+#[tokio::test]
+async fn a_closed_connection_fails_pending_and_later_requests() {
+    let (client, mut fake, _) = connect(Client::builder("c", "1")).await;
+    let client = Arc::new(client);
+    let c = Arc::clone(&client);
+    let call = tokio::spawn(async move { c.call_tool("anything", json!({})).await });
+    assert_eq!(fake.recv().await["method"], "tools/call");
+    let started = Instant::now();
+    drop(fake);
+    let err = call.await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, ClientError::ConnectionClosed { method } if method == "tools/call"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("closed"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(client.is_closed());
+    let err = client.ping().await.unwrap_err();
+    assert!(err.is_connection_closed(), "{err:?}");
+}
+
+#[tokio::test]
+async fn close_shuts_the_writer_and_waits_for_the_server() {
+    let builder = Client::builder("c", "1").close_timeout(Duration::from_secs(2));
+    let (client, mut fake, _) = connect(builder).await;
+    let closing = tokio::spawn(async move {
+        let closed = client.close().await;
+        (client, closed)
+    });
+    // The server sees end of input, then hangs up in turn.
+    assert_eq!(fake.next().await, None);
+    drop(fake);
+    let (client, closed) = closing.await.unwrap();
+    let closed = closed.unwrap();
+    assert_eq!(closed.exit_status, None);
+    assert!(!closed.killed);
+    assert!(client.is_closed());
+    assert!(client.close().await.is_ok(), "closing twice is harmless");
+}
+
+#[tokio::test]
+async fn close_gives_up_on_a_server_that_never_hangs_up() {
+    let builder = Client::builder("c", "1").close_timeout(Duration::from_millis(100));
+    let (client, _fake, _) = connect(builder).await;
+    let started = Instant::now();
+    client.close().await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(client
+        .request("x", Value::Null)
+        .await
+        .unwrap_err()
+        .is_connection_closed());
+}
+
+#[tokio::test]
+async fn tool_arguments_must_be_an_object() {
+    let (client, _fake, _) = connect(Client::builder("c", "1")).await;
+    let err = client.call_tool("t", json!([1, 2])).await.unwrap_err();
+    assert!(matches!(err, ClientError::InvalidArgument(_)), "{err:?}");
+    assert!(err.to_string().contains("`t`"), "{err}");
+}
+
+#[tokio::test]
+async fn errors_and_malformed_answers_fail_the_request() {
+    let (client, mut fake, _) = connect(Client::builder("c", "1")).await;
+    let (result, ()) = tokio::join!(client.request("tools/call", json!({})), async {
+        let req = fake.recv().await;
+        fake.send(json!({"jsonrpc": "2.0", "id": req["id"],
+            "error": {"code": -32602, "message": "unknown tool: `x`"}}))
+            .await;
+    });
+    let err = result.unwrap_err();
+    assert_eq!(err.rpc_error().unwrap().code, -32602);
+    assert!(err.to_string().contains("unknown tool"), "{err}");
+
+    // Both `result` and `error`: unreadable, but its id says whose answer it was.
+    let started = Instant::now();
+    let (result, ()) = tokio::join!(client.request("x", Value::Null), async {
+        let req = fake.recv().await;
+        fake.send(json!({"jsonrpc": "2.0", "id": req["id"], "result": {},
+            "error": {"code": 1, "message": "?"}}))
+            .await;
+    });
+    let err = result.unwrap_err();
+    assert_eq!(err.rpc_error().unwrap().code, -32600);
+    assert!(err.to_string().contains("malformed"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    // A result of the wrong shape.
+    let (result, ()) = tokio::join!(client.call_tool("t", Value::Null), async {
+        let req = fake.recv().await;
+        assert!(req["params"].get("arguments").is_none(), "{req}");
+        fake.answer(&req, json!({"content": "not a list"})).await;
+    });
+    assert!(matches!(
+        result.unwrap_err(),
+        ClientError::InvalidResponse { .. }
+    ));
+}
+
+#[tokio::test]
+async fn list_tools_follows_cursors() {
+    let (client, mut fake, _) = connect(Client::builder("c", "1")).await;
+    let tool = |name: &str| json!({"name": name, "inputSchema": {"type": "object"}});
+    let (result, ()) = tokio::join!(client.list_tools(), async {
+        let first = fake.recv().await;
+        assert!(first.get("params").is_none(), "{first}");
+        fake.answer(&first, json!({"tools": [tool("a")], "nextCursor": "p2"}))
+            .await;
+        let second = fake.recv().await;
+        assert_eq!(second["params"], json!({"cursor": "p2"}));
+        fake.answer(&second, json!({"tools": [tool("b")]})).await;
+    });
+    let names: Vec<String> = result.unwrap().into_iter().map(|t| t.name).collect();
+    assert_eq!(names, ["a", "b"]);
+
+    let (result, ()) = tokio::join!(client.list_tools(), async {
+        for _ in 0..2 {
+            let req = fake.recv().await;
+            fake.answer(&req, json!({"tools": [], "nextCursor": "same"}))
+                .await;
+        }
+    });
+    let err = result.unwrap_err();
+    assert!(err.to_string().contains("repeated the cursor"), "{err}");
+}
