@@ -52,7 +52,8 @@ pub use transport::http::HttpConfig;
 
 pub use client::{Client, ClientBuilder, ClientError};
 pub use context::{
-    Ask, AskError, AskOutput, ElicitAction, ElicitResult, Root,
+    Ask, AskError, AskOutput, ElicitAction, ElicitResult, LocalSampler, Root, SampleHook,
+    SampleOrigin, SamplerMode, SamplingPolicy, Structured, ToolChoice,
     Context, IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult,
 };
 pub use error::Error;

@@ -5,12 +5,19 @@ mod ask;
 mod log;
 mod replay;
 mod sample;
+mod sample_loop;
+mod sampling_setup;
 mod scope;
+mod structured;
 
 pub(crate) use answers::LiveAnswers;
 pub(crate) use log::LogFilter;
 pub(crate) use replay::{digest, OpenAsk, ReplayAnswers, Round};
 pub use ask::{Ask, AskError, AskOutput, ElicitAction, ElicitResult, Root};
+pub use sample_loop::ToolChoice;
+pub use sampling_setup::{LocalSampler, SampleHook, SampleOrigin, SamplerMode, SamplingPolicy};
+pub(crate) use sampling_setup::SamplingSetup;
+pub use structured::Structured;
 pub use sample::{IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult};
 pub(crate) use scope::{PeerInfo, RequestScope};
 

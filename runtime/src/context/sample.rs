@@ -6,8 +6,12 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use super::answers::AnswerError;
+use super::sample_loop::{self, LoopOptions, ToolChoice};
+use super::structured::Structured;
 use super::Context;
+use crate::tool::{IntoTool, ToolDef};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, IncludeContext, ModelPreferences, SamplingContent,
     SamplingMessage, StopReason,
@@ -45,6 +49,23 @@ pub enum SampleError {
     /// The request was cancelled.
     #[error("the request was cancelled")]
     Cancelled,
+    /// Tools were given, but the client did not declare `sampling.tools`; nothing was sent.
+    #[error("the client does not support tools in sampling (it did not declare `sampling.tools`)")]
+    ToolsNotSupported,
+    /// The model kept asking for tools past the iteration limit.
+    #[error("the model was still calling tools after {0} rounds of tool use")]
+    ToolLoopLimit(u32),
+    /// The server's sampling policy refused the sample before anything was sent.
+    #[error("sampling refused by policy: {0}")]
+    Refused(String),
+    /// The model never produced output of the requested shape.
+    #[error("the model's answer did not match the requested shape after {attempts} attempts: {last_error}")]
+    Unstructured {
+        /// How many answers were tried.
+        attempts: u32,
+        /// Why the last one was rejected.
+        last_error: String,
+    },
 }
 
 /// A completion returned by the client's model.
@@ -171,6 +192,9 @@ pub struct Sample<'a> {
     params: Option<CreateMessageParams>,
     timeout: Option<Duration>,
     key: Option<String>,
+    tools: Vec<ToolDef>,
+    tool_choice: Option<ToolChoice>,
+    max_iterations: Option<u32>,
     running: Option<BoxFuture<'a, Result<SampleResult, SampleError>>>,
 }
 
@@ -194,6 +218,9 @@ impl<'a> Sample<'a> {
             }),
             timeout: None,
             key: None,
+            tools: Vec::new(),
+            tool_choice: None,
+            max_iterations: None,
             running: None,
         }
     }
@@ -267,54 +294,69 @@ impl<'a> Sample<'a> {
         self.params.as_ref()
     }
 
-    fn start(&mut self) -> BoxFuture<'a, Result<SampleResult, SampleError>> {
-        let params = self.params.take().expect("started once");
+    /// Let the model call this tool (one of your `#[tool]`s, or a [`ToolDef`]); repeatable. The
+    /// runtime runs the tool loop: the model's tool calls are executed (concurrently) and their
+    /// results sent back until the model answers. Needs the client's `sampling.tools`.
+    pub fn tool(mut self, tool: impl IntoTool) -> Self {
+        self.tools.push(tool.into_tool());
+        self
+    }
+
+    /// Let the model call these tools (see [`Sample::tool`]).
+    pub fn tools(mut self, tools: impl IntoIterator<Item = ToolDef>) -> Self {
+        self.tools.extend(tools);
+        self
+    }
+
+    /// How the model must use the tools.
+    pub fn tool_choice(mut self, choice: ToolChoice) -> Self {
+        self.tool_choice = Some(choice);
+        self
+    }
+
+    /// The most rounds of tool use before the sample fails with
+    /// [`SampleError::ToolLoopLimit`] (default: the server's `Limits::max_tool_iterations`, 8).
+    pub fn max_tool_iterations(mut self, iterations: u32) -> Self {
+        self.max_iterations = Some(iterations);
+        self
+    }
+
+    /// Ask for an answer of type `T`: the model is given `T`'s JSON Schema (as a final-answer tool
+    /// when the client supports tools, otherwise as instructions), its answer is parsed and
+    /// checked, and a wrong answer is sent back for correction a bounded number of times.
+    pub fn structured<T>(self) -> Structured<'a, T>
+    where
+        T: JsonSchema + DeserializeOwned + Send + 'a,
+    {
+        Structured::new(self)
+    }
+
+    pub(crate) fn into_parts(mut self) -> (Context<'a>, CreateMessageParams, LoopOptions) {
         let scope = self.ctx.scope();
-        let timeout = self.timeout.unwrap_or(scope.limits.sample_timeout);
-        let key = self.key.take();
-        Box::pin(async move {
-            let caps = &scope.peer.capabilities;
-            let Some(sampling) = caps.sampling.as_ref() else {
-                return Err(SampleError::NotSupported);
-            };
-            if let Some(p) = &params.model_preferences {
-                p.validate().map_err(SampleError::InvalidRequest)?;
-            }
-            if params.messages.is_empty() {
-                return Err(SampleError::InvalidRequest(
-                    "a sample needs at least one message".into(),
-                ));
-            }
-            if matches!(
-                params.include_context,
-                Some(IncludeContext::ThisServer | IncludeContext::AllServers)
-            ) && sampling.context.is_none()
-            {
-                return Err(SampleError::InvalidRequest(
-                    "includeContext other than `none` needs the client's `sampling.context` capability".into(),
-                ));
-            }
-            let params = serde_json::to_value(&params)
-                .map_err(|e| SampleError::InvalidRequest(e.to_string()))?;
-            let ask = scope.answers.ask("sampling/createMessage", params, key.as_deref(), timeout);
-            let answer = tokio::select! {
-                biased;
-                _ = scope.cancel.cancelled() => return Err(SampleError::Cancelled),
-                answer = ask => answer,
-            };
-            let value = answer.map_err(|e| match e {
-                AnswerError::Rpc(e) => SampleError::Client {
-                    code: e.code,
-                    message: e.message,
-                    data: e.data,
-                },
-                AnswerError::Timeout(d) => SampleError::Timeout(d),
-                AnswerError::Closed => SampleError::ConnectionClosed,
-            })?;
-            let result: CreateMessageResult = serde_json::from_value(value)
-                .map_err(|e| SampleError::InvalidResponse(e.to_string()))?;
-            Ok(SampleResult { result })
-        })
+        let opts = LoopOptions {
+            tools: std::mem::take(&mut self.tools),
+            tool_choice: self.tool_choice,
+            terminal_tool: None,
+            max_iterations: self.max_iterations.unwrap_or(scope.limits.max_tool_iterations),
+            timeout: self.timeout.unwrap_or(scope.limits.sample_timeout),
+            key: self.key.take(),
+        };
+        (self.ctx, self.params.take().expect("not started"), opts)
+    }
+
+    fn start(&mut self) -> BoxFuture<'a, Result<SampleResult, SampleError>> {
+        let placeholder = Sample {
+            ctx: self.ctx,
+            params: self.params.take(),
+            timeout: self.timeout,
+            key: self.key.take(),
+            tools: std::mem::take(&mut self.tools),
+            tool_choice: self.tool_choice,
+            max_iterations: self.max_iterations,
+            running: None,
+        };
+        let (ctx, params, opts) = placeholder.into_parts();
+        Box::pin(async move { sample_loop::run(ctx, params, opts).await.map(|result| SampleResult { result }) })
     }
 }
 

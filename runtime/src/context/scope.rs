@@ -5,6 +5,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::answers::AnswerSource;
 use super::log::LogFilter;
+use super::sampling_setup::SamplingSetup;
 use crate::jsonrpc::{Message, RequestId};
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, ProgressToken};
 use crate::server::{Limits, Outbox};
@@ -30,6 +31,10 @@ pub(crate) struct RequestScope {
     /// Where the answers to this request's asks (sampling, ...) come from.
     pub answers: Box<dyn AnswerSource>,
     pub cancel: CancellationToken,
+    /// The tool, prompt or resource being served (for the sampling policy).
+    pub handler: Option<String>,
+    /// Sampling policy and the server's own sampler.
+    pub sampling: Arc<SamplingSetup>,
     last_progress: Mutex<Option<f64>>,
 }
 
@@ -54,6 +59,8 @@ impl RequestScope {
             sink,
             answers,
             cancel,
+            handler: None,
+            sampling: Arc::default(),
             last_progress: Mutex::new(None),
         }
     }

@@ -6,6 +6,7 @@ use tokio::sync::broadcast;
 
 use super::registry::{Completer, CompletionRef, Registry};
 use super::request_state::StateKey;
+use crate::context::{LocalSampler, SamplerMode, SamplingPolicy, SamplingSetup};
 use super::{Limits, Session};
 use crate::prompt::IntoPrompt;
 use crate::protocol::{Implementation, ServerCapabilities};
@@ -37,6 +38,7 @@ pub struct Server {
     shared: Arc<Shared>,
     errors: Vec<String>,
     state_key: Option<StateKey>,
+    sampling: SamplingSetup,
 }
 
 /// A change every connected session hears about.
@@ -78,6 +80,7 @@ pub(crate) struct ServerCore {
     pub page_size: Option<usize>,
     pub shared: Arc<Shared>,
     pub state_key: StateKey,
+    pub sampling: Arc<SamplingSetup>,
 }
 
 impl ServerCore {
@@ -180,7 +183,22 @@ impl Server {
             }),
             errors: Vec::new(),
             state_key: None,
+            sampling: SamplingSetup::default(),
         }
+    }
+
+    /// The sampling policy every `ctx.sample()` passes before anything leaves the server:
+    /// which handlers may sample, caps on `maxTokens` and prompt size, redaction hooks.
+    pub fn sampling_policy(mut self, policy: SamplingPolicy) -> Self {
+        self.sampling.policy = policy;
+        self
+    }
+
+    /// The server's own model: used when the client cannot sample ([`SamplerMode::Fallback`]) or
+    /// for every sample ([`SamplerMode::Always`]). Tool code does not change.
+    pub fn sampler(mut self, sampler: impl LocalSampler, mode: SamplerMode) -> Self {
+        self.sampling.local = Some((Arc::new(sampler), mode));
+        self
     }
 
     /// The secret that seals `requestState` in multi round-trip requests (2026-07-28). Give every
@@ -314,6 +332,7 @@ impl Server {
             page_size: self.page_size,
             shared: self.shared,
             state_key: self.state_key.unwrap_or_else(StateKey::random),
+            sampling: Arc::new(self.sampling),
         }))
     }
 

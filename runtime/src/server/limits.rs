@@ -22,6 +22,8 @@ pub struct Limits {
     pub input_round_grace: Duration,
     /// Multi round-trip requests: how long a `requestState` stays valid. Default: 10 min.
     pub request_state_ttl: Duration,
+    /// Sampling with tools: the most rounds of tool use in one sample. Default: 8.
+    pub max_tool_iterations: u32,
     /// Stateless era: the `ttlMs` of list results (cache scope `public`). Default: 60 s.
     pub list_ttl: Duration,
     /// Stateless era: the `ttlMs` of `resources/read` results (cache scope `private`). Default: 0.
@@ -38,6 +40,7 @@ impl Default for Limits {
             max_input_rounds: 16,
             input_round_grace: Duration::from_millis(10),
             request_state_ttl: Duration::from_secs(600),
+            max_tool_iterations: 8,
             list_ttl: Duration::from_secs(60),
             read_ttl: Duration::ZERO,
         }

@@ -255,13 +255,14 @@ impl Session {
     /// Run a prepared handler with a live request scope: asks become requests to the client on
     /// `sink`, a panic is answered with the prepared fallback, the response goes to `sink`.
     fn spawn_handler(self: &Arc<Self>, id: RequestId, prepared: Prepared, sink: Outbox) {
-        let Prepared { handler, on_panic, meta, .. } = prepared;
+        let Prepared { handler, on_panic, meta, binding } = prepared;
+        let handler_name = binding.name;
         let progress_token = progress_token(meta.as_ref());
         let session = Arc::clone(self);
         let job_id = id.clone();
         self.spawn_job(id, sink.clone(), move |cancel| {
             Box::pin(async move {
-                let scope = RequestScope::new(
+                let mut scope = RequestScope::new(
                     job_id.clone(),
                     progress_token,
                     session.peer(),
@@ -274,6 +275,8 @@ impl Session {
                     }),
                     cancel,
                 );
+                scope.handler = Some(handler_name);
+                scope.sampling = Arc::clone(&session.core.sampling);
                 let outcome = AssertUnwindSafe(handler(Context::new(&scope)))
                     .catch_unwind()
                     .await

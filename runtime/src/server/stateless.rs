@@ -172,7 +172,7 @@ async fn run_rounds(
     let round = Round::new(answers, asked, memos);
 
     let log_filter = Arc::new(LogFilter::for_request(envelope.log_level));
-    let scope = RequestScope::new(
+    let mut scope = RequestScope::new(
         id.clone(),
         envelope.progress_token,
         envelope.peer,
@@ -182,6 +182,8 @@ async fn run_rounds(
         Box::new(ReplayAnswers(Arc::clone(&round))),
         cancel,
     );
+    scope.handler = Some(binding.name.clone());
+    scope.sampling = Arc::clone(&core.sampling);
     let run = AssertUnwindSafe(handler(Context::new(&scope))).catch_unwind();
     tokio::pin!(run);
     let finished = |outcome: Result<Result<Value, ErrorObject>, _>| {
