@@ -112,7 +112,7 @@ pub mod __private {
     pub fn result_output<T: ToolOutput, E: IntoToolError>(value: Result<T, E>) -> CallToolResult {
         match value {
             Ok(v) => v.into_call_tool_result(),
-            Err(e) => CallToolResult::error(e.into_message()),
+            Err(e) => e.into_error_result(),
         }
     }
 

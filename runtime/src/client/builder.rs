@@ -2,17 +2,30 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::process::Child;
 use tokio::sync::Mutex;
 
 use super::connection::{Connection, Handlers};
+use super::era::{
+    self, is_modern_error, Envelope, InputRound, Protocol, META_SERVER_INFO,
+    STATELESS_PROTOCOL_VERSION,
+};
 use super::error::ClientError;
-use super::handlers::{erase_sampling, LogMessage, SamplingHandler};
+use super::handlers::{
+    erase_approval, erase_async_approval, erase_elicitation, erase_roots, erase_sampling, Approval,
+    ElicitationHandler, HandlerError, LogMessage, RootsHandler, RootsRequest, SamplingHandler,
+    SamplingRequest,
+};
+use super::http::{self, HttpOptions, HttpTransport};
 use super::router::ModelRouter;
 use super::{Client, Link};
+use crate::context::Root;
 use crate::protocol::{
-    ClientCapabilities, Implementation, InitializeParams, InitializeResult, SamplingCapability,
+    ClientCapabilities, Implementation, InitializeParams, InitializeResult, ServerCapabilities,
     LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS,
 };
 use crate::transport;
@@ -44,6 +57,13 @@ pub struct ClientBuilder {
     request_timeout: Duration,
     close_timeout: Duration,
     max_message_bytes: usize,
+    protocol: Protocol,
+    probe_timeout: Duration,
+    max_input_rounds: u32,
+    on_round: Option<era::RoundFn>,
+    http_headers: HeaderMap,
+    /// An invalid [`http_header`](ClientBuilder::http_header), reported when connecting.
+    invalid: Option<ClientError>,
 }
 
 impl Default for ClientBuilder {
@@ -58,11 +78,18 @@ impl std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("info", &self.info)
             .field("sampling", &self.handlers.sampling.is_some())
+            .field("sampling_approval", &self.handlers.approval.is_some())
+            .field("elicitation", &self.handlers.elicitation.is_some())
+            .field("roots", &self.handlers.roots.is_some())
             .field("on_log", &self.handlers.log.is_some())
             .field("router", &self.handlers.router)
             .field("request_timeout", &self.request_timeout)
             .field("close_timeout", &self.close_timeout)
             .field("max_message_bytes", &self.max_message_bytes)
+            .field("protocol", &self.protocol)
+            .field("probe_timeout", &self.probe_timeout)
+            .field("max_input_rounds", &self.max_input_rounds)
+            .field("http_headers", &self.http_headers.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -70,9 +97,11 @@ impl std::fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     /// A client with a name and version (sent as `clientInfo`).
     ///
-    /// Defaults: no sampling handler (the `sampling` capability is not declared), server logs go
-    /// to `tracing`, requests time out after 60 s, [`Client::close`] waits 5 s for the server
-    /// to exit, messages are limited to 4 MiB.
+    /// Defaults: no sampling, elicitation or roots handler (so none of those capabilities is
+    /// declared), server logs go to `tracing`, requests time out after 60 s, [`Client::close`]
+    /// waits 5 s for the server to exit, messages are limited to 4 MiB, the handshake era
+    /// ([`Protocol::Legacy`]) is spoken, a `server/discover` probe waits 10 s, and a multi
+    /// round-trip request may take 16 rounds of input.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
         ClientBuilder {
             info: Implementation::new(name, version),
@@ -80,6 +109,12 @@ impl ClientBuilder {
             request_timeout: Duration::from_secs(60),
             close_timeout: Duration::from_secs(5),
             max_message_bytes: 4 * 1024 * 1024,
+            protocol: Protocol::Legacy,
+            probe_timeout: Duration::from_secs(10),
+            max_input_rounds: 16,
+            on_round: None,
+            http_headers: HeaderMap::new(),
+            invalid: None,
         }
     }
 
@@ -94,6 +129,96 @@ impl ClientBuilder {
     /// capability is not declared and sampling requests are answered with `-32601`.
     pub fn sampling_handler(mut self, handler: impl SamplingHandler) -> Self {
         self.handlers.sampling = Some(erase_sampling(handler));
+        self
+    }
+
+    /// Show every sampling request to `hook` before the model sees it (human in the loop): it
+    /// sees which server asks ([`SamplingRequest::server`]), the messages, the preferences and
+    /// the routed model, and returns [`Approval::Approve`], [`Approval::Edit`] (parameters to
+    /// use instead) or [`Approval::Reject`] (answered with JSON-RPC error `-1`, "user rejected";
+    /// in protocol 2026-07-28 the call fails with [`ClientError::InputRequest`]). Applies in both
+    /// eras. The hook runs on the request's own task; for one that waits (on a dialog, a
+    /// channel) use [`sampling_approval_async`](ClientBuilder::sampling_approval_async).
+    pub fn sampling_approval(
+        mut self,
+        hook: impl Fn(&SamplingRequest) -> Approval + Send + Sync + 'static,
+    ) -> Self {
+        self.handlers.approval = Some(erase_approval(hook));
+        self
+    }
+
+    /// [`sampling_approval`](ClientBuilder::sampling_approval) with an async hook, which gets
+    /// its own copy of the request.
+    pub fn sampling_approval_async<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(SamplingRequest) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Approval> + Send + 'static,
+    {
+        self.handlers.approval = Some(erase_async_approval(hook));
+        self
+    }
+
+    /// Answer the server's `elicitation/create` requests (form and URL mode) with this handler,
+    /// and declare the `elicitation` capability (`{"form": {}, "url": {}}`; the handler sees
+    /// the mode and may decline a URL). Without one, the capability is not declared.
+    pub fn elicitation_handler(mut self, handler: impl ElicitationHandler) -> Self {
+        self.handlers.elicitation = Some(erase_elicitation(handler));
+        self
+    }
+
+    /// Expose these roots (answers to `roots/list`) and declare the `roots` capability.
+    pub fn roots(self, roots: impl IntoIterator<Item = Root>) -> Self {
+        let roots: Arc<Vec<Root>> = Arc::new(roots.into_iter().collect());
+        self.roots_handler(move |_: RootsRequest| {
+            let roots = Arc::clone(&roots);
+            async move { Ok::<_, HandlerError>(roots.as_ref().clone()) }
+        })
+    }
+
+    /// Answer `roots/list` with this handler (for roots that change, or differ per server),
+    /// and declare the `roots` capability.
+    pub fn roots_handler(mut self, handler: impl RootsHandler) -> Self {
+        self.handlers.roots = Some(erase_roots(handler));
+        self
+    }
+
+    /// Which protocol era to speak (default [`Protocol::Legacy`]; see [`Protocol`]).
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// How long [`Protocol::Auto`] waits for the answer to its `server/discover` probe before
+    /// taking the server for a legacy one (default 10 s).
+    pub fn probe_timeout(mut self, timeout: Duration) -> Self {
+        self.probe_timeout = timeout;
+        self
+    }
+
+    /// Protocol 2026-07-28: how many `input_required` rounds one request may take (default 16).
+    /// A server that still asks after that fails the call with
+    /// [`ClientError::TooManyRounds`].
+    pub fn max_input_rounds(mut self, rounds: u32) -> Self {
+        self.max_input_rounds = rounds;
+        self
+    }
+
+    /// Protocol 2026-07-28: call `observer` for every `input_required` round, before its
+    /// input requests are fulfilled (to show progress, or to count rounds).
+    pub fn on_input_round(mut self, observer: impl Fn(&InputRound) + Send + Sync + 'static) -> Self {
+        self.on_round = Some(Arc::new(observer));
+        self
+    }
+
+    /// Send this header with every HTTP message (for example `Authorization`). Ignored off
+    /// HTTP; an invalid name or value fails [`connect_http`](ClientBuilder::connect_http).
+    pub fn http_header(mut self, name: &str, value: &str) -> Self {
+        match http::header(name, value) {
+            Ok((n, v)) => {
+                self.http_headers.append(n, v);
+            }
+            Err(e) => self.invalid = Some(e),
+        }
         self
     }
 
@@ -168,6 +293,47 @@ impl ClientBuilder {
         self.start(reader, writer, None).await
     }
 
+    /// Talk to a server over streamable HTTP at `url` (for example
+    /// `http://127.0.0.1:8080/mcp`; HTTPS needs this crate's `tls` feature).
+    ///
+    /// Every message is a POST; answers come as JSON or as an SSE stream whose notifications
+    /// and server requests reach the same handlers as over stdio, and a stream that breaks
+    /// before its response is resumed (`Last-Event-ID`). In the handshake era the session id of
+    /// the `initialize` response and the protocol version go on every later message, a GET
+    /// stream is opened for messages not tied to a request, and [`Client::close`] ends the
+    /// session with `DELETE`. In protocol 2026-07-28 each request carries the
+    /// `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers instead.
+    pub async fn connect_http(mut self, url: &str) -> Result<Client, ClientError> {
+        if let Some(e) = self.invalid.take() {
+            return Err(e);
+        }
+        let transport = HttpTransport::new(
+            url,
+            HttpOptions {
+                headers: std::mem::take(&mut self.http_headers),
+                max_message_bytes: self.max_message_bytes,
+                message_timeout: self.request_timeout,
+                close_timeout: self.close_timeout,
+            },
+        )?;
+        let (settings, handlers) = self.split();
+        let (connection, outbox) = Connection::new(handlers);
+        let io = tokio::spawn(http::serve(
+            Arc::clone(&transport),
+            Arc::clone(&connection),
+            outbox,
+        ));
+        let link = Link {
+            connection,
+            io: Mutex::new(Some(io)),
+            child: Mutex::new(None),
+            http: Some(transport),
+            request_timeout: settings.request_timeout,
+            close_timeout: settings.close_timeout,
+        };
+        settings.establish(link).await
+    }
+
     async fn start<R, W>(
         self,
         reader: R,
@@ -178,61 +344,197 @@ impl ClientBuilder {
         R: AsyncRead + Unpin + Send + 'static,
         W: AsyncWrite + Unpin + Send + 'static,
     {
-        let capabilities = ClientCapabilities {
-            sampling: self
-                .handlers
-                .sampling
-                .is_some()
-                .then(SamplingCapability::default),
-            ..Default::default()
-        };
-        let (connection, outbox) = Connection::new(self.handlers);
+        let max_message_bytes = self.max_message_bytes;
+        let (settings, handlers) = self.split();
+        let (connection, outbox) = Connection::new(handlers);
         let io = tokio::spawn(transport::serve_lines(
             reader,
             writer,
             Arc::clone(&connection),
             outbox,
-            self.max_message_bytes,
+            max_message_bytes,
         ));
         let link = Link {
             connection,
             io: Mutex::new(Some(io)),
             child: Mutex::new(child),
+            http: None,
+            request_timeout: settings.request_timeout,
+            close_timeout: settings.close_timeout,
+        };
+        settings.establish(link).await
+    }
+
+    /// What the handshake needs, and the handlers for the connection.
+    fn split(self) -> (Settings, Handlers) {
+        let settings = Settings {
+            capabilities: self.handlers.capabilities(),
+            info: self.info,
+            protocol: self.protocol,
+            probe_timeout: self.probe_timeout,
             request_timeout: self.request_timeout,
             close_timeout: self.close_timeout,
+            max_input_rounds: self.max_input_rounds,
+            on_round: self.on_round,
         };
-        let params = InitializeParams {
-            protocol_version: LATEST_PROTOCOL_VERSION.to_owned(),
-            capabilities,
-            client_info: self.info,
-        };
-        match handshake(&link, params).await {
-            Ok(init) => Ok(Client { link, init }),
-            Err(e) => Err(link.abandon(e).await),
-        }
+        (settings, self.handlers)
     }
 }
 
-async fn handshake(link: &Link, params: InitializeParams) -> Result<InitializeResult, ClientError> {
-    let method = "initialize";
-    let params = serde_json::to_value(params).expect("initialize params serialise");
-    let value = link
-        .connection
-        .request(method, Some(params), link.request_timeout, None)
-        .await?;
-    let init: InitializeResult =
+/// The builder's choices that shape the handshake and the stateless envelope.
+struct Settings {
+    info: Implementation,
+    capabilities: ClientCapabilities,
+    protocol: Protocol,
+    probe_timeout: Duration,
+    request_timeout: Duration,
+    close_timeout: Duration,
+    max_input_rounds: u32,
+    on_round: Option<era::RoundFn>,
+}
+
+/// The answer to `server/discover`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DiscoverResult {
+    supported_versions: Vec<String>,
+    #[serde(default)]
+    capabilities: ServerCapabilities,
+    #[serde(default)]
+    instructions: Option<String>,
+    #[serde(rename = "_meta", default)]
+    meta: Map<String, Value>,
+}
+
+impl Settings {
+    /// Settle the era and run its opening exchange on `link`; on failure tear `link` down.
+    async fn establish(self, link: Link) -> Result<Client, ClientError> {
+        match self.negotiate(&link).await {
+            Ok((init, envelope)) => Ok(Client {
+                link,
+                init,
+                envelope,
+            }),
+            Err(e) => Err(link.abandon(e).await),
+        }
+    }
+
+    async fn negotiate(
+        &self,
+        link: &Link,
+    ) -> Result<(InitializeResult, Option<Envelope>), ClientError> {
+        match self.protocol {
+            Protocol::Legacy => Ok((self.handshake(link).await?, None)),
+            Protocol::Stateless => {
+                let discovered = self.discover(link, self.request_timeout).await?;
+                if !discovered
+                    .supported_versions
+                    .iter()
+                    .any(|v| v == STATELESS_PROTOCOL_VERSION)
+                {
+                    return Err(ClientError::Handshake(format!(
+                        "the server supports protocol {}, not {STATELESS_PROTOCOL_VERSION}",
+                        discovered.supported_versions.join(", ")
+                    )));
+                }
+                Ok(self.stateless(link, discovered))
+            }
+            Protocol::Auto => match self.discover(link, self.probe_timeout).await {
+                Ok(d) if d.supported_versions.iter().any(|v| v == STATELESS_PROTOCOL_VERSION) => {
+                    Ok(self.stateless(link, d))
+                }
+                Ok(d) => {
+                    tracing::debug!(versions = ?d.supported_versions, "server/discover lists no version this client speaks statelessly; using initialize");
+                    Ok((self.handshake(link).await?, None))
+                }
+                Err(e) if is_modern_error(&e) => Err(ClientError::Handshake(format!(
+                    "the server speaks the stateless protocol but refused this client's \
+                     {STATELESS_PROTOCOL_VERSION} probe: {e}"
+                ))),
+                Err(e) if e.is_connection_closed() => Err(e),
+                Err(e) => {
+                    tracing::debug!(error = %e, "the server/discover probe failed; using initialize");
+                    Ok((self.handshake(link).await?, None))
+                }
+            },
+        }
+    }
+
+    fn envelope(&self) -> Envelope {
+        Envelope {
+            client_info: self.info.clone(),
+            capabilities: self.capabilities.clone(),
+            log_level: std::sync::Mutex::new(None),
+            max_rounds: self.max_input_rounds,
+            on_round: self.on_round.clone(),
+        }
+    }
+
+    /// `server/discover` with the 2026-07-28 envelope.
+    async fn discover(&self, link: &Link, timeout: Duration) -> Result<DiscoverResult, ClientError> {
+        let method = "server/discover";
+        let params = self.envelope().wrap(method, None)?;
+        let value = link
+            .connection
+            .request(method, Some(params), timeout, None)
+            .await?;
         serde_json::from_value(value).map_err(|e| ClientError::InvalidResponse {
             method: method.to_owned(),
             reason: e.to_string(),
-        })?;
-    if !SUPPORTED_PROTOCOL_VERSIONS.contains(&init.protocol_version.as_str()) {
-        return Err(ClientError::Handshake(format!(
-            "the server answered with protocol version {:?}, which this client does not support \
-             (it supports {})",
-            init.protocol_version,
-            SUPPORTED_PROTOCOL_VERSIONS.join(", ")
-        )));
+        })
     }
-    link.connection.notify("notifications/initialized", None)?;
-    Ok(init)
+
+    /// The stateless era, from what discovery said.
+    fn stateless(&self, link: &Link, d: DiscoverResult) -> (InitializeResult, Option<Envelope>) {
+        let server_info = d
+            .meta
+            .get(META_SERVER_INFO)
+            .and_then(|v| serde_json::from_value::<Implementation>(v.clone()).ok())
+            .unwrap_or_else(|| Implementation::new("unknown", "unknown"));
+        link.connection.set_server(server_info.clone());
+        let init = InitializeResult {
+            protocol_version: STATELESS_PROTOCOL_VERSION.to_owned(),
+            capabilities: d.capabilities,
+            server_info,
+            instructions: d.instructions,
+        };
+        (init, Some(self.envelope()))
+    }
+
+    /// The `initialize` handshake; over HTTP, then the session's GET stream.
+    async fn handshake(&self, link: &Link) -> Result<InitializeResult, ClientError> {
+        let method = "initialize";
+        let params = InitializeParams {
+            protocol_version: LATEST_PROTOCOL_VERSION.to_owned(),
+            capabilities: self.capabilities.clone(),
+            client_info: self.info.clone(),
+        };
+        let params = serde_json::to_value(params).expect("initialize params serialise");
+        let value = link
+            .connection
+            .request(method, Some(params), link.request_timeout, None)
+            .await?;
+        let init: InitializeResult =
+            serde_json::from_value(value).map_err(|e| ClientError::InvalidResponse {
+                method: method.to_owned(),
+                reason: e.to_string(),
+            })?;
+        if !SUPPORTED_PROTOCOL_VERSIONS.contains(&init.protocol_version.as_str()) {
+            return Err(ClientError::Handshake(format!(
+                "the server answered with protocol version {:?}, which this client does not \
+                 support (it supports {})",
+                init.protocol_version,
+                SUPPORTED_PROTOCOL_VERSIONS.join(", ")
+            )));
+        }
+        link.connection.set_server(init.server_info.clone());
+        if let Some(http) = &link.http {
+            http.set_protocol_version(&init.protocol_version);
+        }
+        link.connection.notify("notifications/initialized", None)?;
+        if let Some(http) = &link.http {
+            http.open_standalone(Arc::clone(&link.connection));
+        }
+        Ok(init)
+    }
 }

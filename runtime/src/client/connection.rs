@@ -16,21 +16,54 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::AbortHandle;
 
 use super::error::ClientError;
-use super::handlers::{DynSampling, LogFn, LogMessage, Progress, ProgressFn, SamplingRequest};
+use super::handlers::{
+    Approval, DynApproval, DynElicitation, DynRoots, DynSampling, ElicitationRequest, LogFn,
+    LogMessage, Progress, ProgressFn, RootsRequest, SamplingRequest,
+};
 use super::router::ModelRouter;
 use crate::jsonrpc::{
     codes, ErrorObject, FrameError, Message, Notification, PeerError, Pending, Request, RequestId,
     Response,
 };
-use crate::protocol::{CreateMessageParams, LoggingLevel};
+use crate::protocol::{
+    ClientCapabilities, CreateMessageParams, Implementation, LoggingLevel, SamplingCapability,
+};
 use crate::transport::Endpoint;
 
 /// What the client does with what the server sends.
 #[derive(Default, Clone)]
 pub(crate) struct Handlers {
     pub sampling: Option<DynSampling>,
+    pub approval: Option<DynApproval>,
+    pub elicitation: Option<DynElicitation>,
+    pub roots: Option<DynRoots>,
     pub log: Option<LogFn>,
     pub router: Option<Arc<ModelRouter>>,
+}
+
+impl Handlers {
+    /// The capabilities these handlers let the client declare: each kind only with a handler.
+    pub(crate) fn capabilities(&self) -> ClientCapabilities {
+        ClientCapabilities {
+            sampling: self.sampling.is_some().then(SamplingCapability::default),
+            elicitation: self
+                .elicitation
+                .is_some()
+                .then(|| json!({ "form": {}, "url": {} })),
+            roots: self.roots.is_some().then(|| json!({})),
+            ..Default::default()
+        }
+    }
+
+    /// True when a server-to-client request of this method has a handler here.
+    pub(crate) fn answers(&self, method: &str) -> bool {
+        match method {
+            "sampling/createMessage" => self.sampling.is_some(),
+            "elicitation/create" => self.elicitation.is_some(),
+            "roots/list" => self.roots.is_some(),
+            _ => false,
+        }
+    }
 }
 
 /// A progress callback and the signal that resets its request's timeout.
@@ -50,6 +83,17 @@ pub(crate) struct Connection {
     next_progress_token: AtomicI64,
     /// Server-to-client requests being answered, by id.
     incoming: Mutex<HashMap<RequestId, AbortHandle>>,
+    /// The server's identity, once the handshake (or discovery) told it.
+    server: Mutex<Option<Implementation>>,
+    /// Requests the transport failed (rather than the server), with why.
+    failed: Mutex<HashMap<RequestId, TransportFailure>>,
+}
+
+/// Why a transport could not deliver a request or its answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TransportFailure {
+    pub status: Option<u16>,
+    pub reason: String,
 }
 
 /// Unregisters a progress token when the request it belongs to ends.
@@ -131,8 +175,36 @@ impl Connection {
             progress: Mutex::new(HashMap::new()),
             next_progress_token: AtomicI64::new(1),
             incoming: Mutex::new(HashMap::new()),
+            server: Mutex::new(None),
+            failed: Mutex::new(HashMap::new()),
         });
         (connection, rx)
+    }
+
+    pub(crate) fn handlers(&self) -> &Handlers {
+        &self.handlers
+    }
+
+    /// Remember which server this is, for the handlers' requests.
+    pub(crate) fn set_server(&self, server: Implementation) {
+        *self.server.lock().expect("server lock") = Some(server);
+    }
+
+    fn server(&self) -> Option<Implementation> {
+        self.server.lock().expect("server lock").clone()
+    }
+
+    /// The transport could not complete request `id`: its waiter fails with
+    /// [`ClientError::Transport`] at once instead of at its timeout.
+    pub(crate) fn fail_request(&self, id: &RequestId, failure: TransportFailure) {
+        self.failed
+            .lock()
+            .expect("failures lock")
+            .insert(id.clone(), failure.clone());
+        let placeholder = ErrorObject::internal(failure.reason);
+        if !self.pending.resolve(id, Err(placeholder)) {
+            self.failed.lock().expect("failures lock").remove(id);
+        }
     }
 
     /// Queue a frame. False when the connection is closing or closed.
@@ -224,7 +296,10 @@ impl Connection {
                 biased;
                 answer = guard.answer() => {
                     return answer.map_err(|e| match e {
-                        PeerError::Rpc(error) => ClientError::Rpc { method: method.to_owned(), error },
+                        PeerError::Rpc(error) => match self.failed.lock().expect("failures lock").remove(&id) {
+                            Some(f) => ClientError::Transport { method: method.to_owned(), status: f.status, reason: f.reason },
+                            None => ClientError::Rpc { method: method.to_owned(), error },
+                        },
                         PeerError::Closed => closed(),
                     });
                 }
@@ -261,31 +336,17 @@ impl Connection {
 
     fn on_request(self: &Arc<Self>, request: Request) {
         let Request { id, method, params } = request;
-        match (method.as_str(), &self.handlers.sampling) {
+        match method.as_str() {
             // Cheap answers go out at once, in the reader; only handlers run on their own task.
-            ("ping", _) => self.reply(id, Ok(json!({}))),
-            ("sampling/createMessage", Some(handler)) => {
-                match decode::<CreateMessageParams>(&method, params) {
-                    Ok(params) => self.sample(id, params, Arc::clone(handler)),
-                    Err(e) => self.reply(id, Err(e)),
-                }
-            }
+            "ping" => self.reply(id, Ok(json!({}))),
+            m if self.handlers.answers(m) => self.spawn_answer(id, method, params),
             _ => self.reply(id, Err(ErrorObject::method_not_found(&method))),
         }
     }
 
-    /// Answer a sampling request on its own task, so a slow model never holds up the others.
-    fn sample(self: &Arc<Self>, id: RequestId, params: CreateMessageParams, handler: DynSampling) {
-        let route = self
-            .handlers
-            .router
-            .as_ref()
-            .map(|r| r.route(params.model_preferences.as_ref()));
-        let request = SamplingRequest {
-            id: id.clone(),
-            params,
-            route,
-        };
+    /// Answer a server-to-client request on its own task, so a slow model or user never holds
+    /// up the others; `notifications/cancelled` aborts it.
+    fn spawn_answer(self: &Arc<Self>, id: RequestId, method: String, params: Option<Value>) {
         let mut incoming = self.incoming.lock().expect("incoming lock");
         if incoming.contains_key(&id) {
             drop(incoming);
@@ -302,19 +363,9 @@ impl Connection {
         let task_id = id.clone();
         // Spawned while the map is locked, so the task's own removal comes after the insert.
         let task = tokio::spawn(async move {
-            let routed = request.route.as_ref().map(|r| r.model.clone());
-            let outcome = AssertUnwindSafe(handler(request)).catch_unwind().await;
-            let outcome = match outcome {
-                Ok(Ok(reply)) => Ok(serde_json::to_value(reply.into_result(routed.as_deref()))
-                    .expect("sampling results serialise")),
-                Ok(Err(e)) => Err(ErrorObject::from(e)),
-                Err(panic) => {
-                    tracing::error!(panic = %panic_message(&*panic), "the sampling handler panicked");
-                    Err(ErrorObject::internal(
-                        "the client's sampling handler failed",
-                    ))
-                }
-            };
+            let outcome = connection
+                .answer(&method, params, task_id.clone(), None)
+                .await;
             connection
                 .incoming
                 .lock()
@@ -323,6 +374,95 @@ impl Connection {
             connection.reply(task_id, outcome);
         });
         incoming.insert(id, task.abort_handle());
+    }
+
+    /// Produce the client's answer to a server-to-client request (handshake era) or an input
+    /// request (protocol 2026-07-28) with the registered handlers: the JSON result, or the
+    /// JSON-RPC error to answer with. A handler that panics is answered with `-32603`.
+    pub(crate) async fn answer(
+        self: &Arc<Self>,
+        method: &str,
+        params: Option<Value>,
+        id: RequestId,
+        input_key: Option<String>,
+    ) -> Result<Value, ErrorObject> {
+        let work = async {
+            match method {
+                "sampling/createMessage" => self.sample(method, params, id, input_key).await,
+                "elicitation/create" => {
+                    let Some(handler) = self.handlers.elicitation.clone() else {
+                        return Err(ErrorObject::method_not_found(method));
+                    };
+                    let request =
+                        ElicitationRequest::from_params(id, params, self.server(), input_key)?;
+                    let result = handler(request).await.map_err(ErrorObject::from)?;
+                    Ok(serde_json::to_value(result).expect("elicitation results serialise"))
+                }
+                "roots/list" => {
+                    let Some(handler) = self.handlers.roots.clone() else {
+                        return Err(ErrorObject::method_not_found(method));
+                    };
+                    let request = RootsRequest {
+                        id,
+                        server: self.server(),
+                        input_key,
+                    };
+                    let roots = handler(request).await.map_err(ErrorObject::from)?;
+                    Ok(json!({ "roots": roots }))
+                }
+                _ => Err(ErrorObject::method_not_found(method)),
+            }
+        };
+        match AssertUnwindSafe(work).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                tracing::error!(method, panic = %panic_message(&*panic), "a client handler panicked");
+                Err(ErrorObject::internal(format!(
+                    "the client's handler for `{method}` failed"
+                )))
+            }
+        }
+    }
+
+    /// Route, approve, then sample.
+    async fn sample(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        id: RequestId,
+        input_key: Option<String>,
+    ) -> Result<Value, ErrorObject> {
+        let Some(handler) = self.handlers.sampling.clone() else {
+            return Err(ErrorObject::method_not_found(method));
+        };
+        let params = decode::<CreateMessageParams>(method, params)?;
+        let route = |p: &CreateMessageParams| {
+            self.handlers
+                .router
+                .as_ref()
+                .map(|r| r.route(p.model_preferences.as_ref()))
+        };
+        let mut request = SamplingRequest {
+            id,
+            route: route(&params),
+            params,
+            server: self.server(),
+            input_key,
+        };
+        if let Some(approve) = &self.handlers.approval {
+            match approve(&request).await {
+                Approval::Approve => {}
+                Approval::Edit(edited) => {
+                    request.route = route(&edited);
+                    request.params = edited;
+                }
+                Approval::Reject(reason) => return Err(Approval::rejection(reason).into()),
+            }
+        }
+        let routed = request.route.as_ref().map(|r| r.model.clone());
+        let reply = handler(request).await.map_err(ErrorObject::from)?;
+        Ok(serde_json::to_value(reply.into_result(routed.as_deref()))
+            .expect("sampling results serialise"))
     }
 
     fn on_notification(&self, notification: Notification) {

@@ -54,6 +54,44 @@ pub enum ClientError {
     /// Waiting for or stopping the server process failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The HTTP transport could not deliver the request or its answer: the server was
+    /// unreachable, answered with an HTTP error and no JSON-RPC answer (for example `404` for a
+    /// session that ended), or the response stream broke and could not be resumed.
+    #[error("HTTP transport error on `{method}`{}: {reason}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Transport {
+        /// The method requested.
+        method: String,
+        /// The HTTP status, when the server answered with one.
+        status: Option<u16>,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Protocol 2026-07-28: the server asked for input (sampling, elicitation, roots) that this
+    /// client could not produce, so the request was not retried. The spec gives an input
+    /// response no error shape, so the failure ends the call here instead of being sent to the
+    /// server.
+    #[error("could not answer the server's input request `{key}` ({input_method}) for `{method}`: {error}")]
+    InputRequest {
+        /// The method requested (`tools/call`, `prompts/get`, `resources/read`).
+        method: String,
+        /// The `inputRequests` key.
+        key: String,
+        /// What the server asked for (`sampling/createMessage`, `elicitation/create`,
+        /// `roots/list`).
+        input_method: String,
+        /// Why it could not be answered: the handler's error (`-1` for a sampling request the
+        /// approval hook rejected), or `-32601` when the client has no handler for it.
+        error: Box<ErrorObject>,
+    },
+    /// Protocol 2026-07-28: the server still wanted input after the most rounds the client
+    /// allows ([`ClientBuilder::max_input_rounds`](super::ClientBuilder::max_input_rounds)).
+    #[error("`{method}` still required input after {rounds} rounds; giving up")]
+    TooManyRounds {
+        /// The method requested.
+        method: String,
+        /// The rounds fulfilled before giving up.
+        rounds: u32,
+    },
 }
 
 impl ClientError {
@@ -61,6 +99,14 @@ impl ClientError {
     pub fn rpc_error(&self) -> Option<&ErrorObject> {
         match self {
             ClientError::Rpc { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a [`Transport`](ClientError::Transport) error.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            ClientError::Transport { status, .. } => *status,
             _ => None,
         }
     }

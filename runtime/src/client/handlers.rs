@@ -1,43 +1,64 @@
-//! What a client does with what the server sends it: sampling requests, log messages, progress.
+//! What a client does with what the server sends it: sampling requests (and their approval),
+//! elicitation, roots, log messages, progress.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::router::Route;
+use crate::context::{ElicitResult, Root};
 use crate::jsonrpc::{codes, ErrorObject, RequestId};
 use crate::protocol::{
-    CreateMessageParams, CreateMessageResult, LoggingLevel, ModelPreferences, Role, SamplingMessage,
+    CreateMessageParams, CreateMessageResult, Implementation, LoggingLevel, ModelPreferences, Role,
+    SamplingMessage,
 };
 
 /// The model name put on a [`SamplingReply::Text`] when the client has no
 /// [`ModelRouter`](super::ModelRouter) to say which model answered.
 pub const UNKNOWN_MODEL: &str = "unknown";
 
-/// A `sampling/createMessage` request from the server, as a sampling handler receives it.
+/// A `sampling/createMessage` request from the server, as the approval hook and the sampling
+/// handler receive it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SamplingRequest {
-    /// The id the server sent the request with (the response carries it back).
+    /// The id the server sent the request with (the response carries it back). In protocol
+    /// 2026-07-28, where the request arrives inside an `input_required` result, this is the
+    /// `inputRequests` key as a string id (also in [`input_key`](SamplingRequest::input_key)).
     pub id: RequestId,
     /// The request's parameters as sent: messages, model preferences, system prompt, limits.
+    /// After an [`Approval::Edit`], the edited parameters.
     pub params: CreateMessageParams,
     /// The model the client's [`ModelRouter`](super::ModelRouter) chose for this request, and
     /// why; `None` when the client was built without a router.
     pub route: Option<Route>,
+    /// The server asking: its name and version from `initialize` (or `server/discover`), when
+    /// known.
+    pub server: Option<Implementation>,
+    /// Protocol 2026-07-28: the `inputRequests` key this request was sent under; `None` for a
+    /// server-to-client request of the handshake era.
+    pub input_key: Option<String>,
 }
 
 impl SamplingRequest {
-    /// A request with these parameters, id `0` and no route: for testing a handler directly.
+    /// A request with these parameters, id `0`, no route and no server: for testing a handler
+    /// or an approval hook directly.
     pub fn new(params: CreateMessageParams) -> Self {
         SamplingRequest {
             id: RequestId::Number(0),
             params,
             route: None,
+            server: None,
+            input_key: None,
         }
+    }
+
+    /// The name of the server asking, when known.
+    pub fn server_name(&self) -> Option<&str> {
+        self.server.as_ref().map(|s| s.name.as_str())
     }
 
     /// The conversation to complete.
@@ -125,6 +146,8 @@ impl From<CreateMessageResult> for SamplingReply {
 }
 
 /// Why a sampling handler did not produce a completion: sent to the server as a JSON-RPC error.
+///
+/// It is the error type of every client handler ([`HandlerError`] is another name for it).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message} (code {code})")]
 pub struct SamplingError {
@@ -235,6 +258,243 @@ where
         let answer = self(request);
         async move { answer.await.map(Into::into) }
     }
+}
+
+/// The error of the elicitation and roots handlers: the same JSON-RPC error shape as
+/// [`SamplingError`] (code, message, data).
+pub type HandlerError = SamplingError;
+
+/// What the approval hook decides about a sampling request before the model sees it.
+///
+/// Set with [`ClientBuilder::sampling_approval`](super::ClientBuilder::sampling_approval) (or
+/// its async twin); it applies in both protocol eras.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per sampling request, never stored
+pub enum Approval {
+    /// Send the request to the sampling handler as it is.
+    Approve,
+    /// Send these parameters instead (for example with a message redacted or `maxTokens`
+    /// lowered). The model router routes the edited request again.
+    Edit(CreateMessageParams),
+    /// Refuse: the server gets JSON-RPC error `-1` ("user rejected", with the reason when there
+    /// is one). In protocol 2026-07-28 the call fails with [`ClientError::InputRequest`] carrying
+    /// that error, since an input response has no error shape.
+    ///
+    /// [`ClientError::InputRequest`]: super::ClientError::InputRequest
+    Reject(Option<String>),
+}
+
+impl Approval {
+    /// Refuse, saying why.
+    pub fn reject(reason: impl Into<String>) -> Self {
+        Approval::Reject(Some(reason.into()))
+    }
+
+    /// The error a rejection is answered with.
+    pub(crate) fn rejection(reason: Option<String>) -> SamplingError {
+        match reason {
+            Some(r) if !r.trim().is_empty() => SamplingError::rejected(format!("user rejected: {r}")),
+            _ => SamplingError::rejected("user rejected"),
+        }
+    }
+}
+
+/// An approval hook behind a pointer: sync hooks answer at once, async ones get a clone.
+pub(crate) type DynApproval =
+    Arc<dyn Fn(&SamplingRequest) -> BoxFuture<'static, Approval> + Send + Sync>;
+
+pub(crate) fn erase_approval<F>(hook: F) -> DynApproval
+where
+    F: Fn(&SamplingRequest) -> Approval + Send + Sync + 'static,
+{
+    Arc::new(move |request| Box::pin(std::future::ready(hook(request))))
+}
+
+pub(crate) fn erase_async_approval<F, Fut>(hook: F) -> DynApproval
+where
+    F: Fn(SamplingRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Approval> + Send + 'static,
+{
+    Arc::new(move |request| Box::pin(hook(request.clone())))
+}
+
+/// How the server wants the user asked (`elicitation/create` `mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ElicitationMode {
+    /// Fill in a form described by [`ElicitationRequest::requested_schema`].
+    Form,
+    /// Visit [`ElicitationRequest::url`] (for example to authorise access).
+    Url,
+}
+
+/// An `elicitation/create` request from the server, as an elicitation handler receives it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ElicitationRequest {
+    /// The server's request id; in protocol 2026-07-28 the `inputRequests` key as a string id.
+    pub id: RequestId,
+    /// Form or URL mode (form when the server did not say).
+    pub mode: ElicitationMode,
+    /// What to tell the user.
+    pub message: String,
+    /// Form mode: the JSON Schema of the form (a flat object of primitive properties).
+    pub requested_schema: Option<Value>,
+    /// URL mode: the URL to visit.
+    pub url: Option<String>,
+    /// URL mode: the server's id for this elicitation.
+    pub elicitation_id: Option<String>,
+    /// The parameters exactly as sent.
+    pub params: Map<String, Value>,
+    /// The server asking, when known.
+    pub server: Option<Implementation>,
+    /// Protocol 2026-07-28: the `inputRequests` key.
+    pub input_key: Option<String>,
+}
+
+impl ElicitationRequest {
+    /// Read a request's parameters (`-32602` when they are not an elicitation).
+    pub(crate) fn from_params(
+        id: RequestId,
+        params: Option<Value>,
+        server: Option<Implementation>,
+        input_key: Option<String>,
+    ) -> Result<Self, ErrorObject> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire {
+            #[serde(default)]
+            mode: Option<ElicitationMode>,
+            message: String,
+            #[serde(default)]
+            requested_schema: Option<Value>,
+            #[serde(default)]
+            url: Option<String>,
+            #[serde(default)]
+            elicitation_id: Option<String>,
+        }
+        let params = match params {
+            None => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(other) => {
+                return Err(ErrorObject::invalid_params(format!(
+                    "invalid params for `elicitation/create`: expected an object, got {other}"
+                )))
+            }
+        };
+        let wire: Wire = serde_json::from_value(Value::Object(params.clone())).map_err(|e| {
+            ErrorObject::invalid_params(format!("invalid params for `elicitation/create`: {e}"))
+        })?;
+        let mode = wire.mode.unwrap_or(ElicitationMode::Form);
+        if mode == ElicitationMode::Url && wire.url.is_none() {
+            return Err(ErrorObject::invalid_params(
+                "invalid params for `elicitation/create`: URL mode needs a `url`",
+            ));
+        }
+        Ok(ElicitationRequest {
+            id,
+            mode,
+            message: wire.message,
+            requested_schema: wire.requested_schema,
+            url: wire.url,
+            elicitation_id: wire.elicitation_id,
+            params,
+            server,
+            input_key,
+        })
+    }
+}
+
+/// Answers the server's `elicitation/create` requests, usually by asking the user.
+///
+/// Implemented for every async closure `|req: ElicitationRequest| async move { .. }` returning
+/// `Result<ElicitResult, HandlerError>`. A user who declines or dismisses the form is an
+/// answer (`ElicitAction::Decline` / `Cancel`), not an error; return an error only when the
+/// request cannot be handled at all.
+pub trait ElicitationHandler: Send + Sync + 'static {
+    /// Ask the user and report what they did.
+    fn elicit(
+        &self,
+        request: ElicitationRequest,
+    ) -> impl Future<Output = Result<ElicitResult, HandlerError>> + Send;
+}
+
+impl<F, Fut> ElicitationHandler for F
+where
+    F: Fn(ElicitationRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<ElicitResult, HandlerError>> + Send + 'static,
+{
+    fn elicit(
+        &self,
+        request: ElicitationRequest,
+    ) -> impl Future<Output = Result<ElicitResult, HandlerError>> + Send {
+        self(request)
+    }
+}
+
+pub(crate) type DynElicitation = Arc<
+    dyn Fn(ElicitationRequest) -> BoxFuture<'static, Result<ElicitResult, HandlerError>>
+        + Send
+        + Sync,
+>;
+
+pub(crate) fn erase_elicitation<H: ElicitationHandler>(handler: H) -> DynElicitation {
+    let handler = Arc::new(handler);
+    Arc::new(move |request| {
+        let handler = Arc::clone(&handler);
+        Box::pin(async move { handler.elicit(request).await })
+    })
+}
+
+/// A `roots/list` request from the server, as a roots handler receives it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RootsRequest {
+    /// The server's request id; in protocol 2026-07-28 the `inputRequests` key as a string id.
+    pub id: RequestId,
+    /// The server asking, when known.
+    pub server: Option<Implementation>,
+    /// Protocol 2026-07-28: the `inputRequests` key.
+    pub input_key: Option<String>,
+}
+
+/// Answers the server's `roots/list` requests with the directories or files the client exposes.
+///
+/// Implemented for every async closure `|req: RootsRequest| async move { .. }` returning
+/// `Result<Vec<Root>, HandlerError>`; for a fixed list use
+/// [`ClientBuilder::roots`](super::ClientBuilder::roots).
+pub trait RootsHandler: Send + Sync + 'static {
+    /// The roots to expose to this server.
+    fn list_roots(
+        &self,
+        request: RootsRequest,
+    ) -> impl Future<Output = Result<Vec<Root>, HandlerError>> + Send;
+}
+
+impl<F, Fut> RootsHandler for F
+where
+    F: Fn(RootsRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Vec<Root>, HandlerError>> + Send + 'static,
+{
+    fn list_roots(
+        &self,
+        request: RootsRequest,
+    ) -> impl Future<Output = Result<Vec<Root>, HandlerError>> + Send {
+        self(request)
+    }
+}
+
+pub(crate) type DynRoots = Arc<
+    dyn Fn(RootsRequest) -> BoxFuture<'static, Result<Vec<Root>, HandlerError>> + Send + Sync,
+>;
+
+pub(crate) fn erase_roots<H: RootsHandler>(handler: H) -> DynRoots {
+    let handler = Arc::new(handler);
+    Arc::new(move |request| {
+        let handler = Arc::clone(&handler);
+        Box::pin(async move { handler.list_roots(request).await })
+    })
 }
 
 /// A sampling handler behind a pointer, callable from a spawned task.

@@ -1,9 +1,16 @@
-//! The client side: connect to a server, call its tools, answer its sampling requests.
+//! The client side: connect to a server, call its tools, answer what it asks of the client.
 //!
 //! A [`Client`] is built with [`Client::builder`], which sets what the client does with what the
-//! server sends it (a [`SamplingHandler`], an `on_log` callback, a [`ModelRouter`]) and then
-//! connects, over a child process's stdio ([`ClientBuilder::connect_stdio`]) or any byte stream
-//! pair ([`ClientBuilder::connect`]), running the `initialize` handshake (protocol 2025-11-25).
+//! server asks of it (a [`SamplingHandler`] with an optional approval hook and
+//! [`ModelRouter`], an [`ElicitationHandler`], roots) and what it hears (`on_log`), then
+//! connects: over a child process's stdio ([`ClientBuilder::connect_stdio`]), any byte stream
+//! pair ([`ClientBuilder::connect`]) or streamable HTTP ([`ClientBuilder::connect_http`]).
+//!
+//! Two protocol eras are spoken ([`Protocol`]): the `initialize` handshake of 2025-11-25 (the
+//! default), where the server sends its requests to the client, and the stateless 2026-07-28,
+//! where every request carries the client's capabilities and the server's needs come back as
+//! `input_required` results the client fulfils with the same handlers and retries. Code using
+//! the client is the same in both.
 //!
 //! ```no_run
 //! use serde_json::json;
@@ -29,19 +36,25 @@
 //! ```
 //!
 //! The client's methods take `&self`: share it (for example in an `Arc`) to make requests
-//! concurrently. The server's requests are answered concurrently too, each on its own task.
+//! concurrently. The server's requests are answered concurrently too, each on its own task, and
+//! the input requests of one `input_required` round are fulfilled all at once.
 
 mod builder;
 mod connection;
+mod era;
 mod error;
 mod handlers;
+mod http;
 mod router;
+mod sse;
 
 pub use builder::ClientBuilder;
+pub use era::{InputRound, Protocol, STATELESS_PROTOCOL_VERSION};
 pub use error::ClientError;
 pub use handlers::{
-    LogMessage, Progress, SamplingError, SamplingHandler, SamplingReply, SamplingRequest,
-    UNKNOWN_MODEL,
+    Approval, ElicitationHandler, ElicitationMode, ElicitationRequest, HandlerError, LogMessage,
+    Progress, RootsHandler, RootsRequest, SamplingError, SamplingHandler, SamplingReply,
+    SamplingRequest, UNKNOWN_MODEL,
 };
 pub use router::{ModelInfo, ModelRouter, Route, RouteReason};
 
@@ -57,19 +70,25 @@ use tokio::process::Child;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use connection::Connection;
+use connection::{Connection, ProgressRegistration};
+use era::Envelope;
+use http::HttpTransport;
 
 use crate::protocol::{
-    CallToolParams, CallToolResult, Implementation, InitializeResult, LoggingLevel, Tool,
+    CallToolParams, CallToolResult, GetPromptResult, Implementation, InitializeResult,
+    LoggingLevel, ReadResourceResult, Tool,
 };
 
-/// A connection to an MCP server, initialized and ready for requests.
+/// A connection to an MCP server, initialized (or discovered) and ready for requests.
 ///
 /// Dropping a client closes its side of the connection; a server started by
-/// [`ClientBuilder::connect_stdio`] is then killed. [`close`](Client::close) ends it gracefully.
+/// [`ClientBuilder::connect_stdio`] is then killed, and an HTTP session is ended in the
+/// background. [`close`](Client::close) ends it gracefully.
 pub struct Client {
     link: Link,
     init: InitializeResult,
+    /// The stateless era's per-request envelope; `None` in the handshake era.
+    envelope: Option<Envelope>,
 }
 
 /// Everything about the connection except what the handshake returned.
@@ -77,6 +96,7 @@ pub(crate) struct Link {
     connection: Arc<Connection>,
     io: Mutex<Option<JoinHandle<std::io::Result<()>>>>,
     child: Mutex<Option<Child>>,
+    http: Option<Arc<HttpTransport>>,
     request_timeout: Duration,
     close_timeout: Duration,
 }
@@ -106,6 +126,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("server_info", &self.init.server_info)
             .field("protocol_version", &self.init.protocol_version)
+            .field("session_id", &self.session_id())
             .field("closed", &self.is_closed())
             .finish_non_exhaustive()
     }
@@ -118,8 +139,26 @@ impl Client {
     }
 
     /// The server's answer to `initialize`: protocol version, capabilities, name, instructions.
+    /// In protocol 2026-07-28, the same facts from the answer to `server/discover`.
     pub fn initialize_result(&self) -> &InitializeResult {
         &self.init
+    }
+
+    /// The era this client speaks with its server: [`Protocol::Legacy`] or
+    /// [`Protocol::Stateless`] (never `Auto`: the probe has decided).
+    pub fn protocol(&self) -> Protocol {
+        if self.envelope.is_some() {
+            Protocol::Stateless
+        } else {
+            Protocol::Legacy
+        }
+    }
+
+    /// The HTTP session id the server assigned (`Mcp-Session-Id`), while the session lasts:
+    /// `None` off HTTP, in protocol 2026-07-28 (which has no sessions), and after
+    /// [`close`](Client::close).
+    pub fn session_id(&self) -> Option<String> {
+        self.link.http.as_ref().and_then(|h| h.session_id())
     }
 
     /// The server's name and version.
@@ -141,12 +180,30 @@ impl Client {
     /// Send a request and return its result. `params` is sent as given (`Value::Null` sends
     /// none). Fails with the server's error, after the request timeout, or when the connection
     /// closes first.
+    ///
+    /// In protocol 2026-07-28 the `_meta` envelope is added to `params` (which must then be an
+    /// object or `Null`), and an `input_required` result is fulfilled and retried until the
+    /// final result, which is returned as is (with its `resultType`).
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
         let params = (!params.is_null()).then_some(params);
-        self.link
-            .connection
-            .request(method, params, self.link.request_timeout, None)
-            .await
+        self.call(method, params, None).await
+    }
+
+    /// Send a request in the client's era (see [`request`](Client::request)).
+    async fn call(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        progress: Option<&ProgressRegistration<'_>>,
+    ) -> Result<Value, ClientError> {
+        let connection = &self.link.connection;
+        let timeout = self.link.request_timeout;
+        match &self.envelope {
+            None => connection.request(method, params, timeout, progress).await,
+            Some(envelope) => {
+                era::request(connection, envelope, method, params, timeout, progress).await
+            }
+        }
     }
 
     /// Send a notification (`params` as in [`request`](Client::request)).
@@ -155,12 +212,18 @@ impl Client {
         self.link.connection.notify(method, params)
     }
 
-    /// Check the server is alive (`ping`, answered with `{}`).
+    /// Check the server is alive (`ping`, answered with `{}`). Protocol 2026-07-28 has no
+    /// `ping`: `server/discover` is asked instead.
     pub async fn ping(&self) -> Result<(), ClientError> {
-        match self.request("ping", Value::Null).await? {
+        let method = if self.envelope.is_some() {
+            "server/discover"
+        } else {
+            "ping"
+        };
+        match self.request(method, Value::Null).await? {
             Value::Object(_) => Ok(()),
             other => Err(ClientError::InvalidResponse {
-                method: "ping".into(),
+                method: method.into(),
                 reason: format!("expected an object, got {other}"),
             }),
         }
@@ -202,11 +265,7 @@ impl Client {
         arguments: Value,
     ) -> Result<CallToolResult, ClientError> {
         let params = call_params(name, arguments, None)?;
-        let value = self
-            .link
-            .connection
-            .request("tools/call", Some(params), self.link.request_timeout, None)
-            .await?;
+        let value = self.call("tools/call", Some(params), None).await?;
         decode("tools/call", value)
     }
 
@@ -225,19 +284,48 @@ impl Client {
         let mut meta = Map::new();
         meta.insert("progressToken".into(), registration.token().into());
         let params = call_params(name, arguments, Some(meta))?;
-        let value = connection
-            .request(
-                "tools/call",
-                Some(params),
-                self.link.request_timeout,
-                Some(&registration),
-            )
+        let value = self
+            .call("tools/call", Some(params), Some(&registration))
             .await?;
         decode("tools/call", value)
     }
 
-    /// Ask the server to send only log messages at `level` or above (`logging/setLevel`).
+    /// Get a prompt with `arguments` (a JSON object of strings, or `Value::Null` for none).
+    pub async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: Value,
+    ) -> Result<GetPromptResult, ClientError> {
+        let mut params = json!({ "name": name });
+        match arguments {
+            Value::Null => {}
+            Value::Object(map) => params["arguments"] = Value::Object(map),
+            other => {
+                return Err(ClientError::InvalidArgument(format!(
+                    "the arguments of prompt `{name}` must be a JSON object, not `{other}`"
+                )))
+            }
+        }
+        let value = self.call("prompts/get", Some(params), None).await?;
+        decode("prompts/get", value)
+    }
+
+    /// Read a resource.
+    pub async fn read_resource(&self, uri: &str) -> Result<ReadResourceResult, ClientError> {
+        let value = self
+            .call("resources/read", Some(json!({ "uri": uri })), None)
+            .await?;
+        decode("resources/read", value)
+    }
+
+    /// Ask the server to send only log messages at `level` or above. In the handshake era this
+    /// is `logging/setLevel`; in protocol 2026-07-28 the level is sent with every later request
+    /// (`_meta` `logLevel`), and without one the server sends no logs at all.
     pub async fn set_log_level(&self, level: LoggingLevel) -> Result<(), ClientError> {
+        if let Some(envelope) = &self.envelope {
+            *envelope.log_level.lock().expect("log level lock") = Some(level);
+            return Ok(());
+        }
         self.request("logging/setLevel", json!({ "level": level }))
             .await
             .map(drop)
@@ -245,8 +333,9 @@ impl Client {
 
     /// End the connection: stop sending (closing the server's stdin), wait up to the close
     /// timeout for a server process to exit (killing it if it does not), then for the
-    /// connection to wind down. Requests still waiting fail with
-    /// [`ClientError::ConnectionClosed`]. Closing again does nothing.
+    /// connection to wind down. Over HTTP, the response streams are closed and the session is
+    /// ended with `DELETE`. Requests still waiting fail with [`ClientError::ConnectionClosed`].
+    /// Closing again does nothing.
     pub async fn close(&self) -> Result<Closed, ClientError> {
         self.link.close().await
     }
@@ -361,3 +450,5 @@ impl Link {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_http;

@@ -523,3 +523,548 @@ async fn list_tools_follows_cursors() {
     let err = result.unwrap_err();
     assert!(err.to_string().contains("repeated the cursor"), "{err}");
 }
+
+// ---- Elicitation, roots and the approval hook (handshake era) ----
+
+/// Start connecting `builder` to a scripted server that has not answered anything yet.
+fn start(builder: ClientBuilder) -> (tokio::task::JoinHandle<Result<Client, ClientError>>, Fake) {
+    let (client_end, server_end) = tokio::io::duplex(1 << 16);
+    let (reader, writer) = tokio::io::split(client_end);
+    let connecting = tokio::spawn(builder.connect(reader, writer));
+    let (sr, sw) = tokio::io::split(server_end);
+    let fake = Fake {
+        lines: BufReader::new(sr).lines(),
+        writer: sw,
+    };
+    (connecting, fake)
+}
+
+fn elicit_answer(name: &str) -> crate::ElicitResult {
+    let mut content = serde_json::Map::new();
+    content.insert("name".into(), json!(name));
+    crate::ElicitResult {
+        action: crate::ElicitAction::Accept,
+        content: Some(content),
+    }
+}
+
+#[tokio::test]
+async fn elicitation_and_roots_are_declared_and_answered() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = Arc::clone(&seen);
+    let builder = Client::builder("c", "1")
+        .elicitation_handler(move |req: ElicitationRequest| {
+            s.lock().unwrap().push(req.clone());
+            async move {
+                match req.mode {
+                    ElicitationMode::Url => Ok(crate::ElicitResult {
+                        action: crate::ElicitAction::Decline,
+                        content: None,
+                    }),
+                    _ => Ok(elicit_answer("Ada")),
+                }
+            }
+        })
+        .roots([crate::Root {
+            uri: "file:///work".into(),
+            name: Some("work".into()),
+        }]);
+    let (_client, mut fake, init) = connect(builder).await;
+    assert_eq!(
+        init["params"]["capabilities"],
+        json!({"elicitation": {"form": {}, "url": {}}, "roots": {}})
+    );
+
+    fake.send(json!({"jsonrpc": "2.0", "id": 1, "method": "elicitation/create",
+        "params": {"message": "Name?", "requestedSchema": {"type": "object",
+            "properties": {"name": {"type": "string"}}}}}))
+        .await;
+    let r = fake.recv().await;
+    assert_eq!(
+        r,
+        json!({"jsonrpc": "2.0", "id": 1, "result": {"action": "accept", "content": {"name": "Ada"}}})
+    );
+    fake.send(json!({"jsonrpc": "2.0", "id": 2, "method": "elicitation/create",
+        "params": {"mode": "url", "message": "Log in", "url": "https://example.com/login",
+            "elicitationId": "e-1"}}))
+        .await;
+    let r = fake.recv().await;
+    assert_eq!(r["result"], json!({"action": "decline"}));
+    fake.send(json!({"jsonrpc": "2.0", "id": 3, "method": "elicitation/create",
+        "params": {"mode": "url", "message": "no url"}}))
+        .await;
+    assert_eq!(fake.recv().await["error"]["code"], -32602);
+    fake.send(json!({"jsonrpc": "2.0", "id": 4, "method": "roots/list"}))
+        .await;
+    assert_eq!(
+        fake.recv().await,
+        json!({"jsonrpc": "2.0", "id": 4, "result": {"roots": [{"uri": "file:///work", "name": "work"}]}})
+    );
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].mode, ElicitationMode::Form);
+    assert_eq!(seen[0].message, "Name?");
+    assert_eq!(seen[0].requested_schema.as_ref().unwrap()["type"], "object");
+    assert_eq!(seen[0].server.as_ref().unwrap().name, "fake");
+    assert_eq!(seen[0].input_key, None);
+    assert_eq!(seen[1].url.as_deref(), Some("https://example.com/login"));
+    assert_eq!(seen[1].elicitation_id.as_deref(), Some("e-1"));
+}
+
+#[tokio::test]
+async fn a_roots_handler_sees_the_server_and_its_errors_are_sent() {
+    let builder = Client::builder("c", "1").roots_handler(|req: RootsRequest| async move {
+        match req.server.map(|s| s.name) {
+            Some(name) => Ok(vec![crate::Root {
+                uri: format!("file:///for/{name}"),
+                name: None,
+            }]),
+            None => Err(HandlerError::internal("who is asking?")),
+        }
+    });
+    let (_client, mut fake, _) = connect(builder).await;
+    fake.send(json!({"jsonrpc": "2.0", "id": "r", "method": "roots/list", "params": {}}))
+        .await;
+    assert_eq!(
+        fake.recv().await["result"]["roots"],
+        json!([{"uri": "file:///for/fake"}])
+    );
+}
+
+/// A sampling handler that echoes the last user text and the token limit.
+fn echo_handler() -> impl SamplingHandler {
+    |req: SamplingRequest| async move {
+        Ok(format!(
+            "{} ({} tokens)",
+            req.last_user_text(),
+            req.max_tokens()
+        ))
+    }
+}
+
+/// An approval policy keyed on the last user text.
+fn policy(req: &SamplingRequest) -> Approval {
+    match req.last_user_text().as_str() {
+        "edit" => {
+            let mut p = req.params.clone();
+            p.messages = vec![crate::SamplingMessage::user("edited")];
+            p.max_tokens = 1;
+            Approval::Edit(p)
+        }
+        "reject" => Approval::reject("not today"),
+        "reject quietly" => Approval::Reject(None),
+        _ => Approval::Approve,
+    }
+}
+
+#[tokio::test]
+async fn the_approval_hook_approves_edits_and_rejects() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = Arc::clone(&seen);
+    let builder = Client::builder("c", "1")
+        .model_router(ModelRouter::new(["gpt-4o-mini"], "gpt-4o-mini"))
+        .sampling_approval(move |req: &SamplingRequest| {
+            s.lock().unwrap().push(req.clone());
+            policy(req)
+        })
+        .sampling_handler(echo_handler());
+    let (_client, mut fake, _) = connect(builder).await;
+
+    fake.send(sampling_request(json!(1), "fine")).await;
+    let r = fake.recv().await;
+    assert_eq!(r["result"]["content"]["text"], "fine (5 tokens)");
+    assert_eq!(r["result"]["model"], "gpt-4o-mini");
+
+    fake.send(sampling_request(json!(2), "edit")).await;
+    assert_eq!(
+        fake.recv().await["result"]["content"]["text"],
+        "edited (1 tokens)"
+    );
+
+    fake.send(sampling_request(json!(3), "reject")).await;
+    assert_eq!(
+        fake.recv().await,
+        json!({"jsonrpc": "2.0", "id": 3, "error": {"code": -1, "message": "user rejected: not today"}})
+    );
+    fake.send(sampling_request(json!(4), "reject quietly")).await;
+    assert_eq!(
+        fake.recv().await["error"],
+        json!({"code": -1, "message": "user rejected"})
+    );
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 4);
+    assert_eq!(seen[0].server_name(), Some("fake"));
+    assert_eq!(seen[0].routed_model(), Some("gpt-4o-mini"));
+    assert_eq!(
+        seen[0]
+            .model_preferences()
+            .unwrap()
+            .hint_names()
+            .collect::<Vec<_>>(),
+        ["custom_model", "gpt-4o"]
+    );
+}
+
+#[tokio::test]
+async fn an_async_approval_hook_can_wait_for_a_person() {
+    let (decide_tx, decide_rx) = tokio::sync::mpsc::unbounded_channel::<Approval>();
+    let decide_rx = Arc::new(tokio::sync::Mutex::new(decide_rx));
+    let (asked_tx, mut asked) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let builder = Client::builder("c", "1")
+        .sampling_approval_async(move |req: SamplingRequest| {
+            let (rx, asked) = (Arc::clone(&decide_rx), asked_tx.clone());
+            async move {
+                asked.send(req.last_user_text()).unwrap();
+                rx.lock().await.recv().await.unwrap()
+            }
+        })
+        .sampling_handler(echo_handler());
+    let (_client, mut fake, _) = connect(builder).await;
+    fake.send(sampling_request(json!(1), "may I?")).await;
+    assert_eq!(asked.recv().await.unwrap(), "may I?");
+    // Nothing is answered until the person decides.
+    fake.send(json!({"jsonrpc": "2.0", "id": "p", "method": "ping"}))
+        .await;
+    assert_eq!(fake.recv().await["id"], "p");
+    decide_tx.send(Approval::reject("busy")).unwrap();
+    assert_eq!(fake.recv().await["error"]["code"], -1);
+}
+
+// ---- Protocol 2026-07-28 against a scripted server ----
+
+fn discover_result(versions: Value) -> Value {
+    json!({
+        "resultType": "complete",
+        "supportedVersions": versions,
+        "capabilities": {"tools": {}},
+        "instructions": "stateless and kind",
+        "ttlMs": 0, "cacheScope": "private",
+        "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "modern", "version": "9"}}
+    })
+}
+
+/// Connect `builder` (stateless or auto) to a scripted modern server; returns the discover
+/// request too.
+async fn connect_stateless(builder: ClientBuilder) -> (Client, Fake, Value) {
+    let (connecting, mut fake) = start(builder);
+    let discover = fake.recv().await;
+    assert_eq!(discover["method"], "server/discover");
+    fake.answer(&discover, discover_result(json!(["2026-07-28"])))
+        .await;
+    let client = connecting.await.unwrap().expect("discovery");
+    (client, fake, discover)
+}
+
+fn sample_ask(text: &str) -> Value {
+    json!({"method": "sampling/createMessage", "params": {
+        "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
+        "maxTokens": 7}})
+}
+
+#[tokio::test]
+async fn stateless_requests_carry_the_envelope_and_need_no_handshake() {
+    let builder = Client::builder("modern-client", "2.0")
+        .protocol(Protocol::Stateless)
+        .sampling_handler(echo_handler());
+    let (client, mut fake, discover) = connect_stateless(builder).await;
+    let meta = &discover["params"]["_meta"];
+    assert_eq!(meta["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
+    assert_eq!(
+        meta["io.modelcontextprotocol/clientCapabilities"],
+        json!({"sampling": {}})
+    );
+    assert_eq!(
+        meta["io.modelcontextprotocol/clientInfo"],
+        json!({"name": "modern-client", "version": "2.0"})
+    );
+    assert_eq!(client.protocol(), Protocol::Stateless);
+    assert_eq!(client.protocol_version(), "2026-07-28");
+    assert_eq!(client.server_info().name, "modern");
+    assert_eq!(
+        client.initialize_result().instructions.as_deref(),
+        Some("stateless and kind")
+    );
+
+    // No `initialize`, no `notifications/initialized`: the next frame is the request.
+    client.set_log_level(LoggingLevel::Notice).await.unwrap();
+    let (result, ()) = tokio::join!(client.list_tools(), async {
+        let req = fake.recv().await;
+        assert_eq!(req["method"], "tools/list");
+        let meta = &req["params"]["_meta"];
+        assert_eq!(meta["io.modelcontextprotocol/logLevel"], "notice");
+        assert_eq!(meta["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
+        fake.answer(&req, json!({"tools": [], "resultType": "complete"}))
+            .await;
+    });
+    assert!(result.unwrap().is_empty());
+
+    // ping has no stateless twin: discovery is the liveness check.
+    let (pong, ()) = tokio::join!(client.ping(), async {
+        let req = fake.recv().await;
+        assert_eq!(req["method"], "server/discover");
+        fake.answer(&req, discover_result(json!(["2026-07-28"])))
+            .await;
+    });
+    pong.unwrap();
+}
+
+#[tokio::test]
+async fn input_required_is_fulfilled_concurrently_and_retried_with_the_state() {
+    // Both asks must be in flight at once for either to finish.
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let rounds = Arc::new(Mutex::new(Vec::new()));
+    let (b1, b2, r) = (
+        Arc::clone(&barrier),
+        Arc::clone(&barrier),
+        Arc::clone(&rounds),
+    );
+    let builder = Client::builder("c", "1")
+        .protocol(Protocol::Stateless)
+        .sampling_handler(move |req: SamplingRequest| {
+            let b = Arc::clone(&b1);
+            async move {
+                assert_eq!(req.input_key.as_deref(), Some("capital"));
+                assert_eq!(req.server_name(), Some("modern"));
+                b.wait().await;
+                Ok(CreateMessageResult::text("m", "Paris"))
+            }
+        })
+        .elicitation_handler(move |_| {
+            let b = Arc::clone(&b2);
+            async move {
+                b.wait().await;
+                Ok(elicit_answer("Ada"))
+            }
+        })
+        .on_input_round(move |round: &InputRound| r.lock().unwrap().push(round.clone()));
+    let (client, mut fake, _) = connect_stateless(builder).await;
+    let state = "sealed\u{e9}\"state\\\n";
+    let (result, ()) = tokio::join!(client.call_tool("trip", json!({"to": "x"})), async {
+        let first = fake.recv().await;
+        assert_eq!(first["params"]["name"], "trip");
+        assert_eq!(
+            first["params"]["_meta"]["io.modelcontextprotocol/clientCapabilities"],
+            json!({"sampling": {}, "elicitation": {"form": {}, "url": {}}})
+        );
+        assert!(first["params"].get("inputResponses").is_none());
+        fake.answer(&first, json!({
+            "resultType": "input_required",
+            "inputRequests": {
+                "capital": sample_ask("Capital of France?"),
+                "name": {"method": "elicitation/create", "params": {"message": "Name?",
+                    "requestedSchema": {"type": "object", "properties": {}}}}
+            },
+            "requestState": state
+        }))
+        .await;
+        let retry = fake.recv().await;
+        assert_ne!(retry["id"], first["id"], "a retry is a new request");
+        assert_eq!(retry["params"]["name"], "trip");
+        assert_eq!(retry["params"]["arguments"], json!({"to": "x"}));
+        assert_eq!(retry["params"]["requestState"], state);
+        assert_eq!(
+            retry["params"]["inputResponses"],
+            json!({
+                "capital": {"role": "assistant", "model": "m", "stopReason": "endTurn",
+                    "content": {"type": "text", "text": "Paris"}},
+                "name": {"action": "accept", "content": {"name": "Ada"}}
+            })
+        );
+        fake.answer(&retry, json!({"resultType": "complete",
+            "content": [{"type": "text", "text": "done"}]}))
+            .await;
+    });
+    assert_eq!(result.unwrap().text_content(), "done");
+    let rounds = rounds.lock().unwrap();
+    assert_eq!(rounds.len(), 1);
+    assert_eq!(rounds[0].round, 1);
+    assert_eq!(rounds[0].method, "tools/call");
+    assert_eq!(
+        rounds[0].requests,
+        [
+            ("capital".to_owned(), "sampling/createMessage".to_owned()),
+            ("name".to_owned(), "elicitation/create".to_owned())
+        ]
+    );
+    assert!(rounds[0].has_state);
+}
+
+#[tokio::test]
+async fn each_retry_sends_only_its_rounds_answers_and_no_state_it_was_not_given() {
+    let builder = Client::builder("c", "1")
+        .protocol(Protocol::Stateless)
+        .sampling_handler(echo_handler());
+    let (client, mut fake, _) = connect_stateless(builder).await;
+    let (result, ()) = tokio::join!(client.get_prompt("p", json!({"a": "1"})), async {
+        let first = fake.recv().await;
+        assert_eq!(first["method"], "prompts/get");
+        fake.answer(&first, json!({"resultType": "input_required",
+            "inputRequests": {"one": sample_ask("first")}}))
+            .await;
+        let second = fake.recv().await;
+        assert!(second["params"].get("requestState").is_none(), "{second}");
+        assert_eq!(
+            second["params"]["inputResponses"]["one"]["content"]["text"],
+            "first (7 tokens)"
+        );
+        fake.answer(&second, json!({"resultType": "input_required",
+            "inputRequests": {"two": sample_ask("second")}, "requestState": "s2"}))
+            .await;
+        let third = fake.recv().await;
+        let responses = third["params"]["inputResponses"].as_object().unwrap();
+        assert_eq!(responses.keys().collect::<Vec<_>>(), ["two"]);
+        assert_eq!(third["params"]["requestState"], "s2");
+        assert_eq!(third["params"]["arguments"], json!({"a": "1"}));
+        fake.answer(&third, json!({"resultType": "complete", "messages": []}))
+            .await;
+    });
+    assert!(result.unwrap().messages.is_empty());
+}
+
+#[tokio::test]
+async fn the_round_limit_stops_a_server_that_keeps_asking() {
+    let builder = Client::builder("c", "1")
+        .protocol(Protocol::Stateless)
+        .max_input_rounds(2)
+        .sampling_handler(echo_handler());
+    let (client, mut fake, _) = connect_stateless(builder).await;
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let a = Arc::clone(&attempts);
+    let (result, ()) = tokio::join!(client.call_tool("greedy", Value::Null), async {
+        loop {
+            let Some(req) = fake.next().await else { break };
+            if req["method"] != "tools/call" {
+                break;
+            }
+            a.fetch_add(1, Ordering::SeqCst);
+            fake.answer(&req, json!({"resultType": "input_required",
+                "inputRequests": {"more": sample_ask("more")}, "requestState": "s"}))
+                .await;
+            if a.load(Ordering::SeqCst) == 3 {
+                break;
+            }
+        }
+    });
+    let err = result.unwrap_err();
+    assert!(
+        matches!(&err, ClientError::TooManyRounds { method, rounds: 2 } if method == "tools/call"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("2 rounds"), "{err}");
+    assert_eq!(attempts.load(Ordering::SeqCst), 3, "the first try and two retries");
+}
+
+#[tokio::test]
+async fn an_input_the_client_cannot_give_fails_the_call_without_a_retry() {
+    let builder = Client::builder("c", "1")
+        .protocol(Protocol::Stateless)
+        .sampling_approval(policy)
+        .sampling_handler(echo_handler());
+    let (client, mut fake, _) = connect_stateless(builder).await;
+    for (ask, code) in [
+        (sample_ask("reject"), -1),
+        (json!({"method": "roots/list", "params": {}}), -32601),
+        (json!({"method": "sampling/createMessage", "params": {"messages": []}}), -32602),
+    ] {
+        let (result, ()) = tokio::join!(client.call_tool("t", Value::Null), async {
+            let req = fake.recv().await;
+            fake.answer(&req, json!({"resultType": "input_required",
+                "inputRequests": {"k": ask}, "requestState": "s"}))
+                .await;
+        });
+        let err = result.unwrap_err();
+        match &err {
+            ClientError::InputRequest { method, key, error, .. } => {
+                assert_eq!((method.as_str(), key.as_str(), error.code), ("tools/call", "k", code));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // Nothing was retried: the next frame is the next call.
+    let (_, ()) = tokio::join!(client.call_tool("next", Value::Null), async {
+        let req = fake.recv().await;
+        assert_eq!(req["params"]["name"], "next");
+        fake.answer(&req, json!({"resultType": "complete", "content": []}))
+            .await;
+    });
+}
+
+#[tokio::test]
+async fn auto_falls_back_to_initialize_when_discovery_is_unknown() {
+    let builder = Client::builder("c", "1").protocol(Protocol::Auto);
+    let (connecting, mut fake) = start(builder);
+    let probe = fake.recv().await;
+    assert_eq!(probe["method"], "server/discover");
+    fake.send(json!({"jsonrpc": "2.0", "id": probe["id"],
+        "error": {"code": -32601, "message": "method not found"}}))
+        .await;
+    let init = fake.recv().await;
+    assert_eq!(init["method"], "initialize");
+    fake.answer(&init, init_result("2025-11-25")).await;
+    let client = connecting.await.unwrap().unwrap();
+    assert_eq!(client.protocol(), Protocol::Legacy);
+    assert_eq!(fake.recv().await["method"], "notifications/initialized");
+}
+
+#[tokio::test]
+async fn auto_falls_back_when_the_probe_gets_no_answer() {
+    let builder = Client::builder("c", "1")
+        .protocol(Protocol::Auto)
+        .probe_timeout(Duration::from_millis(100));
+    let (connecting, mut fake) = start(builder);
+    assert_eq!(fake.recv().await["method"], "server/discover");
+    let mut next = fake.recv().await;
+    if next["method"] == "notifications/cancelled" {
+        next = fake.recv().await;
+    }
+    assert_eq!(next["method"], "initialize");
+    fake.answer(&next, init_result("2025-06-18")).await;
+    let client = connecting.await.unwrap().unwrap();
+    assert_eq!(client.protocol_version(), "2025-06-18");
+}
+
+#[tokio::test]
+async fn auto_does_not_fall_back_from_a_modern_error() {
+    let builder = Client::builder("c", "1").protocol(Protocol::Auto);
+    let (connecting, mut fake) = start(builder);
+    let probe = fake.recv().await;
+    fake.send(json!({"jsonrpc": "2.0", "id": probe["id"], "error": {"code": -32022,
+        "message": "unsupported protocol version",
+        "data": {"supported": ["2027-01-01"], "requested": "2026-07-28"}}}))
+        .await;
+    let err = connecting.await.unwrap().unwrap_err();
+    assert!(matches!(err, ClientError::Handshake(_)), "{err:?}");
+    assert!(err.to_string().contains("-32022"), "{err}");
+    assert_eq!(fake.next().await, None, "no initialize follows");
+}
+
+#[tokio::test]
+async fn auto_picks_stateless_and_forced_stateless_needs_the_version() {
+    let builder = Client::builder("c", "1").protocol(Protocol::Auto);
+    let (client, _fake, _) = connect_stateless(builder).await;
+    assert_eq!(client.protocol(), Protocol::Stateless);
+
+    let builder = Client::builder("c", "1").protocol(Protocol::Stateless);
+    let (connecting, mut fake) = start(builder);
+    let probe = fake.recv().await;
+    fake.answer(&probe, discover_result(json!(["2027-01-01"])))
+        .await;
+    let err = connecting.await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("2027-01-01"), "{err}");
+
+    // Auto with a server that lists only other versions uses the handshake.
+    let builder = Client::builder("c", "1").protocol(Protocol::Auto);
+    let (connecting, mut fake) = start(builder);
+    let probe = fake.recv().await;
+    fake.answer(&probe, discover_result(json!(["2027-01-01"])))
+        .await;
+    let init = fake.recv().await;
+    assert_eq!(init["method"], "initialize");
+    fake.answer(&init, init_result("2025-11-25")).await;
+    assert_eq!(
+        connecting.await.unwrap().unwrap().protocol(),
+        Protocol::Legacy
+    );
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use crate::jsonrpc::{ErrorObject, Message, PeerError, Pending, Request};
+use crate::jsonrpc::{ErrorObject, Message, PeerError, Pending, RegisterError, Request};
 use crate::server::Outbox;
 
 /// Why an ask produced no answer.
@@ -23,6 +23,8 @@ pub(crate) enum AnswerError {
     Timeout(Duration),
     /// The connection is gone.
     Closed,
+    /// Too many requests to the client are already waiting for answers.
+    Busy,
 }
 
 /// Where the answers to a request's asks come from.
@@ -63,7 +65,10 @@ impl AnswerSource for LiveAnswers {
         Box::pin(async move {
             // The guard removes the pending entry however this future ends (answer, timeout,
             // or being dropped on cancellation), so a late answer is ignored.
-            let mut guard = self.pending.register().ok_or(AnswerError::Closed)?;
+            let mut guard = self.pending.try_register().map_err(|e| match e {
+                RegisterError::Closed => AnswerError::Closed,
+                RegisterError::Full => AnswerError::Busy,
+            })?;
             let sent = self.sink.send(&Message::Request(Request {
                 id: guard.id().clone(),
                 method: method.to_owned(),

@@ -42,6 +42,9 @@ pub enum AskError {
     /// The request was cancelled.
     #[error("the request was cancelled")]
     Cancelled,
+    /// Too many requests to the client are already waiting for answers.
+    #[error("too many requests to the client are waiting for answers; try again later")]
+    Busy,
 }
 
 /// What the user did with an elicitation.
@@ -165,6 +168,7 @@ impl<'a, T: AskOutput + Send + 'a> Ask<'a, T> {
                 AnswerError::Rpc(e) => AskError::Client { code: e.code, message: e.message },
                 AnswerError::Timeout(d) => AskError::Timeout(d),
                 AnswerError::Closed => AskError::ConnectionClosed,
+                AnswerError::Busy => AskError::Busy,
             })?;
             T::from_answer(value).map_err(AskError::InvalidResponse)
         })

@@ -49,6 +49,9 @@ pub enum SampleError {
     /// The request was cancelled.
     #[error("the request was cancelled")]
     Cancelled,
+    /// Too many requests to the client are already waiting for answers.
+    #[error("too many requests to the client are waiting for answers; try again later")]
+    Busy,
     /// Tools were given, but the client did not declare `sampling.tools`; nothing was sent.
     #[error("the client does not support tools in sampling (it did not declare `sampling.tools`)")]
     ToolsNotSupported,

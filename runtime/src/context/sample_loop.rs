@@ -162,6 +162,7 @@ async fn ask_client(ctx: Context<'_>, params: &CreateMessageParams, key: Option<
         AnswerError::Rpc(e) => SampleError::Client { code: e.code, message: e.message, data: e.data },
         AnswerError::Timeout(d) => SampleError::Timeout(d),
         AnswerError::Closed => SampleError::ConnectionClosed,
+        AnswerError::Busy => SampleError::Busy,
     })?;
     serde_json::from_value(value).map_err(|e| SampleError::InvalidResponse(e.to_string()))
 }

@@ -8,4 +8,4 @@ mod pending;
 pub use error::{codes, ErrorObject};
 pub(crate) use message::{parse_frame, FrameError};
 pub use message::{Message, Notification, Request, RequestId, Response};
-pub(crate) use pending::{PeerError, Pending};
+pub(crate) use pending::{PeerError, Pending, RegisterError};

@@ -23,10 +23,19 @@ type Slot = oneshot::Sender<Result<Value, ErrorObject>>;
 
 /// Requests this side sent and is waiting on, keyed by id. One per connection: the transport's
 /// reader resolves entries, the requester awaits them.
-#[derive(Default)]
 pub(crate) struct Pending {
     next_id: AtomicI64,
     slots: Mutex<Option<HashMap<RequestId, Slot>>>,
+    capacity: usize,
+}
+
+/// Why a request could not be registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RegisterError {
+    /// The connection is closed.
+    Closed,
+    /// Too many requests are already waiting.
+    Full,
 }
 
 /// Removes its entry when dropped, so an abandoned request (timeout, cancellation) leaves nothing
@@ -39,19 +48,34 @@ pub(crate) struct PendingGuard<'a> {
 
 impl Pending {
     pub(crate) fn new() -> Self {
+        Self::with_capacity(usize::MAX)
+    }
+
+    /// A map that holds at most `capacity` waiting requests.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         Pending {
             next_id: AtomicI64::new(1),
             slots: Mutex::new(Some(HashMap::new())),
+            capacity,
         }
     }
 
     /// Reserve an id and a slot for its answer. `None` when the connection is already closed.
     pub(crate) fn register(&self) -> Option<PendingGuard<'_>> {
+        self.try_register().ok()
+    }
+
+    /// Reserve an id and a slot for its answer, saying why not.
+    pub(crate) fn try_register(&self) -> Result<PendingGuard<'_>, RegisterError> {
         let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         let mut slots = self.slots.lock().expect("pending map lock");
-        slots.as_mut()?.insert(id.clone(), tx);
-        Some(PendingGuard {
+        let map = slots.as_mut().ok_or(RegisterError::Closed)?;
+        if map.len() >= self.capacity {
+            return Err(RegisterError::Full);
+        }
+        map.insert(id.clone(), tx);
+        Ok(PendingGuard {
             pending: self,
             id,
             rx,
@@ -143,6 +167,12 @@ mod tests {
         drop(g);
         assert_eq!(p.len(), 0);
         assert!(!p.resolve(&id, Ok(Value::Null)));
+
+        let cap = Pending::with_capacity(1);
+        let held = cap.try_register().unwrap();
+        assert_eq!(cap.try_register().err(), Some(RegisterError::Full));
+        drop(held);
+        assert!(cap.try_register().is_ok());
 
         let mut g = p.register().unwrap();
         p.close();

@@ -39,6 +39,7 @@ pub struct Server {
     errors: Vec<String>,
     state_key: Option<StateKey>,
     sampling: SamplingSetup,
+    expose_errors: bool,
 }
 
 /// A change every connected session hears about.
@@ -81,6 +82,9 @@ pub(crate) struct ServerCore {
     pub shared: Arc<Shared>,
     pub state_key: StateKey,
     pub sampling: Arc<SamplingSetup>,
+    pub expose_errors: bool,
+    /// Requests running server-wide (all sessions and stateless requests).
+    pub request_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl ServerCore {
@@ -184,7 +188,15 @@ impl Server {
             errors: Vec::new(),
             state_key: None,
             sampling: SamplingSetup::default(),
+            expose_errors: false,
         }
+    }
+
+    /// Send the detail of internal tool errors (errors converted with `?`) to clients. Off by
+    /// default: clients see that the tool failed, and the detail is only logged.
+    pub fn expose_error_details(mut self, expose: bool) -> Self {
+        self.expose_errors = expose;
+        self
     }
 
     /// The sampling policy every `ctx.sample()` passes before anything leaves the server:
@@ -325,6 +337,7 @@ impl Server {
         if !self.errors.is_empty() {
             return Err(Error::Config(self.errors.join("; ")));
         }
+        let request_permits = Arc::new(tokio::sync::Semaphore::new(self.limits.max_concurrent_requests));
         Ok(Arc::new(ServerCore {
             info: self.info,
             instructions: self.instructions,
@@ -333,6 +346,8 @@ impl Server {
             shared: self.shared,
             state_key: self.state_key.unwrap_or_else(StateKey::random),
             sampling: Arc::new(self.sampling),
+            expose_errors: self.expose_errors,
+            request_permits,
         }))
     }
 

@@ -14,6 +14,14 @@ pub struct Limits {
     /// On end of input, how long requests still running may take to finish before they are
     /// aborted. Default: 5 s.
     pub shutdown_grace: Duration,
+    /// Handlers (tool calls, resource reads, prompt gets) running at once in the whole server;
+    /// further requests wait (the transport stops reading) until one finishes. Default: 1,024.
+    pub max_concurrent_requests: usize,
+    /// Handlers running at once for one session or connection. Default: 64.
+    pub max_concurrent_requests_per_session: usize,
+    /// Server-to-client requests (samples, elicitations) awaiting an answer on one session;
+    /// beyond it, an ask fails at once. Default: 256.
+    pub max_pending_client_requests: usize,
     /// Multi round-trip requests (2026-07-28): how many rounds of input one request may take
     /// before it fails. Default: 16.
     pub max_input_rounds: u32,
@@ -37,6 +45,9 @@ impl Default for Limits {
             default_max_tokens: 512,
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(5),
+            max_concurrent_requests: 1024,
+            max_concurrent_requests_per_session: 64,
+            max_pending_client_requests: 256,
             max_input_rounds: 16,
             input_round_grace: Duration::from_millis(10),
             request_state_ttl: Duration::from_secs(600),
@@ -63,6 +74,24 @@ impl Limits {
     /// Set [`Limits::max_message_bytes`].
     pub fn max_message_bytes(mut self, bytes: usize) -> Self {
         self.max_message_bytes = bytes;
+        self
+    }
+
+    /// Set [`Limits::max_concurrent_requests`].
+    pub fn max_concurrent_requests(mut self, n: usize) -> Self {
+        self.max_concurrent_requests = n.max(1);
+        self
+    }
+
+    /// Set [`Limits::max_concurrent_requests_per_session`].
+    pub fn max_concurrent_requests_per_session(mut self, n: usize) -> Self {
+        self.max_concurrent_requests_per_session = n.max(1);
+        self
+    }
+
+    /// Set [`Limits::max_pending_client_requests`].
+    pub fn max_pending_client_requests(mut self, n: usize) -> Self {
+        self.max_pending_client_requests = n.max(1);
         self
     }
 

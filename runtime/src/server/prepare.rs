@@ -13,6 +13,7 @@ use super::request_state::Binding;
 use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::protocol::{CallToolParams, CallToolResult};
+use crate::tool::unmask;
 
 /// A handler, given the request's context.
 pub(crate) type Handler = Box<
@@ -83,6 +84,7 @@ pub(crate) fn prepare(
     params: Option<Value>,
     peer: &PeerInfo,
     era: Era,
+    expose_errors: bool,
 ) -> Result<Prepared, ErrorObject> {
     match method {
         "tools/call" => {
@@ -121,7 +123,7 @@ pub(crate) fn prepare(
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
                     Box::pin(async move {
-                        let result = tool.call(ctx, arguments).await;
+                        let result = unmask(tool.call(ctx, arguments).await, &name, expose_errors);
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),

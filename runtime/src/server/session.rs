@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -37,7 +37,17 @@ pub(crate) struct Session {
     tasks: TaskTracker,
     /// Messages not tied to a request (list changes, resource updates).
     outbox: Outbox,
+    /// Bounds the handlers running for this session.
+    permits: Arc<Semaphore>,
+    /// Permits taken by `admit` for the message the transport hands over next (stdio).
+    admitted: Mutex<Option<Permits>>,
     closed: CancellationToken,
+}
+
+/// A running handler's share of the session's and the server's concurrency limits.
+pub(crate) struct Permits {
+    _session: OwnedSemaphorePermit,
+    _server: OwnedSemaphorePermit,
 }
 
 /// Removes a request from the in-flight map however its task ends.
@@ -95,14 +105,18 @@ impl Session {
     pub(crate) fn new(core: Arc<ServerCore>) -> (Arc<Session>, mpsc::UnboundedReceiver<String>) {
         let (outbox, rx) = Outbox::channel();
         let events = core.shared.events.subscribe();
+        let pending_cap = core.limits.max_pending_client_requests;
+        let session_permits = core.limits.max_concurrent_requests_per_session;
         let session = Arc::new(Session {
             core,
             peer: OnceLock::new(),
             log_filter: Arc::new(LogFilter::default()),
-            pending: Arc::new(Pending::new()),
+            pending: Arc::new(Pending::with_capacity(pending_cap)),
             in_flight: Mutex::new(HashMap::new()),
             subscriptions: Mutex::new(HashSet::new()),
             tasks: TaskTracker::new(),
+            permits: Arc::new(Semaphore::new(session_permits)),
+            admitted: Mutex::new(None),
             outbox,
             closed: CancellationToken::new(),
         });
@@ -124,16 +138,29 @@ impl Session {
         self.in_flight.lock().expect("in-flight lock").len()
     }
 
+    /// Wait until a request that runs a handler may start (back-pressure: the caller stops
+    /// reading meanwhile); cheap requests answered inline need no permit.
+    pub(crate) async fn admit_request(&self, req: &Request) -> Option<Permits> {
+        let runs_handler = matches!(req.method.as_str(), "tools/call" | "resources/read" | "prompts/get")
+            || (era::is_stateless(req) && req.method != "subscriptions/listen");
+        if !runs_handler {
+            return None;
+        }
+        let session = Arc::clone(&self.permits).acquire_owned().await.ok()?;
+        let server = Arc::clone(&self.core.request_permits).acquire_owned().await.ok()?;
+        Some(Permits { _session: session, _server: server })
+    }
+
     /// Serve a request. Its response, and every message sent while handling it, go to `sink`
     /// (stdout for stdio; the request's own stream for HTTP).
-    pub(crate) fn on_request(self: &Arc<Self>, req: Request, sink: Outbox) {
+    pub(crate) fn on_request(self: &Arc<Self>, req: Request, sink: Outbox, permits: Option<Permits>) {
         if era::is_stateless(&req) {
             match era::validate(&req, None) {
                 Ok(envelope) => {
                     let core = Arc::clone(&self.core);
                     let id = req.id.clone();
                     let job_sink = sink.clone();
-                    self.spawn_job(id, sink, move |cancel| {
+                    self.spawn_job(id, sink, permits, move |cancel| {
                         Box::pin(stateless::serve(core, req, envelope, job_sink, cancel))
                     });
                 }
@@ -167,8 +194,8 @@ impl Session {
             })),
             "tools/call" | "resources/read" | "prompts/get" => {
                 let registry = self.core.shared.registry();
-                match prepare(&registry, &method, params, &self.peer(), Era::Handshake) {
-                    Ok(p) => self.spawn_handler(id, p, sink),
+                match prepare(&registry, &method, params, &self.peer(), Era::Handshake, self.core.expose_errors) {
+                    Ok(p) => self.spawn_handler(id, p, sink, permits),
                     Err(e) => reply(Err(e)),
                 }
             }
@@ -221,6 +248,7 @@ impl Session {
         self: &Arc<Self>,
         id: RequestId,
         sink: Outbox,
+        permits: Option<Permits>,
         job: impl FnOnce(CancellationToken) -> BoxFuture<'static, ()> + Send + 'static,
     ) {
         let cancel = CancellationToken::new();
@@ -242,6 +270,7 @@ impl Session {
             id: id.clone(),
         };
         self.tasks.spawn(async move {
+            let _permits = permits;
             let run = job(cancel.clone());
             tokio::select! {
                 biased;
@@ -254,13 +283,13 @@ impl Session {
 
     /// Run a prepared handler with a live request scope: asks become requests to the client on
     /// `sink`, a panic is answered with the prepared fallback, the response goes to `sink`.
-    fn spawn_handler(self: &Arc<Self>, id: RequestId, prepared: Prepared, sink: Outbox) {
+    fn spawn_handler(self: &Arc<Self>, id: RequestId, prepared: Prepared, sink: Outbox, permits: Option<Permits>) {
         let Prepared { handler, on_panic, meta, binding } = prepared;
         let handler_name = binding.name;
         let progress_token = progress_token(meta.as_ref());
         let session = Arc::clone(self);
         let job_id = id.clone();
-        self.spawn_job(id, sink.clone(), move |cancel| {
+        self.spawn_job(id, sink.clone(), permits, move |cancel| {
             Box::pin(async move {
                 let mut scope = RequestScope::new(
                     job_id.clone(),
@@ -437,7 +466,10 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 impl Endpoint for Session {
     fn on_message(self: &Arc<Self>, message: Message) {
         match message {
-            Message::Request(r) => self.on_request(r, self.outbox.clone()),
+            Message::Request(r) => {
+                let permits = self.admitted.lock().expect("admitted lock").take();
+                self.on_request(r, self.outbox.clone(), permits)
+            }
             Message::Notification(n) => self.on_notification(n),
             Message::Response(r) => self.on_response(r),
         }
@@ -450,5 +482,14 @@ impl Endpoint for Session {
 
     fn on_close(self: Arc<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async move { self.close().await })
+    }
+
+    fn admit<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Message::Request(r) = message {
+                let permits = self.admit_request(r).await;
+                *self.admitted.lock().expect("admitted lock") = permits;
+            }
+        })
     }
 }

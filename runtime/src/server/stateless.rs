@@ -55,7 +55,7 @@ pub(crate) async fn serve(core: Arc<ServerCore>, req: Request, envelope: Envelop
             let inputs = take_inputs(params);
             match inputs {
                 Err(e) => Err(e),
-                Ok((params, responses, state)) => match prepare(&registry, &method, params, &envelope.peer, Era::Stateless) {
+                Ok((params, responses, state)) => match prepare(&registry, &method, params, &envelope.peer, Era::Stateless, core.expose_errors) {
                     Err(e) => Err(e),
                     Ok(prepared) => run_rounds(&core, &id, envelope, prepared, responses, state, sink.clone(), cancel)
                         .await

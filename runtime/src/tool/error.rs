@@ -1,41 +1,120 @@
+use std::any::Any;
 use std::fmt;
 
-/// A tool's failure: becomes a result with `isError: true` and this message.
+use crate::protocol::CallToolResult;
+
+/// The `_meta` key that carries a masked error's detail from the tool to the dispatcher, which
+/// removes it before anything is sent.
+pub(crate) const INTERNAL_DETAIL: &str = "toolsmith/internalErrorDetail";
+
+/// A tool's failure: becomes a result with `isError: true`.
 ///
-/// Any `std::error::Error` converts into it with `?` (including
-/// [`SampleError`](crate::SampleError)).
+/// `ToolError::new(message)` is a message meant for the client (and its model). Any other error
+/// converted with `?` is an *internal* error: the client only sees that the tool failed, while the
+/// detail is logged on the server (unless the server opts in with
+/// `Server::expose_error_details(true)`). The toolkit's own errors ([`SampleError`](crate::SampleError),
+/// [`AskError`](crate::AskError)) are shown as they are: they describe the request, not the server.
 pub struct ToolError {
     message: String,
+    internal: Option<String>,
 }
 
 impl ToolError {
-    /// A failure with a message for the client (and its model).
+    /// A failure with a message for the client.
     pub fn new(message: impl Into<String>) -> Self {
         ToolError {
             message: message.into(),
+            internal: None,
         }
     }
 
-    /// The message.
+    /// An internal failure: `detail` is logged, the client sees a generic message.
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        ToolError {
+            message: "the tool failed because of an internal error".into(),
+            internal: Some(detail.to_string()),
+        }
+    }
+
+    /// The message the client sees.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The detail of an internal failure.
+    pub fn detail(&self) -> Option<&str> {
+        self.internal.as_deref()
+    }
+
+    /// The result sent for this error (internal detail attached for the dispatcher to strip).
+    pub(crate) fn into_result(self) -> CallToolResult {
+        let mut r = CallToolResult::error(self.message);
+        if let Some(detail) = self.internal {
+            let mut meta = serde_json::Map::new();
+            meta.insert(INTERNAL_DETAIL.into(), detail.into());
+            r.meta = Some(meta);
+        }
+        r
     }
 }
 
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
     fn from(e: E) -> Self {
-        ToolError::new(e.to_string())
-    }
-}
-
-impl fmt::Display for ToolError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        let any = &e as &dyn Any;
+        if any.is::<crate::SampleError>() || any.is::<crate::AskError>() {
+            ToolError::new(e.to_string())
+        } else {
+            ToolError::internal(e)
+        }
     }
 }
 
 impl fmt::Debug for ToolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ToolError").field(&self.message).finish()
+        f.debug_struct("ToolError")
+            .field("message", &self.message)
+            .field("internal", &self.internal)
+            .finish()
+    }
+}
+
+/// Strip a masked error's detail from `result`: log it, and show it only when `expose` is set.
+pub(crate) fn unmask(mut result: CallToolResult, tool: &str, expose: bool) -> CallToolResult {
+    let detail = result
+        .meta
+        .as_mut()
+        .and_then(|m| m.remove(INTERNAL_DETAIL));
+    if result.meta.as_ref().is_some_and(|m| m.is_empty()) {
+        result.meta = None;
+    }
+    if let Some(detail) = detail {
+        let detail = detail.as_str().unwrap_or_default().to_owned();
+        tracing::warn!(tool, error = %detail, "tool failed with an internal error");
+        if expose {
+            result.content = vec![crate::protocol::Content::text(detail)];
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foreign_errors_are_masked_and_own_errors_shown() {
+        let io = std::io::Error::other("disk /secret/path unreadable");
+        let e = ToolError::from(io);
+        assert!(!e.message().contains("secret"));
+        assert_eq!(e.detail(), Some("disk /secret/path unreadable"));
+        let masked = unmask(e.into_result(), "t", false);
+        assert!(!masked.text_content().contains("secret"));
+        assert!(masked.meta.is_none(), "the detail never leaves");
+        let shown = unmask(ToolError::internal("boom").into_result(), "t", true);
+        assert_eq!(shown.text_content(), "boom");
+
+        let s = ToolError::from(crate::SampleError::NotSupported);
+        assert!(s.message().contains("sampling"));
+        assert!(s.detail().is_none());
     }
 }

@@ -7,4 +7,5 @@ mod output;
 pub(crate) use def::validate_tool_name;
 pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMeta, ToolMethod};
 pub use error::ToolError;
+pub(crate) use error::unmask;
 pub use output::{IntoToolError, ResultOutput, ToolOutput};

@@ -61,20 +61,26 @@ impl ToolOutput for CallToolResult {
     }
 }
 
-/// An error a `#[tool]` can return in `Err`: anything `Display`.
+/// An error a `#[tool]` can return in `Err`: [`ToolError`](crate::ToolError), or anything
+/// `Display` (sent as the message).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` can't be the error type of a #[tool]",
-    label = "this error type doesn't implement `std::fmt::Display`",
     note = "use `toolsmith::ToolError`, or any type that implements `std::fmt::Display`"
 )]
 pub trait IntoToolError {
-    /// The message sent to the client.
-    fn into_message(self) -> String;
+    /// The failed result sent to the client.
+    fn into_error_result(self) -> CallToolResult;
 }
 
 impl<E: std::fmt::Display> IntoToolError for E {
-    fn into_message(self) -> String {
-        self.to_string()
+    fn into_error_result(self) -> CallToolResult {
+        CallToolResult::error(self.to_string())
+    }
+}
+
+impl IntoToolError for crate::ToolError {
+    fn into_error_result(self) -> CallToolResult {
+        self.into_result()
     }
 }
 

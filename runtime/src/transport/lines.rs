@@ -142,7 +142,10 @@ where
         match frame {
             Ok(Frame::Line(bytes)) => match std::str::from_utf8(&bytes) {
                 Ok(text) => match parse_frame(text) {
-                    Ok(message) => endpoint.on_message(message),
+                    Ok(message) => {
+                        endpoint.admit(&message).await;
+                        endpoint.on_message(message)
+                    }
                     Err(e) => endpoint.on_frame_error(e),
                 },
                 Err(e) => endpoint.on_frame_error(FrameError {

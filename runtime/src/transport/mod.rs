@@ -19,4 +19,10 @@ pub(crate) trait Endpoint: Send + Sync + 'static {
     fn on_frame_error(&self, error: FrameError);
     /// The input ended; resolves when the endpoint has finished its work.
     fn on_close(self: Arc<Self>) -> BoxFuture<'static, ()>;
+
+    /// Called before `on_message`; the transport stops reading until it resolves (back-pressure
+    /// when the endpoint is at its concurrency limit).
+    fn admit<'a>(&'a self, _message: &'a Message) -> BoxFuture<'a, ()> {
+        Box::pin(std::future::ready(()))
+    }
 }

@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::config::HttpConfig;
+use super::mirrored;
 use super::security::Refusal;
 use super::sessions::{HttpSession, Sessions};
 use super::stream_log::{parse_event_id, StreamLog};
@@ -56,7 +57,7 @@ fn error(status: StatusCode, code: i64, message: impl Into<String>) -> Response 
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: impl header::AsHeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -69,6 +70,8 @@ fn accepts(headers: &HeaderMap, mime: &str) -> bool {
     })
 }
 
+// The refusals are ready-made responses, returned as they are (hence the large `Err`s).
+#[allow(clippy::result_large_err)]
 impl HttpState {
     fn guard(&self, headers: &HeaderMap) -> Result<(), Response> {
         self.config.guard.check(headers).map_err(|r| match r {
@@ -275,12 +278,22 @@ fn stateless_error(id: RequestId, error: ErrorObject) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// `Mcp-Method` must name the body's method, and `Mcp-Name` the tool, prompt or resource.
-fn check_routing_headers(headers: &HeaderMap, req: &Request) -> Result<(), ErrorObject> {
+/// `Mcp-Method` must name the body's method, `Mcp-Name` the tool, prompt or resource, and a
+/// `tools/call`'s `Mcp-Param-*` headers the arguments its tool mirrors into headers.
+fn check_routing_headers(
+    headers: &HeaderMap,
+    req: &Request,
+    core: &ServerCore,
+) -> Result<(), ErrorObject> {
     let mismatch = |m: String| ErrorObject::new(era::codes::HEADER_MISMATCH, m);
     match header_str(headers, "mcp-method") {
         Some(m) if m == req.method => {}
-        Some(m) => return Err(mismatch(format!("the Mcp-Method header `{m}` does not match the method `{}`", req.method))),
+        Some(m) => {
+            return Err(mismatch(format!(
+                "the Mcp-Method header `{m}` does not match the method `{}`",
+                req.method
+            )))
+        }
         None => return Err(mismatch("the Mcp-Method header is required".into())),
     }
     let field = match req.method.as_str() {
@@ -288,14 +301,32 @@ fn check_routing_headers(headers: &HeaderMap, req: &Request) -> Result<(), Error
         "resources/read" => "uri",
         _ => return Ok(()),
     };
-    let Some(expected) = req.params.as_ref().and_then(|p| p.get(field)).and_then(Value::as_str) else {
+    let params = req.params.as_ref();
+    let Some(expected) = params.and_then(|p| p.get(field)).and_then(Value::as_str) else {
         return Ok(()); // the method's own validation names the missing field
     };
-    match header_str(headers, "mcp-name").map(str::trim) {
-        Some(n) if n == expected => Ok(()),
-        Some(n) => Err(mismatch(format!("the Mcp-Name header `{n}` does not match `{field}` `{expected}`"))),
-        None => Err(mismatch("the Mcp-Name header is required for this method".into())),
+    let Some(sent) = headers.get("mcp-name") else {
+        return Err(mismatch(
+            "the Mcp-Name header is required for this method".into(),
+        ));
+    };
+    match mirrored::decode(sent) {
+        Ok(n) if n == expected => {}
+        Ok(n) => {
+            return Err(mismatch(format!(
+                "the Mcp-Name header `{n}` does not match `{field}` `{expected}`"
+            )))
+        }
+        Err(e) => return Err(mismatch(format!("the Mcp-Name header {e}"))),
     }
+    if req.method == "tools/call" {
+        if let Some(tool) = core.shared.registry().tool(expected) {
+            let arguments = params.and_then(|p| p.get("arguments"));
+            mirrored::check_params(headers, &tool.tool().input_schema, arguments)
+                .map_err(mismatch)?;
+        }
+    }
+    Ok(())
 }
 
 /// Aborts the task serving a stateless request when its response (stream) is dropped: closing
@@ -317,13 +348,22 @@ async fn stateless_post(state: &Arc<HttpState>, headers: &HeaderMap, message: Me
         Ok(e) => e,
         Err(e) => return stateless_error(req.id, e),
     };
-    if let Err(e) = check_routing_headers(headers, &req) {
+    if let Err(e) = check_routing_headers(headers, &req, &state.core) {
         return stateless_error(req.id, e);
     }
     let id = req.id.clone();
     let (sink, mut rx) = Outbox::channel();
     let cancel = tokio_util::sync::CancellationToken::new();
-    let task = tokio::spawn(stateless::serve(Arc::clone(&state.core), req, envelope, sink, cancel));
+    let permit = if req.method == "subscriptions/listen" {
+        None
+    } else {
+        Arc::clone(&state.core.request_permits).acquire_owned().await.ok()
+    };
+    let core = Arc::clone(&state.core);
+    let task = tokio::spawn(async move {
+        let _permit = permit;
+        stateless::serve(core, req, envelope, sink, cancel).await
+    });
     let guard = AbortOnDrop(task.abort_handle());
     let Some(first) = rx.recv().await else {
         return StatusCode::ACCEPTED.into_response();
@@ -369,7 +409,8 @@ fn is_response_to(frame: &str, id: &RequestId) -> bool {
 async fn run_request(session: &Arc<HttpSession>, req: Request, config: &HttpConfig) -> Response {
     let id = req.id.clone();
     let (sink, mut rx) = Outbox::channel();
-    session.session.on_request(req, sink);
+    let permits = session.session.admit_request(&req).await;
+    session.session.on_request(req, sink, permits);
     let Some(first) = rx.recv().await else {
         // Cancelled before it produced anything.
         return StatusCode::ACCEPTED.into_response();

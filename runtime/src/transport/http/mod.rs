@@ -6,6 +6,7 @@
 
 mod config;
 mod handlers;
+mod mirrored;
 mod security;
 mod sessions;
 mod stream_log;

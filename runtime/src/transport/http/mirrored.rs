@@ -1,0 +1,234 @@
+//! Request values mirrored into HTTP headers (2026-07-28, SEP-2243): how `Mcp-Name` and
+//! `Mcp-Param-{Name}` values are encoded, and the check that a `tools/call`'s `Mcp-Param-*`
+//! headers match the arguments its tool designates with `x-mcp-header`.
+
+use base64::Engine as _;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+
+const SENTINEL_PREFIX: &str = "=?base64?";
+const SENTINEL_SUFFIX: &str = "?=";
+
+/// The value a mirrored header carries: its field value without surrounding whitespace, decoded
+/// when it uses the sentinel form `=?base64?{Base64 of UTF-8}?=`, literal otherwise. Fails on
+/// characters a field value may not hold, and on a sentinel whose Base64 or UTF-8 is invalid.
+pub(crate) fn decode(value: &HeaderValue) -> Result<String, String> {
+    let bytes = value.as_bytes();
+    if let Some(b) = bytes
+        .iter()
+        .find(|&&b| !(b == b'\t' || (0x20..0x7f).contains(&b)))
+    {
+        return Err(format!("contains the invalid byte 0x{b:02x}"));
+    }
+    let text = std::str::from_utf8(bytes)
+        .expect("visible ASCII")
+        .trim_matches([' ', '\t']);
+    let Some(encoded) = text
+        .strip_prefix(SENTINEL_PREFIX)
+        .and_then(|t| t.strip_suffix(SENTINEL_SUFFIX))
+    else {
+        return Ok(text.to_owned());
+    };
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| format!("has invalid Base64 in `{text}` ({e})"))?;
+    String::from_utf8(raw).map_err(|_| format!("has Base64 in `{text}` that is not UTF-8"))
+}
+
+/// An argument a tool designates to be mirrored into a header.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Designated<'a> {
+    /// The chain of `properties` keys leading to the argument.
+    pub path: Vec<&'a str>,
+    /// The `{Name}` of `Mcp-Param-{Name}`.
+    pub name: &'a str,
+}
+
+/// Every argument `schema` (a tool's input schema) designates with `x-mcp-header`, found through
+/// chains of `properties` keys only (the only places the annotation is valid).
+pub(crate) fn designated(schema: &Value) -> Vec<Designated<'_>> {
+    fn walk<'a>(schema: &'a Value, path: &mut Vec<&'a str>, out: &mut Vec<Designated<'a>>) {
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        for (key, property) in properties {
+            path.push(key);
+            if let Some(name) = property.get("x-mcp-header").and_then(Value::as_str) {
+                out.push(Designated {
+                    path: path.clone(),
+                    name,
+                });
+            }
+            walk(property, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema, &mut Vec::new(), &mut out);
+    out
+}
+
+/// Whether a header's decoded text states the body value `value` (a string as is, a boolean as
+/// `true`/`false`, a number compared numerically so that `42.0` states `42`).
+fn states(text: &str, value: &Value) -> bool {
+    match value {
+        Value::String(s) => text == s,
+        Value::Bool(b) => text == if *b { "true" } else { "false" },
+        Value::Number(n) => text
+            .parse::<f64>()
+            .is_ok_and(|h| n.as_f64().is_some_and(|n| n == h)),
+        _ => false,
+    }
+}
+
+/// Check the `Mcp-Param-*` headers of a `tools/call` against its `arguments`, for the tool whose
+/// input schema is `schema`: a designated argument with a value needs its header, stating that
+/// value; a header for an argument without one is a mismatch too.
+pub(crate) fn check_params(
+    headers: &HeaderMap,
+    schema: &Value,
+    arguments: Option<&Value>,
+) -> Result<(), String> {
+    for param in designated(schema) {
+        let header = format!("mcp-param-{}", param.name.to_ascii_lowercase());
+        let Ok(header_name) = HeaderName::from_bytes(header.as_bytes()) else {
+            continue; // not a field name: no client can send it
+        };
+        let shown = format!("Mcp-Param-{}", param.name);
+        let at = format!("arguments.{}", param.path.join("."));
+        let value = arguments
+            .and_then(|a| param.path.iter().try_fold(a, |v, key| v.get(key)))
+            .filter(|v| !v.is_null());
+        let sent = headers.get(&header_name);
+        match (value, sent) {
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(format!(
+                    "the {shown} header is required: `{at}` has a value"
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(format!(
+                    "the {shown} header is sent but `{at}` has no value"
+                ))
+            }
+            (Some(value), Some(sent)) => {
+                let text = decode(sent).map_err(|e| format!("the {shown} header {e}"))?;
+                if !states(&text, value) {
+                    return Err(format!(
+                        "the {shown} header `{text}` does not match `{at}` {value}"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn value(s: &[u8]) -> HeaderValue {
+        HeaderValue::from_bytes(s).unwrap()
+    }
+
+    #[test]
+    fn decodes_plain_and_sentinel_values() {
+        assert_eq!(decode(&value(b"  us-west1\t")).unwrap(), "us-west1");
+        assert_eq!(
+            decode(&value(b"=?base64?SGVsbG8sIOS4lueVjA==?=")).unwrap(),
+            "Hello, 世界"
+        );
+        assert_eq!(
+            decode(&value(b"=?base64?IHBhZGRlZCA=?=")).unwrap(),
+            " padded "
+        );
+        // Without both markers the value is literal.
+        assert_eq!(decode(&value(b"SGVsbG8=")).unwrap(), "SGVsbG8=");
+        assert_eq!(
+            decode(&value(b"=?base64?SGVsbG8=")).unwrap(),
+            "=?base64?SGVsbG8="
+        );
+        // Bad padding, bad alphabet, bytes no field value may hold.
+        assert!(decode(&value(b"=?base64?SGVsbG8?=")).is_err());
+        assert!(decode(&value(b"=?base64?SGVs!!!bG8=?=")).is_err());
+        assert!(decode(&value("h\u{e9}".as_bytes())).is_err());
+    }
+
+    #[test]
+    fn finds_annotations_through_properties_only() {
+        let schema = json!({"type": "object", "properties": {
+            "region": {"type": "string", "x-mcp-header": "Region"},
+            "plain": {"type": "string"},
+            "nested": {"type": "object", "properties": {"tenant": {"type": "integer", "x-mcp-header": "Tenant"}}},
+            "list": {"type": "array", "items": {"type": "object", "properties": {"x": {"x-mcp-header": "X"}}}}
+        }});
+        let found = designated(&schema);
+        assert_eq!(
+            found,
+            [
+                Designated {
+                    path: vec!["nested", "tenant"],
+                    name: "Tenant"
+                },
+                Designated {
+                    path: vec!["region"],
+                    name: "Region"
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn checks_headers_against_arguments() {
+        let schema = json!({"type": "object", "properties": {
+            "region": {"type": "string", "x-mcp-header": "Region"},
+            "priority": {"type": "integer", "x-mcp-header": "Priority"},
+            "verbose": {"type": "boolean", "x-mcp-header": "Verbose"}
+        }});
+        let headers = |pairs: &[(&str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(
+                    HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            h
+        };
+        let args = json!({"region": "Hello", "priority": 42, "verbose": false});
+        let all = [
+            ("Mcp-Param-Region", "=?base64?SGVsbG8=?="),
+            ("mcp-param-priority", "42.0"),
+            ("MCP-PARAM-VERBOSE", "false"),
+        ];
+        assert_eq!(check_params(&headers(&all), &schema, Some(&args)), Ok(()));
+
+        let err = |pairs: &[(&str, &str)], args: Value| {
+            check_params(&headers(pairs), &schema, Some(&args)).unwrap_err()
+        };
+        assert!(err(&all[1..], args.clone()).contains("Mcp-Param-Region header is required"));
+        assert!(
+            err(&[("Mcp-Param-Region", "Bye"), all[1], all[2]], args.clone())
+                .contains("does not match")
+        );
+        assert!(err(
+            &[("Mcp-Param-Region", "=?base64?SGVsbG8?="), all[1], all[2]],
+            args.clone()
+        )
+        .contains("invalid Base64"));
+        assert!(err(&all, json!({"region": "Hello", "priority": 42})).contains("has no value"));
+        // Null or absent values need no header.
+        assert_eq!(
+            check_params(
+                &headers(&all[..1]),
+                &schema,
+                Some(&json!({"region": "Hello", "priority": null}))
+            ),
+            Ok(())
+        );
+        assert_eq!(check_params(&HeaderMap::new(), &schema, None), Ok(()));
+    }
+}
