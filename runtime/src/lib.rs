@@ -48,7 +48,7 @@ mod server;
 mod tool;
 mod transport;
 
-pub use transport::http::HttpConfig;
+pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig};
 
 pub use client::{Client, ClientBuilder, ClientError};
 pub use context::{

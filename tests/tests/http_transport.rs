@@ -317,3 +317,102 @@ async fn idle_sessions_expire() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// The arguments of `route`, one of them mirrored into an `Mcp-Param-Region` header.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct RouteArgs {
+    /// Where to run.
+    #[schemars(extend("x-mcp-header" = "Region"))]
+    region: String,
+}
+
+/// Report the region.
+#[tool]
+async fn route(Params(args): Params<RouteArgs>) -> String {
+    format!("ran in {}", args.region)
+}
+
+#[tokio::test]
+async fn stateless_requests_check_mirrored_headers() {
+    let ep = start(server().tool(route), HttpConfig::default()).await;
+    let call = |name: &str, args: Value, headers: &[(&str, &str)]| {
+        let body = json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{
+            "name": name, "arguments": args, "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {}}}});
+        let mut r = ep
+            .post(&body)
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call");
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+
+    // Mcp-Name may use the Base64 sentinel form, and surrounding whitespace is not part of it.
+    let (status, body) = call("hi", json!({}), &[("mcp-name", "=?base64?aGk=?=")]).await;
+    assert_eq!(
+        (status, &body["result"]["content"][0]["text"]),
+        (200, &json!("hi")),
+        "{body}"
+    );
+    let (status, _) = call("hi", json!({}), &[("mcp-name", " hi ")]).await;
+    assert_eq!(status, 200);
+
+    // A designated argument travels in its header too, literal or Base64-encoded.
+    let ok = [("mcp-name", "route"), ("mcp-param-region", "us-west1")];
+    let (status, body) = call("route", json!({"region": "us-west1"}), &ok).await;
+    assert_eq!(
+        (status, &body["result"]["content"][0]["text"]),
+        (200, &json!("ran in us-west1")),
+        "{body}"
+    );
+    let encoded = [
+        ("mcp-name", "route"),
+        ("Mcp-Param-Region", "=?base64?SGVsbG8=?="),
+    ];
+    let (status, _) = call("route", json!({"region": "Hello"}), &encoded).await;
+    assert_eq!(status, 200);
+
+    // Missing, different, or undecodable: 400 with -32020, before the tool runs.
+    for headers in [
+        &[("mcp-name", "route")][..],
+        &[("mcp-name", "route"), ("mcp-param-region", "eu-west1")],
+        &[
+            ("mcp-name", "route"),
+            ("mcp-param-region", "=?base64?SGVsbG8?="),
+        ],
+        &[("mcp-name", "=?base64?!!!?=")],
+    ] {
+        let (status, body) = call("route", json!({"region": "Hello"}), headers).await;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (400, &json!(-32020)),
+            "{headers:?}: {body}"
+        );
+        assert_eq!(body["id"], 7);
+    }
+}
+
+#[tokio::test]
+async fn bearer_tokens_are_required_when_configured() {
+    let mut ep = start(server(), HttpConfig::default().bearer_token("s3cret")).await;
+    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}});
+    let r = ep.post(&init).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"mcp\"");
+    let r = ep.post(&init).header("authorization", "Bearer wrong").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    let r = ep.post(&init).header("authorization", "Bearer s3cret").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    ep.session = Some(r.headers()["mcp-session-id"].to_str().unwrap().to_owned());
+    // Every request needs it, not just the first.
+    let r = ep.post(&json!({"jsonrpc":"2.0","id":2,"method":"ping"})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}

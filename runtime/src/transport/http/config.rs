@@ -11,6 +11,7 @@ pub struct HttpConfig {
     pub(crate) sse_retry: Duration,
     pub(crate) max_replay_events: usize,
     pub(crate) max_sessions: usize,
+    pub(crate) bearer: Option<super::BearerAuth>,
 }
 
 impl Default for HttpConfig {
@@ -25,6 +26,7 @@ impl Default for HttpConfig {
             sse_retry: Duration::from_secs(1),
             max_replay_events: 1024,
             max_sessions: 10_000,
+            bearer: None,
         }
     }
 }
@@ -73,6 +75,12 @@ impl HttpConfig {
     /// How many events each stream keeps for resumption (default 1,024).
     pub fn max_replay_events(mut self, events: usize) -> Self {
         self.max_replay_events = events.max(1);
+        self
+    }
+
+    /// Require `Authorization: Bearer <token>` (compared in constant time; `401` otherwise).
+    pub fn bearer_token(mut self, token: impl AsRef<[u8]>) -> Self {
+        self.bearer = Some(super::BearerAuth::new(token));
         self
     }
 

@@ -39,16 +39,21 @@ pub(crate) struct HttpState {
 pub(crate) fn router(core: Arc<ServerCore>, config: HttpConfig) -> Router {
     let body_limit = core.limits.max_message_bytes;
     let path = config.path.clone();
+    let bearer = config.bearer.clone();
     let state = Arc::new(HttpState {
         core,
         sessions: Sessions::default(),
         config,
         reaper_started: AtomicBool::new(false),
     });
-    Router::new()
+    let router = Router::new()
         .route(&path, post(on_post).get(on_get).delete(on_delete))
         .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(state)
+        .with_state(state);
+    match bearer {
+        Some(auth) => router.layer(auth),
+        None => router,
+    }
 }
 
 /// An error response with a JSON-RPC error body.

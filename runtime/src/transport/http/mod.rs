@@ -4,6 +4,7 @@
 //! Usable standalone ([`Server::serve_http`](crate::Server::serve_http)) or as an axum
 //! [`Router`] nested into an existing application ([`Server::into_http_router`](crate::Server::into_http_router)).
 
+mod auth;
 mod config;
 mod handlers;
 mod mirrored;
@@ -11,5 +12,6 @@ mod security;
 mod sessions;
 mod stream_log;
 
+pub use auth::{BearerAuth, BearerAuthService};
 pub use config::HttpConfig;
 pub(crate) use handlers::router;
