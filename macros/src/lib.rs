@@ -25,8 +25,9 @@ mod validate;
 /// `= true`/`= false`). Parameters take `#[arg(description = "..")]`. A parameter of type
 /// `Context<'_>` is injected; every other one becomes an input property (`Option<T>` optional).
 ///
-/// The function becomes a unit value of the same name: register it with `Server::tool(name)`,
-/// and call the original with `name::call(..)`.
+/// The name then refers to a function that builds the tool: register it with
+/// `Server::tool(name)`. (A function, unlike a generated type of the same name, never captures a
+/// local variable that happens to share the tool's name.)
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::tool_fn(attr.into(), item.into()).into()
@@ -77,4 +78,21 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::prompt_fn(attr.into(), item.into()).into()
+}
+
+/// Mark a struct as an elicitation form for `ctx.elicit_as::<T>(..)`, or an enum as a form's
+/// choice list. The form must be flat, as the spec requires: each field a string, number,
+/// integer, boolean, an enum deriving `Elicit` (unit variants), a `Vec` of such an enum
+/// (multi-select), or an `Option` of these; anything else is a compile error at that field.
+///
+/// ```ignore
+/// #[derive(Deserialize, JsonSchema, Elicit)]
+/// struct Contact { name: String, age: Option<u32>, plan: Plan }
+///
+/// #[derive(Deserialize, JsonSchema, Elicit)]
+/// enum Plan { Free, Pro }
+/// ```
+#[proc_macro_derive(Elicit)]
+pub fn derive_elicit(input: TokenStream) -> TokenStream {
+    expand::derive_elicit(input.into()).into()
 }

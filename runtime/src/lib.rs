@@ -52,7 +52,7 @@ pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig};
 
 pub use client::{Client, ClientBuilder, ClientError};
 pub use context::{
-    Ask, AskError, AskOutput, ElicitAction, ElicitResult, LocalSampler, Root, SampleHook,
+    Ask, AskError, AskOutput, ElicitAction, ElicitChoice, ElicitField, ElicitForm, ElicitResult, Elicitation, LocalSampler, Root, SampleHook,
     SampleOrigin, SamplerMode, SamplingPolicy, Structured, ToolChoice,
     Context, IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult,
 };
@@ -73,13 +73,13 @@ pub use tool::{
     IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolError, ToolFn, ToolMeta,
     ToolMethod, ToolOutput,
 };
-pub use toolsmith_macros::{prompt, resource, tool, tools};
+pub use toolsmith_macros::{prompt, resource, tool, tools, Elicit};
 
 /// Everything a server author needs in scope: `use toolsmith::prelude::*;`.
 pub mod prelude {
     pub use crate::protocol::{PromptMessage, ResourceContents};
     pub use crate::{
-        prompt, resource, tool, tools, Blob, CallToolResult, Content, Context, Json, LoggingLevel,
+        prompt, resource, tool, tools, Blob, Elicit, Elicitation, CallToolResult, Content, Context, Json, LoggingLevel,
         ModelPreferences, Params, SampleError, SamplingMessage, Server, ToolError,
     };
     pub use schemars::JsonSchema;
@@ -142,6 +142,13 @@ pub mod __private {
     }
 
     pub use crate::jsonrpc::ErrorObject;
+    pub use crate::prompt::PromptMarker;
+    pub use crate::resource::ResourceMarker;
+    pub use crate::tool::ToolMarker;
+    pub use crate::{ElicitChoice, ElicitField, ElicitForm};
+
+    /// Compile-time check that a form field's type is allowed (spanned at the field's type).
+    pub fn assert_elicit_field<T: ElicitField>() {}
     pub use crate::prompt::{
         IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptMeta, PromptOutput,
     };

@@ -99,12 +99,11 @@ pub(crate) fn prompt_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
     let call = quote_spanned! {sig_span=>
         ::std::boxed::Box::pin(async move {
             #(#lets)*
-            #convert(#ident::call(#(#call_args),*).await)
+            #convert(#ident(#(#call_args),*).await)
         })
     };
     let registration = quote! {
-        impl #p::IntoPrompt for #ident {
-            fn into_prompt(self) -> #p::PromptDef {
+
                 #assert
                 fn __handler<'a>(
                     __ctx: ::toolsmith::Context<'a>,
@@ -121,8 +120,6 @@ pub(crate) fn prompt_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
                     },
                     __handler,
                 )
-            }
-        }
     };
-    unit_handler(&func, &model.sig, "prompt", registration)
+    unit_handler(&func, &model.sig, "prompt", quote!(#p::PromptMarker), quote!(#p::PromptDef), registration)
 }

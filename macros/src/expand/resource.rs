@@ -84,13 +84,12 @@ pub(crate) fn resource_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
     let call = quote_spanned! {sig_span=>
         ::std::boxed::Box::pin(async move {
             #(#lets)*
-            let __out = #ident::call(#(#call_args),*).await;
+            let __out = #ident(#(#call_args),*).await;
             #convert(__out, &__req.uri, #mime)
         })
     };
     let registration = quote! {
-        impl #p::IntoResource for #ident {
-            fn into_resource(self) -> #p::ResourceDef {
+
                 #assert
                 fn __handler<'a>(
                     __ctx: ::toolsmith::Context<'a>,
@@ -109,8 +108,6 @@ pub(crate) fn resource_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
                     __handler,
                 )
                 .expect("the URI template was checked at compile time")
-            }
-        }
     };
-    unit_handler(&func, &model.sig, "resource", registration)
+    unit_handler(&func, &model.sig, "resource", quote!(#p::ResourceMarker), quote!(#p::ResourceDef), registration)
 }

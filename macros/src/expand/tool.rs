@@ -205,13 +205,12 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
         &model,
         docs,
         &format_ident!("__{}_Args", ident),
-        quote!(#ident::call),
+        quote!(#ident),
         &mut errors,
     );
     let vis = &func.vis;
     let attrs = &func.attrs;
-    let mut sig = model.sig.clone();
-    sig.ident = Ident::new("call", ident.span());
+    let sig = &model.sig;
     let block = &func.block;
     let p = quote!(::toolsmith::__private);
     if let Err(e) = errors.finish() {
@@ -222,19 +221,14 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
             func.sig = model.sig;
             return quote!(#func #errors);
         }
-        // Keep the user's function so that its body still type-checks, and a stand-in tool so
-        // that `Server::tool(name)` raises nothing more: the errors above are the whole story.
+        // Keep the user's function so that its body still type-checks, inside a stand-in tool
+        // so that `Server::tool(name)` raises nothing more: the errors above are the whole story.
         return quote! {
-            #[allow(non_camel_case_types)]
-            #vis struct #ident;
-            impl #ident {
+            #vis fn #ident(_: #p::ToolMarker) -> #p::ToolDef {
                 #(#attrs)*
-                #vis #sig #block
-            }
-            impl #p::IntoTool for #ident {
-                fn into_tool(self) -> #p::ToolDef {
-                    ::core::unreachable!()
-                }
+                #[allow(dead_code)]
+                #sig #block
+                ::core::unreachable!()
             }
             #errors
         };
@@ -248,32 +242,25 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
         output_schema,
         call,
     } = parts;
+    // The name becomes a function that builds the tool (what `Server::tool(name)` takes); the
+    // user's function lives inside it under its own name. A function, unlike a unit struct,
+    // never captures a local binding of the same name.
     quote! {
         #(#doc_attrs)*
         ///
-        /// *An MCP tool: register it with `Server::tool`; call the function itself with `call`.*
-        #[allow(non_camel_case_types)]
-        #[derive(Debug, Clone, Copy)]
-        #vis struct #ident;
-
-        impl #ident {
+        /// *An MCP tool: register it with `Server::tool`.*
+        #vis fn #ident(_: #p::ToolMarker) -> #p::ToolDef {
             #(#attrs)*
-            #vis #sig #block
-        }
+            #sig #block
 
-        const _: () = {
             #args_struct
 
-            impl #p::IntoTool for #ident {
-                fn into_tool(self) -> #p::ToolDef {
-                    #p::ToolDef::from_fn::<#args_ty>(
-                        #meta,
-                        #output_schema,
-                        |__ctx, __args| #call,
-                    )
-                }
-            }
-        };
+            #p::ToolDef::from_fn::<#args_ty>(
+                #meta,
+                #output_schema,
+                |__ctx, __args| #call,
+            )
+        }
     }
 }
 

@@ -1,42 +1,35 @@
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Ident, ItemFn, Signature};
+use syn::{ItemFn, Signature};
 
-/// The shape every free-function handler expands to: a unit value of the function's name (what
-/// `Server::tool`/`resource`/`prompt` take), the original function kept as `call`, and the
-/// registration impl (`registration`) hidden in a `const _` block.
+/// The shape every free-function handler expands to: a function of the handler's name that
+/// builds its definition (what `Server::resource`/`prompt` take, given the kind's `marker` and
+/// returning `def`), with the user's function kept inside it under its own name, and
+/// `registration` the statements that build the definition.
 pub(crate) fn unit_handler(
     func: &ItemFn,
     sig: &Signature,
     kind: &str,
+    marker: TokenStream,
+    def: TokenStream,
     registration: TokenStream,
 ) -> TokenStream {
     let ident = &func.sig.ident;
     let vis = &func.vis;
     let attrs = &func.attrs;
     let doc_attrs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
-    let mut sig = sig.clone();
-    sig.ident = Ident::new("call", ident.span());
     let block = &func.block;
-    let note = format!(
-        "*An MCP {kind}: register it with `Server::{kind}`; call the function itself with `call`.*"
-    );
+    let note = format!("*An MCP {kind}: register it with `Server::{kind}`.*");
     quote! {
         #(#doc_attrs)*
         ///
         #[doc = #note]
-        #[allow(non_camel_case_types)]
-        #[derive(Debug, Clone, Copy)]
-        #vis struct #ident;
-
-        impl #ident {
+        #vis fn #ident(_: #marker) -> #def {
             #(#attrs)*
-            #vis #sig #block
-        }
+            #sig #block
 
-        const _: () = {
             #registration
-        };
+        }
     }
 }
 

@@ -89,7 +89,10 @@ impl std::fmt::Debug for ClientBuilder {
             .field("protocol", &self.protocol)
             .field("probe_timeout", &self.probe_timeout)
             .field("max_input_rounds", &self.max_input_rounds)
-            .field("http_headers", &self.http_headers.keys().collect::<Vec<_>>())
+            .field(
+                "http_headers",
+                &self.http_headers.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -205,7 +208,10 @@ impl ClientBuilder {
 
     /// Protocol 2026-07-28: call `observer` for every `input_required` round, before its
     /// input requests are fulfilled (to show progress, or to count rounds).
-    pub fn on_input_round(mut self, observer: impl Fn(&InputRound) + Send + Sync + 'static) -> Self {
+    pub fn on_input_round(
+        mut self,
+        observer: impl Fn(&InputRound) + Send + Sync + 'static,
+    ) -> Self {
         self.on_round = Some(Arc::new(observer));
         self
     }
@@ -440,7 +446,11 @@ impl Settings {
                 Ok(self.stateless(link, discovered))
             }
             Protocol::Auto => match self.discover(link, self.probe_timeout).await {
-                Ok(d) if d.supported_versions.iter().any(|v| v == STATELESS_PROTOCOL_VERSION) => {
+                Ok(d)
+                    if d.supported_versions
+                        .iter()
+                        .any(|v| v == STATELESS_PROTOCOL_VERSION) =>
+                {
                     Ok(self.stateless(link, d))
                 }
                 Ok(d) => {
@@ -471,7 +481,11 @@ impl Settings {
     }
 
     /// `server/discover` with the 2026-07-28 envelope.
-    async fn discover(&self, link: &Link, timeout: Duration) -> Result<DiscoverResult, ClientError> {
+    async fn discover(
+        &self,
+        link: &Link,
+        timeout: Duration,
+    ) -> Result<DiscoverResult, ClientError> {
         let method = "server/discover";
         let params = self.envelope().wrap(method, None)?;
         let value = link

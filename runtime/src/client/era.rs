@@ -266,7 +266,10 @@ mod tests {
     fn the_envelope_joins_existing_meta() {
         let e = envelope();
         let p = e
-            .wrap("tools/call", Some(json!({"name": "t", "_meta": {"progressToken": 4}})))
+            .wrap(
+                "tools/call",
+                Some(json!({"name": "t", "_meta": {"progressToken": 4}})),
+            )
             .unwrap();
         assert_eq!(p["name"], "t");
         assert_eq!(p["_meta"]["progressToken"], 4);

@@ -293,7 +293,9 @@ impl Approval {
     /// The error a rejection is answered with.
     pub(crate) fn rejection(reason: Option<String>) -> SamplingError {
         match reason {
-            Some(r) if !r.trim().is_empty() => SamplingError::rejected(format!("user rejected: {r}")),
+            Some(r) if !r.trim().is_empty() => {
+                SamplingError::rejected(format!("user rejected: {r}"))
+            }
             _ => SamplingError::rejected("user rejected"),
         }
     }
@@ -485,9 +487,8 @@ where
     }
 }
 
-pub(crate) type DynRoots = Arc<
-    dyn Fn(RootsRequest) -> BoxFuture<'static, Result<Vec<Root>, HandlerError>> + Send + Sync,
->;
+pub(crate) type DynRoots =
+    Arc<dyn Fn(RootsRequest) -> BoxFuture<'static, Result<Vec<Root>, HandlerError>> + Send + Sync>;
 
 pub(crate) fn erase_roots<H: RootsHandler>(handler: H) -> DynRoots {
     let handler = Arc::new(handler);

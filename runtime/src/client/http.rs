@@ -332,9 +332,9 @@ impl HttpTransport {
                 connection.on_message(Message::Response(r));
                 Ok(())
             }
-            Some(Message::Response(Response { outcome: Err(e), .. })) => {
-                Err(failure(Some(status), e.to_string()))
-            }
+            Some(Message::Response(Response {
+                outcome: Err(e), ..
+            })) => Err(failure(Some(status), e.to_string())),
             _ if !status.is_success() => {
                 let text = String::from_utf8_lossy(&body);
                 let text = text.trim();
@@ -366,12 +366,12 @@ impl HttpTransport {
         let mut response = response;
         let mut attempts = 0;
         loop {
-            let (delivered, error) = match self.pump(connection, response, Some(id), &mut cursor).await
-            {
-                Pumped::Answered => return Ok(()),
-                Pumped::Failed(reason) => return Err(failure(None, reason)),
-                Pumped::Ended { delivered, error } => (delivered, error),
-            };
+            let (delivered, error) =
+                match self.pump(connection, response, Some(id), &mut cursor).await {
+                    Pumped::Answered => return Ok(()),
+                    Pumped::Failed(reason) => return Err(failure(None, reason)),
+                    Pumped::Ended { delivered, error } => (delivered, error),
+                };
             let why = error.map(|e| format!(" ({e})")).unwrap_or_default();
             let Some(last) = cursor.last_event_id.clone() else {
                 return Err(failure(
@@ -480,7 +480,8 @@ impl HttpTransport {
         let mut body = Vec::new();
         let mut chunks = response.bytes_stream();
         while let Some(chunk) = chunks.next().await {
-            let chunk = chunk.map_err(|e| format!("reading the response failed: {}", describe(&e)))?;
+            let chunk =
+                chunk.map_err(|e| format!("reading the response failed: {}", describe(&e)))?;
             if body.len() + chunk.len() > max {
                 return Err(format!(
                     "the response is larger than the {max}-byte message limit"
@@ -666,7 +667,10 @@ mod tests {
     fn names_outside_plain_ascii_use_the_base64_sentinel() {
         assert_eq!(header_safe("get_weather"), "get_weather");
         assert_eq!(header_safe("file:///a b.txt"), "file:///a b.txt");
-        assert_eq!(header_safe("Hello, 世界"), "=?base64?SGVsbG8sIOS4lueVjA==?=");
+        assert_eq!(
+            header_safe("Hello, 世界"),
+            "=?base64?SGVsbG8sIOS4lueVjA==?="
+        );
         assert_eq!(header_safe(" padded "), "=?base64?IHBhZGRlZCA=?=");
         assert_eq!(header_safe("line1\nline2"), "=?base64?bGluZTEKbGluZTI=?=");
         assert_eq!(
@@ -691,7 +695,11 @@ mod tests {
                 name: Some("t".into())
             })
         );
-        let r = Routing::of(&req("resources/read", json!({"uri": "x://é", "_meta": meta}))).unwrap();
+        let r = Routing::of(&req(
+            "resources/read",
+            json!({"uri": "x://é", "_meta": meta}),
+        ))
+        .unwrap();
         assert!(r.name.unwrap().starts_with("=?base64?"));
         let r = Routing::of(&req("tools/list", json!({"_meta": meta}))).unwrap();
         assert_eq!(r.name, None);

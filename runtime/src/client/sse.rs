@@ -165,9 +165,7 @@ mod tests {
         let mut out = Vec::new();
         assert!(p.feed(b"data: 0123456789abc\n\n", &mut out).is_err());
         let mut p = SseParser::new(10);
-        assert!(p
-            .feed(b"data: 012345\ndata: 678901\n\n", &mut out)
-            .is_err());
+        assert!(p.feed(b"data: 012345\ndata: 678901\n\n", &mut out).is_err());
         assert!(out.is_empty());
     }
 }

@@ -575,24 +575,30 @@ async fn elicitation_and_roots_are_declared_and_answered() {
         json!({"elicitation": {"form": {}, "url": {}}, "roots": {}})
     );
 
-    fake.send(json!({"jsonrpc": "2.0", "id": 1, "method": "elicitation/create",
+    fake.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "elicitation/create",
         "params": {"message": "Name?", "requestedSchema": {"type": "object",
-            "properties": {"name": {"type": "string"}}}}}))
-        .await;
+            "properties": {"name": {"type": "string"}}}}}),
+    )
+    .await;
     let r = fake.recv().await;
     assert_eq!(
         r,
         json!({"jsonrpc": "2.0", "id": 1, "result": {"action": "accept", "content": {"name": "Ada"}}})
     );
-    fake.send(json!({"jsonrpc": "2.0", "id": 2, "method": "elicitation/create",
+    fake.send(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "elicitation/create",
         "params": {"mode": "url", "message": "Log in", "url": "https://example.com/login",
-            "elicitationId": "e-1"}}))
-        .await;
+            "elicitationId": "e-1"}}),
+    )
+    .await;
     let r = fake.recv().await;
     assert_eq!(r["result"], json!({"action": "decline"}));
-    fake.send(json!({"jsonrpc": "2.0", "id": 3, "method": "elicitation/create",
-        "params": {"mode": "url", "message": "no url"}}))
-        .await;
+    fake.send(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "elicitation/create",
+        "params": {"mode": "url", "message": "no url"}}),
+    )
+    .await;
     assert_eq!(fake.recv().await["error"]["code"], -32602);
     fake.send(json!({"jsonrpc": "2.0", "id": 4, "method": "roots/list"}))
         .await;
@@ -687,7 +693,8 @@ async fn the_approval_hook_approves_edits_and_rejects() {
         fake.recv().await,
         json!({"jsonrpc": "2.0", "id": 3, "error": {"code": -1, "message": "user rejected: not today"}})
     );
-    fake.send(sampling_request(json!(4), "reject quietly")).await;
+    fake.send(sampling_request(json!(4), "reject quietly"))
+        .await;
     assert_eq!(
         fake.recv().await["error"],
         json!({"code": -1, "message": "user rejected"})
@@ -770,7 +777,10 @@ async fn stateless_requests_carry_the_envelope_and_need_no_handshake() {
         .sampling_handler(echo_handler());
     let (client, mut fake, discover) = connect_stateless(builder).await;
     let meta = &discover["params"]["_meta"];
-    assert_eq!(meta["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
+    assert_eq!(
+        meta["io.modelcontextprotocol/protocolVersion"],
+        "2026-07-28"
+    );
     assert_eq!(
         meta["io.modelcontextprotocol/clientCapabilities"],
         json!({"sampling": {}})
@@ -794,7 +804,10 @@ async fn stateless_requests_carry_the_envelope_and_need_no_handshake() {
         assert_eq!(req["method"], "tools/list");
         let meta = &req["params"]["_meta"];
         assert_eq!(meta["io.modelcontextprotocol/logLevel"], "notice");
-        assert_eq!(meta["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
+        assert_eq!(
+            meta["io.modelcontextprotocol/protocolVersion"],
+            "2026-07-28"
+        );
         fake.answer(&req, json!({"tools": [], "resultType": "complete"}))
             .await;
     });
@@ -849,15 +862,18 @@ async fn input_required_is_fulfilled_concurrently_and_retried_with_the_state() {
             json!({"sampling": {}, "elicitation": {"form": {}, "url": {}}})
         );
         assert!(first["params"].get("inputResponses").is_none());
-        fake.answer(&first, json!({
-            "resultType": "input_required",
-            "inputRequests": {
-                "capital": sample_ask("Capital of France?"),
-                "name": {"method": "elicitation/create", "params": {"message": "Name?",
-                    "requestedSchema": {"type": "object", "properties": {}}}}
-            },
-            "requestState": state
-        }))
+        fake.answer(
+            &first,
+            json!({
+                "resultType": "input_required",
+                "inputRequests": {
+                    "capital": sample_ask("Capital of France?"),
+                    "name": {"method": "elicitation/create", "params": {"message": "Name?",
+                        "requestedSchema": {"type": "object", "properties": {}}}}
+                },
+                "requestState": state
+            }),
+        )
         .await;
         let retry = fake.recv().await;
         assert_ne!(retry["id"], first["id"], "a retry is a new request");
@@ -872,9 +888,12 @@ async fn input_required_is_fulfilled_concurrently_and_retried_with_the_state() {
                 "name": {"action": "accept", "content": {"name": "Ada"}}
             })
         );
-        fake.answer(&retry, json!({"resultType": "complete",
-            "content": [{"type": "text", "text": "done"}]}))
-            .await;
+        fake.answer(
+            &retry,
+            json!({"resultType": "complete",
+            "content": [{"type": "text", "text": "done"}]}),
+        )
+        .await;
     });
     assert_eq!(result.unwrap().text_content(), "done");
     let rounds = rounds.lock().unwrap();
@@ -900,18 +919,24 @@ async fn each_retry_sends_only_its_rounds_answers_and_no_state_it_was_not_given(
     let (result, ()) = tokio::join!(client.get_prompt("p", json!({"a": "1"})), async {
         let first = fake.recv().await;
         assert_eq!(first["method"], "prompts/get");
-        fake.answer(&first, json!({"resultType": "input_required",
-            "inputRequests": {"one": sample_ask("first")}}))
-            .await;
+        fake.answer(
+            &first,
+            json!({"resultType": "input_required",
+            "inputRequests": {"one": sample_ask("first")}}),
+        )
+        .await;
         let second = fake.recv().await;
         assert!(second["params"].get("requestState").is_none(), "{second}");
         assert_eq!(
             second["params"]["inputResponses"]["one"]["content"]["text"],
             "first (7 tokens)"
         );
-        fake.answer(&second, json!({"resultType": "input_required",
-            "inputRequests": {"two": sample_ask("second")}, "requestState": "s2"}))
-            .await;
+        fake.answer(
+            &second,
+            json!({"resultType": "input_required",
+            "inputRequests": {"two": sample_ask("second")}, "requestState": "s2"}),
+        )
+        .await;
         let third = fake.recv().await;
         let responses = third["params"]["inputResponses"].as_object().unwrap();
         assert_eq!(responses.keys().collect::<Vec<_>>(), ["two"]);
@@ -939,9 +964,12 @@ async fn the_round_limit_stops_a_server_that_keeps_asking() {
                 break;
             }
             a.fetch_add(1, Ordering::SeqCst);
-            fake.answer(&req, json!({"resultType": "input_required",
-                "inputRequests": {"more": sample_ask("more")}, "requestState": "s"}))
-                .await;
+            fake.answer(
+                &req,
+                json!({"resultType": "input_required",
+                "inputRequests": {"more": sample_ask("more")}, "requestState": "s"}),
+            )
+            .await;
             if a.load(Ordering::SeqCst) == 3 {
                 break;
             }
@@ -953,7 +981,11 @@ async fn the_round_limit_stops_a_server_that_keeps_asking() {
         "{err:?}"
     );
     assert!(err.to_string().contains("2 rounds"), "{err}");
-    assert_eq!(attempts.load(Ordering::SeqCst), 3, "the first try and two retries");
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        3,
+        "the first try and two retries"
+    );
 }
 
 #[tokio::test]
@@ -966,18 +998,29 @@ async fn an_input_the_client_cannot_give_fails_the_call_without_a_retry() {
     for (ask, code) in [
         (sample_ask("reject"), -1),
         (json!({"method": "roots/list", "params": {}}), -32601),
-        (json!({"method": "sampling/createMessage", "params": {"messages": []}}), -32602),
+        (
+            json!({"method": "sampling/createMessage", "params": {"messages": []}}),
+            -32602,
+        ),
     ] {
         let (result, ()) = tokio::join!(client.call_tool("t", Value::Null), async {
             let req = fake.recv().await;
-            fake.answer(&req, json!({"resultType": "input_required",
-                "inputRequests": {"k": ask}, "requestState": "s"}))
-                .await;
+            fake.answer(
+                &req,
+                json!({"resultType": "input_required",
+                "inputRequests": {"k": ask}, "requestState": "s"}),
+            )
+            .await;
         });
         let err = result.unwrap_err();
         match &err {
-            ClientError::InputRequest { method, key, error, .. } => {
-                assert_eq!((method.as_str(), key.as_str(), error.code), ("tools/call", "k", code));
+            ClientError::InputRequest {
+                method, key, error, ..
+            } => {
+                assert_eq!(
+                    (method.as_str(), key.as_str(), error.code),
+                    ("tools/call", "k", code)
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -1030,10 +1073,12 @@ async fn auto_does_not_fall_back_from_a_modern_error() {
     let builder = Client::builder("c", "1").protocol(Protocol::Auto);
     let (connecting, mut fake) = start(builder);
     let probe = fake.recv().await;
-    fake.send(json!({"jsonrpc": "2.0", "id": probe["id"], "error": {"code": -32022,
+    fake.send(
+        json!({"jsonrpc": "2.0", "id": probe["id"], "error": {"code": -32022,
         "message": "unsupported protocol version",
-        "data": {"supported": ["2027-01-01"], "requested": "2026-07-28"}}}))
-        .await;
+        "data": {"supported": ["2027-01-01"], "requested": "2026-07-28"}}}),
+    )
+    .await;
     let err = connecting.await.unwrap().unwrap_err();
     assert!(matches!(err, ClientError::Handshake(_)), "{err:?}");
     assert!(err.to_string().contains("-32022"), "{err}");

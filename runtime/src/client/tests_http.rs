@@ -177,7 +177,10 @@ async fn a_session_carries_its_headers_resumes_broken_streams_and_is_deleted() {
     let seen = seen.lock().unwrap().clone();
     let init = &seen[0];
     assert_eq!(init.rpc_method(), "initialize");
-    assert_eq!(init.header("accept"), Some("application/json, text/event-stream"));
+    assert_eq!(
+        init.header("accept"),
+        Some("application/json, text/event-stream")
+    );
     assert_eq!(init.header("content-type"), Some("application/json"));
     assert_eq!(init.header("authorization"), Some("Bearer t0ken"));
     assert_eq!(init.header("mcp-session-id"), None);
@@ -196,7 +199,10 @@ async fn a_session_carries_its_headers_resumes_broken_streams_and_is_deleted() {
         .iter()
         .map(|s| format!("{} {}", s.method, s.rpc_method()))
         .collect();
-    assert!(kinds.contains(&"GET ".to_owned()), "the GET stream was tried: {kinds:?}");
+    assert!(
+        kinds.contains(&"GET ".to_owned()),
+        "the GET stream was tried: {kinds:?}"
+    );
     // The sampling answer was POSTed with the request's id.
     let answer = seen
         .iter()
@@ -364,7 +370,10 @@ async fn auto_over_http_falls_back_on_a_legacy_refusal_but_not_on_a_modern_one()
         .iter()
         .map(|s| s.rpc_method().to_owned())
         .collect();
-    assert_eq!(methods.range(..2).collect::<Vec<_>>(), ["server/discover", "initialize"]);
+    assert_eq!(
+        methods.range(..2).collect::<Vec<_>>(),
+        ["server/discover", "initialize"]
+    );
 
     let (url, seen) = serve(|req| {
         json_response(
@@ -380,5 +389,9 @@ async fn auto_over_http_falls_back_on_a_legacy_refusal_but_not_on_a_modern_one()
         .await
         .unwrap_err();
     assert!(matches!(err, ClientError::Handshake(_)), "{err:?}");
-    assert_eq!(seen.lock().unwrap().len(), 1, "no initialize after a modern error");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "no initialize after a modern error"
+    );
 }

@@ -2,6 +2,7 @@
 
 mod answers;
 mod ask;
+mod elicit_form;
 mod log;
 mod replay;
 mod sample;
@@ -13,6 +14,7 @@ mod structured;
 pub(crate) use answers::LiveAnswers;
 pub(crate) use log::LogFilter;
 pub(crate) use replay::{digest, OpenAsk, ReplayAnswers, Round};
+pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
 pub use ask::{Ask, AskError, AskOutput, ElicitAction, ElicitResult, Root};
 pub use sample_loop::ToolChoice;
 pub use sampling_setup::{LocalSampler, SampleHook, SampleOrigin, SamplerMode, SamplingPolicy};

@@ -38,10 +38,17 @@ impl<'de> Deserialize<'de> for RequestId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(RequestId::String(s.into())),
-            Value::Number(n) => n
-                .as_i64()
-                .map(RequestId::Number)
-                .ok_or_else(|| D::Error::custom("request id must be a string or an integer")),
+            Value::Number(n) => n.as_i64().map(RequestId::Number).ok_or_else(|| {
+                if n.as_f64().is_some_and(|f| f.fract() != 0.0) {
+                    D::Error::custom(format!(
+                        "request id must be a string or an integer, not the fraction {n}"
+                    ))
+                } else {
+                    D::Error::custom(format!(
+                        "request id {n} is out of range (integer ids must fit in a signed 64-bit integer)"
+                    ))
+                }
+            }),
             other => Err(D::Error::custom(format!(
                 "request id must be a string or an integer, not {}",
                 kind_of(&other)
@@ -144,6 +151,12 @@ impl Message {
         serde_json::to_string(&out).expect("JSON-RPC frames are always serialisable")
     }
 
+    /// Parse one frame, the inverse of [`Message::to_json`]. The error is what a peer is answered
+    /// with: `-32700` for text that is not JSON, `-32600` for JSON that is not a message.
+    pub fn from_json(text: &str) -> Result<Self, ErrorObject> {
+        parse_frame(text).map_err(|e| e.error)
+    }
+
     /// A success response.
     pub fn result(id: RequestId, result: Value) -> Self {
         Message::Response(Response {
@@ -197,9 +210,9 @@ struct WireIn<'a> {
     method: Option<&'a RawValue>,
     #[serde(default)]
     params: Option<Value>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     result: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     error: Option<&'a RawValue>,
 }
 
@@ -221,6 +234,13 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// Parse one frame. Errors carry the JSON-RPC code to answer with: -32700 for text that is not
 /// JSON, -32600 for JSON that is not a valid message.
+///
+/// A frame shaped like a response (no `method`; a `result` or an `error` member) is never answered,
+/// as JSON-RPC requires: when it is malformed but its id can be read, it becomes an error response
+/// to that id, so the request waiting for it fails now (rather than at its timeout) and the peer
+/// is not sent an error about its own response. `"id": null` is accepted on error responses (the
+/// form a peer uses to report a frame it could not read); answering those would let two peers
+/// trade errors about each other's errors forever.
 pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
@@ -237,27 +257,33 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
         Ok(w) => w,
         Err(e) => {
             // Distinguish "not JSON" from "JSON, but not an object of the right shape".
-            return Err(match serde_json::from_str::<Value>(text) {
-                Err(_) => FrameError {
+            return match serde_json::from_str::<Value>(text) {
+                Err(_) => Err(FrameError {
                     id: None,
                     error: ErrorObject::new(codes::PARSE_ERROR, format!("parse error: {e}")),
-                },
-                Ok(v) if !v.is_object() => FrameError::invalid(
+                }),
+                Ok(v) if !v.is_object() => Err(FrameError::invalid(
                     None,
                     format!("a JSON-RPC message must be an object, not {}", kind_of(&v)),
-                ),
+                )),
                 Ok(v) => {
                     let id = v
                         .get("id")
                         .and_then(|i| serde_json::from_value(i.clone()).ok());
-                    FrameError::invalid(id, format!("invalid message: {e}"))
+                    let response_shape = v.get("method").is_none()
+                        && (v.get("result").is_some() || v.get("error").is_some());
+                    malformed(response_shape, id, format!("invalid message: {e}"))
                 }
-            });
+            };
         }
     };
 
+    let response_shape =
+        wire.method.is_none() && (wire.result.is_some() || wire.error.is_some());
     let id = match wire.id {
         None => None,
+        // `"id": null` only on an error response, checked below.
+        Some(raw) if raw.get() == "null" && response_shape => None,
         Some(raw) => match serde_json::from_str::<RequestId>(raw.get()) {
             Ok(id) => Some(id),
             Err(e) => return Err(FrameError::invalid(None, format!("invalid `id`: {e}"))),
@@ -266,24 +292,27 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
     match wire.jsonrpc.map(|r| r.get()) {
         Some("\"2.0\"") => {}
         Some(other) => {
-            return Err(FrameError::invalid(
+            return malformed(
+                response_shape,
                 id,
                 format!("`jsonrpc` must be \"2.0\", got {other}"),
-            ))
+            )
         }
         None => {
-            return Err(FrameError::invalid(
+            return malformed(
+                response_shape,
                 id,
                 "missing `jsonrpc` member (must be \"2.0\")",
-            ))
+            )
         }
     }
     if let Some(p) = &wire.params {
         if !p.is_object() && !p.is_array() {
-            return Err(FrameError::invalid(
+            return malformed(
+                response_shape,
                 id,
                 format!("`params` must be an object, not {}", kind_of(p)),
-            ));
+            );
         }
     }
 
@@ -319,23 +348,41 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
                 outcome: Ok(value),
             }))
         }
-        (None, Some(error)) => {
-            let err: ErrorObject = serde_json::from_str(error.get()).map_err(|e| {
-                FrameError::invalid(id.clone(), format!("invalid `error` object: {e}"))
-            })?;
-            Ok(Message::Response(Response {
+        (None, Some(error)) => match serde_json::from_str::<ErrorObject>(error.get()) {
+            Ok(err) => Ok(Message::Response(Response {
                 id,
                 outcome: Err(err),
-            }))
-        }
-        (Some(_), Some(_)) => Err(FrameError::invalid(
+            })),
+            Err(e) => malformed(true, id, format!("invalid `error` object: {e}")),
+        },
+        (Some(_), Some(_)) => malformed(
+            true,
             id,
             "a response cannot have both `result` and `error`",
-        )),
+        ),
         (None, None) => Err(FrameError::invalid(
             id,
             "a message needs `method` (request or notification) or `result`/`error` (response)",
         )),
+    }
+}
+
+/// A frame that is not a valid message: an error response to its id when it is shaped like a
+/// response and its id could be read (see [`parse_frame`]), a frame error otherwise.
+fn malformed(
+    response_shape: bool,
+    id: Option<RequestId>,
+    problem: impl Into<String>,
+) -> Result<Message, FrameError> {
+    match id {
+        Some(id) if response_shape => Ok(Message::Response(Response {
+            id: Some(id),
+            outcome: Err(ErrorObject::new(
+                codes::INVALID_REQUEST,
+                format!("malformed response from the peer: {}", problem.into()),
+            )),
+        })),
+        id => Err(FrameError::invalid(id, problem)),
     }
 }
 
@@ -398,6 +445,60 @@ mod tests {
         // The id is kept when it could be read, so the error can be correlated.
         let e = parse_frame(r#"{"jsonrpc":"1.0","id":7,"method":"ping"}"#).unwrap_err();
         assert_eq!(e.id, Some(RequestId::Number(7)));
+    }
+
+    #[test]
+    fn responses_are_never_answered() {
+        // An error about an unreadable frame (`"id": null`) is a response without an id; it used
+        // to be answered with another error, which two peers could trade forever.
+        let m = parse_frame(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}"#)
+            .unwrap();
+        assert!(matches!(m, Message::Response(Response { id: None, outcome: Err(e) }) if e.code == -32700));
+        // What this side sends about a bad frame reads back as such a response.
+        let ours = Message::error(None, ErrorObject::new(codes::INVALID_REQUEST, "bad")).to_json();
+        assert!(matches!(parse_frame(&ours), Ok(Message::Response(Response { id: None, .. }))));
+        // A null id stays invalid on requests and results.
+        assert!(parse_frame(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#).is_err());
+        assert!(parse_frame(r#"{"jsonrpc":"2.0","id":null,"result":{}}"#).is_err());
+
+        // `result: null` is a result.
+        let m = parse_frame(r#"{"jsonrpc":"2.0","id":4,"result":null}"#).unwrap();
+        assert_eq!(m, Message::result(RequestId::Number(4), Value::Null));
+
+        // Malformed responses whose id can be read fail the request waiting on that id.
+        for (frame, problem) in [
+            (r#"{"jsonrpc":"2.0","id":5,"error":"oops"}"#, "invalid `error` object"),
+            (r#"{"jsonrpc":"2.0","id":5,"error":null}"#, "invalid `error` object"),
+            (r#"{"jsonrpc":"2.0","id":5,"error":{"code":1.5,"message":"x"}}"#, "invalid `error` object"),
+            (r#"{"jsonrpc":"2.0","id":5,"result":{},"error":{"code":1,"message":"?"}}"#, "both"),
+            (r#"{"id":5,"result":{}}"#, "jsonrpc"),
+            (r#"{"jsonrpc":"1.0","id":5,"result":{}}"#, "jsonrpc"),
+            (r#"{"jsonrpc":"2.0","id":5,"result":{},"result":{}}"#, "duplicate field"),
+        ] {
+            match parse_frame(frame) {
+                Ok(Message::Response(Response { id: Some(RequestId::Number(5)), outcome: Err(e) })) => {
+                    assert_eq!(e.code, codes::INVALID_REQUEST, "{frame}");
+                    assert!(e.message.contains("malformed response") && e.message.contains(problem), "{frame}: {e}");
+                }
+                other => panic!("{frame}: {other:?}"),
+            }
+        }
+        // Without a readable id there is no one to tell: a frame error.
+        assert!(parse_frame(r#"{"jsonrpc":"2.0","id":1.5,"result":{}}"#).is_err());
+    }
+
+    #[test]
+    fn out_of_range_ids_are_named() {
+        let msg = |s: &str| parse_frame(s).unwrap_err().error.message;
+        let m = msg(r#"{"jsonrpc":"2.0","id":9223372036854775808,"method":"ping"}"#);
+        assert!(m.contains("out of range") && m.contains("9223372036854775808"), "{m}");
+        let m = msg(r#"{"jsonrpc":"2.0","id":18446744073709551616,"method":"ping"}"#);
+        assert!(m.contains("out of range"), "{m}");
+        let m = msg(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#);
+        assert!(m.contains("fraction 1.5"), "{m}");
+        let m = msg(r#"{"jsonrpc":"2.0","id":1e400,"method":"ping"}"#);
+        assert!(m.contains("out of range"), "{m}");
+        assert!(parse_frame(r#"{"jsonrpc":"2.0","id":-9223372036854775808,"method":"ping"}"#).is_ok());
     }
 
     #[test]

@@ -160,3 +160,12 @@ impl IntoPrompt for PromptDef {
         self
     }
 }
+
+/// Proof that a function was made by `#[prompt]`: only the runtime can build one.
+pub struct PromptMarker(());
+
+impl<F: FnOnce(PromptMarker) -> PromptDef> IntoPrompt for F {
+    fn into_prompt(self) -> PromptDef {
+        self(PromptMarker(()))
+    }
+}

@@ -125,3 +125,12 @@ impl IntoResource for ResourceDef {
         self
     }
 }
+
+/// Proof that a function was made by `#[resource]`: only the runtime can build one.
+pub struct ResourceMarker(());
+
+impl<F: FnOnce(ResourceMarker) -> ResourceDef> IntoResource for F {
+    fn into_resource(self) -> ResourceDef {
+        self(ResourceMarker(()))
+    }
+}

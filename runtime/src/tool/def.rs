@@ -183,6 +183,15 @@ impl IntoTool for ToolDef {
     }
 }
 
+/// Proof that a function was made by `#[tool]`: only the runtime can build one.
+pub struct ToolMarker(());
+
+impl<F: FnOnce(ToolMarker) -> ToolDef> IntoTool for F {
+    fn into_tool(self) -> ToolDef {
+        self(ToolMarker(()))
+    }
+}
+
 /// A type whose `impl` block is annotated with `#[tools]`: its `#[tool]` methods, bound to state.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no tools",

@@ -5,7 +5,7 @@ mod error;
 mod output;
 
 pub(crate) use def::validate_tool_name;
-pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMeta, ToolMethod};
+pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMarker, ToolMeta, ToolMethod};
 pub use error::ToolError;
 pub(crate) use error::unmask;
 pub use output::{IntoToolError, ResultOutput, ToolOutput};
