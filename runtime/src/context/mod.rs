@@ -13,7 +13,7 @@ mod structured;
 
 pub(crate) use answers::LiveAnswers;
 pub(crate) use log::LogFilter;
-pub(crate) use replay::{digest, OpenAsk, ReplayAnswers, Round};
+pub(crate) use replay::{digest, ReplayAnswers, Round};
 pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
 pub use ask::{Ask, AskError, AskOutput, ElicitAction, ElicitResult, Root};
 pub use sample_loop::ToolChoice;

@@ -91,6 +91,7 @@ impl Round {
         self.inner.lock().expect("round lock").open.clone()
     }
 
+    #[cfg(test)]
     pub(crate) fn has_open_asks(&self) -> bool {
         !self.inner.lock().expect("round lock").open.is_empty()
     }

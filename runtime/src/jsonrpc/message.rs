@@ -39,15 +39,13 @@ impl<'de> Deserialize<'de> for RequestId {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(RequestId::String(s.into())),
             Value::Number(n) => n.as_i64().map(RequestId::Number).ok_or_else(|| {
-                if n.as_f64().is_some_and(|f| f.fract() != 0.0) {
-                    D::Error::custom(format!(
-                        "request id must be a string or an integer, not the fraction {n}"
-                    ))
+                // Not an i64: a u64 above i64::MAX, or a float.
+                let huge = n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18);
+                D::Error::custom(if huge {
+                    format!("request id {n} is out of range (integer ids must fit in a signed 64-bit integer)")
                 } else {
-                    D::Error::custom(format!(
-                        "request id {n} is out of range (integer ids must fit in a signed 64-bit integer)"
-                    ))
-                }
+                    format!("request id must be a string or an integer, not the number {n}")
+                })
             }),
             other => Err(D::Error::custom(format!(
                 "request id must be a string or an integer, not {}",
@@ -202,7 +200,7 @@ impl FrameError {
 /// The shape every incoming frame is first read into: fields borrowed, values kept raw.
 #[derive(Deserialize)]
 struct WireIn<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     jsonrpc: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "present")]
     id: Option<&'a RawValue>,
@@ -495,7 +493,9 @@ mod tests {
         let m = msg(r#"{"jsonrpc":"2.0","id":18446744073709551616,"method":"ping"}"#);
         assert!(m.contains("out of range"), "{m}");
         let m = msg(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#);
-        assert!(m.contains("fraction 1.5"), "{m}");
+        assert!(m.contains("not the number 1.5"), "{m}");
+        let m = msg(r#"{"jsonrpc":"2.0","id":1.0,"method":"ping"}"#);
+        assert!(m.contains("not the number 1.0"), "{m}");
         let m = msg(r#"{"jsonrpc":"2.0","id":1e400,"method":"ping"}"#);
         assert!(m.contains("out of range"), "{m}");
         assert!(parse_frame(r#"{"jsonrpc":"2.0","id":-9223372036854775808,"method":"ping"}"#).is_ok());

@@ -102,6 +102,7 @@ impl Pending {
     }
 
     /// How many requests are waiting for an answer.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.slots
             .lock()

@@ -97,8 +97,6 @@ struct ListParams {
 #[derive(Deserialize)]
 struct UriParams {
     uri: String,
-    #[serde(rename = "_meta", default)]
-    meta: Option<Map<String, Value>>,
 }
 
 impl Session {
