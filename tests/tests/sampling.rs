@@ -251,3 +251,34 @@ async fn tool_loops_work_over_multi_round_trips_without_rerunning_tools() {
     assert_eq!(r3["result"]["content"][0]["text"], "done", "{r3}");
     assert_eq!(FETCHES.load(Ordering::SeqCst) - before, 1, "the tool ran once across three rounds");
 }
+
+/// Gives up on the model after a short while.
+#[tool]
+async fn impatient(ctx: Context<'_>) -> String {
+    match tokio::time::timeout(std::time::Duration::from_millis(50), ctx.sample("slow?")).await {
+        Ok(_) => "answered".into(),
+        Err(_) => "gave up".into(),
+    }
+}
+
+#[tokio::test]
+async fn abandoned_client_requests_are_cancelled_on_the_wire() {
+    let server = Server::new("s", "1").tool(impatient).tool(other);
+    let mut c = RawClient::initialized(server, json!({"sampling": {}})).await;
+    // The tool stops waiting: the client is told to stop working on the sample.
+    let id = c.send_request("tools/call", json!({"name": "impatient", "arguments": {}})).await;
+    let ask = c.expect_method("sampling/createMessage").await;
+    let cancelled = c.expect_method("notifications/cancelled").await;
+    assert_eq!(cancelled["params"]["requestId"], ask["id"]);
+    assert_eq!(c.response(id).await["result"]["content"][0]["text"], "gave up");
+
+    // The client cancels the tool call: its pending sample is cancelled in turn.
+    let id = c.send_request("tools/call", json!({"name": "other", "arguments": {}})).await;
+    let ask = c.expect_method("sampling/createMessage").await;
+    c.notify("notifications/cancelled", json!({"requestId": id})).await;
+    let cancelled = c.expect_method("notifications/cancelled").await;
+    assert_eq!(cancelled["params"]["requestId"], ask["id"]);
+    // A late answer is ignored, and the session keeps serving.
+    answer(&mut c, &ask, answer_text("too late")).await;
+    assert_eq!(c.request("ping", json!({})).await["result"], json!({}));
+}

@@ -48,6 +48,24 @@ pub(crate) trait AnswerSource: Send + Sync {
     fn remember(&self, _key: String, _value: Value) {}
 }
 
+/// Sends `notifications/cancelled` for a request to the client when dropped while armed.
+struct CancelOnDrop<'a> {
+    sink: &'a Outbox,
+    id: Option<crate::jsonrpc::RequestId>,
+    reason: &'static str,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.sink.send(&Message::notification(
+                "notifications/cancelled",
+                Some(serde_json::json!({ "requestId": id, "reason": self.reason })),
+            ));
+        }
+    }
+}
+
 /// Live server-to-client requests on the connection the request came in on.
 pub(crate) struct LiveAnswers {
     pub pending: Arc<Pending>,
@@ -77,12 +95,26 @@ impl AnswerSource for LiveAnswers {
             if !sent {
                 return Err(AnswerError::Closed);
             }
-            match tokio::time::timeout(timeout, guard.answer()).await {
-                Err(_) => Err(AnswerError::Timeout(timeout)),
+            // If this future ends without an answer (timeout, or dropped because the request was
+            // cancelled or a sibling future failed), tell the client to stop working on it.
+            let mut cancel = CancelOnDrop {
+                sink: &self.sink,
+                id: Some(guard.id().clone()),
+                reason: "the server no longer needs the answer",
+            };
+            let outcome = match tokio::time::timeout(timeout, guard.answer()).await {
+                Err(_) => {
+                    cancel.reason = "the server stopped waiting for the answer (timeout)";
+                    Err(AnswerError::Timeout(timeout))
+                }
                 Ok(Ok(v)) => Ok(v),
                 Ok(Err(PeerError::Rpc(e))) => Err(AnswerError::Rpc(e)),
                 Ok(Err(PeerError::Closed)) => Err(AnswerError::Closed),
+            };
+            if !matches!(outcome, Err(AnswerError::Timeout(_))) {
+                cancel.id = None; // answered (or the connection is gone): nothing to cancel
             }
+            outcome
         })
     }
 }
