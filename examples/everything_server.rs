@@ -590,28 +590,19 @@ async fn test_prompt_with_arguments(
     format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")
 }
 
-use embedded::test_prompt_with_embedded_resource;
-
-/// A prompt argument is named after its parameter, and this one is `resourceUri` on the wire
-/// (hence the module, to allow the non-snake-case name).
-#[allow(non_snake_case)]
-mod embedded {
-    use super::*;
-
-    /// A prompt that includes an embedded resource
-    #[prompt(title = "Prompt With Embedded Resource")]
-    pub async fn test_prompt_with_embedded_resource(
-        #[arg(description = "URI of the resource to embed")] resourceUri: String,
-    ) -> Vec<PromptMessage> {
-        vec![
-            PromptMessage::user(Content::resource(ResourceContents::text(
-                resourceUri,
-                Some("text/plain".into()),
-                "Embedded resource content for testing.",
-            ))),
-            PromptMessage::user("Please process the embedded resource above."),
-        ]
-    }
+/// A prompt that includes an embedded resource
+#[prompt(title = "Prompt With Embedded Resource")]
+async fn test_prompt_with_embedded_resource(
+    #[arg(name = "resourceUri", description = "URI of the resource to embed")] resource_uri: String,
+) -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::resource(ResourceContents::text(
+            resource_uri,
+            Some("text/plain".into()),
+            "Embedded resource content for testing.",
+        ))),
+        PromptMessage::user("Please process the embedded resource above."),
+    ]
 }
 
 /// A prompt that includes image content

@@ -231,8 +231,8 @@ pub(crate) fn check_resource_fn(model: &FnModel, uri: Option<&LitStr>, errors: &
         match &p.kind {
             ParamKind::Context => {}
             ParamKind::Whole { .. } => errors.spanned(&p.ty, "`Params<T>` is for tools; a #[resource] takes its URI template variables as parameters"),
-            ParamKind::Arg { ident, .. } => {
-                let name = ident.to_string();
+            ParamKind::Arg { ident, rename, .. } => {
+                let name = rename.as_ref().map(|n| n.value()).unwrap_or_else(|| ident.to_string());
                 if !vars.contains(&name) {
                     errors.spanned(
                         ident,

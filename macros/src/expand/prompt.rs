@@ -63,10 +63,14 @@ pub(crate) fn prompt_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
             ParamKind::Arg {
                 ident,
                 description,
+                rename,
                 optional,
             } => {
                 let ty = &param.ty;
-                let arg = ident.to_string().trim_start_matches("r#").to_owned();
+                let arg = rename
+                    .as_ref()
+                    .map(|n| n.value())
+                    .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
                 let read = match option_inner(ty).filter(|_| *optional) {
                     Some(inner) => quote_spanned!(ty.span()=> __args.optional::<#inner>(#arg)?),
                     None => quote_spanned!(ty.span()=> __args.required::<#ty>(#arg)?),

@@ -59,9 +59,9 @@ pub(crate) fn resource_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
     for param in &model.params {
         match &param.kind {
             ParamKind::Context => call_args.push(quote!(__ctx)),
-            ParamKind::Arg { ident, .. } => {
+            ParamKind::Arg { ident, rename, .. } => {
                 let ty = &param.ty;
-                let var = ident.to_string();
+                let var = rename.as_ref().map(|n| n.value()).unwrap_or_else(|| ident.to_string());
                 lets.push(quote_spanned! {ty.span()=>
                     let #ident: #ty = #p::template_var::<#ty>(&__req, #var)?;
                 });

@@ -115,6 +115,7 @@ fn tool_parts(
             ParamKind::Arg {
                 ident,
                 description,
+                rename,
                 optional,
             } => {
                 let ty = &param.ty;
@@ -122,11 +123,12 @@ fn tool_parts(
                     .as_ref()
                     .map(|d| quote!(#[schemars(description = #d)]));
                 let default = optional.then(|| quote!(#[serde(default)]));
+                let rename = rename.as_ref().map(|n| quote!(#[serde(rename = #n)]));
                 // Decoded through one generic function rather than the derive's inline calls, so
                 // a type that is not `Deserialize` is reported once, at the parameter's type.
                 let with = LitStr::new("::toolsmith::__private::deserialize_arg", ty.span());
                 fields.push(quote_spanned! {ty.span()=>
-                    #desc #default #[serde(deserialize_with = #with)] #ident: #ty
+                    #desc #default #rename #[serde(deserialize_with = #with)] #ident: #ty
                 });
                 call_args.push(quote!(__args.#ident));
             }

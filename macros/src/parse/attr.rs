@@ -91,10 +91,12 @@ impl ToolAttr {
     }
 }
 
-/// `#[arg(description = "..")]` on a parameter.
+/// `#[arg(description = "..", name = "..")]` on a parameter.
 #[derive(Default)]
 pub(crate) struct ArgAttr {
     pub description: Option<LitStr>,
+    /// The name on the wire, when it differs from the parameter's (e.g. `resourceUri`).
+    pub name: Option<LitStr>,
 }
 
 /// Read and remove the `#[arg(...)]` attributes of a parameter.
@@ -108,8 +110,11 @@ pub(crate) fn parse_arg_attrs(attrs: &mut Vec<Attribute>, errors: &mut Errors) -
             if meta.path.is_ident("description") {
                 out.description = Some(meta.value()?.parse()?);
                 Ok(())
+            } else if meta.path.is_ident("name") {
+                out.name = Some(meta.value()?.parse()?);
+                Ok(())
             } else {
-                Err(meta.error("unknown #[arg] option; expected `description = \"..\"`"))
+                Err(meta.error("unknown #[arg] option; expected `description = \"..\"` or `name = \"..\"`"))
             }
         });
         if let Err(e) = result {

@@ -11,6 +11,8 @@ pub(crate) enum ParamKind {
     Arg {
         ident: Ident,
         description: Option<LitStr>,
+        /// The wire name from `#[arg(name = "..")]`.
+        rename: Option<LitStr>,
         optional: bool,
     },
     /// `Params<T>`: the whole argument object decoded as `T`.
@@ -129,6 +131,7 @@ pub(crate) fn parse_signature(sig: &Signature, errors: &mut Errors) -> FnModel {
                         Pat::Ident(pi) if pi.subpat.is_none() => ParamKind::Arg {
                             ident: pi.ident.clone(),
                             description: arg.description,
+                            rename: arg.name,
                             optional: is_option(&ty),
                         },
                         other => {
