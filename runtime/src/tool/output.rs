@@ -65,6 +65,7 @@ impl ToolOutput for CallToolResult {
 /// `Display` (sent as the message).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` can't be the error type of a #[tool]",
+    label = "this error type doesn't implement `std::fmt::Display`",
     note = "use `toolsmith::ToolError`, or any type that implements `std::fmt::Display`"
 )]
 pub trait IntoToolError {

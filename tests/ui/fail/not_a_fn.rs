@@ -1,0 +1,6 @@
+use toolsmith::prelude::*;
+
+#[tool]
+struct Echo;
+
+fn main() {}

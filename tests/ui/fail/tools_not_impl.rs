@@ -1,0 +1,6 @@
+use toolsmith::prelude::*;
+
+#[tools]
+fn counter() {}
+
+fn main() {}
