@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use serde_json::{json, Value};
-use toolsmith::client::{Client, ModelRouter, Progress, Route, SamplingRequest};
+use toolsmith::client::{Client, ModelRouter, OpenAiBackend, Progress, Route, SamplingRequest};
 use toolsmith::protocol::CreateMessageResult;
 
 /// Classify texts with the sentiment server, answering its sampling requests offline.
@@ -64,20 +64,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => find_or_build_server()?,
     };
 
-    // The client's catalogue has one model, which is also the default.
-    let router = ModelRouter::new([lexicon::MODEL_NAME], lexicon::MODEL_NAME);
+    // With OPENAI_BASE_URL / OPENAI_API_KEY (and OPENAI_MODELS) set, a real OpenAI-compatible
+    // backend answers; otherwise the embedded lexicon model, whose catalogue has one model.
+    let backend = OpenAiBackend::from_env().map(Arc::new);
+    let router = match &backend {
+        Some(b) => b.model_router().clone(),
+        None => ModelRouter::new([lexicon::MODEL_NAME], lexicon::MODEL_NAME),
+    };
+    let handler_backend = backend.clone();
     let journal: Journal = Arc::default();
     let handler_journal = Arc::clone(&journal);
     let client = Client::builder("sentiment-demo", env!("CARGO_PKG_VERSION"))
         .model_router(router)
         .sampling_handler(move |req: SamplingRequest| {
             let journal = Arc::clone(&handler_journal);
+            let backend = handler_backend.clone();
             async move {
                 let text = req.last_user_text();
                 let route = req.route.clone().expect("the client has a router");
-                let label = lexicon::classify(&text).polarity.as_str();
-                journal.lock().unwrap().insert(text, route.clone());
-                Ok(CreateMessageResult::text(route.model, label))
+                journal.lock().unwrap().insert(text.clone(), route.clone());
+                match backend {
+                    Some(b) => b.complete(&req.params).await,
+                    None => {
+                        let label = lexicon::classify(&text).polarity.as_str();
+                        Ok(CreateMessageResult::text(route.model, label))
+                    }
+                }
             }
         })
         .on_log(|log| eprintln!("  [server {:?}] {}", log.level, log.text()))
@@ -97,11 +109,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    println!(
-        "Sampling is answered by {}, a small lexicon-based classifier built into this demo \
-         (offline, no API key).\n",
-        lexicon::MODEL_NAME
-    );
+    match &backend {
+        Some(b) => println!("Sampling is answered by the OpenAI-compatible backend {b:?}.\n"),
+        None => println!(
+            "Sampling is answered by {}, a small lexicon-based classifier built into this demo \
+             (offline, no API key; set OPENAI_BASE_URL or OPENAI_API_KEY to use a real model).\n",
+            lexicon::MODEL_NAME
+        ),
+    }
 
     let mut rows = Vec::new();
     for text in &texts {

@@ -245,7 +245,9 @@ impl ClientBuilder {
     }
 
     /// How long a request waits for its answer (default 60 s). A request that times out fails
-    /// with [`ClientError::Timeout`] and is cancelled on the server.
+    /// with [`ClientError::Timeout`] and is cancelled on the server (over HTTP in protocol
+    /// 2026-07-28, by closing its stream). In a multi round-trip request each attempt has the
+    /// whole timeout; time spent in the client's handlers between attempts does not count.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self

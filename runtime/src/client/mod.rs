@@ -45,6 +45,7 @@ mod era;
 mod error;
 mod handlers;
 mod http;
+mod openai;
 mod router;
 mod sse;
 
@@ -56,6 +57,7 @@ pub use handlers::{
     Progress, RootsHandler, RootsRequest, SamplingError, SamplingHandler, SamplingReply,
     SamplingRequest, UNKNOWN_MODEL,
 };
+pub use openai::OpenAiBackend;
 pub use router::{ModelInfo, ModelRouter, Route, RouteReason};
 
 use std::collections::HashSet;
