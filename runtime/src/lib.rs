@@ -52,9 +52,10 @@ pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig};
 
 pub use client::{Client, ClientBuilder, ClientError};
 pub use context::{
-    Ask, AskError, AskOutput, ElicitAction, ElicitChoice, ElicitField, ElicitForm, ElicitResult, Elicitation, LocalSampler, Root, SampleHook,
-    SampleOrigin, SamplerMode, SamplingPolicy, Structured, ToolChoice,
-    Context, IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult,
+    Ask, AskError, AskOutput, Context, ElicitAction, ElicitChoice, ElicitField, ElicitForm,
+    ElicitResult, Elicitation, IntoModelPreferences, IntoSamplingMessages, LocalSampler, Root,
+    Sample, SampleError, SampleHook, SampleOrigin, SampleResult, SamplerMode, SamplingPolicy,
+    Structured, ToolChoice,
 };
 pub use error::Error;
 pub use params::Params;
@@ -79,8 +80,9 @@ pub use toolsmith_macros::{prompt, resource, tool, tools, Elicit};
 pub mod prelude {
     pub use crate::protocol::{PromptMessage, ResourceContents};
     pub use crate::{
-        prompt, resource, tool, tools, Blob, Elicit, Elicitation, CallToolResult, Content, Context, Json, LoggingLevel,
-        ModelPreferences, Params, SampleError, SamplingMessage, Server, ToolError,
+        prompt, resource, tool, tools, Blob, CallToolResult, Content, Context, Elicit, Elicitation,
+        Json, LoggingLevel, ModelPreferences, Params, SampleError, SamplingMessage, Server,
+        ToolError,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

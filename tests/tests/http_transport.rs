@@ -406,13 +406,30 @@ async fn bearer_tokens_are_required_when_configured() {
     let r = ep.post(&init).send().await.unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"mcp\"");
-    let r = ep.post(&init).header("authorization", "Bearer wrong").send().await.unwrap();
+    let r = ep
+        .post(&init)
+        .header("authorization", "Bearer wrong")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
-    let r = ep.post(&init).header("authorization", "Bearer s3cret").send().await.unwrap();
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
+    let r = ep
+        .post(&init)
+        .header("authorization", "Bearer s3cret")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     ep.session = Some(r.headers()["mcp-session-id"].to_str().unwrap().to_owned());
     // Every request needs it, not just the first.
-    let r = ep.post(&json!({"jsonrpc":"2.0","id":2,"method":"ping"})).send().await.unwrap();
+    let r = ep
+        .post(&json!({"jsonrpc":"2.0","id":2,"method":"ping"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 }

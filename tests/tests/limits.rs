@@ -29,7 +29,10 @@ async fn handlers_beyond_the_limit_wait_instead_of_piling_up() {
     let mut c = RawClient::initialized(server, json!({})).await;
     let mut ids = Vec::new();
     for _ in 0..6 {
-        ids.push(c.send_request("tools/call", json!({"name": "slow", "arguments": {}})).await);
+        ids.push(
+            c.send_request("tools/call", json!({"name": "slow", "arguments": {}}))
+                .await,
+        );
     }
     // The reader is held back while both slots are taken, so a ping sent now is answered once a
     // slot frees up; nothing is dropped.
@@ -38,7 +41,11 @@ async fn handlers_beyond_the_limit_wait_instead_of_piling_up() {
         assert_eq!(c.response(id).await["result"]["content"][0]["text"], "done");
     }
     assert_eq!(c.response(ping).await["result"], json!({}));
-    assert_eq!(PEAK.load(Ordering::SeqCst), 2, "never more than 2 handlers at once");
+    assert_eq!(
+        PEAK.load(Ordering::SeqCst),
+        2,
+        "never more than 2 handlers at once"
+    );
     c.close().await.unwrap();
 }
 
@@ -57,13 +64,26 @@ async fn pending_client_requests_are_bounded() {
         .tool(ask)
         .limits(Limits::default().max_pending_client_requests(1));
     let mut c = RawClient::initialized(server, json!({"sampling": {}})).await;
-    let first = c.send_request("tools/call", json!({"name": "ask", "arguments": {}})).await;
+    let first = c
+        .send_request("tools/call", json!({"name": "ask", "arguments": {}}))
+        .await;
     let asked = c.expect_method("sampling/createMessage").await;
     // A second ask while the first is unanswered fails at once, clearly.
-    let r = c.request("tools/call", json!({"name": "ask", "arguments": {}})).await;
-    assert!(r["result"]["content"][0]["text"].as_str().unwrap().contains("too many requests"), "{r}");
+    let r = c
+        .request("tools/call", json!({"name": "ask", "arguments": {}}))
+        .await;
+    assert!(
+        r["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("too many requests"),
+        "{r}"
+    );
     c.send(&json!({"jsonrpc": "2.0", "id": asked["id"], "result": {"role": "assistant", "model": "m", "content": {"type": "text", "text": "ok"}}})).await;
-    assert_eq!(c.response(first).await["result"]["content"][0]["text"], "ok");
+    assert_eq!(
+        c.response(first).await["result"]["content"][0]["text"],
+        "ok"
+    );
     c.close().await.unwrap();
 }
 
@@ -82,16 +102,30 @@ async fn refuses() -> Result<String, ToolError> {
 
 #[tokio::test]
 async fn internal_error_details_are_masked_unless_exposed() {
-    let mut c = RawClient::initialized(Server::new("s", "1").tool(leaks).tool(refuses), json!({})).await;
-    let r = c.request("tools/call", json!({"name": "leaks", "arguments": {}})).await;
+    let mut c =
+        RawClient::initialized(Server::new("s", "1").tool(leaks).tool(refuses), json!({})).await;
+    let r = c
+        .request("tools/call", json!({"name": "leaks", "arguments": {}}))
+        .await;
     assert_eq!(r["result"]["isError"], true);
     let text = r["result"]["content"][0]["text"].as_str().unwrap();
     assert!(!text.contains("private"), "{text}");
     assert!(r["result"].get("_meta").is_none(), "{r}");
-    let r = c.request("tools/call", json!({"name": "refuses", "arguments": {}})).await;
+    let r = c
+        .request("tools/call", json!({"name": "refuses", "arguments": {}}))
+        .await;
     assert_eq!(r["result"]["content"][0]["text"], "the quota is used up");
 
-    let mut c = RawClient::initialized(Server::new("s", "1").tool(leaks).expose_error_details(true), json!({})).await;
-    let r = c.request("tools/call", json!({"name": "leaks", "arguments": {}})).await;
-    assert_eq!(r["result"]["content"][0]["text"], "cannot open /srv/private/keys.pem");
+    let mut c = RawClient::initialized(
+        Server::new("s", "1").tool(leaks).expose_error_details(true),
+        json!({}),
+    )
+    .await;
+    let r = c
+        .request("tools/call", json!({"name": "leaks", "arguments": {}}))
+        .await;
+    assert_eq!(
+        r["result"]["content"][0]["text"],
+        "cannot open /srv/private/keys.pem"
+    );
 }

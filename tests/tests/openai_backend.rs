@@ -15,28 +15,46 @@ use toolsmith::protocol::CreateMessageParams;
 use toolsmith::SamplerMode;
 use toolsmith_tests::RawClient;
 
+type Seen = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
 #[derive(Clone, Default)]
 struct Fake {
     /// Responses to give, in order (status, body); the last one repeats.
     script: Arc<Mutex<Vec<(u16, Value)>>>,
-    seen: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    seen: Seen,
 }
 
-async fn completions(State(fake): State<Fake>, headers: axum::http::HeaderMap, AxumJson(body): AxumJson<Value>) -> impl IntoResponse {
-    let auth = headers.get("authorization").map(|v| v.to_str().unwrap().to_owned());
+async fn completions(
+    State(fake): State<Fake>,
+    headers: axum::http::HeaderMap,
+    AxumJson(body): AxumJson<Value>,
+) -> impl IntoResponse {
+    let auth = headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_owned());
     fake.seen.lock().unwrap().push((auth, body));
     let mut script = fake.script.lock().unwrap();
-    let (status, body) = if script.len() > 1 { script.remove(0) } else { script[0].clone() };
+    let (status, body) = if script.len() > 1 {
+        script.remove(0)
+    } else {
+        script[0].clone()
+    };
     let mut resp = (StatusCode::from_u16(status).unwrap(), AxumJson(body)).into_response();
     if status == 429 {
-        resp.headers_mut().insert("retry-after", "0".parse().unwrap());
+        resp.headers_mut()
+            .insert("retry-after", "0".parse().unwrap());
     }
     resp
 }
 
 async fn fake(script: Vec<(u16, Value)>) -> (String, Fake) {
-    let fake = Fake { script: Arc::new(Mutex::new(script)), ..Default::default() };
-    let app = Router::new().route("/v1/chat/completions", post(completions)).with_state(fake.clone());
+    let fake = Fake {
+        script: Arc::new(Mutex::new(script)),
+        ..Default::default()
+    };
+    let app = Router::new()
+        .route("/v1/chat/completions", post(completions))
+        .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/v1", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -53,8 +71,15 @@ fn params(v: Value) -> CreateMessageParams {
 
 #[tokio::test]
 async fn maps_requests_and_retries_on_429_and_5xx() {
-    let (url, fake) = fake(vec![(429, json!({"error": "slow down"})), (503, json!({})), (200, text_reply("Positive."))]).await;
-    let backend = OpenAiBackend::new(url, ["local-7b", "gpt-4o"]).api_key("k").retries(3, Duration::from_millis(10));
+    let (url, fake) = fake(vec![
+        (429, json!({"error": "slow down"})),
+        (503, json!({})),
+        (200, text_reply("Positive.")),
+    ])
+    .await;
+    let backend = OpenAiBackend::new(url, ["local-7b", "gpt-4o"])
+        .api_key("k")
+        .retries(3, Duration::from_millis(10));
     let p = params(json!({
         "messages": [{"role": "user", "content": {"type": "text", "text": "I love it"}}],
         "systemPrompt": "Classify.", "maxTokens": 5, "temperature": 0.0, "stopSequences": ["\n"],
@@ -68,8 +93,14 @@ async fn maps_requests_and_retries_on_429_and_5xx() {
     let (auth, body) = &seen[2];
     assert_eq!(auth.as_deref(), Some("Bearer k"));
     assert_eq!(body["model"], "gpt-4o", "routed by the hint");
-    assert_eq!(body["messages"][0], json!({"role": "system", "content": "Classify."}));
-    assert_eq!(body["messages"][1], json!({"role": "user", "content": "I love it"}));
+    assert_eq!(
+        body["messages"][0],
+        json!({"role": "system", "content": "Classify."})
+    );
+    assert_eq!(
+        body["messages"][1],
+        json!({"role": "user", "content": "I love it"})
+    );
     assert_eq!(body["max_tokens"], 5);
     assert_eq!(body["temperature"], 0.0);
     assert_eq!(body["stop"], json!(["\n"]));
@@ -79,7 +110,9 @@ async fn maps_requests_and_retries_on_429_and_5xx() {
 async fn client_errors_are_not_retried_and_tool_calls_map_both_ways() {
     let (url, fake_server) = fake(vec![(400, json!({"error": "bad model"}))]).await;
     let backend = OpenAiBackend::new(url, ["m"]).retries(3, Duration::from_millis(10));
-    let p = params(json!({"messages": [{"role": "user", "content": {"type": "text", "text": "x"}}], "maxTokens": 5}));
+    let p = params(
+        json!({"messages": [{"role": "user", "content": {"type": "text", "text": "x"}}], "maxTokens": 5}),
+    );
     let e = backend.complete(&p).await.unwrap_err();
     assert!(e.message().contains("400"), "{}", e.message());
     assert_eq!(fake_server.seen.lock().unwrap().len(), 1);
@@ -99,14 +132,22 @@ async fn client_errors_are_not_retried_and_tool_calls_map_both_ways() {
     );
     assert_eq!(body["tools"][0]["function"]["name"], "weather");
     assert_eq!(body["tool_choice"], "auto");
-    assert_eq!(body["messages"][1]["tool_calls"][0]["function"]["arguments"], r#"{"city":"Oslo"}"#);
-    assert_eq!(body["messages"][2], json!({"role": "tool", "tool_call_id": "c1", "content": "rain"}));
+    assert_eq!(
+        body["messages"][1]["tool_calls"][0]["function"]["arguments"],
+        r#"{"city":"Oslo"}"#
+    );
+    assert_eq!(
+        body["messages"][2],
+        json!({"role": "tool", "tool_call_id": "c1", "content": "rain"})
+    );
 
     let r = OpenAiBackend::parse_response(&json!({"model": "m", "choices": [{"finish_reason": "tool_calls", "message": {
         "content": null, "tool_calls": [{"id": "c2", "type": "function", "function": {"name": "weather", "arguments": "{\"city\":\"Rome\"}"}}]}}]}))
     .unwrap();
     assert_eq!(r.stop_reason, Some(toolsmith::StopReason::ToolUse));
-    assert!(matches!(&r.content[0], toolsmith::protocol::SamplingContent::ToolUse { name, input, .. } if name == "weather" && input["city"] == "Rome"));
+    assert!(
+        matches!(&r.content[0], toolsmith::protocol::SamplingContent::ToolUse { name, input, .. } if name == "weather" && input["city"] == "Rome")
+    );
 }
 
 /// Ask the model.
@@ -119,8 +160,15 @@ async fn ask(question: String, ctx: Context<'_>) -> Result<String, ToolError> {
 async fn serves_as_the_servers_own_sampler() {
     let (url, _fake) = fake(vec![(200, text_reply("Paris"))]).await;
     let backend = OpenAiBackend::new(url, ["local-7b"]);
-    let server = Server::new("s", "1").tool(ask).sampler(backend, SamplerMode::Fallback);
+    let server = Server::new("s", "1")
+        .tool(ask)
+        .sampler(backend, SamplerMode::Fallback);
     let mut c = RawClient::initialized(server, json!({})).await;
-    let r = c.request("tools/call", json!({"name": "ask", "arguments": {"question": "Capital of France?"}})).await;
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name": "ask", "arguments": {"question": "Capital of France?"}}),
+        )
+        .await;
     assert_eq!(r["result"]["content"][0]["text"], "Paris");
 }

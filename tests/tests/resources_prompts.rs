@@ -361,14 +361,34 @@ async fn renamed_tool(#[arg(name = "itemId")] item_id: u32) -> String {
 
 #[tokio::test]
 async fn arguments_can_have_wire_names() {
-    let mut c = RawClient::initialized(Server::new("r", "1").prompt(renamed).tool(renamed_tool), json!({})).await;
+    let mut c = RawClient::initialized(
+        Server::new("r", "1").prompt(renamed).tool(renamed_tool),
+        json!({}),
+    )
+    .await;
     let list = c.request("prompts/list", json!({})).await;
-    assert_eq!(list["result"]["prompts"][0]["arguments"][0]["name"], "userName");
-    let r = c.request("prompts/get", json!({"name": "renamed", "arguments": {"userName": "Ada"}})).await;
+    assert_eq!(
+        list["result"]["prompts"][0]["arguments"][0]["name"],
+        "userName"
+    );
+    let r = c
+        .request(
+            "prompts/get",
+            json!({"name": "renamed", "arguments": {"userName": "Ada"}}),
+        )
+        .await;
     assert_eq!(r["result"]["messages"][0]["content"]["text"], "Hi Ada");
     let tools = c.request("tools/list", json!({})).await;
-    assert!(tools["result"]["tools"][0]["inputSchema"]["properties"]["itemId"].is_object(), "{tools}");
-    let r = c.request("tools/call", json!({"name": "renamed_tool", "arguments": {"itemId": 7}})).await;
+    assert!(
+        tools["result"]["tools"][0]["inputSchema"]["properties"]["itemId"].is_object(),
+        "{tools}"
+    );
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name": "renamed_tool", "arguments": {"itemId": 7}}),
+        )
+        .await;
     assert_eq!(r["result"]["content"][0]["text"], "7");
     c.close().await.unwrap();
 }

@@ -96,7 +96,12 @@ async fn named(ctx: Context<'_>) -> Result<String, ToolError> {
         .elicit("Name?", json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}))
         .key("user_name")
         .await?;
-    Ok(format!("Hello, {}!", r.content.unwrap_or_default()["name"].as_str().unwrap_or("?")))
+    Ok(format!(
+        "Hello, {}!",
+        r.content.unwrap_or_default()["name"]
+            .as_str()
+            .unwrap_or("?")
+    ))
 }
 
 fn server() -> Server {
@@ -122,21 +127,33 @@ async fn call(c: &mut RawClient, name: &str, args: Value, extra: Value) -> Value
 #[tokio::test]
 async fn discover_lists_and_envelope_errors() {
     let mut c = RawClient::start(server());
-    let r = c.request("server/discover", json!({"_meta": meta(json!({}))})).await;
+    let r = c
+        .request("server/discover", json!({"_meta": meta(json!({}))}))
+        .await;
     let result = &r["result"];
     assert_eq!(result["supportedVersions"], json!(["2026-07-28"]));
     assert_eq!(result["resultType"], "complete");
-    assert_eq!(result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "stateless-test");
+    assert_eq!(
+        result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+        "stateless-test"
+    );
     assert!(result["capabilities"]["tools"].is_object());
     assert!(result["ttlMs"].is_u64() && result["cacheScope"].is_string());
 
-    let r = c.request("tools/list", json!({"_meta": meta(json!({}))})).await;
+    let r = c
+        .request("tools/list", json!({"_meta": meta(json!({}))}))
+        .await;
     assert_eq!(r["result"]["resultType"], "complete");
     assert_eq!(r["result"]["cacheScope"], "public");
     assert!(r["result"]["ttlMs"].is_u64());
     assert_eq!(r["result"]["tools"].as_array().unwrap().len(), 8);
 
-    let r = c.request("tools/list", json!({"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}})).await;
+    let r = c
+        .request(
+            "tools/list",
+            json!({"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}),
+        )
+        .await;
     assert_eq!(r["error"]["code"], -32602, "{r}");
     let r = c
         .request("tools/list", json!({"_meta": {"io.modelcontextprotocol/protocolVersion": "2099-01-01", "io.modelcontextprotocol/clientCapabilities": {}}}))
@@ -144,7 +161,12 @@ async fn discover_lists_and_envelope_errors() {
     assert_eq!(r["error"]["code"], -32022);
     assert_eq!(r["error"]["data"]["requested"], "2099-01-01");
     assert_eq!(r["error"]["data"]["supported"], json!(["2026-07-28"]));
-    let r = c.request("logging/setLevel", json!({"level": "info", "_meta": meta(json!({}))})).await;
+    let r = c
+        .request(
+            "logging/setLevel",
+            json!({"level": "info", "_meta": meta(json!({}))}),
+        )
+        .await;
     assert_eq!(r["error"]["code"], -32601);
     c.close().await.unwrap();
 }
@@ -152,14 +174,23 @@ async fn discover_lists_and_envelope_errors() {
 #[tokio::test]
 async fn a_sample_is_one_round_trip() {
     let mut c = RawClient::start(server());
-    let r1 = call(&mut c, "one", json!({"question": "Capital of France?"}), json!({})).await;
+    let r1 = call(
+        &mut c,
+        "one",
+        json!({"question": "Capital of France?"}),
+        json!({}),
+    )
+    .await;
     let result = &r1["result"];
     assert_eq!(result["resultType"], "input_required", "{r1}");
     let asks = result["inputRequests"].as_object().unwrap();
     assert_eq!(asks.len(), 1);
     let (key, ask) = asks.iter().next().unwrap();
     assert_eq!(ask["method"], "sampling/createMessage");
-    assert_eq!(ask["params"]["messages"][0]["content"]["text"], "Capital of France?");
+    assert_eq!(
+        ask["params"]["messages"][0]["content"]["text"],
+        "Capital of France?"
+    );
     assert_eq!(ask["params"]["maxTokens"], 10);
     let state = result["requestState"].as_str().unwrap().to_owned();
 
@@ -174,22 +205,64 @@ async fn a_sample_is_one_round_trip() {
     assert_eq!(r2["result"]["content"][0]["text"], "Paris");
 
     // Missing answer: asked again, not an error. Extra keys are ignored.
-    let r3 = call(&mut c, "one", json!({"question": "Capital of France?"}), json!({"inputResponses": {"nope": answer("x")}, "requestState": state})).await;
+    let r3 = call(
+        &mut c,
+        "one",
+        json!({"question": "Capital of France?"}),
+        json!({"inputResponses": {"nope": answer("x")}, "requestState": state}),
+    )
+    .await;
     assert_eq!(r3["result"]["resultType"], "input_required", "{r3}");
     assert!(r3["result"]["inputRequests"].get(key).is_some());
 
     // The state is bound to the tool and its arguments, and sealed.
-    let r = call(&mut c, "one", json!({"question": "Other?"}), json!({"inputResponses": {key: answer("Paris")}, "requestState": state})).await;
+    let r = call(
+        &mut c,
+        "one",
+        json!({"question": "Other?"}),
+        json!({"inputResponses": {key: answer("Paris")}, "requestState": state}),
+    )
+    .await;
     assert_eq!(r["error"]["code"], -32602, "{r}");
-    let r = call(&mut c, "chain", json!({}), json!({"inputResponses": {key: answer("Paris")}, "requestState": state})).await;
+    let r = call(
+        &mut c,
+        "chain",
+        json!({}),
+        json!({"inputResponses": {key: answer("Paris")}, "requestState": state}),
+    )
+    .await;
     assert_eq!(r["error"]["code"], -32602, "{r}");
-    let r = call(&mut c, "one", json!({"question": "Capital of France?"}), json!({"requestState": format!("{state}-TAMPERED")})).await;
+    let r = call(
+        &mut c,
+        "one",
+        json!({"question": "Capital of France?"}),
+        json!({"requestState": format!("{state}-TAMPERED")}),
+    )
+    .await;
     assert_eq!(r["error"]["code"], -32602);
-    assert!(r["error"]["message"].as_str().unwrap().contains("integrity"), "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("integrity"),
+        "{r}"
+    );
     // Malformed answers are protocol errors.
-    let r = call(&mut c, "one", json!({"question": "Capital of France?"}), json!({"inputResponses": {key: 12345}})).await;
+    let r = call(
+        &mut c,
+        "one",
+        json!({"question": "Capital of France?"}),
+        json!({"inputResponses": {key: 12345}}),
+    )
+    .await;
     assert_eq!(r["error"]["code"], -32602);
-    let r = call(&mut c, "one", json!({"question": "Capital of France?"}), json!({"inputResponses": null})).await;
+    let r = call(
+        &mut c,
+        "one",
+        json!({"question": "Capital of France?"}),
+        json!({"inputResponses": null}),
+    )
+    .await;
     assert_eq!(r["error"]["code"], -32602);
     c.close().await.unwrap();
 }
@@ -202,13 +275,34 @@ async fn concurrent_asks_share_a_round_and_chains_take_one_each() {
     assert_eq!(asks.len(), 3, "join! of three samples is one round: {r1}");
     let responses: serde_json::Map<String, Value> = asks
         .iter()
-        .map(|(k, a)| (k.clone(), answer(&a["params"]["messages"][0]["content"]["text"].as_str().unwrap().to_uppercase())))
+        .map(|(k, a)| {
+            (
+                k.clone(),
+                answer(
+                    &a["params"]["messages"][0]["content"]["text"]
+                        .as_str()
+                        .unwrap()
+                        .to_uppercase(),
+                ),
+            )
+        })
         .collect();
-    let r2 = call(&mut c, "three", json!({}), json!({"inputResponses": responses, "requestState": r1["result"]["requestState"]})).await;
+    let r2 = call(
+        &mut c,
+        "three",
+        json!({}),
+        json!({"inputResponses": responses, "requestState": r1["result"]["requestState"]}),
+    )
+    .await;
     assert_eq!(r2["result"]["content"][0]["text"], "ABC", "{r2}");
 
     let r1 = call(&mut c, "chain", json!({}), json!({})).await;
-    let (k1, _) = r1["result"]["inputRequests"].as_object().unwrap().iter().next().unwrap();
+    let (k1, _) = r1["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
     let r2 = call(&mut c, "chain", json!({}), json!({"inputResponses": {k1: answer("one")}, "requestState": r1["result"]["requestState"]})).await;
     assert_eq!(r2["result"]["resultType"], "input_required");
     let asks2 = r2["result"]["inputRequests"].as_object().unwrap();
@@ -227,15 +321,38 @@ async fn memo_runs_work_once_and_drifting_asks_are_asked_again() {
     let mut c = RawClient::start(server());
     let before = EXPENSIVE_RUNS.load(Ordering::SeqCst);
     let r1 = call(&mut c, "memoised", json!({}), json!({})).await;
-    let (k, _) = r1["result"]["inputRequests"].as_object().unwrap().iter().next().unwrap();
-    let r2 = call(&mut c, "memoised", json!({}), json!({"inputResponses": {k: answer("ok")}, "requestState": r1["result"]["requestState"]})).await;
+    let (k, _) = r1["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    let r2 = call(
+        &mut c,
+        "memoised",
+        json!({}),
+        json!({"inputResponses": {k: answer("ok")}, "requestState": r1["result"]["requestState"]}),
+    )
+    .await;
     assert_eq!(r2["result"]["content"][0]["text"], "41:ok");
-    assert_eq!(EXPENSIVE_RUNS.load(Ordering::SeqCst) - before, 1, "the memoised work ran once across two rounds");
+    assert_eq!(
+        EXPENSIVE_RUNS.load(Ordering::SeqCst) - before,
+        1,
+        "the memoised work ran once across two rounds"
+    );
 
     let r1 = call(&mut c, "drifting", json!({}), json!({})).await;
-    let (k, _) = r1["result"]["inputRequests"].as_object().unwrap().iter().next().unwrap();
+    let (k, _) = r1["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
     let r2 = call(&mut c, "drifting", json!({}), json!({"inputResponses": {k: answer("stale?")}, "requestState": r1["result"]["requestState"]})).await;
-    assert_eq!(r2["result"]["resultType"], "input_required", "a changed ask is asked again, never answered stale: {r2}");
+    assert_eq!(
+        r2["result"]["resultType"], "input_required",
+        "a changed ask is asked again, never answered stale: {r2}"
+    );
     c.close().await.unwrap();
 }
 
@@ -247,19 +364,41 @@ async fn capabilities_are_read_per_request() {
     params["_meta"] = no_caps["_meta"].clone();
     let r = c.request("tools/call", params).await;
     assert_eq!(r["error"]["code"], -32021, "{r}");
-    assert_eq!(r["error"]["data"]["requiredCapabilities"], json!({"sampling": {}}));
+    assert_eq!(
+        r["error"]["data"]["requiredCapabilities"],
+        json!({"sampling": {}})
+    );
 
     // Without sampling, the handler sees the error and falls back; its log goes out only if the
     // request asked for a level.
     let mut m = meta(json!({}));
-    let id = c.send_request("tools/call", json!({"name": "fallback", "arguments": {}, "_meta": m.clone()})).await;
+    let id = c
+        .send_request(
+            "tools/call",
+            json!({"name": "fallback", "arguments": {}, "_meta": m.clone()}),
+        )
+        .await;
     let r = c.response(id).await;
     assert_eq!(r["result"]["content"][0]["text"], "unknown");
-    assert!(c.backlog.iter().all(|m| m["method"] != "notifications/message"), "{:?}", c.backlog);
+    assert!(
+        c.backlog
+            .iter()
+            .all(|m| m["method"] != "notifications/message"),
+        "{:?}",
+        c.backlog
+    );
     m["io.modelcontextprotocol/logLevel"] = json!("error");
-    let id = c.send_request("tools/call", json!({"name": "fallback", "arguments": {}, "_meta": m})).await;
+    let id = c
+        .send_request(
+            "tools/call",
+            json!({"name": "fallback", "arguments": {}, "_meta": m}),
+        )
+        .await;
     let log = c.expect_method("notifications/message").await;
-    assert!(log["params"]["data"].as_str().unwrap().contains("no sampling"));
+    assert!(log["params"]["data"]
+        .as_str()
+        .unwrap()
+        .contains("no sampling"));
     let r = c.response(id).await;
     assert_eq!(r["result"]["resultType"], "complete");
 
@@ -272,9 +411,13 @@ async fn capabilities_are_read_per_request() {
 #[tokio::test]
 async fn author_keys_work_without_state() {
     let mut c = RawClient::start(server());
-    let mut params = json!({"name": "named", "arguments": {}, "_meta": meta(json!({"elicitation": {}}))});
+    let mut params =
+        json!({"name": "named", "arguments": {}, "_meta": meta(json!({"elicitation": {}}))});
     let r1 = c.request("tools/call", params.clone()).await;
-    assert_eq!(r1["result"]["inputRequests"]["user_name"]["method"], "elicitation/create");
+    assert_eq!(
+        r1["result"]["inputRequests"]["user_name"]["method"],
+        "elicitation/create"
+    );
     params["inputResponses"] = json!({"user_name": {"action": "accept", "content": {"name": "Alice"}}, "extra": {"action": "accept"}});
     let r2 = c.request("tools/call", params).await;
     assert_eq!(r2["result"]["content"][0]["text"], "Hello, Alice!", "{r2}");
@@ -283,18 +426,34 @@ async fn author_keys_work_without_state() {
 
 #[tokio::test]
 async fn rounds_are_bounded_and_states_expire() {
-    let server = Server::new("bounded", "1")
-        .tool(chain)
-        .limits(Limits::default().max_input_rounds(1).request_state_ttl(Duration::from_millis(100)));
+    let server = Server::new("bounded", "1").tool(chain).limits(
+        Limits::default()
+            .max_input_rounds(1)
+            .request_state_ttl(Duration::from_millis(100)),
+    );
     let mut c = RawClient::start(server);
     let r1 = call(&mut c, "chain", json!({}), json!({})).await;
-    let (k1, _) = r1["result"]["inputRequests"].as_object().unwrap().iter().next().unwrap();
+    let (k1, _) = r1["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
     let r2 = call(&mut c, "chain", json!({}), json!({"inputResponses": {k1: answer("one")}, "requestState": r1["result"]["requestState"]})).await;
     assert_eq!(r2["error"]["code"], -32603, "{r2}");
     assert!(r2["error"]["message"].as_str().unwrap().contains("rounds"));
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let r3 = call(&mut c, "chain", json!({}), json!({"requestState": r1["result"]["requestState"]})).await;
+    let r3 = call(
+        &mut c,
+        "chain",
+        json!({}),
+        json!({"requestState": r1["result"]["requestState"]}),
+    )
+    .await;
     assert_eq!(r3["error"]["code"], -32602);
-    assert!(r3["error"]["message"].as_str().unwrap().contains("expired"), "{r3}");
+    assert!(
+        r3["error"]["message"].as_str().unwrap().contains("expired"),
+        "{r3}"
+    );
     c.close().await.unwrap();
 }

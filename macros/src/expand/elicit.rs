@@ -17,14 +17,20 @@ pub(crate) fn derive_elicit(input: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     if !input.generics.params.is_empty() {
-        errors.spanned(&input.generics, "#[derive(Elicit)] does not support generic types");
+        errors.spanned(
+            &input.generics,
+            "#[derive(Elicit)] does not support generic types",
+        );
     }
     let p = quote!(::toolsmith::__private);
     let ident = &input.ident;
     let body = match &input.data {
         Data::Struct(s) => {
             let Fields::Named(fields) = &s.fields else {
-                errors.spanned(&s.fields, "an elicitation form is a struct with named fields");
+                errors.spanned(
+                    &s.fields,
+                    "an elicitation form is a struct with named fields",
+                );
                 return errors.finish().unwrap_err().to_compile_error();
             };
             let checks = fields.named.iter().map(|f| {
@@ -54,7 +60,10 @@ pub(crate) fn derive_elicit(input: TokenStream) -> TokenStream {
             }
         }
         Data::Union(u) => {
-            errors.spanned(u.union_token, "#[derive(Elicit)] goes on a struct (a form) or an enum (a choice list)");
+            errors.spanned(
+                u.union_token,
+                "#[derive(Elicit)] goes on a struct (a form) or an enum (a choice list)",
+            );
             quote!()
         }
     };

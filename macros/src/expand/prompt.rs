@@ -125,5 +125,12 @@ pub(crate) fn prompt_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
                     __handler,
                 )
     };
-    unit_handler(&func, &model.sig, "prompt", quote!(#p::PromptMarker), quote!(#p::PromptDef), registration)
+    unit_handler(
+        &func,
+        &model.sig,
+        "prompt",
+        quote!(#p::PromptMarker),
+        quote!(#p::PromptDef),
+        registration,
+    )
 }

@@ -61,7 +61,10 @@ pub(crate) fn resource_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
             ParamKind::Context => call_args.push(quote!(__ctx)),
             ParamKind::Arg { ident, rename, .. } => {
                 let ty = &param.ty;
-                let var = rename.as_ref().map(|n| n.value()).unwrap_or_else(|| ident.to_string());
+                let var = rename
+                    .as_ref()
+                    .map(|n| n.value())
+                    .unwrap_or_else(|| ident.to_string());
                 lets.push(quote_spanned! {ty.span()=>
                     let #ident: #ty = #p::template_var::<#ty>(&__req, #var)?;
                 });
@@ -109,5 +112,12 @@ pub(crate) fn resource_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
                 )
                 .expect("the URI template was checked at compile time")
     };
-    unit_handler(&func, &model.sig, "resource", quote!(#p::ResourceMarker), quote!(#p::ResourceDef), registration)
+    unit_handler(
+        &func,
+        &model.sig,
+        "resource",
+        quote!(#p::ResourceMarker),
+        quote!(#p::ResourceDef),
+        registration,
+    )
 }

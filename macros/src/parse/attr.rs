@@ -58,10 +58,17 @@ impl ToolAttr {
             } else if meta.path.is_ident("requires") {
                 meta.parse_nested_meta(|cap| {
                     let Some(ident) = cap.path.get_ident() else {
-                        return Err(cap.error("expected a capability: sampling, elicitation or roots"));
+                        return Err(
+                            cap.error("expected a capability: sampling, elicitation or roots")
+                        );
                     };
-                    if !matches!(ident.to_string().as_str(), "sampling" | "elicitation" | "roots") {
-                        return Err(cap.error("unknown client capability; expected sampling, elicitation or roots"));
+                    if !matches!(
+                        ident.to_string().as_str(),
+                        "sampling" | "elicitation" | "roots"
+                    ) {
+                        return Err(cap.error(
+                            "unknown client capability; expected sampling, elicitation or roots",
+                        ));
                     }
                     out.requires.push(ident.clone());
                     Ok(())
@@ -114,7 +121,9 @@ pub(crate) fn parse_arg_attrs(attrs: &mut Vec<Attribute>, errors: &mut Errors) -
                 out.name = Some(meta.value()?.parse()?);
                 Ok(())
             } else {
-                Err(meta.error("unknown #[arg] option; expected `description = \"..\"` or `name = \"..\"`"))
+                Err(meta.error(
+                    "unknown #[arg] option; expected `description = \"..\"` or `name = \"..\"`",
+                ))
             }
         });
         if let Err(e) = result {

@@ -153,7 +153,7 @@ impl OpenAiBackend {
                 messages.push(
                     json!({"role": "assistant", "content": content, "tool_calls": tool_calls}),
                 );
-            } else if content != Value::from("")
+            } else if content != ""
                 || role == "user"
                     && !m
                         .content
@@ -290,15 +290,8 @@ impl OpenAiBackend {
 }
 
 impl SamplingHandler for OpenAiBackend {
-    fn create_message(
-        &self,
-        request: SamplingRequest,
-    ) -> impl std::future::Future<Output = Result<SamplingReply, SamplingError>> + Send {
-        async move {
-            self.complete(&request.params)
-                .await
-                .map(SamplingReply::Result)
-        }
+    async fn create_message(&self, request: SamplingRequest) -> Result<SamplingReply, SamplingError> {
+        self.complete(&request.params).await.map(SamplingReply::Result)
     }
 }
 

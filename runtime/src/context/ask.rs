@@ -117,7 +117,12 @@ pub struct Ask<'a, T> {
 }
 
 impl<'a, T: AskOutput + Send + 'a> Ask<'a, T> {
-    pub(crate) fn new(ctx: Context<'a>, method: &'static str, capability: &'static str, params: Value) -> Self {
+    pub(crate) fn new(
+        ctx: Context<'a>,
+        method: &'static str,
+        capability: &'static str,
+        params: Value,
+    ) -> Self {
         Ask {
             ctx,
             method,
@@ -165,7 +170,10 @@ impl<'a, T: AskOutput + Send + 'a> Ask<'a, T> {
                 answer = ask => answer,
             };
             let value = answer.map_err(|e| match e {
-                AnswerError::Rpc(e) => AskError::Client { code: e.code, message: e.message },
+                AnswerError::Rpc(e) => AskError::Client {
+                    code: e.code,
+                    message: e.message,
+                },
                 AnswerError::Timeout(d) => AskError::Timeout(d),
                 AnswerError::Closed => AskError::ConnectionClosed,
                 AnswerError::Busy => AskError::Busy,
@@ -190,7 +198,11 @@ impl<'a, T: AskOutput + Send + 'a> Future for Ask<'a, T> {
 impl<'a> Context<'a> {
     /// Ask the user for structured input (`elicitation/create`, form mode) with a JSON Schema for
     /// the form (a flat object of primitive properties).
-    pub fn elicit(&self, message: impl Into<String>, requested_schema: Value) -> Ask<'a, ElicitResult> {
+    pub fn elicit(
+        &self,
+        message: impl Into<String>,
+        requested_schema: Value,
+    ) -> Ask<'a, ElicitResult> {
         Ask::new(
             *self,
             "elicitation/create",
@@ -200,7 +212,12 @@ impl<'a> Context<'a> {
     }
 
     /// Ask the user to visit a URL (`elicitation/create`, URL mode), e.g. to authorise access.
-    pub fn elicit_url(&self, message: impl Into<String>, url: impl Into<String>, elicitation_id: impl Into<String>) -> Ask<'a, ElicitResult> {
+    pub fn elicit_url(
+        &self,
+        message: impl Into<String>,
+        url: impl Into<String>,
+        elicitation_id: impl Into<String>,
+    ) -> Ask<'a, ElicitResult> {
         Ask::new(
             *self,
             "elicitation/create",
@@ -214,4 +231,3 @@ impl<'a> Context<'a> {
         Ask::new(*self, "roots/list", "roots", json!({}))
     }
 }
-

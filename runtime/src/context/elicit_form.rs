@@ -61,7 +61,10 @@ impl<T: DeserializeOwned> AskOutput for Elicitation<T> {
         Ok(match r.action {
             ElicitAction::Accept => {
                 let content = Value::Object(r.content.unwrap_or_default());
-                Elicitation::Accepted(serde_json::from_value(content).map_err(|e| format!("the submitted form does not fit: {e}"))?)
+                Elicitation::Accepted(
+                    serde_json::from_value(content)
+                        .map_err(|e| format!("the submitted form does not fit: {e}"))?,
+                )
             }
             ElicitAction::Decline => Elicitation::Declined,
             ElicitAction::Cancel => Elicitation::Cancelled,
@@ -75,7 +78,10 @@ impl<T: DeserializeOwned> AskOutput for Elicitation<T> {
 pub(crate) fn form_schema<T: JsonSchema>() -> Value {
     let mut settings = SchemaSettings::draft2020_12();
     settings.inline_subschemas = true;
-    let mut schema = settings.into_generator().into_root_schema_for::<T>().to_value();
+    let mut schema = settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
     if let Some(root) = schema.as_object_mut() {
         root.remove("$schema");
         root.remove("title");
@@ -90,7 +96,9 @@ pub(crate) fn form_schema<T: JsonSchema>() -> Value {
 }
 
 fn flatten_property(prop: &mut Value) {
-    let Some(obj) = prop.as_object_mut() else { return };
+    let Some(obj) = prop.as_object_mut() else {
+        return;
+    };
     // `Option<T>`: drop the null alternative.
     if let Some(Value::Array(types)) = obj.get("type").cloned() {
         let non_null: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
@@ -100,7 +108,10 @@ fn flatten_property(prop: &mut Value) {
     }
     for key in ["anyOf", "oneOf"] {
         if let Some(Value::Array(alts)) = obj.get(key).cloned() {
-            let non_null: Vec<Value> = alts.into_iter().filter(|a| a.get("type") != Some(&Value::from("null"))).collect();
+            let non_null: Vec<Value> = alts
+                .into_iter()
+                .filter(|a| a.get("type") != Some(&Value::from("null")))
+                .collect();
             if non_null.len() == 1 && key == "anyOf" {
                 obj.remove(key);
                 if let Value::Object(inner) = non_null[0].clone() {
@@ -135,7 +146,10 @@ fn flatten_property(prop: &mut Value) {
 impl<'a> Context<'a> {
     /// Ask the user to fill in the form `T` (a flat struct deriving `Elicit`, `Deserialize` and
     /// `JsonSchema`): accepted with a `T`, declined, or cancelled.
-    pub fn elicit_as<T: ElicitForm + Send + 'a>(&self, message: impl Into<String>) -> Ask<'a, Elicitation<T>> {
+    pub fn elicit_as<T: ElicitForm + Send + 'a>(
+        &self,
+        message: impl Into<String>,
+    ) -> Ask<'a, Elicitation<T>> {
         Ask::new(
             *self,
             "elicitation/create",
@@ -189,10 +203,18 @@ mod tests {
         assert_eq!(p["age"]["type"], "integer");
         assert_eq!(p["subscribe"]["type"], "boolean");
         assert_eq!(p["plan"]["enum"], json!(["Free", "Pro"]));
-        assert_eq!(p["size"]["oneOf"], json!([{"const": "S", "title": "Small"}, {"const": "L", "title": "Large"}]));
+        assert_eq!(
+            p["size"]["oneOf"],
+            json!([{"const": "S", "title": "Small"}, {"const": "L", "title": "Large"}])
+        );
         assert_eq!(p["extras"]["type"], "array");
         assert_eq!(p["extras"]["items"]["enum"], json!(["Free", "Pro"]));
-        let required: Vec<&str> = s["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let required: Vec<&str> = s["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         assert!(required.contains(&"name") && !required.contains(&"age"));
         assert!(s.get("$defs").is_none(), "{s}");
     }

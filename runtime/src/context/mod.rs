@@ -12,16 +12,16 @@ mod scope;
 mod structured;
 
 pub(crate) use answers::LiveAnswers;
+pub use ask::{Ask, AskError, AskOutput, ElicitAction, ElicitResult, Root};
+pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
 pub(crate) use log::LogFilter;
 pub(crate) use replay::{digest, ReplayAnswers, Round};
-pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
-pub use ask::{Ask, AskError, AskOutput, ElicitAction, ElicitResult, Root};
-pub use sample_loop::ToolChoice;
-pub use sampling_setup::{LocalSampler, SampleHook, SampleOrigin, SamplerMode, SamplingPolicy};
-pub(crate) use sampling_setup::SamplingSetup;
-pub use structured::Structured;
 pub use sample::{IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult};
+pub use sample_loop::ToolChoice;
+pub(crate) use sampling_setup::SamplingSetup;
+pub use sampling_setup::{LocalSampler, SampleHook, SampleOrigin, SamplerMode, SamplingPolicy};
 pub(crate) use scope::{PeerInfo, RequestScope};
+pub use structured::Structured;
 
 use crate::jsonrpc::RequestId;
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel};

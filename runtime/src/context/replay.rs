@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-use super::answers::{AnswerSource, AnswerError};
+use super::answers::{AnswerError, AnswerSource};
 
 /// A short, stable digest of a JSON value (serde_json maps are sorted, so this is canonical).
 pub(crate) fn digest(method: &str, params: &Value) -> String {
@@ -24,7 +24,10 @@ pub(crate) fn digest(method: &str, params: &Value) -> String {
     h.update(method.as_bytes());
     h.update([0]);
     h.update(params.to_string().as_bytes());
-    h.finalize()[..6].iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn kind(method: &str) -> &'static str {
@@ -104,14 +107,23 @@ impl Round {
     /// Memo values known after this run (earlier rounds' and this one's).
     pub(crate) fn all_memos(&self) -> BTreeMap<String, Value> {
         let inner = self.inner.lock().expect("round lock");
-        let mut all: BTreeMap<String, Value> =
-            self.memos.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut all: BTreeMap<String, Value> = self
+            .memos
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         all.extend(inner.memos.iter().map(|(k, v)| (k.clone(), v.clone())));
         all
     }
 
     /// The key of an ask: the author's key, or kind, digest and occurrence.
-    fn key_for(&self, inner: &mut Inner, method: &'static str, digest: &str, key: Option<&str>) -> String {
+    fn key_for(
+        &self,
+        inner: &mut Inner,
+        method: &'static str,
+        digest: &str,
+        key: Option<&str>,
+    ) -> String {
         match key {
             Some(k) => k.to_owned(),
             None => {
@@ -123,7 +135,12 @@ impl Round {
     }
 
     /// The answer to an ask, or `None` after recording it as open.
-    pub(crate) fn lookup(&self, method: &'static str, params: &Value, key: Option<&str>) -> Option<Value> {
+    pub(crate) fn lookup(
+        &self,
+        method: &'static str,
+        params: &Value,
+        key: Option<&str>,
+    ) -> Option<Value> {
         let digest = digest(method, params);
         let mut inner = self.inner.lock().expect("round lock");
         let key = self.key_for(&mut inner, method, &digest, key);
@@ -157,7 +174,11 @@ impl Round {
     }
 
     pub(crate) fn remember(&self, key: String, value: Value) {
-        self.inner.lock().expect("round lock").memos.insert(key, value);
+        self.inner
+            .lock()
+            .expect("round lock")
+            .memos
+            .insert(key, value);
     }
 }
 
@@ -199,17 +220,31 @@ mod tests {
         assert!(r.lookup("sampling/createMessage", &p, None).is_none());
         assert!(r.lookup("sampling/createMessage", &p, None).is_none());
         let keys: Vec<String> = r.open_asks().keys().cloned().collect();
-        assert_eq!(keys.len(), 2, "identical asks get distinct occurrence keys: {keys:?}");
+        assert_eq!(
+            keys.len(),
+            2,
+            "identical asks get distinct occurrence keys: {keys:?}"
+        );
         assert!(keys[0].starts_with("sample-") && keys[0].ends_with("-1"));
 
         // Next round: answered under the same keys, in any order of asking.
         let mut answers = Map::new();
         answers.insert(keys[0].clone(), json!("first"));
         answers.insert(keys[1].clone(), json!("second"));
-        let asked = r.open_asks().into_iter().map(|(k, a)| (k, a.digest)).collect();
+        let asked = r
+            .open_asks()
+            .into_iter()
+            .map(|(k, a)| (k, a.digest))
+            .collect();
         let r2 = Round::new(answers.clone(), asked, Map::new());
-        assert_eq!(r2.lookup("sampling/createMessage", &p, None), Some(json!("first")));
-        assert_eq!(r2.lookup("sampling/createMessage", &p, None), Some(json!("second")));
+        assert_eq!(
+            r2.lookup("sampling/createMessage", &p, None),
+            Some(json!("first"))
+        );
+        assert_eq!(
+            r2.lookup("sampling/createMessage", &p, None),
+            Some(json!("second"))
+        );
         assert!(!r2.has_open_asks());
 
         // An ask whose parameters changed is asked again, never given the stale answer.
@@ -218,7 +253,10 @@ mod tests {
         let mut answers = Map::new();
         answers.insert("mine".to_owned(), json!("stale"));
         let r3 = Round::new(answers, asked, Map::new());
-        assert_eq!(r3.lookup("elicitation/create", &json!({}), Some("mine")), None);
+        assert_eq!(
+            r3.lookup("elicitation/create", &json!({}), Some("mine")),
+            None
+        );
         assert!(r3.has_open_asks());
     }
 

@@ -9,13 +9,13 @@ use serde_json::Value;
 use super::sample_loop::{self, LoopOptions, ToolChoice};
 use super::structured::Structured;
 use super::Context;
-use crate::tool::{IntoTool, ToolDef};
-use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, IncludeContext, ModelPreferences, SamplingContent,
     SamplingMessage, StopReason,
 };
+use crate::tool::{IntoTool, ToolDef};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 
 /// Why a sample produced no completion. Match on it, or `?` it into a tool error.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -340,7 +340,9 @@ impl<'a> Sample<'a> {
             tools: std::mem::take(&mut self.tools),
             tool_choice: self.tool_choice,
             terminal_tool: None,
-            max_iterations: self.max_iterations.unwrap_or(scope.limits.max_tool_iterations),
+            max_iterations: self
+                .max_iterations
+                .unwrap_or(scope.limits.max_tool_iterations),
             timeout: self.timeout.unwrap_or(scope.limits.sample_timeout),
             key: self.key.take(),
         };
@@ -359,7 +361,11 @@ impl<'a> Sample<'a> {
             running: None,
         };
         let (ctx, params, opts) = placeholder.into_parts();
-        Box::pin(async move { sample_loop::run(ctx, params, opts).await.map(|result| SampleResult { result }) })
+        Box::pin(async move {
+            sample_loop::run(ctx, params, opts)
+                .await
+                .map(|result| SampleResult { result })
+        })
     }
 }
 

@@ -11,7 +11,10 @@ use super::answers::AnswerError;
 use super::sample::SampleError;
 use super::sampling_setup::{SampleOrigin, SamplerMode};
 use super::Context;
-use crate::protocol::{CreateMessageParams, CreateMessageResult, IncludeContext, Role, SamplingContent, SamplingMessage};
+use crate::protocol::{
+    CreateMessageParams, CreateMessageResult, IncludeContext, Role, SamplingContent,
+    SamplingMessage,
+};
 use crate::tool::ToolDef;
 
 /// How `tool_choice` constrains the model.
@@ -47,20 +50,28 @@ fn tool_uses(result: &CreateMessageResult) -> Vec<(String, String, Value)> {
         .content
         .iter()
         .filter_map(|c| match c {
-            SamplingContent::ToolUse { id, name, input } => Some((id.clone(), name.clone(), input.clone())),
+            SamplingContent::ToolUse { id, name, input } => {
+                Some((id.clone(), name.clone(), input.clone()))
+            }
             _ => None,
         })
         .collect()
 }
 
 /// Check, police and send one sample, running its tool loop to the end.
-pub(crate) async fn run(ctx: Context<'_>, mut params: CreateMessageParams, opts: LoopOptions) -> Result<CreateMessageResult, SampleError> {
+pub(crate) async fn run(
+    ctx: Context<'_>,
+    mut params: CreateMessageParams,
+    opts: LoopOptions,
+) -> Result<CreateMessageResult, SampleError> {
     let scope = ctx.scope();
     if let Some(p) = &params.model_preferences {
         p.validate().map_err(SampleError::InvalidRequest)?;
     }
     if params.messages.is_empty() {
-        return Err(SampleError::InvalidRequest("a sample needs at least one message".into()));
+        return Err(SampleError::InvalidRequest(
+            "a sample needs at least one message".into(),
+        ));
     }
     let origin = SampleOrigin {
         handler: scope.handler.as_deref(),
@@ -78,11 +89,14 @@ pub(crate) async fn run(ctx: Context<'_>, mut params: CreateMessageParams, opts:
         let Some(sampling) = client_sampling else {
             return Err(SampleError::NotSupported);
         };
-        if matches!(params.include_context, Some(IncludeContext::ThisServer | IncludeContext::AllServers))
-            && sampling.context.is_none()
+        if matches!(
+            params.include_context,
+            Some(IncludeContext::ThisServer | IncludeContext::AllServers)
+        ) && sampling.context.is_none()
         {
             return Err(SampleError::InvalidRequest(
-                "includeContext other than `none` needs the client's `sampling.context` capability".into(),
+                "includeContext other than `none` needs the client's `sampling.context` capability"
+                    .into(),
             ));
         }
         if (!opts.tools.is_empty() || opts.terminal_tool.is_some()) && sampling.tools.is_none() {
@@ -99,16 +113,29 @@ pub(crate) async fn run(ctx: Context<'_>, mut params: CreateMessageParams, opts:
         params.tools = Some(listing);
         params.tool_choice = opts.tool_choice.map(ToolChoice::wire);
     }
-    let terminal_name = opts.terminal_tool.as_ref().and_then(|t| t["name"].as_str().map(str::to_owned));
+    let terminal_name = opts
+        .terminal_tool
+        .as_ref()
+        .and_then(|t| t["name"].as_str().map(str::to_owned));
 
     for iteration in 0..=opts.max_iterations {
-        let key = opts.key.as_ref().map(|k| if iteration == 0 { k.clone() } else { format!("{k}-{iteration}") });
+        let key = opts.key.as_ref().map(|k| {
+            if iteration == 0 {
+                k.clone()
+            } else {
+                format!("{k}-{iteration}")
+            }
+        });
         let result = match local {
             Some(sampler) => sampler.create_message(params.clone()).await?,
             None => ask_client(ctx, &params, key.as_deref(), opts.timeout).await?,
         };
         let uses = tool_uses(&result);
-        if uses.is_empty() || uses.iter().any(|(_, name, _)| Some(name) == terminal_name.as_ref()) {
+        if uses.is_empty()
+            || uses
+                .iter()
+                .any(|(_, name, _)| Some(name) == terminal_name.as_ref())
+        {
             return Ok(result);
         }
         if iteration == opts.max_iterations {
@@ -130,7 +157,9 @@ pub(crate) async fn run(ctx: Context<'_>, mut params: CreateMessageParams, opts:
                                 };
                                 tool.call(ctx, args).await
                             }
-                            None => crate::protocol::CallToolResult::error(format!("unknown tool `{name}`")),
+                            None => crate::protocol::CallToolResult::error(format!(
+                                "unknown tool `{name}`"
+                            )),
                         }
                     })
                     .await;
@@ -143,23 +172,41 @@ pub(crate) async fn run(ctx: Context<'_>, mut params: CreateMessageParams, opts:
             }
         }))
         .await;
-        params.messages.push(SamplingMessage { role: Role::Assistant, content: result.content });
-        params.messages.push(SamplingMessage { role: Role::User, content: results });
+        params.messages.push(SamplingMessage {
+            role: Role::Assistant,
+            content: result.content,
+        });
+        params.messages.push(SamplingMessage {
+            role: Role::User,
+            content: results,
+        });
     }
     Err(SampleError::ToolLoopLimit(opts.max_iterations))
 }
 
-async fn ask_client(ctx: Context<'_>, params: &CreateMessageParams, key: Option<&str>, timeout: Duration) -> Result<CreateMessageResult, SampleError> {
+async fn ask_client(
+    ctx: Context<'_>,
+    params: &CreateMessageParams,
+    key: Option<&str>,
+    timeout: Duration,
+) -> Result<CreateMessageResult, SampleError> {
     let scope = ctx.scope();
-    let value = serde_json::to_value(params).map_err(|e| SampleError::InvalidRequest(e.to_string()))?;
-    let ask = scope.answers.ask("sampling/createMessage", value, key, timeout);
+    let value =
+        serde_json::to_value(params).map_err(|e| SampleError::InvalidRequest(e.to_string()))?;
+    let ask = scope
+        .answers
+        .ask("sampling/createMessage", value, key, timeout);
     let answer = tokio::select! {
         biased;
         _ = scope.cancel.cancelled() => return Err(SampleError::Cancelled),
         answer = ask => answer,
     };
     let value = answer.map_err(|e| match e {
-        AnswerError::Rpc(e) => SampleError::Client { code: e.code, message: e.message, data: e.data },
+        AnswerError::Rpc(e) => SampleError::Client {
+            code: e.code,
+            message: e.message,
+            data: e.data,
+        },
         AnswerError::Timeout(d) => SampleError::Timeout(d),
         AnswerError::Closed => SampleError::ConnectionClosed,
         AnswerError::Busy => SampleError::Busy,

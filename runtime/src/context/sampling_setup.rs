@@ -71,14 +71,21 @@ impl SamplingPolicy {
     /// Run `hook` on every sample: edit the request to redact, or return `Err(reason)` to refuse.
     pub fn hook(
         mut self,
-        hook: impl Fn(&SampleOrigin<'_>, &mut CreateMessageParams) -> Result<(), String> + Send + Sync + 'static,
+        hook: impl Fn(&SampleOrigin<'_>, &mut CreateMessageParams) -> Result<(), String>
+            + Send
+            + Sync
+            + 'static,
     ) -> Self {
         self.hooks.push(Arc::new(hook));
         self
     }
 
     /// Apply the policy to `params`.
-    pub(crate) fn apply(&self, origin: &SampleOrigin<'_>, params: &mut CreateMessageParams) -> Result<(), SampleError> {
+    pub(crate) fn apply(
+        &self,
+        origin: &SampleOrigin<'_>,
+        params: &mut CreateMessageParams,
+    ) -> Result<(), SampleError> {
         if let Some(allowed) = &self.allowed_handlers {
             let ok = origin.handler.is_some_and(|h| allowed.contains(h));
             if !ok {
@@ -95,8 +102,15 @@ impl SamplingPolicy {
             hook(origin, params).map_err(SampleError::Refused)?;
         }
         if let Some(max) = self.max_prompt_chars {
-            let chars: usize = params.messages.iter().map(|m| m.text().chars().count()).sum::<usize>()
-                + params.system_prompt.as_ref().map_or(0, |s| s.chars().count());
+            let chars: usize = params
+                .messages
+                .iter()
+                .map(|m| m.text().chars().count())
+                .sum::<usize>()
+                + params
+                    .system_prompt
+                    .as_ref()
+                    .map_or(0, |s| s.chars().count());
             if chars > max {
                 return Err(SampleError::Refused(format!(
                     "the prompt holds {chars} characters; the sampling policy allows {max}"
@@ -111,7 +125,10 @@ impl SamplingPolicy {
 /// client's.
 pub trait LocalSampler: Send + Sync + 'static {
     /// Produce a completion.
-    fn create_message(&self, params: CreateMessageParams) -> BoxFuture<'_, Result<CreateMessageResult, SampleError>>;
+    fn create_message(
+        &self,
+        params: CreateMessageParams,
+    ) -> BoxFuture<'_, Result<CreateMessageResult, SampleError>>;
 }
 
 impl<F, Fut> LocalSampler for F
@@ -119,7 +136,10 @@ where
     F: Fn(CreateMessageParams) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<CreateMessageResult, SampleError>> + Send + 'static,
 {
-    fn create_message(&self, params: CreateMessageParams) -> BoxFuture<'_, Result<CreateMessageResult, SampleError>> {
+    fn create_message(
+        &self,
+        params: CreateMessageParams,
+    ) -> BoxFuture<'_, Result<CreateMessageResult, SampleError>> {
         Box::pin(self(params))
     }
 }

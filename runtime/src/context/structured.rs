@@ -28,7 +28,12 @@ pub struct Structured<'a, T> {
 
 impl<'a, T: JsonSchema + DeserializeOwned + Send + 'a> Structured<'a, T> {
     pub(crate) fn new(sample: Sample<'a>) -> Self {
-        Structured { sample: Some(sample), max_corrections: 2, running: None, _t: PhantomData }
+        Structured {
+            sample: Some(sample),
+            max_corrections: 2,
+            running: None,
+            _t: PhantomData,
+        }
     }
 
     /// How many times a wrong answer is sent back for correction (default 2).
@@ -50,7 +55,12 @@ impl<'a, T: JsonSchema + DeserializeOwned + Send + 'a> Structured<'a, T> {
                 None => false,
             };
             let use_tool = local
-                || scope.peer.capabilities.sampling.as_ref().is_some_and(|s| s.tools.is_some());
+                || scope
+                    .peer
+                    .capabilities
+                    .sampling
+                    .as_ref()
+                    .is_some_and(|s| s.tools.is_some());
             if use_tool {
                 let input_schema = if is_object {
                     schema.clone()
@@ -77,12 +87,18 @@ impl<'a, T: JsonSchema + DeserializeOwned + Send + 'a> Structured<'a, T> {
                 attempts += 1;
                 let result = sample_loop::run(ctx, params.clone(), clone_opts(&opts)).await?;
                 let final_use = result.content.iter().find_map(|c| match c {
-                    SamplingContent::ToolUse { id, name, input } if name == FINAL_TOOL => Some((id.clone(), input.clone())),
+                    SamplingContent::ToolUse { id, name, input } if name == FINAL_TOOL => {
+                        Some((id.clone(), input.clone()))
+                    }
                     _ => None,
                 });
                 let parsed = match &final_use {
                     Some((_, input)) => {
-                        let value = if is_object { input.clone() } else { input.get("value").cloned().unwrap_or(Value::Null) };
+                        let value = if is_object {
+                            input.clone()
+                        } else {
+                            input.get("value").cloned().unwrap_or(Value::Null)
+                        };
                         serde_json::from_value::<T>(value).map_err(|e| e.to_string())
                     }
                     None => parse_text::<T>(&result.text_content()),
@@ -92,12 +108,18 @@ impl<'a, T: JsonSchema + DeserializeOwned + Send + 'a> Structured<'a, T> {
                     Err(e) => e,
                 };
                 if attempts > corrections {
-                    return Err(SampleError::Unstructured { attempts, last_error: error });
+                    return Err(SampleError::Unstructured {
+                        attempts,
+                        last_error: error,
+                    });
                 }
                 let correction = format!(
                     "That answer does not match the required schema ({error}). Answer again, matching the schema exactly."
                 );
-                params.messages.push(SamplingMessage { role: Role::Assistant, content: result.content.clone() });
+                params.messages.push(SamplingMessage {
+                    role: Role::Assistant,
+                    content: result.content.clone(),
+                });
                 params.messages.push(match final_use {
                     // Every tool_use must be answered by a tool_result, and only by those.
                     Some((id, _)) => SamplingMessage {
@@ -142,7 +164,9 @@ pub(crate) fn parse_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
             let start = unfenced.find(['{', '[']);
             let end = unfenced.rfind(['}', ']']);
             match (start, end) {
-                (Some(s), Some(e)) if e > s => serde_json::from_str(&unfenced[s..=e]).map_err(|e| e.to_string()),
+                (Some(s), Some(e)) if e > s => {
+                    serde_json::from_str(&unfenced[s..=e]).map_err(|e| e.to_string())
+                }
                 _ => Err(format!("the answer is not JSON: {first}")),
             }
         }
@@ -174,7 +198,10 @@ mod tests {
     fn parses_json_in_fences_and_prose() {
         assert_eq!(parse_text::<P>(r#"{"a":1}"#), Ok(P { a: 1 }));
         assert_eq!(parse_text::<P>("```json\n{\"a\":2}\n```"), Ok(P { a: 2 }));
-        assert_eq!(parse_text::<P>("Sure! Here it is: {\"a\":3}. Enjoy."), Ok(P { a: 3 }));
+        assert_eq!(
+            parse_text::<P>("Sure! Here it is: {\"a\":3}. Enjoy."),
+            Ok(P { a: 3 })
+        );
         assert!(parse_text::<P>("no json here").is_err());
         assert!(parse_text::<P>(r#"{"a":"x"}"#).is_err());
     }

@@ -3,5 +3,7 @@
 mod def;
 mod output;
 
-pub use def::{IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptFn, PromptMarker, PromptMeta};
+pub use def::{
+    IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptFn, PromptMarker, PromptMeta,
+};
 pub use output::PromptOutput;

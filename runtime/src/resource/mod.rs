@@ -6,6 +6,8 @@ mod output;
 mod template;
 
 pub(crate) use def::ResourceKind;
-pub use def::{IntoResource, ResourceDef, ResourceFn, ResourceMarker, ResourceMeta, ResourceRequest};
+pub use def::{
+    IntoResource, ResourceDef, ResourceFn, ResourceMarker, ResourceMeta, ResourceRequest,
+};
 pub use output::{Blob, Json, ResourceOutput};
 pub use template::UriTemplate;

@@ -6,8 +6,8 @@ use tokio::sync::broadcast;
 
 use super::registry::{Completer, CompletionRef, Registry};
 use super::request_state::StateKey;
-use crate::context::{LocalSampler, SamplerMode, SamplingPolicy, SamplingSetup};
 use super::{Limits, Session};
+use crate::context::{LocalSampler, SamplerMode, SamplingPolicy, SamplingSetup};
 use crate::prompt::IntoPrompt;
 use crate::protocol::{Implementation, ServerCapabilities};
 use crate::resource::IntoResource;
@@ -337,7 +337,9 @@ impl Server {
         if !self.errors.is_empty() {
             return Err(Error::Config(self.errors.join("; ")));
         }
-        let request_permits = Arc::new(tokio::sync::Semaphore::new(self.limits.max_concurrent_requests));
+        let request_permits = Arc::new(tokio::sync::Semaphore::new(
+            self.limits.max_concurrent_requests,
+        ));
         Ok(Arc::new(ServerCore {
             info: self.info,
             instructions: self.instructions,

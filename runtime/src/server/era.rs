@@ -41,8 +41,11 @@ fn meta(req: &Request) -> Option<&Map<String, Value>> {
 /// stateless-era request: its `_meta` names a protocol version or capabilities, or its method
 /// exists only in that era.
 pub(crate) fn is_stateless(req: &Request) -> bool {
-    matches!(req.method.as_str(), "server/discover" | "subscriptions/listen")
-        || meta(req).is_some_and(|m| m.contains_key(META_VERSION) || m.contains_key(META_CAPABILITIES))
+    matches!(
+        req.method.as_str(),
+        "server/discover" | "subscriptions/listen"
+    ) || meta(req)
+        .is_some_and(|m| m.contains_key(META_VERSION) || m.contains_key(META_CAPABILITIES))
 }
 
 /// A validated stateless-era envelope.
@@ -56,7 +59,10 @@ pub(crate) struct Envelope {
 /// Validate the envelope in the order the spec's checks expect: required `_meta` keys (-32602),
 /// then the HTTP header against `_meta` (-32020; `header` is `None` off HTTP), then the version
 /// (-32022).
-pub(crate) fn validate(req: &Request, header: Option<Option<&str>>) -> Result<Envelope, ErrorObject> {
+pub(crate) fn validate(
+    req: &Request,
+    header: Option<Option<&str>>,
+) -> Result<Envelope, ErrorObject> {
     let Some(meta) = meta(req) else {
         return Err(ErrorObject::invalid_params(format!(
             "`params._meta` is required on every request of protocol 2026-07-28 (with `{META_VERSION}` and `{META_CAPABILITIES}`)"
@@ -64,14 +70,26 @@ pub(crate) fn validate(req: &Request, header: Option<Option<&str>>) -> Result<En
     };
     let version = match meta.get(META_VERSION) {
         Some(Value::String(v)) => v.as_str(),
-        Some(_) => return Err(ErrorObject::invalid_params(format!("`_meta.{META_VERSION}` must be a string"))),
-        None => return Err(ErrorObject::invalid_params(format!("`_meta.{META_VERSION}` is required"))),
+        Some(_) => {
+            return Err(ErrorObject::invalid_params(format!(
+                "`_meta.{META_VERSION}` must be a string"
+            )))
+        }
+        None => {
+            return Err(ErrorObject::invalid_params(format!(
+                "`_meta.{META_VERSION}` is required"
+            )))
+        }
     };
     let capabilities: ClientCapabilities = match meta.get(META_CAPABILITIES) {
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
             ErrorObject::invalid_params(format!("`_meta.{META_CAPABILITIES}` is invalid: {e}"))
         })?,
-        None => return Err(ErrorObject::invalid_params(format!("`_meta.{META_CAPABILITIES}` is required"))),
+        None => {
+            return Err(ErrorObject::invalid_params(format!(
+                "`_meta.{META_CAPABILITIES}` is required"
+            )))
+        }
     };
     if let Some(header) = header {
         match header {
@@ -103,7 +121,9 @@ pub(crate) fn validate(req: &Request, header: Option<Option<&str>>) -> Result<En
     let log_level = match meta.get(META_LOG_LEVEL) {
         None => None,
         Some(v) => Some(serde_json::from_value(v.clone()).map_err(|_| {
-            ErrorObject::invalid_params(format!("`_meta.{META_LOG_LEVEL}` must be a logging level such as \"info\""))
+            ErrorObject::invalid_params(format!(
+                "`_meta.{META_LOG_LEVEL}` must be a logging level such as \"info\""
+            ))
         })?),
     };
     Ok(Envelope {
@@ -126,18 +146,50 @@ mod tests {
     use crate::jsonrpc::RequestId;
 
     fn req(params: Value) -> Request {
-        Request { id: RequestId::Number(1), method: "server/discover".into(), params: Some(params) }
+        Request {
+            id: RequestId::Number(1),
+            method: "server/discover".into(),
+            params: Some(params),
+        }
     }
 
     #[test]
     fn validation_order_matches_the_spec() {
         let code = |p: Value, h: Option<Option<&str>>| validate(&req(p), h).unwrap_err().code;
         assert_eq!(code(json!({}), Some(Some("2026-07-28"))), -32602);
-        assert_eq!(code(json!({"_meta": {META_CAPABILITIES: {}}}), Some(Some("2026-07-28"))), -32602);
-        assert_eq!(code(json!({"_meta": {META_VERSION: "2026-07-28"}}), Some(Some("2026-07-28"))), -32602);
-        assert_eq!(code(json!({"_meta": {META_VERSION: "v999", META_CAPABILITIES: {}}}), Some(Some("2026-07-28"))), -32020);
-        assert_eq!(code(json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}}), Some(None)), -32020);
-        let e = validate(&req(json!({"_meta": {META_VERSION: "v999", META_CAPABILITIES: {}}})), Some(Some("v999"))).unwrap_err();
+        assert_eq!(
+            code(
+                json!({"_meta": {META_CAPABILITIES: {}}}),
+                Some(Some("2026-07-28"))
+            ),
+            -32602
+        );
+        assert_eq!(
+            code(
+                json!({"_meta": {META_VERSION: "2026-07-28"}}),
+                Some(Some("2026-07-28"))
+            ),
+            -32602
+        );
+        assert_eq!(
+            code(
+                json!({"_meta": {META_VERSION: "v999", META_CAPABILITIES: {}}}),
+                Some(Some("2026-07-28"))
+            ),
+            -32020
+        );
+        assert_eq!(
+            code(
+                json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}}),
+                Some(None)
+            ),
+            -32020
+        );
+        let e = validate(
+            &req(json!({"_meta": {META_VERSION: "v999", META_CAPABILITIES: {}}})),
+            Some(Some("v999")),
+        )
+        .unwrap_err();
         assert_eq!(e.code, -32022);
         assert_eq!(e.data.unwrap()["requested"], "v999");
         let ok = validate(&req(json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": {}}, META_LOG_LEVEL: "info", "progressToken": 3}})), None).unwrap();

@@ -90,7 +90,10 @@ pub(crate) fn prepare(
         "tools/call" => {
             let call: CallToolParams = parse_params(method, params)?;
             let Some(tool) = registry.tool(&call.name).cloned() else {
-                return Err(ErrorObject::invalid_params(format!("unknown tool: `{}`", call.name)));
+                return Err(ErrorObject::invalid_params(format!(
+                    "unknown tool: `{}`",
+                    call.name
+                )));
             };
             let args = Value::Object(call.arguments.clone().unwrap_or_default());
             let binding = binding(method, &call.name, &args);
@@ -101,10 +104,14 @@ pub(crate) fn prepare(
                     call.name
                 );
                 return match era {
-                    Era::Stateless => Err(ErrorObject::new(super::era::codes::MISSING_CLIENT_CAPABILITY, msg)
-                        .with_data(json!({ "requiredCapabilities": missing }))),
+                    Era::Stateless => Err(ErrorObject::new(
+                        super::era::codes::MISSING_CLIENT_CAPABILITY,
+                        msg,
+                    )
+                    .with_data(json!({ "requiredCapabilities": missing }))),
                     Era::Handshake => {
-                        let result = serde_json::to_value(CallToolResult::error(msg)).expect("serialisable");
+                        let result =
+                            serde_json::to_value(CallToolResult::error(msg)).expect("serialisable");
                         Ok(Prepared {
                             handler: Box::new(move |_| Box::pin(async move { Ok(result) })),
                             on_panic: Err(ErrorObject::internal("unreachable")),
@@ -139,8 +146,10 @@ pub(crate) fn prepare(
                     Era::Handshake => codes::RESOURCE_NOT_FOUND,
                     Era::Stateless => codes::INVALID_PARAMS,
                 };
-                return Err(ErrorObject::new(code, format!("resource not found: `{}`", p.uri))
-                    .with_data(json!({ "uri": p.uri })));
+                return Err(
+                    ErrorObject::new(code, format!("resource not found: `{}`", p.uri))
+                        .with_data(json!({ "uri": p.uri })),
+                );
             };
             let handler = def.handler;
             let binding = binding(method, &p.uri, &Value::Null);
@@ -151,7 +160,10 @@ pub(crate) fn prepare(
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),
-                on_panic: Err(ErrorObject::internal(format!("reading `{}` failed unexpectedly", p.uri))),
+                on_panic: Err(ErrorObject::internal(format!(
+                    "reading `{}` failed unexpectedly",
+                    p.uri
+                ))),
                 binding,
                 meta: p.meta,
             })
@@ -159,7 +171,10 @@ pub(crate) fn prepare(
         "prompts/get" => {
             let p: GetPromptParams = parse_params(method, params)?;
             let Some(prompt) = registry.prompt(&p.name).cloned() else {
-                return Err(ErrorObject::invalid_params(format!("unknown prompt: `{}`", p.name)));
+                return Err(ErrorObject::invalid_params(format!(
+                    "unknown prompt: `{}`",
+                    p.name
+                )));
             };
             let args = p.arguments.unwrap_or_default();
             let binding = binding(method, &p.name, &Value::Object(args.clone()));
@@ -170,7 +185,10 @@ pub(crate) fn prepare(
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),
-                on_panic: Err(ErrorObject::internal(format!("prompt `{}` failed unexpectedly", p.name))),
+                on_panic: Err(ErrorObject::internal(format!(
+                    "prompt `{}` failed unexpectedly",
+                    p.name
+                ))),
                 binding,
                 meta: p.meta,
             })

@@ -111,7 +111,11 @@ pub(crate) fn seal(key: &StateKey, state: &RoundState) -> String {
 }
 
 /// Open a token: check its seal (constant time), expiry and binding.
-pub(crate) fn open(key: &StateKey, token: &str, binding: &Binding) -> Result<RoundState, StateError> {
+pub(crate) fn open(
+    key: &StateKey,
+    token: &str,
+    binding: &Binding,
+) -> Result<RoundState, StateError> {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let (payload, tag) = token.split_once('.').ok_or(StateError::Tampered)?;
     let payload = b64.decode(payload).map_err(|_| StateError::Tampered)?;
@@ -140,7 +144,11 @@ mod tests {
     use super::*;
 
     fn binding(name: &str) -> Binding {
-        Binding { method: "tools/call".into(), name: name.into(), args: "abc".into() }
+        Binding {
+            method: "tools/call".into(),
+            name: name.into(),
+            args: "abc".into(),
+        }
     }
 
     fn state(exp: u64) -> RoundState {
@@ -161,17 +169,35 @@ mod tests {
         let token = seal(&key, &s);
         assert_eq!(open(&key, &token, &binding("t")).unwrap(), s);
 
-        assert_eq!(open(&key, &format!("{token}-TAMPERED"), &binding("t")), Err(StateError::Tampered));
+        assert_eq!(
+            open(&key, &format!("{token}-TAMPERED"), &binding("t")),
+            Err(StateError::Tampered)
+        );
         let mut flipped = token.clone().into_bytes();
         flipped[3] ^= 1;
-        assert_eq!(open(&key, std::str::from_utf8(&flipped).unwrap(), &binding("t")), Err(StateError::Tampered));
-        assert_eq!(open(&StateKey::random(), &token, &binding("t")), Err(StateError::Tampered));
-        assert_eq!(open(&key, "garbage", &binding("t")), Err(StateError::Tampered));
+        assert_eq!(
+            open(&key, std::str::from_utf8(&flipped).unwrap(), &binding("t")),
+            Err(StateError::Tampered)
+        );
+        assert_eq!(
+            open(&StateKey::random(), &token, &binding("t")),
+            Err(StateError::Tampered)
+        );
+        assert_eq!(
+            open(&key, "garbage", &binding("t")),
+            Err(StateError::Tampered)
+        );
 
-        assert_eq!(open(&key, &token, &binding("other_tool")), Err(StateError::Mismatch("name")));
+        assert_eq!(
+            open(&key, &token, &binding("other_tool")),
+            Err(StateError::Mismatch("name"))
+        );
         let mut b = binding("t");
         b.args = "different".into();
-        assert_eq!(open(&key, &token, &b), Err(StateError::Mismatch("arguments")));
+        assert_eq!(
+            open(&key, &token, &b),
+            Err(StateError::Mismatch("arguments"))
+        );
 
         let old = seal(&key, &state(now_ms() - 1));
         assert_eq!(open(&key, &old, &binding("t")), Err(StateError::Expired));

@@ -130,28 +130,36 @@ impl Session {
         self.peer.get().cloned().unwrap_or_else(pre_initialize_peer)
     }
 
-    /// Requests still being served.
-    #[cfg(test)]
-    pub(crate) fn in_flight_count(&self) -> usize {
-        self.in_flight.lock().expect("in-flight lock").len()
-    }
 
     /// Wait until a request that runs a handler may start (back-pressure: the caller stops
     /// reading meanwhile); cheap requests answered inline need no permit.
     pub(crate) async fn admit_request(&self, req: &Request) -> Option<Permits> {
-        let runs_handler = matches!(req.method.as_str(), "tools/call" | "resources/read" | "prompts/get")
-            || (era::is_stateless(req) && req.method != "subscriptions/listen");
+        let runs_handler = matches!(
+            req.method.as_str(),
+            "tools/call" | "resources/read" | "prompts/get"
+        ) || (era::is_stateless(req) && req.method != "subscriptions/listen");
         if !runs_handler {
             return None;
         }
         let session = Arc::clone(&self.permits).acquire_owned().await.ok()?;
-        let server = Arc::clone(&self.core.request_permits).acquire_owned().await.ok()?;
-        Some(Permits { _session: session, _server: server })
+        let server = Arc::clone(&self.core.request_permits)
+            .acquire_owned()
+            .await
+            .ok()?;
+        Some(Permits {
+            _session: session,
+            _server: server,
+        })
     }
 
     /// Serve a request. Its response, and every message sent while handling it, go to `sink`
     /// (stdout for stdio; the request's own stream for HTTP).
-    pub(crate) fn on_request(self: &Arc<Self>, req: Request, sink: Outbox, permits: Option<Permits>) {
+    pub(crate) fn on_request(
+        self: &Arc<Self>,
+        req: Request,
+        sink: Outbox,
+        permits: Option<Permits>,
+    ) {
         if era::is_stateless(&req) {
             match era::validate(&req, None) {
                 Ok(envelope) => {
@@ -192,7 +200,14 @@ impl Session {
             })),
             "tools/call" | "resources/read" | "prompts/get" => {
                 let registry = self.core.shared.registry();
-                match prepare(&registry, &method, params, &self.peer(), Era::Handshake, self.core.expose_errors) {
+                match prepare(
+                    &registry,
+                    &method,
+                    params,
+                    &self.peer(),
+                    Era::Handshake,
+                    self.core.expose_errors,
+                ) {
                     Ok(p) => self.spawn_handler(id, p, sink, permits),
                     Err(e) => reply(Err(e)),
                 }
@@ -281,8 +296,19 @@ impl Session {
 
     /// Run a prepared handler with a live request scope: asks become requests to the client on
     /// `sink`, a panic is answered with the prepared fallback, the response goes to `sink`.
-    fn spawn_handler(self: &Arc<Self>, id: RequestId, prepared: Prepared, sink: Outbox, permits: Option<Permits>) {
-        let Prepared { handler, on_panic, meta, binding } = prepared;
+    fn spawn_handler(
+        self: &Arc<Self>,
+        id: RequestId,
+        prepared: Prepared,
+        sink: Outbox,
+        permits: Option<Permits>,
+    ) {
+        let Prepared {
+            handler,
+            on_panic,
+            meta,
+            binding,
+        } = prepared;
         let handler_name = binding.name;
         let progress_token = progress_token(meta.as_ref());
         let session = Arc::clone(self);

@@ -23,7 +23,13 @@ use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
 /// Serve one stateless-era request whose envelope was validated; its messages and its response
 /// go to `sink`. Returns when the response was sent (a `subscriptions/listen` stream: when it is
 /// cancelled or its reader is gone).
-pub(crate) async fn serve(core: Arc<ServerCore>, req: Request, envelope: Envelope, sink: Outbox, cancel: CancellationToken) {
+pub(crate) async fn serve(
+    core: Arc<ServerCore>,
+    req: Request,
+    envelope: Envelope,
+    sink: Outbox,
+    cancel: CancellationToken,
+) {
     let Request { id, method, params } = req;
     let registry = core.shared.registry();
     let outcome = match method.as_str() {
@@ -55,11 +61,33 @@ pub(crate) async fn serve(core: Arc<ServerCore>, req: Request, envelope: Envelop
             let inputs = take_inputs(params);
             match inputs {
                 Err(e) => Err(e),
-                Ok((params, responses, state)) => match prepare(&registry, &method, params, &envelope.peer, Era::Stateless, core.expose_errors) {
+                Ok((params, responses, state)) => match prepare(
+                    &registry,
+                    &method,
+                    params,
+                    &envelope.peer,
+                    Era::Stateless,
+                    core.expose_errors,
+                ) {
                     Err(e) => Err(e),
-                    Ok(prepared) => run_rounds(&core, &id, envelope, prepared, responses, state, sink.clone(), cancel)
-                        .await
-                        .map(|v| if v.get("resultType") == Some(&json!("input_required")) { v } else { finish(&core, v, cache) }),
+                    Ok(prepared) => run_rounds(
+                        &core,
+                        &id,
+                        envelope,
+                        prepared,
+                        responses,
+                        state,
+                        sink.clone(),
+                        cancel,
+                    )
+                    .await
+                    .map(|v| {
+                        if v.get("resultType") == Some(&json!("input_required")) {
+                            v
+                        } else {
+                            finish(&core, v, cache)
+                        }
+                    }),
                 },
             }
         }
@@ -69,7 +97,10 @@ pub(crate) async fn serve(core: Arc<ServerCore>, req: Request, envelope: Envelop
         }
         _ => Err(ErrorObject::method_not_found(&method)),
     };
-    sink.send(&Message::Response(Response { id: Some(id), outcome }));
+    sink.send(&Message::Response(Response {
+        id: Some(id),
+        outcome,
+    }));
 }
 
 fn server_meta(core: &ServerCore) -> Value {
@@ -82,7 +113,10 @@ fn finish(core: &ServerCore, mut v: Value, cache_ttl_ms: Option<u128>) -> Value 
         obj.insert("resultType".into(), json!("complete"));
         let meta = obj.entry("_meta").or_insert_with(|| json!({}));
         if let Some(m) = meta.as_object_mut() {
-            m.insert(META_SERVER_INFO.into(), serde_json::to_value(&core.info).expect("serialisable"));
+            m.insert(
+                META_SERVER_INFO.into(),
+                serde_json::to_value(&core.info).expect("serialisable"),
+            );
         }
         if let Some(ttl) = cache_ttl_ms {
             obj.insert("ttlMs".into(), json!(ttl as u64));
@@ -121,7 +155,9 @@ fn discover(core: &ServerCore) -> Value {
 
 /// Split `inputResponses` and `requestState` off the params, checking their shapes.
 #[allow(clippy::type_complexity)]
-fn take_inputs(params: Option<Value>) -> Result<(Option<Value>, Map<String, Value>, Option<String>), ErrorObject> {
+fn take_inputs(
+    params: Option<Value>,
+) -> Result<(Option<Value>, Map<String, Value>, Option<String>), ErrorObject> {
     let Some(Value::Object(mut p)) = params else {
         return Ok((params, Map::new(), None));
     };
@@ -133,12 +169,20 @@ fn take_inputs(params: Option<Value>) -> Result<(Option<Value>, Map<String, Valu
             }
             m
         }
-        Some(_) => return Err(ErrorObject::invalid_params("`inputResponses` must be an object keyed by input request")),
+        Some(_) => {
+            return Err(ErrorObject::invalid_params(
+                "`inputResponses` must be an object keyed by input request",
+            ))
+        }
     };
     let state = match p.remove("requestState") {
         None => None,
         Some(Value::String(s)) => Some(s),
-        Some(_) => return Err(ErrorObject::invalid_params("`requestState` must be the string the server sent")),
+        Some(_) => {
+            return Err(ErrorObject::invalid_params(
+                "`requestState` must be the string the server sent",
+            ))
+        }
     };
     Ok((Some(Value::Object(p)), responses, state))
 }
@@ -156,7 +200,12 @@ async fn run_rounds(
     sink: Outbox,
     cancel: CancellationToken,
 ) -> Result<Value, ErrorObject> {
-    let Prepared { handler, on_panic, binding, .. } = prepared;
+    let Prepared {
+        handler,
+        on_panic,
+        binding,
+        ..
+    } = prepared;
     let previous = match &state {
         Some(token) => Some(
             request_state::open(&core.state_key, token, &binding)
@@ -165,10 +214,18 @@ async fn run_rounds(
         None => None,
     };
     let rounds = previous.as_ref().map_or(0, |s| s.rounds);
-    let mut answers: Map<String, Value> = previous.as_ref().map(|s| s.answers.clone().into_iter().collect()).unwrap_or_default();
+    let mut answers: Map<String, Value> = previous
+        .as_ref()
+        .map(|s| s.answers.clone().into_iter().collect())
+        .unwrap_or_default();
     answers.extend(responses);
-    let asked: HashMap<String, String> = previous.as_ref().map(|s| s.asked.clone().into_iter().collect()).unwrap_or_default();
-    let memos: Map<String, Value> = previous.map(|s| s.memos.into_iter().collect()).unwrap_or_default();
+    let asked: HashMap<String, String> = previous
+        .as_ref()
+        .map(|s| s.asked.clone().into_iter().collect())
+        .unwrap_or_default();
+    let memos: Map<String, Value> = previous
+        .map(|s| s.memos.into_iter().collect())
+        .unwrap_or_default();
     let round = Round::new(answers, asked, memos);
 
     let log_filter = Arc::new(LogFilter::for_request(envelope.log_level));
@@ -208,7 +265,6 @@ async fn run_rounds(
             _ = tokio::time::sleep(grace) => break,
         }
     }
-    drop(run);
     let open = round.open_asks();
     if rounds + 1 > core.limits.max_input_rounds {
         return Err(ErrorObject::internal(format!(
@@ -222,7 +278,10 @@ async fn run_rounds(
         expires_ms: request_state::expiry(core.limits.request_state_ttl),
         rounds: rounds + 1,
         answers: round.used_answers(),
-        asked: open.iter().map(|(k, a)| (k.clone(), a.digest.clone())).collect(),
+        asked: open
+            .iter()
+            .map(|(k, a)| (k.clone(), a.digest.clone()))
+            .collect(),
         memos: round.all_memos(),
     };
     let input_requests: Map<String, Value> = open
@@ -258,7 +317,13 @@ struct ListenParams {
 
 /// `subscriptions/listen`: acknowledge, then forward the changes the filter asks for, each tagged
 /// with the subscription id, until cancelled or the reader is gone.
-async fn listen(core: &Arc<ServerCore>, id: &RequestId, params: Option<Value>, sink: &Outbox, cancel: CancellationToken) {
+async fn listen(
+    core: &Arc<ServerCore>,
+    id: &RequestId,
+    params: Option<Value>,
+    sink: &Outbox,
+    cancel: CancellationToken,
+) {
     let filter = match parse_params::<ListenParams>("subscriptions/listen", params) {
         Ok(p) => p.notifications.unwrap_or_default(),
         Err(e) => {
@@ -281,7 +346,10 @@ async fn listen(core: &Arc<ServerCore>, id: &RequestId, params: Option<Value>, s
         granted.insert("resourcesListChanged".into(), json!(true));
     }
     if !filter.resource_subscriptions.is_empty() && registry.has_resources() {
-        granted.insert("resourceSubscriptions".into(), json!(filter.resource_subscriptions));
+        granted.insert(
+            "resourceSubscriptions".into(),
+            json!(filter.resource_subscriptions),
+        );
     }
     if !sink.send(&Message::notification(
         "notifications/subscriptions/acknowledged",
@@ -295,15 +363,26 @@ async fn listen(core: &Arc<ServerCore>, id: &RequestId, params: Option<Value>, s
             e = events.recv() => e,
         };
         let (method, extra) = match event {
-            Ok(ServerEvent::ToolsChanged) if filter.tools_list_changed => ("notifications/tools/list_changed", None),
-            Ok(ServerEvent::PromptsChanged) if filter.prompts_list_changed => ("notifications/prompts/list_changed", None),
-            Ok(ServerEvent::ResourcesChanged) if filter.resources_list_changed => ("notifications/resources/list_changed", None),
-            Ok(ServerEvent::ResourceUpdated(uri)) if filter.resource_subscriptions.contains(&uri) => {
+            Ok(ServerEvent::ToolsChanged) if filter.tools_list_changed => {
+                ("notifications/tools/list_changed", None)
+            }
+            Ok(ServerEvent::PromptsChanged) if filter.prompts_list_changed => {
+                ("notifications/prompts/list_changed", None)
+            }
+            Ok(ServerEvent::ResourcesChanged) if filter.resources_list_changed => {
+                ("notifications/resources/list_changed", None)
+            }
+            Ok(ServerEvent::ResourceUpdated(uri))
+                if filter.resource_subscriptions.contains(&uri) =>
+            {
                 ("notifications/resources/updated", Some(uri))
             }
             Ok(_) => continue,
             Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "a listen stream fell behind; some notifications were dropped");
+                tracing::warn!(
+                    missed = n,
+                    "a listen stream fell behind; some notifications were dropped"
+                );
                 continue;
             }
             Err(broadcast::error::RecvError::Closed) => return,
@@ -324,6 +403,9 @@ mod tests {
 
     #[test]
     fn splices_members_into_listings() {
-        assert_eq!(splice(r#"{"tools":[]}"#, r#""a":1"#), r#"{"tools":[],"a":1}"#);
+        assert_eq!(
+            splice(r#"{"tools":[]}"#, r#""a":1"#),
+            r#"{"tools":[],"a":1}"#
+        );
     }
 }

@@ -80,10 +80,7 @@ impl fmt::Debug for ToolError {
 
 /// Strip a masked error's detail from `result`: log it, and show it only when `expose` is set.
 pub(crate) fn unmask(mut result: CallToolResult, tool: &str, expose: bool) -> CallToolResult {
-    let detail = result
-        .meta
-        .as_mut()
-        .and_then(|m| m.remove(INTERNAL_DETAIL));
+    let detail = result.meta.as_mut().and_then(|m| m.remove(INTERNAL_DETAIL));
     if result.meta.as_ref().is_some_and(|m| m.is_empty()) {
         result.meta = None;
     }

@@ -6,6 +6,6 @@ mod output;
 
 pub(crate) use def::validate_tool_name;
 pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMarker, ToolMeta, ToolMethod};
-pub use error::ToolError;
 pub(crate) use error::unmask;
+pub use error::ToolError;
 pub use output::{IntoToolError, ResultOutput, ToolOutput};

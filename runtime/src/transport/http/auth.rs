@@ -41,15 +41,19 @@ impl BearerAuth {
     }
 
     fn allows(&self, value: Option<&HeaderValue>) -> bool {
-        let Some(token) = value
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        else {
+        let Some(token) = value.and_then(|v| v.to_str().ok()).and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        }) else {
             return false;
         };
         let given: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
         // Constant time: every byte is compared.
-        given.iter().zip(self.digest.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        given
+            .iter()
+            .zip(self.digest.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
     }
 
     fn refusal(&self, had_credentials: bool) -> Response {
@@ -73,7 +77,9 @@ impl BearerAuth {
 
 impl std::fmt::Debug for BearerAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BearerAuth").field("realm", &self.realm).finish_non_exhaustive()
+        f.debug_struct("BearerAuth")
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
     }
 }
 

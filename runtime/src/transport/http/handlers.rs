@@ -257,7 +257,9 @@ fn is_stateless(headers: &HeaderMap, message: &Message) -> bool {
         _ => false,
     };
     match header_str(headers, VERSION_HEADER) {
-        Some(v) if SUPPORTED_PROTOCOL_VERSIONS.contains(&v) => has_meta && !matches!(message, Message::Request(r) if r.method == "initialize"),
+        Some(v) if SUPPORTED_PROTOCOL_VERSIONS.contains(&v) => {
+            has_meta && !matches!(message, Message::Request(r) if r.method == "initialize")
+        }
         Some(_) => true,
         None => has_meta && matches!(message, Message::Request(r) if era::is_stateless(r)),
     }
@@ -362,7 +364,10 @@ async fn stateless_post(state: &Arc<HttpState>, headers: &HeaderMap, message: Me
     let permit = if req.method == "subscriptions/listen" {
         None
     } else {
-        Arc::clone(&state.core.request_permits).acquire_owned().await.ok()
+        Arc::clone(&state.core.request_permits)
+            .acquire_owned()
+            .await
+            .ok()
     };
     let core = Arc::clone(&state.core);
     let task = tokio::spawn(async move {
@@ -387,7 +392,9 @@ async fn stateless_post(state: &Arc<HttpState>, headers: &HeaderMap, message: Me
     let events = futures::stream::once(async move { first })
         .chain(rest)
         .map(|m| Ok::<_, Infallible>(Event::default().data(m)));
-    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -478,9 +485,15 @@ fn sse(
 /// GET and DELETE do not exist in the stateless era.
 fn stateless_only(headers: &HeaderMap) -> Option<Response> {
     let v = header_str(headers, VERSION_HEADER)?;
-    (!headers.contains_key(SESSION_HEADER) && !SUPPORTED_PROTOCOL_VERSIONS.contains(&v)).then(|| {
-        error(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_FOUND, "method not allowed: protocol 2026-07-28 uses POST only")
-    })
+    (!headers.contains_key(SESSION_HEADER) && !SUPPORTED_PROTOCOL_VERSIONS.contains(&v)).then(
+        || {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                codes::METHOD_NOT_FOUND,
+                "method not allowed: protocol 2026-07-28 uses POST only",
+            )
+        },
+    )
 }
 
 async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
