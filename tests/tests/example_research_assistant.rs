@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use toolsmith::client::{Client, SamplingError, SamplingRequest};
 use toolsmith::protocol::{CreateMessageResult, Role, SamplingContent};
 
-use common::{progress_recorder, start, start_declaring_sampling_tools, Journal};
+use common::{progress_recorder, start, Journal};
 
 const EXAMPLE: &str = "research_assistant";
 
@@ -204,9 +204,8 @@ async fn with_sampling_tools_the_model_searches_before_answering() {
                 })
             }
         });
-    let connection = start_declaring_sampling_tools(EXAMPLE, &[], builder).await;
-    let result = connection
-        .client
+    let client = start(EXAMPLE, &[], builder.sampling_tools()).await;
+    let result = client
         .call_tool("research", json!({ "topic": "Bees" }))
         .await
         .unwrap();
@@ -271,7 +270,7 @@ async fn with_sampling_tools_the_model_searches_before_answering() {
             "question {k}: {text}"
         );
     }
-    connection.close().await;
+    client.close().await.unwrap();
 }
 
 #[tokio::test]

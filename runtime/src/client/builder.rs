@@ -135,6 +135,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Declare that the sampling handler accepts `tools`/`toolChoice` (`sampling.tools`), so
+    /// servers may run tool loops through it. The handler then answers with `tool_use` blocks
+    /// when its model calls a tool.
+    pub fn sampling_tools(mut self) -> Self {
+        self.handlers.sampling_capability.tools = Some(serde_json::json!({}));
+        self
+    }
+
+    /// Declare that the sampling handler honours `includeContext` (`sampling.context`).
+    pub fn sampling_context(mut self) -> Self {
+        self.handlers.sampling_capability.context = Some(serde_json::json!({}));
+        self
+    }
+
     /// Show every sampling request to `hook` before the model sees it (human in the loop): it
     /// sees which server asks ([`SamplingRequest::server`]), the messages, the preferences and
     /// the routed model, and returns [`Approval::Approve`], [`Approval::Edit`] (parameters to

@@ -39,13 +39,18 @@ pub(crate) struct Handlers {
     pub roots: Option<DynRoots>,
     pub log: Option<LogFn>,
     pub router: Option<Arc<ModelRouter>>,
+    /// What the sampling capability declares beyond `{}` (`tools`, `context`).
+    pub sampling_capability: SamplingCapability,
 }
 
 impl Handlers {
     /// The capabilities these handlers let the client declare: each kind only with a handler.
     pub(crate) fn capabilities(&self) -> ClientCapabilities {
         ClientCapabilities {
-            sampling: self.sampling.is_some().then(SamplingCapability::default),
+            sampling: self
+                .sampling
+                .is_some()
+                .then(|| self.sampling_capability.clone()),
             elicitation: self
                 .elicitation
                 .is_some()

@@ -290,8 +290,13 @@ impl OpenAiBackend {
 }
 
 impl SamplingHandler for OpenAiBackend {
-    async fn create_message(&self, request: SamplingRequest) -> Result<SamplingReply, SamplingError> {
-        self.complete(&request.params).await.map(SamplingReply::Result)
+    async fn create_message(
+        &self,
+        request: SamplingRequest,
+    ) -> Result<SamplingReply, SamplingError> {
+        self.complete(&request.params)
+            .await
+            .map(SamplingReply::Result)
     }
 }
 

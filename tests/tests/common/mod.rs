@@ -11,9 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use toolsmith::client::{Client, ClientBuilder, Progress, SamplingRequest};
 
 fn workspace_root() -> PathBuf {
@@ -71,85 +69,6 @@ pub async fn start(example: &str, args: &[&str], builder: ClientBuilder) -> Clie
         .connect_stdio(command(example, args))
         .await
         .unwrap_or_else(|e| panic!("connect to {example}: {e}"))
-}
-
-/// A client connected to the example that declares `sampling.tools` (tools in sampling
-/// requests), and the example's process.
-pub struct ToolsClient {
-    pub client: Client,
-    pub child: Child,
-}
-
-impl ToolsClient {
-    /// Close the connection and wait for the server to exit cleanly.
-    pub async fn close(mut self) {
-        self.client.close().await.unwrap();
-        let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
-            .await
-            .expect("the server exits once its stdin closes")
-            .unwrap();
-        assert!(status.success(), "{status}");
-    }
-}
-
-/// [`start`], but the client also declares `sampling.tools`.
-///
-/// `ClientBuilder` has no way to declare `sampling.tools` (it always sends `"sampling": {}`), so
-/// the client writes to a pipe, and a small task copies its lines to the server's stdin, adding
-/// `"tools": {}` to the `sampling` capability of the `initialize` request.
-pub async fn start_declaring_sampling_tools(
-    example: &str,
-    args: &[&str],
-    builder: ClientBuilder,
-) -> ToolsClient {
-    let mut child = command(example, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {example}: {e}"));
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (client_end, relay_end) = tokio::io::duplex(1 << 20);
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(relay_end).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            let line = declare_sampling_tools(line);
-            let sent = async {
-                stdin.write_all(line.as_bytes()).await?;
-                stdin.write_all(b"\n").await?;
-                stdin.flush().await
-            };
-            if sent.await.is_err() {
-                break;
-            }
-        }
-        // Dropping `stdin` here closes the server's input, as closing the client would.
-    });
-    let client = builder
-        .request_timeout(Duration::from_secs(30))
-        .connect(stdout, client_end)
-        .await
-        .unwrap_or_else(|e| panic!("connect to {example}: {e}"));
-    ToolsClient { client, child }
-}
-
-/// `line` with `tools` added to the `sampling` capability, if it is the `initialize` request.
-fn declare_sampling_tools(line: String) -> String {
-    let Ok(mut message) = serde_json::from_str::<Value>(&line) else {
-        return line;
-    };
-    if message["method"] != "initialize" {
-        return line;
-    }
-    let sampling = &mut message["params"]["capabilities"]["sampling"];
-    assert!(
-        sampling.is_object(),
-        "the client declares sampling: {message}"
-    );
-    sampling["tools"] = json!({});
-    message.to_string()
 }
 
 /// What a scripted sampling handler was asked, and how many requests it was answering at once.
