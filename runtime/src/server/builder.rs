@@ -253,7 +253,13 @@ impl Server {
 
     /// Register every `#[tool]` method of a type whose impl block has `#[tools]`, bound to `state`.
     pub fn tools<S: ToolBox>(self, state: impl Into<Arc<S>>) -> Self {
-        S::tool_defs(state.into())
+        self.tools_shared(state.into())
+    }
+
+    /// [`Server::tools`] for state you already hold in an `Arc` (and share with other code):
+    /// `server.tools_shared(Arc::clone(&state))`.
+    pub fn tools_shared<S: ToolBox>(self, state: Arc<S>) -> Self {
+        S::tool_defs(state)
             .into_iter()
             .fold(self, |s, def| s.tool(def))
     }

@@ -37,5 +37,5 @@ fn main() {
     let _ = Server::new("x", "1").tools(counter);
     let shared = Arc::new(Counter::default());
     // An `Arc` the caller keeps a clone of (the state type can't be inferred through `Into<Arc<S>>`).
-    let _ = Server::new("y", "1").tools::<Counter>(Arc::clone(&shared));
+    let _ = Server::new("y", "1").tools_shared(Arc::clone(&shared));
 }
