@@ -130,7 +130,6 @@ impl Session {
         self.peer.get().cloned().unwrap_or_else(pre_initialize_peer)
     }
 
-
     /// Wait until a request that runs a handler may start (back-pressure: the caller stops
     /// reading meanwhile); cheap requests answered inline need no permit.
     pub(crate) async fn admit_request(&self, req: &Request) -> Option<Permits> {
