@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the side-by-side comparison: our bench_server, rmcp, the official Python SDK and FastMCP,
+# interleaved over rounds, on loopback only. Results: target/bench/results.{md,json}.
+#
+#   bash bench/run.sh            # full: 5 rounds, ~10 minutes on 2 cores
+#   bash bench/run.sh --quick    # 1 short round, ~1 minute
+#   bash bench/run.sh --compile  # also the compile-time comparison (50 #[tool]s; ~10 minutes more)
+#   bash bench/run.sh --no-setup # skip bench/setup.sh
+#
+# Any other argument goes to the driver (e.g. `--scenarios echo_32,http_echo_64 --rounds 3`;
+# `target/release/driver --help` lists them).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+setup=1 compile=0 args=()
+for a in "$@"; do
+  case "$a" in
+    --no-setup) setup=0 ;;
+    --compile) compile=1 ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+[ "$setup" = 1 ] && bash bench/setup.sh
+
+mkdir -p target/bench
+{
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') x $(nproc)"
+  echo "kernel: $(uname -r)"
+  echo "rustc: $(rustc --version)"
+  echo "python: $(bench/.venv/mcp/bin/python --version 2>&1)"
+  echo "mcp: $(bench/.venv/mcp/bin/python -c 'import importlib.metadata as m; print(m.version("mcp"))')"
+  echo "fastmcp: $(bench/.venv/fastmcp/bin/python -c 'import importlib.metadata as m; print(m.version("fastmcp"), "(mcp", m.version("mcp") + ")")')"
+  echo "rmcp: $(grep -A1 '^name = "rmcp"$' bench/rmcp_server/Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p')"
+} | tee target/bench/environment.txt
+
+target/release/driver \
+  --target toolsmith=target/release/examples/bench_server \
+  --target rmcp=target/bench-rmcp/release/rmcp-bench-server \
+  --target python-sdk="bench/.venv/mcp/bin/python bench/python/mcp_server.py" \
+  --target fastmcp="bench/.venv/fastmcp/bin/python bench/python/fastmcp_server.py" \
+  --baseline rmcp \
+  --json target/bench/results.json \
+  --markdown target/bench/results.md \
+  "${args[@]}"
+
+if [ "$compile" = 1 ]; then
+  bash bench/compile_time.sh
+fi

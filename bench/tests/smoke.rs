@@ -1,0 +1,148 @@
+//! Smoke test of the load driver against our `bench_server` example: a short run with tiny
+//! counts, checking that the numbers are sane (every request answered exactly once and correctly,
+//! nonzero throughput). Nothing here is timed: no assertion depends on how fast the machine is.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the bench crate lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// Build the `bench_server` example (dev profile) and return its path.
+fn bench_server() -> PathBuf {
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(&cargo)
+        .args([
+            "build",
+            "-p",
+            "toolsmith-examples",
+            "--example",
+            "bench_server",
+        ])
+        .current_dir(&root)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("could not run `{cargo} build`: {e}"));
+    assert!(
+        output.status.success(),
+        "`cargo build --example bench_server` failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| if t.is_absolute() { t } else { root.join(t) })
+        .unwrap_or_else(|| root.join("target"));
+    let server = target
+        .join("debug")
+        .join("examples")
+        .join(format!("bench_server{}", std::env::consts::EXE_SUFFIX));
+    assert!(server.is_file(), "{} was not built", server.display());
+    server
+}
+
+#[test]
+fn driver_reports_sane_numbers_for_bench_server() {
+    let server = bench_server();
+    let json_path =
+        std::env::temp_dir().join(format!("toolsmith-bench-smoke-{}.json", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_driver"))
+        .arg("--target")
+        .arg(format!("toolsmith={}", server.display()))
+        .args([
+            "--rounds",
+            "1",
+            "--duration-ms",
+            "150",
+            "--max-requests",
+            "300",
+            "--cold-reps",
+            "1",
+            "--idle-sessions",
+            "10",
+            "--scenarios",
+            "echo_seq,echo_32,sample_seq,sample_32,list_10,cold_start,http_echo_64,http_idle",
+            "--json",
+        ])
+        .arg(&json_path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the driver runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the driver failed ({}):\n{stderr}",
+        output.status
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("the JSON report"))
+            .expect("JSON");
+    let _ = std::fs::remove_file(&json_path);
+    let m = &report["medians"]["toolsmith"];
+    let num = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("no `{k}` in {m:#}"));
+
+    for s in [
+        "echo_seq",
+        "echo_32",
+        "sample_seq",
+        "sample_32",
+        "list_10",
+        "http_echo_64",
+    ] {
+        let sent = num(&format!("{s}.sent"));
+        assert!(sent > 0.0, "{s}: nothing was sent");
+        assert_eq!(
+            num(&format!("{s}.requests")),
+            sent,
+            "{s}: every request is answered"
+        );
+        assert_eq!(
+            num(&format!("{s}.duplicates")),
+            0.0,
+            "{s}: no id is answered twice"
+        );
+        assert_eq!(
+            num(&format!("{s}.unknown")),
+            0.0,
+            "{s}: no answer has an unknown id"
+        );
+        assert_eq!(
+            num(&format!("{s}.bad")),
+            0.0,
+            "{s}: every answer is the right result"
+        );
+        assert_eq!(num(&format!("{s}.ok")), 1.0, "{s}: sane");
+        assert!(num(&format!("{s}.rps")) > 0.0, "{s}: nonzero throughput");
+        let (p50, p99) = (num(&format!("{s}.p50_us")), num(&format!("{s}.p99_us")));
+        assert!(
+            p50 > 0.0 && p50 <= p99,
+            "{s}: percentiles are ordered ({p50} <= {p99})"
+        );
+    }
+    // Each `ask` made exactly one sampling request, answered by the driver.
+    for s in ["sample_seq", "sample_32"] {
+        assert_eq!(
+            num(&format!("{s}.server_requests")),
+            num(&format!("{s}.sent")),
+            "{s}: one sample per call"
+        );
+    }
+    assert!(num("cold_start.initialize_ms") > 0.0);
+    assert!(num("cold_start.first_call_ms") >= num("cold_start.initialize_ms"));
+    assert_eq!(num("http_idle.sessions"), 10.0);
+    assert!(num("rss.stdio_load_peak_kib") > 0.0);
+    assert!(
+        m.as_object()
+            .unwrap()
+            .keys()
+            .all(|k| !k.starts_with("failed.")),
+        "no scenario failed: {m:#}"
+    );
+}
