@@ -53,11 +53,16 @@ struct GetPromptParams {
     meta: Option<Map<String, Value>>,
 }
 
-fn binding(method: &str, name: &str, args: &Value) -> Binding {
+/// What `requestState` binds to. The argument digest is only needed (and only computed) in the
+/// stateless era: it hashes the whole argument object, which is wasted work per call otherwise.
+fn binding(era: Era, method: &str, name: &str, args: impl FnOnce() -> Value) -> Binding {
     Binding {
         method: method.to_owned(),
         name: name.to_owned(),
-        args: crate::context::digest(method, args),
+        args: match era {
+            Era::Stateless => crate::context::digest(method, &args()),
+            Era::Handshake => String::new(),
+        },
     }
 }
 
@@ -95,8 +100,9 @@ pub(crate) fn prepare(
                     call.name
                 )));
             };
-            let args = Value::Object(call.arguments.clone().unwrap_or_default());
-            let binding = binding(method, &call.name, &args);
+            let binding = binding(era, method, &call.name, || {
+                Value::Object(call.arguments.clone().unwrap_or_default())
+            });
             if let Some(missing) = missing_capabilities(tool.requires(), peer) {
                 let names: Vec<&String> = missing.as_object().expect("object").keys().collect();
                 let msg = format!(
@@ -152,7 +158,7 @@ pub(crate) fn prepare(
                 );
             };
             let handler = def.handler;
-            let binding = binding(method, &p.uri, &Value::Null);
+            let binding = binding(era, method, &p.uri, || Value::Null);
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
                     Box::pin(async move {
@@ -177,7 +183,7 @@ pub(crate) fn prepare(
                 )));
             };
             let args = p.arguments.unwrap_or_default();
-            let binding = binding(method, &p.name, &Value::Object(args.clone()));
+            let binding = binding(era, method, &p.name, || Value::Object(args.clone()));
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
                     Box::pin(async move {

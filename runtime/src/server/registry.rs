@@ -136,7 +136,7 @@ impl Registry {
                 return Err(format!("two resources have the URI `{}`", r.uri()));
             }
         }
-        self.tools_listing = Listing::of(self.tools.iter().map(|t| &t.tool));
+        self.tools_listing = Listing::of(self.tools.iter().map(|t| &*t.tool));
         self.resources_listing = Listing::of(self.resources.iter().filter_map(|r| match &r.kind {
             ResourceKind::Static(s) => Some(s),
             ResourceKind::Template(..) => None,
@@ -243,11 +243,11 @@ impl Registry {
         }
         if let Some(&i) = self.tool_index.get(tool.name()) {
             self.tools[i] = tool;
-            self.tools_listing = Listing::of(self.tools.iter().map(|t| &t.tool));
+            self.tools_listing = Listing::of(self.tools.iter().map(|t| &*t.tool));
         } else {
             self.tool_index
                 .insert(tool.name().to_owned(), self.tools.len());
-            self.tools_listing.push(&tool.tool);
+            self.tools_listing.push(&*tool.tool);
             self.tools.push(tool);
         }
         Ok(())

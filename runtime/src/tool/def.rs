@@ -38,7 +38,8 @@ pub struct ToolMeta {
 /// A registered tool: its listing and its handler. Built by `#[tool]`/`#[tools]`, or by hand.
 #[derive(Clone)]
 pub struct ToolDef {
-    pub(crate) tool: Tool,
+    /// Shared: a call clones the definition, which must not copy its schemas.
+    pub(crate) tool: Arc<Tool>,
     pub(crate) handler: ErasedHandler,
     requires: &'static [&'static str],
 }
@@ -108,7 +109,7 @@ impl ToolDef {
     {
         let name = meta.name;
         ToolDef {
-            tool: Self::listing(&meta, schema::input_schema::<A>(), output_schema),
+            tool: Arc::new(Self::listing(&meta, schema::input_schema::<A>(), output_schema)),
             requires: meta.requires,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => f(ctx, a),
@@ -130,7 +131,7 @@ impl ToolDef {
     {
         let name = meta.name;
         ToolDef {
-            tool: Self::listing(&meta, schema::input_schema::<A>(), output_schema),
+            tool: Arc::new(Self::listing(&meta, schema::input_schema::<A>(), output_schema)),
             requires: meta.requires,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => {
