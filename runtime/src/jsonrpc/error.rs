@@ -26,9 +26,19 @@ pub struct ErrorObject {
     pub code: i64,
     /// A short, human-readable description.
     pub message: String,
-    /// Optional extra information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Optional extra information (`"data": null` is kept as `Some(Value::Null)`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub data: Option<Value>,
+}
+
+/// A member that is present, even as `null` (plain `Option` would read `null` as absent, so an
+/// error object would not survive a round trip).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 impl ErrorObject {

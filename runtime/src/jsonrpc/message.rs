@@ -256,9 +256,11 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
         Err(e) => {
             // Distinguish "not JSON" from "JSON, but not an object of the right shape".
             return match serde_json::from_str::<Value>(text) {
-                Err(_) => Err(FrameError {
+                // The syntax error, not `e`: reading into the message shape may have stopped
+                // earlier, at a type mismatch that says nothing about the text.
+                Err(syntax) => Err(FrameError {
                     id: None,
-                    error: ErrorObject::new(codes::PARSE_ERROR, format!("parse error: {e}")),
+                    error: ErrorObject::new(codes::PARSE_ERROR, format!("parse error: {syntax}")),
                 }),
                 Ok(v) if !v.is_object() => Err(FrameError::invalid(
                     None,
@@ -276,8 +278,7 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
         }
     };
 
-    let response_shape =
-        wire.method.is_none() && (wire.result.is_some() || wire.error.is_some());
+    let response_shape = wire.method.is_none() && (wire.result.is_some() || wire.error.is_some());
     let id = match wire.id {
         None => None,
         // `"id": null` only on an error response, checked below.
@@ -339,12 +340,14 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
     match (wire.result, wire.error) {
         (Some(result), None) => {
             let id = id.ok_or_else(|| FrameError::invalid(None, "a response needs an `id`"))?;
-            let value: Value = serde_json::from_str(result.get())
-                .map_err(|e| FrameError::invalid(Some(id.clone()), e.to_string()))?;
-            Ok(Message::Response(Response {
-                id: Some(id),
-                outcome: Ok(value),
-            }))
+            match serde_json::from_str::<Value>(result.get()) {
+                Ok(value) => Ok(Message::Response(Response {
+                    id: Some(id),
+                    outcome: Ok(value),
+                })),
+                // Valid JSON that cannot be held (nested past the depth limit).
+                Err(e) => malformed(true, Some(id), format!("invalid `result`: {e}")),
+            }
         }
         (None, Some(error)) => match serde_json::from_str::<ErrorObject>(error.get()) {
             Ok(err) => Ok(Message::Response(Response {
@@ -353,11 +356,9 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
             })),
             Err(e) => malformed(true, id, format!("invalid `error` object: {e}")),
         },
-        (Some(_), Some(_)) => malformed(
-            true,
-            id,
-            "a response cannot have both `result` and `error`",
-        ),
+        (Some(_), Some(_)) => {
+            malformed(true, id, "a response cannot have both `result` and `error`")
+        }
         (None, None) => Err(FrameError::invalid(
             id,
             "a message needs `method` (request or notification) or `result`/`error` (response)",
@@ -451,10 +452,15 @@ mod tests {
         // to be answered with another error, which two peers could trade forever.
         let m = parse_frame(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}"#)
             .unwrap();
-        assert!(matches!(m, Message::Response(Response { id: None, outcome: Err(e) }) if e.code == -32700));
+        assert!(
+            matches!(m, Message::Response(Response { id: None, outcome: Err(e) }) if e.code == -32700)
+        );
         // What this side sends about a bad frame reads back as such a response.
         let ours = Message::error(None, ErrorObject::new(codes::INVALID_REQUEST, "bad")).to_json();
-        assert!(matches!(parse_frame(&ours), Ok(Message::Response(Response { id: None, .. }))));
+        assert!(matches!(
+            parse_frame(&ours),
+            Ok(Message::Response(Response { id: None, .. }))
+        ));
         // A null id stays invalid on requests and results.
         assert!(parse_frame(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#).is_err());
         assert!(parse_frame(r#"{"jsonrpc":"2.0","id":null,"result":{}}"#).is_err());
@@ -465,18 +471,39 @@ mod tests {
 
         // Malformed responses whose id can be read fail the request waiting on that id.
         for (frame, problem) in [
-            (r#"{"jsonrpc":"2.0","id":5,"error":"oops"}"#, "invalid `error` object"),
-            (r#"{"jsonrpc":"2.0","id":5,"error":null}"#, "invalid `error` object"),
-            (r#"{"jsonrpc":"2.0","id":5,"error":{"code":1.5,"message":"x"}}"#, "invalid `error` object"),
-            (r#"{"jsonrpc":"2.0","id":5,"result":{},"error":{"code":1,"message":"?"}}"#, "both"),
+            (
+                r#"{"jsonrpc":"2.0","id":5,"error":"oops"}"#,
+                "invalid `error` object",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":5,"error":null}"#,
+                "invalid `error` object",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":5,"error":{"code":1.5,"message":"x"}}"#,
+                "invalid `error` object",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":5,"result":{},"error":{"code":1,"message":"?"}}"#,
+                "both",
+            ),
             (r#"{"id":5,"result":{}}"#, "jsonrpc"),
             (r#"{"jsonrpc":"1.0","id":5,"result":{}}"#, "jsonrpc"),
-            (r#"{"jsonrpc":"2.0","id":5,"result":{},"result":{}}"#, "duplicate field"),
+            (
+                r#"{"jsonrpc":"2.0","id":5,"result":{},"result":{}}"#,
+                "duplicate field",
+            ),
         ] {
             match parse_frame(frame) {
-                Ok(Message::Response(Response { id: Some(RequestId::Number(5)), outcome: Err(e) })) => {
+                Ok(Message::Response(Response {
+                    id: Some(RequestId::Number(5)),
+                    outcome: Err(e),
+                })) => {
                     assert_eq!(e.code, codes::INVALID_REQUEST, "{frame}");
-                    assert!(e.message.contains("malformed response") && e.message.contains(problem), "{frame}: {e}");
+                    assert!(
+                        e.message.contains("malformed response") && e.message.contains(problem),
+                        "{frame}: {e}"
+                    );
                 }
                 other => panic!("{frame}: {other:?}"),
             }
@@ -486,10 +513,25 @@ mod tests {
     }
 
     #[test]
+    fn parse_errors_describe_the_syntax() {
+        let e = parse_frame(r#""ping" garbage"#).unwrap_err().error;
+        assert_eq!(e.code, codes::PARSE_ERROR);
+        assert!(e.message.contains("trailing characters"), "{e}");
+        assert!(!e.message.contains("WireIn"), "{e}");
+        let e = parse_frame(r#"{"jsonrpc":"2.0","id":1,"method":"ping"} x"#)
+            .unwrap_err()
+            .error;
+        assert!(e.message.contains("trailing characters"), "{e}");
+    }
+
+    #[test]
     fn out_of_range_ids_are_named() {
         let msg = |s: &str| parse_frame(s).unwrap_err().error.message;
         let m = msg(r#"{"jsonrpc":"2.0","id":9223372036854775808,"method":"ping"}"#);
-        assert!(m.contains("out of range") && m.contains("9223372036854775808"), "{m}");
+        assert!(
+            m.contains("out of range") && m.contains("9223372036854775808"),
+            "{m}"
+        );
         let m = msg(r#"{"jsonrpc":"2.0","id":18446744073709551616,"method":"ping"}"#);
         assert!(m.contains("out of range"), "{m}");
         let m = msg(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#);
@@ -498,7 +540,9 @@ mod tests {
         assert!(m.contains("not the number 1.0"), "{m}");
         let m = msg(r#"{"jsonrpc":"2.0","id":1e400,"method":"ping"}"#);
         assert!(m.contains("out of range"), "{m}");
-        assert!(parse_frame(r#"{"jsonrpc":"2.0","id":-9223372036854775808,"method":"ping"}"#).is_ok());
+        assert!(
+            parse_frame(r#"{"jsonrpc":"2.0","id":-9223372036854775808,"method":"ping"}"#).is_ok()
+        );
     }
 
     #[test]

@@ -1,0 +1,566 @@
+//! Security checks beyond `http_transport.rs`, `stateless.rs` and `limits.rs`: session ids across
+//! a thousand sessions, what a dead session answers (after DELETE, after idle expiry) and that it
+//! leaves no task behind, `requestState` under every single-character tampering, truncation,
+//! forgery, another server's key, replay past expiry and reuse across tools (over HTTP too), and
+//! internal error details masked on every path.
+
+mod reliability_support;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use toolsmith::prelude::*;
+use toolsmith::{HttpConfig, Limits};
+
+use reliability_support::{alive_tasks, sample_answer, settle_tasks, Http, Pipe};
+
+/// Echo the text.
+#[tool]
+async fn echo(text: String) -> String {
+    text
+}
+
+/// Ask once.
+#[tool]
+async fn one(question: String, ctx: Context<'_>) -> Result<String, ToolError> {
+    Ok(ctx.sample(question).max_tokens(10).await?.text())
+}
+
+/// Ask once, too (another tool, the same shape).
+#[tool]
+async fn other(question: String, ctx: Context<'_>) -> Result<String, ToolError> {
+    Ok(ctx.sample(question).max_tokens(10).await?.text())
+}
+
+/// Take a while.
+#[tool]
+async fn slow(ms: u64) -> String {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    "done".into()
+}
+
+/// Fails with an error that names a private path.
+#[tool]
+async fn leaks() -> Result<String, ToolError> {
+    Err(std::io::Error::other("cannot open /srv/private/keys.pem"))?
+}
+
+/// Panics with a private path.
+#[tool]
+async fn panics() -> String {
+    panic!("state at /srv/private/dump")
+}
+
+/// A resource whose reading fails with a private detail.
+#[resource(uri = "secret://config")]
+async fn failing_resource() -> Result<String, std::io::Error> {
+    Err(std::io::Error::other(
+        "cannot open /srv/private/config.toml",
+    ))
+}
+
+/// A prompt whose rendering fails with a private detail.
+#[prompt]
+async fn failing_prompt() -> Result<String, std::io::Error> {
+    Err(std::io::Error::other(
+        "template /srv/private/prompt.txt missing",
+    ))
+}
+
+fn server() -> Server {
+    Server::new("security", "1")
+        .tool(echo)
+        .tool(one)
+        .tool(other)
+        .tool(slow)
+        .tool(leaks)
+        .tool(panics)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions.
+
+fn ping(id: u64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "ping"})
+}
+
+async fn get_status(http: &Http) -> u16 {
+    let mut r = http
+        .http
+        .get(&http.url)
+        .header("accept", "text/event-stream");
+    if let Some(s) = &http.session {
+        r = r.header("mcp-session-id", s);
+    }
+    r.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_thousand_sessions_have_unique_visible_ids_and_die_with_delete() {
+    let base = Http::start(server(), HttpConfig::default()).await;
+    // The reaper starts with the first request; count it in.
+    assert_eq!(base.post_json(&ping(0)).await.status, 400);
+    let baseline = alive_tasks();
+
+    let mut ids = Vec::new();
+    for batch in 0..(1000 / 50) {
+        let inits = (0..50).map(|k| {
+            let base = &base;
+            async move {
+                let mut c = Http {
+                    url: base.url.clone(),
+                    http: base.http.clone(),
+                    session: None,
+                };
+                c.initialize(json!({})).await;
+                let r = c.call(&ping(batch * 50 + k)).await;
+                assert_eq!(r["result"], json!({}));
+                c.session.unwrap()
+            }
+        });
+        ids.extend(futures::future::join_all(inits).await);
+    }
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), 1000, "session ids repeat");
+    for id in &ids {
+        assert!(id.len() >= 32, "short session id {id:?}");
+        assert!(
+            id.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+            "session id {id:?} is not visible ASCII"
+        );
+    }
+    assert!(
+        alive_tasks() > baseline + 1000,
+        "each session has its tasks"
+    );
+
+    // DELETE each; afterwards every method answers 404 for it, DELETE included.
+    for chunk in ids.chunks(50) {
+        let ends = chunk.iter().map(|id| {
+            let c = Http {
+                url: base.url.clone(),
+                http: base.http.clone(),
+                session: Some(id.clone()),
+            };
+            async move {
+                assert_eq!(c.delete().await, 200);
+                assert_eq!(c.post_json(&ping(1)).await.status, 404);
+                assert_eq!(get_status(&c).await, 404);
+                assert_eq!(c.delete().await, 404);
+            }
+        });
+        futures::future::join_all(ends).await;
+    }
+    // Nothing of the thousand sessions is left running (idle keep-alive connections aside).
+    drop(base);
+    let left = settle_tasks(baseline).await;
+    assert!(
+        left <= baseline,
+        "{left} tasks alive, {baseline} before the sessions"
+    );
+}
+
+#[tokio::test]
+async fn expired_sessions_answer_404_everywhere_and_leave_nothing_behind() {
+    let config = HttpConfig::default().session_idle_timeout(Duration::from_millis(150));
+    let base = Http::start(server(), config).await;
+    assert_eq!(base.post_json(&ping(0)).await.status, 400);
+    let baseline = alive_tasks();
+    let mut sessions = Vec::new();
+    for _ in 0..20 {
+        let mut c = Http {
+            url: base.url.clone(),
+            http: base.http.clone(),
+            session: None,
+        };
+        c.initialize(json!({})).await;
+        sessions.push(c);
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for c in &sessions {
+        assert_eq!(c.post_json(&ping(1)).await.status, 404);
+        assert_eq!(get_status(c).await, 404);
+        assert_eq!(c.delete().await, 404);
+    }
+    drop((base, sessions));
+    let left = settle_tasks(baseline).await;
+    assert!(
+        left <= baseline,
+        "{left} tasks alive, {baseline} before the sessions"
+    );
+}
+
+/// A session whose only activity is a long call is not idle: the reaper only looks at when the
+/// last request arrived, so it ends the session under the call, and the call's POST gets an
+/// empty 202 instead of its result.
+#[tokio::test]
+#[ignore = "known bug: idle expiry ignores requests in flight (runtime/src/transport/http/sessions.rs `expired`); see RELIABILITY.md"]
+async fn a_session_with_a_call_in_flight_is_not_idle() {
+    let config = HttpConfig::default().session_idle_timeout(Duration::from_millis(150));
+    let mut http = Http::start(
+        server().limits(Limits::default().shutdown_grace(Duration::from_millis(50))),
+        config,
+    )
+    .await;
+    http.initialize(json!({})).await;
+    let r = http
+        .post_json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "slow", "arguments": {"ms": 1000}}}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["result"]["content"][0]["text"], "done");
+    assert_eq!(http.post_json(&ping(2)).await.status, 200);
+}
+
+/// `on_post` creates the session before running `initialize` and keeps it when the HTTP status
+/// is 200 — which a JSON-RPC error also is — so a handshake that failed yields a session id that
+/// works (uninitialized: its peer info is the pre-initialize default).
+#[tokio::test]
+#[ignore = "known bug: a failed initialize over HTTP keeps its session (runtime/src/transport/http/handlers.rs `on_post`); see RELIABILITY.md"]
+async fn a_failed_initialize_over_http_leaves_no_session() {
+    let http = Http::start(server(), HttpConfig::default()).await;
+    let r = http
+        .post_json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": 5}}))
+        .await;
+    assert_eq!(r.json()["error"]["code"], -32602, "{r:?}");
+    // Whether the failed handshake got a session id or not, no session can be used with it.
+    if let Some(id) = r.session {
+        let c = Http {
+            url: http.url.clone(),
+            http: http.http.clone(),
+            session: Some(id.clone()),
+        };
+        let status = c.post_json(&ping(2)).await.status;
+        eprintln!("a failed initialize was given session {id}; a ping on it answers {status}");
+        assert_eq!(
+            status, 404,
+            "a failed initialize left a live session behind"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// requestState.
+
+fn meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {"sampling": {}},
+    })
+}
+
+fn stateless_call(tool: &str, question: &str, extra: Value) -> Value {
+    let mut params = json!({"name": tool, "arguments": {"question": question}, "_meta": meta()});
+    for (k, v) in extra.as_object().unwrap() {
+        params[k] = v.clone();
+    }
+    params
+}
+
+/// Round 1 of `tool`: its ask key and sealed state.
+async fn first_round(pipe: &mut Pipe, id: &str, tool: &str, question: &str) -> (String, String) {
+    let r = pipe
+        .request(
+            json!(id),
+            "tools/call",
+            stateless_call(tool, question, json!({})),
+        )
+        .await;
+    assert_eq!(r["result"]["resultType"], "input_required", "{r}");
+    let key = r["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    (
+        key,
+        r["result"]["requestState"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn expect_refused(r: &Value, says: &str) {
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    let m = r["error"]["message"].as_str().unwrap();
+    assert!(m.contains(says), "the message does not say {says:?}: {r}");
+}
+
+#[tokio::test]
+async fn request_state_survives_no_tampering() {
+    let mut pipe = Pipe::start(server());
+    let (key, state) = first_round(&mut pipe, "r1", "one", "Capital of France?").await;
+    let answer = json!({ key.clone(): sample_answer("Paris") });
+    let round2 = |state: Value| {
+        stateless_call(
+            "one",
+            "Capital of France?",
+            json!({"inputResponses": answer, "requestState": state}),
+        )
+    };
+
+    // Every single-character change, at every position: a different character of the same
+    // alphabet, one outside it, a deletion.
+    let bytes = state.as_bytes();
+    let mut variants = Vec::new();
+    for i in 0..bytes.len() {
+        let mut changed = bytes.to_vec();
+        changed[i] = match bytes[i] {
+            b'A' => b'B',
+            b'.' => b'-',
+            _ => b'A',
+        };
+        variants.push(changed);
+        let mut foreign = bytes.to_vec();
+        foreign[i] = b'!';
+        variants.push(foreign);
+        let mut deleted = bytes.to_vec();
+        deleted.remove(i);
+        variants.push(deleted);
+    }
+    // Truncations, extensions, and empty.
+    for len in (0..bytes.len()).step_by(7) {
+        variants.push(bytes[..len].to_vec());
+    }
+    variants.push([bytes, b"A"].concat());
+    variants.push([bytes, b".AAAA"].concat());
+    for (n, v) in variants.iter().enumerate() {
+        let v = String::from_utf8(v.clone()).unwrap();
+        let r = pipe
+            .request(json!(format!("t{n}")), "tools/call", round2(json!(v)))
+            .await;
+        expect_refused(&r, "integrity");
+    }
+
+    // A forgery: the payload re-encoded with another tool's name, under the original tag.
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (payload, tag) = state.split_once('.').unwrap();
+    let mut decoded: Value = serde_json::from_slice(&b64.decode(payload).unwrap()).unwrap();
+    decoded["b"]["n"] = json!("other");
+    decoded["x"] = json!(u64::MAX);
+    let forged = format!("{}.{tag}", b64.encode(decoded.to_string()));
+    let r = pipe
+        .request(
+            json!("forged"),
+            "tools/call",
+            stateless_call(
+                "other",
+                "Capital of France?",
+                json!({"inputResponses": answer, "requestState": forged}),
+            ),
+        )
+        .await;
+    expect_refused(&r, "integrity");
+
+    // Not a string at all, or huge.
+    for (n, bad) in [
+        json!(5),
+        json!({}),
+        json!([state]),
+        json!(true),
+        json!(null),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = pipe
+            .request(json!(format!("type{n}")), "tools/call", round2(bad))
+            .await;
+        expect_refused(&r, "`requestState` must be the string the server sent");
+    }
+    let r = pipe
+        .request(
+            json!("huge"),
+            "tools/call",
+            round2(json!("A".repeat(1 << 20))),
+        )
+        .await;
+    expect_refused(&r, "integrity");
+
+    // The untouched state still works, and the session served every refusal.
+    let r = pipe
+        .request(json!("ok"), "tools/call", round2(json!(state)))
+        .await;
+    assert_eq!(r["result"]["content"][0]["text"], "Paris", "{r}");
+    eprintln!(
+        "requestState: {} tampered variants refused",
+        variants.len() + 7
+    );
+    pipe.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn request_state_is_bound_to_the_server_key() {
+    let mut a = Pipe::start(server());
+    let mut b = Pipe::start(server());
+    let (key, state) = first_round(&mut a, "a1", "one", "q").await;
+    let round2 = stateless_call(
+        "one",
+        "q",
+        json!({"inputResponses": {key.clone(): sample_answer("x")}, "requestState": state}),
+    );
+    // Another server (its own random key) cannot open it.
+    expect_refused(
+        &b.request(json!("b2"), "tools/call", round2.clone()).await,
+        "integrity",
+    );
+    // The same configured secret on two replicas: either one serves the next round.
+    let mut r1 = Pipe::start(server().request_state_key("shared secret"));
+    let mut r2 = Pipe::start(server().request_state_key("shared secret"));
+    let mut r3 = Pipe::start(server().request_state_key("another secret"));
+    let (key, state) = first_round(&mut r1, "s1", "one", "q").await;
+    let round2 = stateless_call(
+        "one",
+        "q",
+        json!({"inputResponses": {key: sample_answer("replica")}, "requestState": state}),
+    );
+    let r = r2.request(json!("s2"), "tools/call", round2.clone()).await;
+    assert_eq!(r["result"]["content"][0]["text"], "replica", "{r}");
+    expect_refused(
+        &r3.request(json!("s3"), "tools/call", round2).await,
+        "integrity",
+    );
+    for p in [a, b, r1, r2, r3] {
+        p.close().await.unwrap();
+    }
+}
+
+/// The stateless era over HTTP: the same checks as over stdio in `stateless.rs` (reuse across
+/// tools and arguments, replay past expiry), plus a replay of a finished round, which is served
+/// again (the state only carries answers; a replay re-runs the same request).
+#[tokio::test]
+async fn request_state_over_http_is_bound_and_expires() {
+    let server = server().limits(Limits::default().request_state_ttl(Duration::from_millis(300)));
+    let http = Http::start(server, HttpConfig::default()).await;
+    let post = |id: &str, tool: &str, question: &str, extra: Value| {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": stateless_call(tool, question, extra)});
+        http.post()
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", tool)
+            .body(body.to_string())
+            .send()
+    };
+    let r = post("1", "one", "q", json!({})).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r1: Value = r.json().await.unwrap();
+    assert_eq!(r1["result"]["resultType"], "input_required", "{r1}");
+    let (key, _) = r1["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    let state = r1["result"]["requestState"].clone();
+    let with = |state: &Value| json!({"inputResponses": {key.clone(): sample_answer("A")}, "requestState": state});
+
+    let refused = |r: reqwest::Response, says: &'static str| async move {
+        assert_eq!(r.status(), 400);
+        let body: Value = r.json().await.unwrap();
+        expect_refused(&body, says);
+    };
+    refused(
+        post("2", "other", "q", with(&state)).await.unwrap(),
+        "different request",
+    )
+    .await;
+    refused(
+        post("3", "one", "not q", with(&state)).await.unwrap(),
+        "different request",
+    )
+    .await;
+    let mut tampered = state.as_str().unwrap().to_owned();
+    tampered.insert(5, 'x');
+    refused(
+        post("4", "one", "q", with(&json!(tampered))).await.unwrap(),
+        "integrity",
+    )
+    .await;
+
+    let ok: Value = post("5", "one", "q", with(&state))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["result"]["content"][0]["text"], "A", "{ok}");
+    let again: Value = post("6", "one", "q", with(&state))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["result"]["content"][0]["text"], "A",
+        "a replay within the TTL is served: {again}"
+    );
+
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    refused(
+        post("7", "one", "q", with(&state)).await.unwrap(),
+        "expired",
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal error details.
+
+#[tokio::test]
+async fn internal_error_details_are_masked_over_http_and_in_the_stateless_era() {
+    let mut http = Http::start(server(), HttpConfig::default()).await;
+    http.initialize(json!({})).await;
+    for tool in ["leaks", "panics"] {
+        let r = http
+            .call(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": {}}}))
+            .await;
+        assert_eq!(r["result"]["isError"], true, "{r}");
+        assert!(
+            !r.to_string().contains("/srv/private"),
+            "{tool} leaked over HTTP: {r}"
+        );
+    }
+    let mut pipe = Pipe::start(server());
+    for tool in ["leaks", "panics"] {
+        let r = pipe
+            .request(
+                json!(tool),
+                "tools/call",
+                json!({"name": tool, "arguments": {}, "_meta": meta()}),
+            )
+            .await;
+        assert_eq!(r["result"]["isError"], true, "{r}");
+        assert_eq!(r["result"]["resultType"], "complete", "{r}");
+        assert!(
+            !r.to_string().contains("/srv/private"),
+            "{tool} leaked in the stateless era: {r}"
+        );
+    }
+    pipe.close().await.unwrap();
+}
+
+/// A failing resource or prompt sends its error's text to the client as the -32603 message,
+/// whatever `expose_error_details` says: `Err(io::Error)` from a resource shows its path.
+#[tokio::test]
+#[ignore = "known gap: resource and prompt errors are not masked (runtime/src/lib.rs `resource_result_output`, `prompt_result_output`); see RELIABILITY.md"]
+async fn resource_and_prompt_error_details_are_masked_too() {
+    let server = server().resource(failing_resource).prompt(failing_prompt);
+    let mut pipe = Pipe::initialized(server, json!({})).await;
+    let r = pipe
+        .request(
+            json!(1),
+            "resources/read",
+            json!({"uri": "secret://config"}),
+        )
+        .await;
+    assert_eq!(r["error"]["code"], -32603, "{r}");
+    assert!(!r.to_string().contains("/srv/private"), "{r}");
+    let r = pipe
+        .request(json!(2), "prompts/get", json!({"name": "failing_prompt"}))
+        .await;
+    assert_eq!(r["error"]["code"], -32603, "{r}");
+    assert!(!r.to_string().contains("/srv/private"), "{r}");
+    pipe.close().await.unwrap();
+}
