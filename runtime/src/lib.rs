@@ -71,8 +71,8 @@ pub use resource::{
 };
 pub use server::{Completer, CompletionRef, Limits, Server, ServerHandle};
 pub use tool::{
-    IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolError, ToolFn, ToolMeta,
-    ToolMethod, ToolOutput,
+    IntoHandlerError, IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolError, ToolFn,
+    ToolMeta, ToolMethod, ToolOutput,
 };
 pub use toolsmith_macros::{prompt, resource, tool, tools, Elicit};
 
@@ -146,6 +146,7 @@ pub mod __private {
     pub use crate::jsonrpc::ErrorObject;
     pub use crate::prompt::PromptMarker;
     pub use crate::resource::ResourceMarker;
+    use crate::tool::IntoHandlerError as _;
     pub use crate::tool::ToolMarker;
     pub use crate::{ElicitChoice, ElicitField, ElicitForm};
 
@@ -162,18 +163,18 @@ pub mod __private {
     /// A `Result` returned by a `#[resource]` or `#[prompt]`: its parts.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is named `Result` but is not a `std::result::Result`",
-        note = "a handler returning a type named `Result` must return `std::result::Result<T, E>` with `E: Display`"
+        note = "a handler returning a type named `Result` must return `std::result::Result<T, E>` with `E: Display` or `E = ToolError`"
     )]
     pub trait HandlerResult {
         /// The success type.
         type Ok;
         /// The error type.
-        type Err: std::fmt::Display;
+        type Err: crate::tool::IntoHandlerError;
         /// Convert into a std `Result`.
         fn into_result(self) -> Result<Self::Ok, Self::Err>;
     }
 
-    impl<T, E: std::fmt::Display> HandlerResult for Result<T, E> {
+    impl<T, E: crate::tool::IntoHandlerError> HandlerResult for Result<T, E> {
         type Ok = T;
         type Err = E;
         fn into_result(self) -> Result<T, E> {
@@ -217,9 +218,7 @@ pub mod __private {
     {
         match value.into_result() {
             Ok(v) => Ok(v.into_read_result(uri, mime)),
-            Err(e) => Err(ErrorObject::internal(format!(
-                "reading `{uri}` failed: {e}"
-            ))),
+            Err(e) => Err(e.into_handler_error(&format!("reading `{uri}` failed"))),
         }
     }
 
@@ -235,7 +234,7 @@ pub mod __private {
     {
         match value.into_result() {
             Ok(v) => Ok(v.into_prompt_result()),
-            Err(e) => Err(ErrorObject::internal(e.to_string())),
+            Err(e) => Err(e.into_handler_error("the prompt failed")),
         }
     }
 

@@ -721,7 +721,6 @@ async fn garbage_sampling_answers_over_http_fail_the_sample_clearly() {
 /// A completer is user code run inline by the session; a panic in it unwinds through the
 /// transport's read loop and ends the whole connection (stdio) — every request in flight is lost.
 #[tokio::test]
-#[ignore = "known bug: a panicking completer kills the stdio connection (runtime/src/server/session.rs, completion/complete is not under catch_unwind); see RELIABILITY.md"]
 async fn a_panicking_completer_does_not_take_the_connection_down() {
     let (server, _) = server(Limits::default());
     let server =

@@ -859,7 +859,6 @@ async fn http_every_bad_frame_gets_one_clean_answer_and_the_next_request_succeed
 /// JSON-RPC: the id of an Invalid Request error "MUST be the same as the value of the id member
 /// in the Request Object" when it could be detected; stdio does this, HTTP answers `null`.
 #[tokio::test]
-#[ignore = "known bug: HTTP frame errors drop the id (runtime/src/transport/http/handlers.rs `error()`); see RELIABILITY.md"]
 async fn http_frame_errors_carry_the_id_when_it_can_be_read() {
     let mut http = Http::start(server(), HttpConfig::default()).await;
     http.initialize(json!({})).await;

@@ -390,7 +390,6 @@ fn http_soak_with_a_sample_in_every_call() {
 /// round trip can wait for the client's delayed ACK, ~40 ms a call for a client that makes one
 /// call at a time (measured: 35 calls/s, against 457/s with TCP_NODELAY, debug build).
 #[test]
-#[ignore = "known bug: Server::serve_http_with does not set TCP_NODELAY (runtime/src/server/builder.rs); see RELIABILITY.md"]
 fn serve_http_sampling_round_trips_wait_for_no_delayed_ack() {
     run(async {
         let port = std::net::TcpListener::bind("127.0.0.1:0")

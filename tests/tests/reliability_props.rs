@@ -543,7 +543,6 @@ fn any_json_as_tool_arguments_is_answered() {
 /// `float_roundtrip` feature is on, so a float argument can arrive 1 ULP off (for example
 /// 7.947467538606163e63 arrives as 7.947467538606164e63).
 #[test]
-#[ignore = "known bug: serde_json's `float_roundtrip` feature is off, floats can change in the last bit; see RELIABILITY.md"]
 fn any_float_survives_a_round_trip() {
     let mut runner = proptest::test_runner::TestRunner::new(config());
     runner

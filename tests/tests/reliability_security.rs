@@ -196,7 +196,6 @@ async fn expired_sessions_answer_404_everywhere_and_leave_nothing_behind() {
 /// last request arrived, so it ends the session under the call, and the call's POST gets an
 /// empty 202 instead of its result.
 #[tokio::test]
-#[ignore = "known bug: idle expiry ignores requests in flight (runtime/src/transport/http/sessions.rs `expired`); see RELIABILITY.md"]
 async fn a_session_with_a_call_in_flight_is_not_idle() {
     let config = HttpConfig::default().session_idle_timeout(Duration::from_millis(150));
     let mut http = Http::start(
@@ -217,7 +216,6 @@ async fn a_session_with_a_call_in_flight_is_not_idle() {
 /// is 200 — which a JSON-RPC error also is — so a handshake that failed yields a session id that
 /// works (uninitialized: its peer info is the pre-initialize default).
 #[tokio::test]
-#[ignore = "known bug: a failed initialize over HTTP keeps its session (runtime/src/transport/http/handlers.rs `on_post`); see RELIABILITY.md"]
 async fn a_failed_initialize_over_http_leaves_no_session() {
     let http = Http::start(server(), HttpConfig::default()).await;
     let r = http
@@ -544,7 +542,6 @@ async fn internal_error_details_are_masked_over_http_and_in_the_stateless_era() 
 /// A failing resource or prompt sends its error's text to the client as the -32603 message,
 /// whatever `expose_error_details` says: `Err(io::Error)` from a resource shows its path.
 #[tokio::test]
-#[ignore = "known gap: resource and prompt errors are not masked (runtime/src/lib.rs `resource_result_output`, `prompt_result_output`); see RELIABILITY.md"]
 async fn resource_and_prompt_error_details_are_masked_too() {
     let server = server().resource(failing_resource).prompt(failing_prompt);
     let mut pipe = Pipe::initialized(server, json!({})).await;

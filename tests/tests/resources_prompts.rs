@@ -13,9 +13,9 @@ async fn app_config() -> Json<Value> {
 
 /// A user's profile.
 #[resource(uri = "users://{id}/profile", name = "user_profile")]
-async fn profile(id: u64) -> Result<String, String> {
+async fn profile(id: u64) -> Result<String, ToolError> {
     if id == 0 {
-        return Err("user 0 is reserved".into());
+        return Err(ToolError::new("user 0 is reserved"));
     }
     Ok(format!("user #{id}"))
 }

@@ -389,6 +389,13 @@ impl Server {
         let router = self.into_http_router(config)?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         tracing::info!(addr = %listener.local_addr()?, "serving MCP over streamable HTTP");
+        // Small request/response frames: don't let Nagle hold them back.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, router).await?;
         Ok(())
     }

@@ -13,7 +13,7 @@ use super::request_state::Binding;
 use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::protocol::{CallToolParams, CallToolResult};
-use crate::tool::unmask;
+use crate::tool::{unmask, unmask_error};
 
 /// A handler, given the request's context.
 pub(crate) type Handler = Box<
@@ -158,11 +158,14 @@ pub(crate) fn prepare(
                 );
             };
             let handler = def.handler;
+            let uri = p.uri.clone();
             let binding = binding(era, method, &p.uri, || Value::Null);
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
                     Box::pin(async move {
-                        let result = handler(ctx, request).await?;
+                        let result = handler(ctx, request)
+                            .await
+                            .map_err(|e| unmask_error(e, &uri, expose_errors))?;
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),
@@ -184,10 +187,14 @@ pub(crate) fn prepare(
             };
             let args = p.arguments.unwrap_or_default();
             let binding = binding(era, method, &p.name, || Value::Object(args.clone()));
+            let prompt_name = p.name.clone();
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
                     Box::pin(async move {
-                        let result = prompt.get(ctx, args).await?;
+                        let result = prompt
+                            .get(ctx, args)
+                            .await
+                            .map_err(|e| unmask_error(e, &prompt_name, expose_errors))?;
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),

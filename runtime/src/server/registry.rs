@@ -222,11 +222,18 @@ impl Registry {
             }
             _ => {}
         }
-        let mut values = self
+        let mut values = match self
             .completers
             .get(&(reference.clone(), argument.to_owned()))
-            .map(|c| c(value, context))
-            .unwrap_or_default();
+        {
+            None => Vec::new(),
+            // A completer is user code: a panic in it fails this request, not the connection.
+            Some(c) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c(value, context)))
+                .map_err(|_| {
+                    tracing::error!(argument, "completer panicked");
+                    ErrorObject::internal(format!("completing `{argument}` failed unexpectedly"))
+                })?,
+        };
         let total = values.len();
         values.truncate(100);
         Ok(json!({ "completion": { "values": values, "total": total, "hasMore": total > 100 } }))

@@ -130,6 +130,16 @@ impl Session {
         self.peer.get().cloned().unwrap_or_else(pre_initialize_peer)
     }
 
+    /// True while requests are being served (an idle session is not expired then).
+    pub(crate) fn is_busy(&self) -> bool {
+        !self.in_flight.lock().expect("in-flight lock").is_empty()
+    }
+
+    /// True once `initialize` succeeded.
+    pub(crate) fn is_initialized(&self) -> bool {
+        self.peer.get().is_some()
+    }
+
     /// Wait until a request that runs a handler may start (back-pressure: the caller stops
     /// reading meanwhile); cheap requests answered inline need no permit.
     pub(crate) async fn admit_request(&self, req: &Request) -> Option<Permits> {

@@ -109,7 +109,11 @@ impl ToolDef {
     {
         let name = meta.name;
         ToolDef {
-            tool: Arc::new(Self::listing(&meta, schema::input_schema::<A>(), output_schema)),
+            tool: Arc::new(Self::listing(
+                &meta,
+                schema::input_schema::<A>(),
+                output_schema,
+            )),
             requires: meta.requires,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => f(ctx, a),
@@ -131,7 +135,11 @@ impl ToolDef {
     {
         let name = meta.name;
         ToolDef {
-            tool: Arc::new(Self::listing(&meta, schema::input_schema::<A>(), output_schema)),
+            tool: Arc::new(Self::listing(
+                &meta,
+                schema::input_schema::<A>(),
+                output_schema,
+            )),
             requires: meta.requires,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => {

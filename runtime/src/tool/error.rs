@@ -115,3 +115,68 @@ mod tests {
         assert!(s.detail().is_none());
     }
 }
+
+/// A JSON-RPC internal error whose detail is attached for the dispatcher, which logs it and sends
+/// it only when the server exposes error details (see [`unmask_error`]).
+pub(crate) fn internal_error(
+    message: impl Into<String>,
+    detail: impl fmt::Display,
+) -> crate::jsonrpc::ErrorObject {
+    crate::jsonrpc::ErrorObject::internal(message)
+        .with_data(serde_json::json!({ INTERNAL_DETAIL: detail.to_string() }))
+}
+
+/// Strip a masked error's detail from a JSON-RPC error: log it, and show it only when `expose`.
+pub(crate) fn unmask_error(
+    mut error: crate::jsonrpc::ErrorObject,
+    handler: &str,
+    expose: bool,
+) -> crate::jsonrpc::ErrorObject {
+    let detail = error
+        .data
+        .as_mut()
+        .and_then(|d| d.as_object_mut())
+        .and_then(|d| d.remove(INTERNAL_DETAIL));
+    if error
+        .data
+        .as_ref()
+        .is_some_and(|d| d.as_object().is_some_and(|o| o.is_empty()))
+    {
+        error.data = None;
+    }
+    if let Some(detail) = detail {
+        let detail = detail.as_str().unwrap_or_default().to_owned();
+        tracing::warn!(handler, error = %detail, "handler failed with an internal error");
+        if expose {
+            error.message = format!("{}: {detail}", error.message);
+        }
+    }
+    error
+}
+
+/// An error a `#[resource]` or `#[prompt]` can return in `Err`. Its text is treated as internal
+/// detail (logged, sent only when the server exposes error details), except a
+/// `ToolError::new(message)`, which is meant for the client and always sent.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be the error type of a #[resource] or #[prompt]",
+    note = "use `toolsmith::ToolError`, or any type that implements `std::fmt::Display`"
+)]
+pub trait IntoHandlerError {
+    /// The JSON-RPC error, given what failed (e.g. "reading `config://app` failed").
+    fn into_handler_error(self, what: &str) -> crate::jsonrpc::ErrorObject;
+}
+
+impl<E: fmt::Display> IntoHandlerError for E {
+    fn into_handler_error(self, what: &str) -> crate::jsonrpc::ErrorObject {
+        internal_error(what, self)
+    }
+}
+
+impl IntoHandlerError for ToolError {
+    fn into_handler_error(self, what: &str) -> crate::jsonrpc::ErrorObject {
+        match self.internal {
+            Some(detail) => internal_error(what, detail),
+            None => crate::jsonrpc::ErrorObject::internal(format!("{what}: {}", self.message)),
+        }
+    }
+}

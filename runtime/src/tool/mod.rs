@@ -6,6 +6,7 @@ mod output;
 
 pub(crate) use def::validate_tool_name;
 pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMarker, ToolMeta, ToolMethod};
-pub(crate) use error::unmask;
+pub use error::IntoHandlerError;
 pub use error::ToolError;
+pub(crate) use error::{unmask, unmask_error};
 pub use output::{IntoToolError, ResultOutput, ToolOutput};

@@ -21,7 +21,7 @@ use super::mirrored;
 use super::security::Refusal;
 use super::sessions::{HttpSession, Sessions};
 use super::stream_log::{parse_event_id, StreamLog};
-use crate::jsonrpc::{codes, parse_frame, ErrorObject, Message, Request, RequestId};
+use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
 use crate::protocol::SUPPORTED_PROTOCOL_VERSIONS;
 use crate::server::{era, stateless, Outbox, ServerCore};
 
@@ -176,23 +176,27 @@ async fn on_post(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: 
             "unsupported media type: the body must be application/json",
         );
     }
-    let message = match std::str::from_utf8(&body)
-        .map_err(|e| e.to_string())
-        .and_then(|t| parse_frame(t).map_err(|e| e.error.message))
-    {
+    // One parse; a frame error keeps the id when it could be read, as on stdio.
+    let parsed = match std::str::from_utf8(&body) {
+        Err(e) => Err(FrameError {
+            id: None,
+            error: ErrorObject::new(
+                codes::PARSE_ERROR,
+                format!("parse error: the body is not valid UTF-8 ({e})"),
+            ),
+        }),
+        Ok(text) => parse_frame(text),
+    };
+    let message = match parsed {
         Ok(m) => m,
-        Err(_) => {
-            let (code, msg) = match std::str::from_utf8(&body) {
-                Err(e) => (
-                    codes::PARSE_ERROR,
-                    format!("parse error: the body is not valid UTF-8 ({e})"),
-                ),
-                Ok(t) => {
-                    let e = parse_frame(t).expect_err("failed above");
-                    (e.error.code, e.error.message)
-                }
-            };
-            return error(StatusCode::BAD_REQUEST, code, msg);
+        Err(e) => {
+            let body = Message::error(e.id, e.error).to_json();
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response();
         }
     };
 
@@ -217,7 +221,7 @@ async fn on_post(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: 
                 unreachable!()
             };
             let mut response = run_request(&session, req, &state.config).await;
-            if response.status().is_success() {
+            if response.status().is_success() && session.session.is_initialized() {
                 response.headers_mut().insert(
                     SESSION_HEADER,
                     HeaderValue::from_str(&session.id).expect("hex ids are valid headers"),

@@ -135,7 +135,11 @@ impl Sessions {
             .lock()
             .expect("sessions lock")
             .values()
-            .filter(|s| s.idle_for() > timeout && !s.standalone_open.load(Ordering::Relaxed))
+            .filter(|s| {
+                s.idle_for() > timeout
+                    && !s.standalone_open.load(Ordering::Relaxed)
+                    && !s.session.is_busy()
+            })
             .cloned()
             .collect()
     }
