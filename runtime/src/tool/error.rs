@@ -94,27 +94,6 @@ pub(crate) fn unmask(mut result: CallToolResult, tool: &str, expose: bool) -> Ca
     result
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn foreign_errors_are_masked_and_own_errors_shown() {
-        let io = std::io::Error::other("disk /secret/path unreadable");
-        let e = ToolError::from(io);
-        assert!(!e.message().contains("secret"));
-        assert_eq!(e.detail(), Some("disk /secret/path unreadable"));
-        let masked = unmask(e.into_result(), "t", false);
-        assert!(!masked.text_content().contains("secret"));
-        assert!(masked.meta.is_none(), "the detail never leaves");
-        let shown = unmask(ToolError::internal("boom").into_result(), "t", true);
-        assert_eq!(shown.text_content(), "boom");
-
-        let s = ToolError::from(crate::SampleError::NotSupported);
-        assert!(s.message().contains("sampling"));
-        assert!(s.detail().is_none());
-    }
-}
 
 /// A JSON-RPC internal error whose detail is attached for the dispatcher, which logs it and sends
 /// it only when the server exposes error details (see [`unmask_error`]).
@@ -178,5 +157,27 @@ impl IntoHandlerError for ToolError {
             Some(detail) => internal_error(what, detail),
             None => crate::jsonrpc::ErrorObject::internal(format!("{what}: {}", self.message)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foreign_errors_are_masked_and_own_errors_shown() {
+        let io = std::io::Error::other("disk /secret/path unreadable");
+        let e = ToolError::from(io);
+        assert!(!e.message().contains("secret"));
+        assert_eq!(e.detail(), Some("disk /secret/path unreadable"));
+        let masked = unmask(e.into_result(), "t", false);
+        assert!(!masked.text_content().contains("secret"));
+        assert!(masked.meta.is_none(), "the detail never leaves");
+        let shown = unmask(ToolError::internal("boom").into_result(), "t", true);
+        assert_eq!(shown.text_content(), "boom");
+
+        let s = ToolError::from(crate::SampleError::NotSupported);
+        assert!(s.message().contains("sampling"));
+        assert!(s.detail().is_none());
     }
 }
