@@ -966,10 +966,14 @@ async fn http_oversized_bodies_get_413_without_being_buffered() {
     assert_eq!((r.status, &r.json()["result"]), (200, &json!({})), "{r:?}");
     let r = http.post_bytes(ping_of_len(2, LIMIT + 1)).await;
     assert_eq!(r.status, 413, "{r:?}");
-    eprintln!(
-        "http: 413 body: {:?} ({})",
-        String::from_utf8_lossy(&r.body),
-        r.content_type
+    // The refusal is a JSON-RPC error naming the limit, like every other refusal.
+    assert_eq!(r.json()["error"]["code"], -32600, "{r:?}");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("too large"),
+        "{r:?}"
     );
 
     // 256 MiB streamed without a Content-Length: refused, memory stays flat.

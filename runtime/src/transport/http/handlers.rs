@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -150,11 +151,34 @@ impl HttpState {
     }
 }
 
-async fn on_post(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn on_post(
+    State(state): State<Arc<HttpState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     state.start_reaper();
     if let Err(r) = state.guard(&headers) {
         return r;
     }
+    let body = match body {
+        Ok(b) => b,
+        // Over the body limit (or unreadable): a JSON-RPC error like every other refusal.
+        Err(rejection) => {
+            let status = rejection.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!(
+                    "message too large: the limit is {} bytes",
+                    state.core.limits.max_message_bytes
+                )
+            } else {
+                format!(
+                    "the request body could not be read: {}",
+                    rejection.body_text()
+                )
+            };
+            return error(status, codes::INVALID_REQUEST, message);
+        }
+    };
     if !(accepts(&headers, "application/json") && accepts(&headers, "text/event-stream")) {
         return error(
             StatusCode::NOT_ACCEPTABLE,
