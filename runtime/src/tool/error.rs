@@ -94,7 +94,6 @@ pub(crate) fn unmask(mut result: CallToolResult, tool: &str, expose: bool) -> Ca
     result
 }
 
-
 /// A JSON-RPC internal error whose detail is attached for the dispatcher, which logs it and sends
 /// it only when the server exposes error details (see [`unmask_error`]).
 pub(crate) fn internal_error(
