@@ -3,19 +3,12 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::ItemFn;
 
-use super::wrapper::{unit_handler, with_errors};
+use super::wrapper::{opt_str as opt, unit_handler, with_errors};
 use crate::errors::Errors;
 use crate::parse::{
     doc_comment, option_inner, parse_signature, HandlerAttr, ParamKind, ReturnKind,
 };
 use crate::validate::check_prompt_fn;
-
-fn opt(v: Option<String>) -> TokenStream {
-    match v {
-        Some(s) => quote!(::core::option::Option::Some(#s)),
-        None => quote!(::core::option::Option::None),
-    }
-}
 
 /// `#[prompt]` on a free `async fn`: each parameter (but the context) is a prompt argument.
 pub(crate) fn prompt_fn(attr: TokenStream, item: TokenStream) -> TokenStream {

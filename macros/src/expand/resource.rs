@@ -3,17 +3,10 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::ItemFn;
 
-use super::wrapper::{unit_handler, with_errors};
+use super::wrapper::{opt_str as opt, unit_handler, with_errors};
 use crate::errors::Errors;
 use crate::parse::{doc_comment, parse_signature, HandlerAttr, ParamKind, ReturnKind};
 use crate::validate::check_resource_fn;
-
-fn opt(v: Option<String>) -> TokenStream {
-    match v {
-        Some(s) => quote!(::core::option::Option::Some(#s)),
-        None => quote!(::core::option::Option::None),
-    }
-}
 
 /// `#[resource(uri = "..")]` on a free `async fn`.
 pub(crate) fn resource_fn(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -40,3 +40,11 @@ pub(crate) fn with_errors(mut func: ItemFn, sig: Signature, error: syn::Error) -
     let errors = error.to_compile_error();
     quote!(#func #errors)
 }
+
+/// `Some("..")` or `None` as tokens.
+pub(crate) fn opt_str(v: Option<String>) -> TokenStream {
+    match v {
+        Some(s) => quote!(::core::option::Option::Some(#s)),
+        None => quote!(::core::option::Option::None),
+    }
+}
