@@ -68,7 +68,7 @@ fn driver_reports_sane_numbers_for_bench_server() {
             "--idle-sessions",
             "10",
             "--scenarios",
-            "echo_seq,echo_32,sample_seq,sample_32,list_10,cold_start,http_echo_64,http_idle",
+            "echo_seq,echo_32,sample_seq,sample_32,list_10,cold_start,http_echo_64,http_idle,stateless_echo_32,mrtr_sample_32",
             "--json",
         ])
         .arg(&json_path)
@@ -95,6 +95,8 @@ fn driver_reports_sane_numbers_for_bench_server() {
         "sample_32",
         "list_10",
         "http_echo_64",
+        "stateless_echo_32",
+        "mrtr_sample_32",
     ] {
         let sent = num(&format!("{s}.sent"));
         assert!(sent > 0.0, "{s}: nothing was sent");
@@ -134,6 +136,19 @@ fn driver_reports_sane_numbers_for_bench_server() {
             "{s}: one sample per call"
         );
     }
+    // Our server speaks 2026-07-28: no scenario of it is "n/a", and each 2-round `ask` call
+    // answered exactly one input request (its `sampling/createMessage`).
+    for s in ["stateless_echo_32", "mrtr_sample_32"] {
+        assert!(
+            m.get(format!("{s}.unsupported")).is_none(),
+            "{s}: bench_server speaks 2026-07-28"
+        );
+    }
+    assert_eq!(
+        num("mrtr_sample_32.server_requests"),
+        num("mrtr_sample_32.sent"),
+        "mrtr_sample_32: one input request per call"
+    );
     assert!(num("cold_start.initialize_ms") > 0.0);
     assert!(num("cold_start.first_call_ms") >= num("cold_start.initialize_ms"));
     assert_eq!(num("http_idle.sessions"), 10.0);

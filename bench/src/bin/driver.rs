@@ -32,6 +32,12 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 /// The protocol revision of the handshake.
 const PROTOCOL: &str = "2025-11-25";
+/// The stateless protocol revision (no handshake; a `_meta` envelope on every request).
+const STATELESS: &str = "2026-07-28";
+/// The `_meta` envelope of every 2026-07-28 request, declaring the sampling capability.
+const ENVELOPE: &str = r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"sampling":{}},"io.modelcontextprotocol/clientInfo":{"name":"toolsmith-bench-driver","version":"0.1.0"}}"#;
+/// Most rounds of one multi round-trip request before the driver calls it wrong.
+const MAX_MRTR_ROUNDS: u32 = 4;
 /// What the driver's "model" answers to every sampling request.
 const ANSWER: &str = "forty-two";
 /// How long the driver waits for any single message before it gives up on a scenario.
@@ -59,7 +65,8 @@ struct Args {
     #[arg(long)]
     duration_ms: Option<u64>,
     /// Scenarios to run (comma-separated): echo_seq, echo_32, sample_seq, sample_32, list_10,
-    /// list_500, cold_start, http_echo_64, http_idle.
+    /// list_500, cold_start, http_echo_64, http_idle, and for servers speaking 2026-07-28:
+    /// stateless_echo_32, mrtr_sample_32.
     #[arg(long, value_delimiter = ',')]
     scenarios: Option<Vec<String>>,
     /// Most requests per load scenario (a bound besides the duration).
@@ -112,7 +119,12 @@ const ALL_SCENARIOS: &[&str] = &[
     "cold_start",
     "http_echo_64",
     "http_idle",
+    "stateless_echo_32",
+    "mrtr_sample_32",
 ];
+
+/// The scenarios of protocol 2026-07-28; "n/a" for a server that does not speak it.
+const STATELESS_SCENARIOS: &[&str] = &["stateless_echo_32", "mrtr_sample_32"];
 
 /// Settings derived from the arguments.
 #[derive(Debug, Clone)]
@@ -301,6 +313,8 @@ enum Call {
     Ask,
     /// `tools/list`, expecting this many tools.
     List(usize),
+    /// `tools/call echo` in the 2026-07-28 envelope, expecting `resultType: "complete"`.
+    StatelessEcho,
 }
 
 impl Call {
@@ -313,6 +327,9 @@ impl Call {
                 r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"ask","arguments":{{"question":"what is six times seven? ({id})"}}}}}}"#
             ),
             Call::List(_) => format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/list"}}"#),
+            Call::StatelessEcho => format!(
+                r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"echo","arguments":{{"text":"hello {id}"}},"_meta":{ENVELOPE}}}}}"#
+            ),
         }
     }
 
@@ -328,21 +345,24 @@ impl Call {
             content: Vec<Text>,
             #[serde(default)]
             is_error: Option<bool>,
+            #[serde(default)]
+            result_type: Option<String>,
         }
         #[derive(Deserialize)]
         struct ListResult {
             tools: Vec<IgnoredAny>,
         }
         match self {
-            Call::Echo | Call::Ask => {
+            Call::Echo | Call::Ask | Call::StatelessEcho => {
                 let Ok(r) = serde_json::from_str::<CallResult>(result.get()) else {
                     return false;
                 };
                 let want = match self {
-                    Call::Echo => format!("hello {id}"),
+                    Call::Echo | Call::StatelessEcho => format!("hello {id}"),
                     _ => ANSWER.to_owned(),
                 };
-                r.is_error != Some(true)
+                (self != Call::StatelessEcho || r.result_type.as_deref() == Some("complete"))
+                    && r.is_error != Some(true)
                     && r.content.first().and_then(|c| c.text.as_deref()) == Some(want.as_str())
             }
             Call::List(n) => {
@@ -578,6 +598,188 @@ impl StdioServer {
         Ok(r)
     }
 
+    /// Whether the server answers a 2026-07-28 request without a handshake (the first request of
+    /// this process): one enveloped `tools/call echo`, within 15 s.
+    async fn speaks_stateless(&mut self) -> Result<(), String> {
+        let probe = self.load(Call::StatelessEcho, 1, Duration::ZERO, 1);
+        match tokio::time::timeout(Duration::from_secs(15), probe).await {
+            Err(_) => Err("no answer within 15 s".into()),
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(r)) if r.sane() => Ok(()),
+            Ok(Ok(r)) => Err(format!("wrong answer: {r:?}")),
+        }
+    }
+
+    /// Whether the server's `ask` answers a 2026-07-28 call with anything but a JSON-RPC error
+    /// (a server may speak the revision yet sample only over a back channel it no longer has).
+    async fn asks_by_mrtr(&mut self) -> Result<(), String> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&Self::mrtr_frame(id, u64::MAX, None)).await?;
+        self.flush().await?;
+        let probe = async {
+            loop {
+                let line = self.next_line().await?;
+                let frame: Value = serde_json::from_str(&line).map_err(|e| e.to_string())?;
+                if frame["id"] == json!(id) && frame.get("method").is_none() {
+                    return match frame.get("error") {
+                        Some(e) => Err(format!("`ask` failed: {e}")),
+                        None => Ok(()),
+                    };
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(15), probe)
+            .await
+            .map_err(|_| "no answer within 15 s".to_owned())?
+    }
+
+    /// The first round of multi round-trip call `call`: `tools/call ask` in the 2026-07-28
+    /// envelope; later rounds add `inputResponses` and `requestState`.
+    fn mrtr_frame(id: u64, call: u64, retry: Option<(&Value, &Value)>) -> String {
+        let mut params = json!({
+            "name": "ask",
+            "arguments": {"question": format!("what is six times seven? ({call})")},
+            "_meta": serde_json::from_str::<Value>(ENVELOPE).expect("the envelope is JSON"),
+        });
+        if let Some((responses, state)) = retry {
+            params["inputResponses"] = responses.clone();
+            if !state.is_null() {
+                params["requestState"] = state.clone();
+            }
+        }
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params}).to_string()
+    }
+
+    /// Keep `in_flight` multi round-trip `ask` calls outstanding for `duration` (or `max` calls),
+    /// then wait for the rest. A call is one request per round, each with its own id: round 1
+    /// answers `input_required` with `inputRequests`, the driver retries with `inputResponses`
+    /// and the `requestState`, and the last round answers `complete` with the model's answer.
+    /// `sent`/`answered` count calls; a call's latency runs from its first request to its final
+    /// result; `server_requests` counts the input requests answered. Every id (of every round)
+    /// must be answered exactly once.
+    async fn load_mrtr(
+        &mut self,
+        in_flight: usize,
+        duration: Duration,
+        max: u64,
+    ) -> Result<LoadResult, String> {
+        /// An outstanding request: its call, when the call started, which round it is.
+        type Slot = Option<(u64, Instant, u32)>;
+        let mut r = LoadResult::default();
+        let first_id = self.next_id;
+        let mut pending: Vec<Slot> = Vec::new();
+        let start = Instant::now();
+        let deadline = start + duration;
+        let mut outstanding = 0usize;
+        let mut stopped = false;
+        let mut next_call = 0u64;
+        for _ in 0..in_flight.max(1) {
+            if r.sent >= max {
+                break;
+            }
+            let id = self.next_id;
+            self.next_id += 1;
+            self.send(&Self::mrtr_frame(id, next_call, None)).await?;
+            pending.push(Some((next_call, Instant::now(), 1)));
+            next_call += 1;
+            r.sent += 1;
+            outstanding += 1;
+        }
+        self.flush().await?;
+        while outstanding > 0 {
+            let line = self.next_line().await?;
+            let frame: Incoming = serde_json::from_str(&line)
+                .map_err(|e| format!("the server wrote a non-JSON-RPC line ({e}): {line:.200}"))?;
+            if self.answer_server_request(&frame).await? {
+                // No server-to-client requests in this era: the asks ride the results.
+                r.unknown += 1;
+                continue;
+            }
+            if frame.method.is_some() {
+                continue; // a notification
+            }
+            let now = Instant::now();
+            let id = frame.id.and_then(|i| i.get().parse::<u64>().ok());
+            let slot = id
+                .filter(|id| *id >= first_id)
+                .and_then(|id| pending.get_mut((id - first_id) as usize));
+            let Some(slot) = slot else {
+                r.unknown += 1;
+                continue;
+            };
+            let Some((call, started, round)) = slot.take() else {
+                r.duplicates += 1;
+                continue;
+            };
+            let result: Option<Value> = frame
+                .result
+                .filter(|_| frame.error.is_none())
+                .and_then(|res| serde_json::from_str(res.get()).ok());
+            let result_type = result
+                .as_ref()
+                .and_then(|v| v["resultType"].as_str())
+                .unwrap_or("");
+            // Another round: answer every input request and retry with a new id.
+            let retry = match (&result, result_type) {
+                (Some(v), "input_required") if round < MAX_MRTR_ROUNDS => {
+                    v["inputRequests"].as_object().and_then(|asks| {
+                        let mut responses = serde_json::Map::new();
+                        for (key, ask) in asks {
+                            if ask["method"] != "sampling/createMessage" {
+                                return None;
+                            }
+                            responses.insert(
+                                key.clone(),
+                                json!({"role": "assistant", "content": {"type": "text", "text": ANSWER}, "model": "bench-model", "stopReason": "endTurn"}),
+                            );
+                        }
+                        (!responses.is_empty()).then(|| (Value::Object(responses), v["requestState"].clone()))
+                    })
+                }
+                _ => None,
+            };
+            if let Some((responses, state)) = retry {
+                r.server_requests += responses.as_object().map_or(0, |m| m.len() as u64);
+                let id = self.next_id;
+                self.next_id += 1;
+                self.send(&Self::mrtr_frame(id, call, Some((&responses, &state))))
+                    .await?;
+                self.flush().await?;
+                pending.push(Some((call, started, round + 1)));
+                continue;
+            }
+            // The call is over, right or wrong.
+            outstanding -= 1;
+            r.answered += 1;
+            r.latencies.push((now - started).as_nanos() as u64);
+            let ok = result_type == "complete"
+                && round >= 2
+                && result.as_ref().is_some_and(|v| {
+                    let raw = serde_json::value::to_raw_value(v).expect("json");
+                    Call::Ask.check(call, &raw)
+                });
+            if !ok {
+                r.bad += 1;
+            }
+            if !stopped && (now >= deadline || r.sent >= max) {
+                stopped = true;
+            }
+            if !stopped {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.send(&Self::mrtr_frame(id, next_call, None)).await?;
+                self.flush().await?;
+                pending.push(Some((next_call, Instant::now(), 1)));
+                next_call += 1;
+                r.sent += 1;
+                outstanding += 1;
+            }
+        }
+        r.elapsed = start.elapsed();
+        Ok(r)
+    }
+
     async fn close(mut self) {
         let _ = self.stdin.shutdown().await;
         drop(self.stdin);
@@ -636,6 +838,62 @@ async fn stdio_group(target: &Target, plan: &Plan, out: &mut Metrics) -> Result<
     }
     if let Some((_, hwm)) = memory_kib(server.pid) {
         out.insert("rss.stdio_load_peak_kib".into(), hwm as f64);
+    }
+    server.close().await;
+    Ok(())
+}
+
+/// stateless_echo_32 and mrtr_sample_32 on one server process that was never initialized; "n/a"
+/// (`NAME.unsupported`) when the server does not answer the 2026-07-28 envelope, or (for
+/// mrtr_sample_32) when its `ask` answers a 2026-07-28 call with an error instead of asking.
+async fn stateless_group(target: &Target, plan: &Plan, out: &mut Metrics) -> Result<(), String> {
+    let wanted: Vec<&str> = STATELESS_SCENARIOS
+        .iter()
+        .copied()
+        .filter(|name| plan.scenarios.iter().any(|s| s == name))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut server = StdioServer::spawn(target, 0, plan)?;
+    if let Err(e) = server.speaks_stateless().await {
+        eprintln!(
+            "  {}: does not speak {STATELESS} ({e:.200}): {} n/a",
+            target.name,
+            wanted.join(", ")
+        );
+        for name in wanted {
+            out.insert(format!("{name}.unsupported"), 1.0);
+        }
+        server.close().await;
+        return Ok(());
+    }
+    for name in wanted {
+        if name == "mrtr_sample_32" {
+            if let Err(e) = server.asks_by_mrtr().await {
+                eprintln!(
+                    "  {}: `ask` does not use multi round-trip requests ({e:.200}): {name} n/a",
+                    target.name
+                );
+                out.insert(format!("{name}.unsupported"), 1.0);
+                continue;
+            }
+        }
+        let r = if name == "mrtr_sample_32" {
+            server.load_mrtr(32, plan.warmup, plan.max_requests).await?;
+            let before = cpu_and_switches(server.pid);
+            let mut r = server
+                .load_mrtr(32, plan.measure, plan.max_requests)
+                .await?;
+            r.usage = (before, cpu_and_switches(server.pid));
+            r
+        } else {
+            measured(&mut server, Call::StatelessEcho, 32, plan).await?
+        };
+        if !r.sane() {
+            eprintln!("  {} {name}: {r:?}", target.name);
+        }
+        out.extend(r.metrics(name));
     }
     server.close().await;
     Ok(())
@@ -1019,8 +1277,9 @@ async fn run_target(target: &Target, plan: &Plan) -> Metrics {
         &'a Plan,
         &'a mut Metrics,
     ) -> futures::future::LocalBoxFuture<'a, Result<(), String>>;
-    let groups: [(&str, Group); 6] = [
+    let groups: [(&str, Group); 7] = [
         ("stdio", |t, p, m| Box::pin(stdio_group(t, p, m))),
+        ("stateless", |t, p, m| Box::pin(stateless_group(t, p, m))),
         ("list_10", |t, p, m| Box::pin(list_scenario(t, p, 10, m))),
         ("list_500", |t, p, m| Box::pin(list_scenario(t, p, 500, m))),
         ("cold_start", |t, p, m| Box::pin(cold_start(t, p, m))),
@@ -1137,6 +1396,54 @@ const COLUMNS: &[Column] = &[
     Column {
         key: "sample_32.server_cpu_us_per_req",
         label: "sampling, 32 in flight: server CPU per call",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
+        key: "stateless_echo_32.rps",
+        label: "2026-07-28 stdio echo, 32 in flight: throughput",
+        higher_is_better: true,
+        unit: "req/s",
+    },
+    Column {
+        key: "stateless_echo_32.p50_us",
+        label: "2026-07-28 stdio echo, 32 in flight: p50 latency",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
+        key: "stateless_echo_32.p99_us",
+        label: "2026-07-28 stdio echo, 32 in flight: p99 latency",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
+        key: "stateless_echo_32.server_cpu_us_per_req",
+        label: "2026-07-28 stdio echo, 32 in flight: server CPU per request",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
+        key: "mrtr_sample_32.rps",
+        label: "2026-07-28 sampling (2-round MRTR), 32 in flight: completed calls/s",
+        higher_is_better: true,
+        unit: "calls/s",
+    },
+    Column {
+        key: "mrtr_sample_32.p50_us",
+        label: "2026-07-28 sampling (2-round MRTR), 32 in flight: p50 of the whole call",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
+        key: "mrtr_sample_32.p99_us",
+        label: "2026-07-28 sampling (2-round MRTR), 32 in flight: p99 of the whole call",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
+        key: "mrtr_sample_32.server_cpu_us_per_req",
+        label: "2026-07-28 sampling (2-round MRTR), 32 in flight: server CPU per call",
         higher_is_better: false,
         unit: "µs",
     },
@@ -1262,12 +1569,29 @@ fn markdown(
                 .copied()
                 .unwrap_or(f64::NAN)
         };
+        // A 2026-07-28 scenario on a server that does not support it.
+        let na = |t: &str| {
+            STATELESS_SCENARIOS.iter().any(|s| {
+                c.key.strip_prefix(s).is_some_and(|k| k.starts_with('.'))
+                    && medians
+                        .get(t)
+                        .is_some_and(|m| m.contains_key(&format!("{s}.unsupported")))
+            })
+        };
         s.push_str(&format!("| {} | {} |", c.label, c.unit));
         for t in targets {
-            s.push_str(&format!(" {} |", fmt_value(get(&t.name))));
+            if na(&t.name) {
+                s.push_str(" n/a |");
+            } else {
+                s.push_str(&format!(" {} |", fmt_value(get(&t.name))));
+            }
         }
         if let Some(b) = baseline {
             for t in targets.iter().filter(|t| t.name != b) {
+                if na(&t.name) || na(b) {
+                    s.push_str(" n/a |");
+                    continue;
+                }
                 // A "times better" factor: > 1 means better than the baseline.
                 let (v, base) = (get(&t.name), get(b));
                 let factor = if c.higher_is_better {

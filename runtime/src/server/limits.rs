@@ -26,7 +26,9 @@ pub struct Limits {
     /// before it fails. Default: 16.
     pub max_input_rounds: u32,
     /// Multi round-trip requests: once a handler waits on an unanswered ask, how long it may keep
-    /// making other asks (or finish) before the round ends. Default: 10 ms.
+    /// making other asks (or finish) before the round ends. Default: zero, meaning a few
+    /// scheduler turns (concurrent asks register in the same poll); raise it for handlers that
+    /// do short I/O between asks.
     pub input_round_grace: Duration,
     /// Multi round-trip requests: how long a `requestState` stays valid. Default: 10 min.
     pub request_state_ttl: Duration,
@@ -49,7 +51,7 @@ impl Default for Limits {
             max_concurrent_requests_per_session: 64,
             max_pending_client_requests: 256,
             max_input_rounds: 16,
-            input_round_grace: Duration::from_millis(10),
+            input_round_grace: Duration::ZERO,
             request_state_ttl: Duration::from_secs(600),
             max_tool_iterations: 8,
             list_ttl: Duration::from_secs(60),
