@@ -428,6 +428,20 @@ struct DiscoverResult {
     meta: Map<String, Value>,
 }
 
+/// True for an unsupported-version error (-32022) whose `data.supported` names the stateless
+/// version this client speaks.
+fn lists_our_version(e: &ClientError) -> bool {
+    e.rpc_error().is_some_and(|err| {
+        err.code == -32022
+            && err
+                .data
+                .as_ref()
+                .and_then(|d| d.get("supported"))
+                .and_then(|s| s.as_array())
+                .is_some_and(|s| s.iter().any(|v| v == STATELESS_PROTOCOL_VERSION))
+    })
+}
+
 impl Settings {
     /// Settle the era and run its opening exchange on `link`; on failure tear `link` down.
     async fn establish(self, link: Link) -> Result<Client, ClientError> {
@@ -497,7 +511,23 @@ impl Settings {
     }
 
     /// `server/discover` with the 2026-07-28 envelope.
+    /// `server/discover`; when the server refuses the version (-32022) but lists ours among the
+    /// supported ones, try once more, as the spec asks a client to retry with a supported version.
     async fn discover(
+        &self,
+        link: &Link,
+        timeout: Duration,
+    ) -> Result<DiscoverResult, ClientError> {
+        match self.discover_once(link, timeout).await {
+            Err(e) if lists_our_version(&e) => {
+                tracing::debug!(error = %e, "server/discover refused the version but lists it as supported; retrying");
+                self.discover_once(link, timeout).await
+            }
+            other => other,
+        }
+    }
+
+    async fn discover_once(
         &self,
         link: &Link,
         timeout: Duration,
