@@ -145,4 +145,5 @@ impl RawClient {
     }
 }
 
+pub mod interop;
 pub mod sse;

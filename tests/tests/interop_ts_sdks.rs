@@ -14,157 +14,16 @@
 //! `sentiment_client2.mjs`, shared `checks.mjs`); every script prints one line per check and ends
 //! with `N passed, 0 failed`. The HTTP server listens on a free loopback port only.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::io::AsyncReadExt;
-use tokio::process::{Child, Command};
-
-/// Generous upper bound for one script run; the scripts have their own 120 s limit, this only
-/// guards against a wedged process.
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
-/// How long the HTTP server may take to accept connections.
-const LISTEN_TIMEOUT: Duration = Duration::from_secs(20);
+use tokio::process::Command;
+use toolsmith_tests::interop::*;
 
 /// The scripts measure concurrency against wall-clock limits; on a small machine two runs at
 /// once would compete for the cores, so the tests of this binary take turns.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives one level below the workspace root")
-        .to_path_buf()
-}
-
-fn target_dir(workspace: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            if dir.is_absolute() {
-                dir
-            } else {
-                workspace.join(dir)
-            }
-        }
-        None => workspace.join("target"),
-    }
-}
-
-fn show(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-async fn build_server(workspace: &Path) -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let output = Command::new(&cargo)
-        .args(["build", "--example", "sentiment_server"])
-        .current_dir(workspace)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap_or_else(|e| {
-            panic!("could not run `{cargo} build --example sentiment_server`: {e}")
-        });
-    assert!(
-        output.status.success(),
-        "`cargo build --example sentiment_server` failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        output.status,
-        show(&output.stdout),
-        show(&output.stderr),
-    );
-    let server = target_dir(workspace)
-        .join("debug")
-        .join("examples")
-        .join(format!("sentiment_server{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        server.is_file(),
-        "the build succeeded but {} does not exist",
-        server.display()
-    );
-    server
-}
-
-/// A `sentiment_server --http` child on a free loopback port; its stderr is collected so that a
-/// failure can show it. Killed on drop.
-struct HttpServer {
-    child: Child,
-    url: String,
-    stderr: Arc<Mutex<Vec<u8>>>,
-}
-
-impl HttpServer {
-    async fn start(server: &Path) -> HttpServer {
-        let mut last_failure = String::new();
-        // A port found free can be taken before the server binds it: try a few.
-        for _ in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("binding an ephemeral loopback port")
-                .port();
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let mut child = Command::new(server)
-                .arg("--http")
-                .arg(addr.to_string())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .kill_on_drop(true)
-                .spawn()
-                .unwrap_or_else(|e| panic!("could not start {}: {e}", server.display()));
-            let stderr = Arc::new(Mutex::new(Vec::new()));
-            let mut pipe = child.stderr.take().expect("stderr is piped");
-            let sink = stderr.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = pipe.read(&mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                    sink.lock().unwrap().extend_from_slice(&buf[..n]);
-                }
-            });
-            let deadline = Instant::now() + LISTEN_TIMEOUT;
-            loop {
-                if let Ok(Some(status)) = child.try_wait() {
-                    last_failure = format!(
-                        "the server exited with {status} before listening on {addr}\n--- server stderr ---\n{}",
-                        show(&stderr.lock().unwrap())
-                    );
-                    break;
-                }
-                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                    return HttpServer {
-                        child,
-                        url: format!("http://{addr}/mcp"),
-                        stderr,
-                    };
-                }
-                if Instant::now() > deadline {
-                    panic!(
-                        "{} --http {addr} did not accept connections within {}s\n--- server stderr ---\n{}",
-                        server.display(),
-                        LISTEN_TIMEOUT.as_secs(),
-                        show(&stderr.lock().unwrap())
-                    );
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-        panic!("could not start the HTTP server: {last_failure}");
-    }
-
-    async fn stop(mut self) -> String {
-        let _ = self.child.kill().await;
-        let _ = self.child.wait().await;
-        let bytes = self.stderr.lock().unwrap().clone();
-        show(&bytes)
-    }
-}
 
 fn ts_dir(workspace: &Path) -> PathBuf {
     workspace.join("tests").join("interop").join("ts")
