@@ -129,3 +129,37 @@ async fn internal_error_details_are_masked_unless_exposed() {
         "cannot open /srv/private/keys.pem"
     );
 }
+
+/// Echo the text.
+#[tool]
+async fn echo(text: String) -> String {
+    text
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_cannot_hold_the_server_open_forever() {
+    use tokio::io::AsyncWriteExt;
+    let server = Server::new("s", "1")
+        .tool(echo)
+        .limits(Limits::default().shutdown_grace(Duration::from_millis(100)));
+    let (mut to_server, server_in) = tokio::io::duplex(1 << 16);
+    // The server's output goes into a small pipe nobody reads.
+    let (server_out, _never_read) = tokio::io::duplex(64);
+    let serving = tokio::spawn(server.serve(server_in, server_out));
+    let text = "x".repeat(1024);
+    for i in 1..=20 {
+        let m = json!({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": text}}});
+        to_server
+            .write_all(format!("{m}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+    to_server.shutdown().await.unwrap();
+    drop(to_server);
+    // The final flush is bounded (10 s), so the server ends even though nothing is read.
+    let ended = tokio::time::timeout(Duration::from_secs(30), serving).await;
+    assert!(
+        ended.is_ok(),
+        "the server did not end after its input closed"
+    );
+}

@@ -94,6 +94,9 @@ impl Decoder for LineCodec {
     }
 }
 
+/// How long the final flush may take once the input has ended.
+const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Read frames into `endpoint` and write what it queues, until the input ends and the endpoint
 /// has finished.
 pub(crate) async fn serve_lines<R, W, E>(
@@ -171,7 +174,19 @@ where
     }
     endpoint.on_close().await;
     finish.cancel();
-    let written = writer_task.await.map_err(std::io::Error::other)?;
+    // What is queued still goes out, but a peer that stopped reading cannot hold the end of the
+    // connection forever.
+    let mut writer_task = writer_task;
+    let written = match tokio::time::timeout(FINAL_FLUSH, &mut writer_task).await {
+        Ok(joined) => joined.map_err(std::io::Error::other)?,
+        Err(_) => {
+            writer_task.abort();
+            tracing::warn!(
+                "the peer did not read the last messages within {FINAL_FLUSH:?}; closing anyway"
+            );
+            Ok(())
+        }
+    };
     match (read_error, written) {
         (Some(e), _) => Err(e),
         (None, Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
