@@ -3,9 +3,9 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::ItemFn;
 
-use super::wrapper::{opt_str as opt, unit_handler, with_errors};
+use super::wrapper::{opt_str as opt, output_conversion, unit_handler, with_errors};
 use crate::errors::Errors;
-use crate::parse::{doc_comment, parse_signature, HandlerAttr, ParamKind, ReturnKind};
+use crate::parse::{doc_comment, parse_signature, HandlerAttr, ParamKind};
 use crate::validate::check_resource_fn;
 
 /// `#[resource(uri = "..")]` on a free `async fn`.
@@ -66,16 +66,7 @@ pub(crate) fn resource_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
             ParamKind::Whole { .. } => unreachable!("rejected by validation"),
         }
     }
-    let (convert, assert) = match &model.ret {
-        ReturnKind::Plain(ty) => (
-            quote!(#p::resource_output::<#ty>),
-            quote_spanned!(ty.span()=> let _ = #p::assert_resource_output::<#ty>;),
-        ),
-        ReturnKind::Result(ty) => (
-            quote!(#p::resource_result_output::<#ty>),
-            quote_spanned!(ty.span()=> let _ = #p::assert_resource_result_output::<#ty>;),
-        ),
-    };
+    let (convert, assert) = output_conversion(&model.ret, "resource");
     let sig_span = model.sig.span();
     let call = quote_spanned! {sig_span=>
         ::std::boxed::Box::pin(async move {

@@ -1,6 +1,10 @@
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
 use syn::{ItemFn, Signature};
+
+use crate::parse::ReturnKind;
 
 /// The shape every free-function handler expands to: a function of the handler's name that
 /// builds its definition (what `Server::resource`/`prompt` take, given the kind's `marker` and
@@ -47,4 +51,21 @@ pub(crate) fn opt_str(v: Option<String>) -> TokenStream {
         Some(s) => quote!(::core::option::Option::Some(#s)),
         None => quote!(::core::option::Option::None),
     }
+}
+
+/// The conversion of a handler's return value and the compile-time check of its type (spanned at
+/// the type): `__private::{kind}_output` / `assert_{kind}_output` for a plain type, the
+/// `_result_` pair for a `Result`.
+pub(crate) fn output_conversion(ret: &ReturnKind, kind: &str) -> (TokenStream, TokenStream) {
+    let p = quote!(::toolsmith::__private);
+    let (ty, infix) = match ret {
+        ReturnKind::Plain(ty) => (ty, ""),
+        ReturnKind::Result(ty) => (ty, "result_"),
+    };
+    let convert = format_ident!("{kind}_{infix}output");
+    let assert = format_ident!("assert_{kind}_{infix}output");
+    (
+        quote!(#p::#convert::<#ty>),
+        quote_spanned!(ty.span()=> let _ = #p::#assert::<#ty>;),
+    )
 }
