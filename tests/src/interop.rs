@@ -1,10 +1,11 @@
 //! Shared by the interop tests: locating the workspace, building an example, the Python venv,
 //! and a `sentiment_server --http` child on a free loopback port.
 
+use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncReadExt;
@@ -41,34 +42,47 @@ pub fn show(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-pub async fn build_server(workspace: &Path) -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let output = Command::new(&cargo)
-        .args(["build", "--example", "sentiment_server"])
-        .current_dir(workspace)
+/// Build the example `name` once per test process (`cargo build --example NAME`, with the
+/// `cargo` running the tests), and return the path of its executable.
+pub fn example_binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap();
+    if let Some(path) = built.get(name) {
+        return path.clone();
+    }
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = std::process::Command::new(&cargo)
+        .args(["build", "--example", name])
+        .current_dir(&root)
         .stdin(Stdio::null())
         .output()
-        .await
-        .unwrap_or_else(|e| {
-            panic!("could not run `{cargo} build --example sentiment_server`: {e}")
-        });
+        .unwrap_or_else(|e| panic!("could not run `{cargo} build --example {name}`: {e}"));
     assert!(
         output.status.success(),
-        "`cargo build --example sentiment_server` failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        "`cargo build --example {name}` failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
         output.status,
         show(&output.stdout),
         show(&output.stderr),
     );
-    let server = target_dir(workspace)
+    let path = target_dir(&root)
         .join("debug")
         .join("examples")
-        .join(format!("sentiment_server{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
-        server.is_file(),
+        path.is_file(),
         "the build succeeded but {} does not exist",
-        server.display()
+        path.display()
     );
-    server
+    built.insert(name.to_owned(), path.clone());
+    path
+}
+
+/// The `sentiment_server` example, built.
+pub async fn build_server(_workspace: &Path) -> PathBuf {
+    tokio::task::spawn_blocking(|| example_binary("sentiment_server"))
+        .await
+        .expect("building the server panicked")
 }
 
 pub fn venv_python(workspace: &Path) -> PathBuf {

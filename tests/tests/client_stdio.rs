@@ -2,9 +2,8 @@
 //!
 //! The server is built once per run with `cargo build --example sentiment_server`.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -14,42 +13,8 @@ use toolsmith::client::{
 use toolsmith::protocol::Role;
 use toolsmith::LoggingLevel;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives one level below the workspace root")
-        .to_path_buf()
-}
-
-/// Build the server example once, and return its path.
-fn server_binary() -> &'static Path {
-    static SERVER: OnceLock<PathBuf> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let root = workspace_root();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let output = std::process::Command::new(&cargo)
-            .args(["build", "--example", "sentiment_server"])
-            .current_dir(&root)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("could not run `{cargo} build`: {e}"));
-        assert!(
-            output.status.success(),
-            "`cargo build --example sentiment_server` failed ({}):\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .map(|t| if t.is_absolute() { t } else { root.join(t) })
-            .unwrap_or_else(|| root.join("target"));
-        let server = target
-            .join("debug")
-            .join("examples")
-            .join(format!("sentiment_server{}", std::env::consts::EXE_SUFFIX));
-        assert!(server.is_file(), "{} was not built", server.display());
-        server
-    })
+fn server_binary() -> PathBuf {
+    toolsmith_tests::interop::example_binary("sentiment_server")
 }
 
 /// Everything the client received as logs.
