@@ -26,7 +26,7 @@ OUT="$CACHE/client-results"
 
 # --- the client ----------------------------------------------------------------------------------
 say "building the conformance_client example"
-(cd "$ROOT" && "$CARGO" build --example conformance_client) || die "cargo build failed"
+(cd "$ROOT" && "$CARGO" build --workspace --examples) || die "cargo build failed"
 CLIENT="$ROOT/target/debug/examples/conformance_client"
 [ -x "$CLIENT" ] || die "$CLIENT was not built"
 case "$CLIENT" in *" "*) die "the client path must not contain spaces (the suite splits --command on spaces): $CLIENT" ;; esac

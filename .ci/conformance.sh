@@ -25,7 +25,7 @@ OUT="$CACHE/results"
 
 # --- the server ----------------------------------------------------------------------------------
 say "building the everything_server example"
-(cd "$ROOT" && "$CARGO" build --example everything_server) || die "cargo build failed"
+(cd "$ROOT" && "$CARGO" build --workspace --examples) || die "cargo build failed"
 SERVER="$ROOT/target/debug/examples/everything_server"
 
 SERVER_PID=""

@@ -14,25 +14,21 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Build the `bench_server` example (dev profile) and return its path.
+/// Build the examples (dev profile) and return the path of `bench_server`. The whole workspace
+/// is selected so dependency features resolve as in `cargo test --workspace` and nothing is
+/// built twice.
 fn bench_server() -> PathBuf {
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(&cargo)
-        .args([
-            "build",
-            "-p",
-            "toolsmith-examples",
-            "--example",
-            "bench_server",
-        ])
+        .args(["build", "--workspace", "--examples"])
         .current_dir(&root)
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("could not run `{cargo} build`: {e}"));
     assert!(
         output.status.success(),
-        "`cargo build --example bench_server` failed ({}):\n{}",
+        "`cargo build --workspace --examples` failed ({}):\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );

@@ -42,8 +42,12 @@ pub fn show(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Build the example `name` once per test process (`cargo build --example NAME`, with the
-/// `cargo` running the tests), and return the path of its executable.
+/// Build the examples once per test process and return the path of the executable `name`.
+///
+/// It runs `cargo build --workspace --examples` (with the `cargo` running the tests) rather than
+/// `--example NAME`: selecting the whole workspace resolves dependency features exactly as
+/// `cargo test --workspace` does, so the examples reuse the test build's artifacts instead of
+/// building every dependency a second time with other features (which doubled CI's disk use).
 pub fn example_binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
     let mut built = BUILT.get_or_init(Default::default).lock().unwrap();
@@ -53,14 +57,14 @@ pub fn example_binary(name: &str) -> PathBuf {
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = std::process::Command::new(&cargo)
-        .args(["build", "--example", name])
+        .args(["build", "--workspace", "--examples"])
         .current_dir(&root)
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("could not run `{cargo} build --example {name}`: {e}"));
+        .unwrap_or_else(|e| panic!("could not run `{cargo} build --workspace --examples`: {e}"));
     assert!(
         output.status.success(),
-        "`cargo build --example {name}` failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        "`cargo build --workspace --examples` failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
         output.status,
         show(&output.stdout),
         show(&output.stderr),

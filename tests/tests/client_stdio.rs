@@ -1,6 +1,6 @@
 //! The toolkit's client against the real `sentiment_server` example, a child process over stdio.
 //!
-//! The server is built once per run with `cargo build --example sentiment_server`.
+//! The server is built once per run (`cargo build --workspace --examples`, see `toolsmith_tests::interop`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

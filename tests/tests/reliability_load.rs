@@ -170,7 +170,7 @@ fn stdio_child_process_soak_with_sampling() {
     let n = env_usize("RELIABILITY_CHILD_CALLS", 20_000);
     let window = env_usize("RELIABILITY_IN_FLIGHT", 64);
     let warmup = 2_000;
-    let binary = reliability_support::example_binary("sentiment_server");
+    let binary = toolsmith_tests::interop::example_binary("sentiment_server");
     run(async move {
         let mut child = tokio::process::Command::new(binary)
             .stdin(std::process::Stdio::piped())
