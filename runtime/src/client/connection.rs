@@ -12,7 +12,9 @@ use futures::FutureExt;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
+
+use crate::transport::{frame_queue, FrameReceiver, FrameSender};
 use tokio::task::AbortHandle;
 
 use super::error::ClientError;
@@ -82,7 +84,7 @@ pub(crate) struct Connection {
     pending: Pending,
     /// The only sender of the transport's outbox: dropping it ends the writer, which closes the
     /// write half (the child's stdin). Never cloned, so closing it here is final.
-    outbox: Mutex<Option<mpsc::UnboundedSender<String>>>,
+    outbox: Mutex<Option<FrameSender>>,
     handlers: Handlers,
     progress: Mutex<HashMap<i64, ProgressSink>>,
     next_progress_token: AtomicI64,
@@ -171,8 +173,8 @@ async fn activity(activity: Option<&Notify>) {
 }
 
 impl Connection {
-    pub(crate) fn new(handlers: Handlers) -> (Arc<Self>, mpsc::UnboundedReceiver<String>) {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub(crate) fn new(handlers: Handlers) -> (Arc<Self>, FrameReceiver) {
+        let (tx, rx) = frame_queue();
         let connection = Arc::new(Connection {
             pending: Pending::new(),
             outbox: Mutex::new(Some(tx)),
@@ -215,7 +217,7 @@ impl Connection {
     /// Queue a frame. False when the connection is closing or closed.
     fn send(&self, message: &Message) -> bool {
         match &*self.outbox.lock().expect("outbox lock") {
-            Some(tx) => tx.send(message.to_json()).is_ok(),
+            Some(tx) => tx.send(message.to_json()),
             None => false,
         }
     }

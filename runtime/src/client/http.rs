@@ -19,12 +19,12 @@ use std::error::Error as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::transport::FrameReceiver;
 use base64::Engine as _;
 use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
-use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use super::connection::{Connection, TransportFailure};
@@ -613,7 +613,7 @@ fn snippet(text: &str) -> String {
 pub(crate) async fn serve(
     transport: Arc<HttpTransport>,
     connection: Arc<Connection>,
-    mut outbox: mpsc::UnboundedReceiver<String>,
+    mut outbox: FrameReceiver,
 ) -> std::io::Result<()> {
     while let Some(frame) = outbox.recv().await {
         let message = match parse_frame(&frame) {

@@ -11,6 +11,10 @@ pub struct Limits {
     /// The largest incoming message, in bytes; larger frames are rejected before they are
     /// buffered whole. Default: 4 MiB.
     pub max_message_bytes: usize,
+    /// Stdio and other byte-stream connections: how many bytes of outgoing messages may wait for
+    /// a peer that is not reading before the server stops reading new requests from it
+    /// (back-pressure: requests wait in the pipe, nothing is dropped). Default: 8 MiB.
+    pub max_queued_output_bytes: usize,
     /// On end of input, how long requests still running may take to finish before they are
     /// aborted. Default: 5 s.
     pub shutdown_grace: Duration,
@@ -46,6 +50,7 @@ impl Default for Limits {
             sample_timeout: Duration::from_secs(120),
             default_max_tokens: 512,
             max_message_bytes: 4 * 1024 * 1024,
+            max_queued_output_bytes: 8 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(5),
             max_concurrent_requests: 1024,
             max_concurrent_requests_per_session: 64,
@@ -76,6 +81,12 @@ impl Limits {
     /// Set [`Limits::max_message_bytes`].
     pub fn max_message_bytes(mut self, bytes: usize) -> Self {
         self.max_message_bytes = bytes;
+        self
+    }
+
+    /// Set [`Limits::max_queued_output_bytes`].
+    pub fn max_queued_output_bytes(mut self, bytes: usize) -> Self {
+        self.max_queued_output_bytes = bytes;
         self
     }
 

@@ -1,21 +1,26 @@
-use tokio::sync::mpsc;
-
 use crate::jsonrpc::{Message, RequestId};
+use crate::transport::{frame_queue, FrameReceiver, FrameSender};
 
-/// Where outgoing frames go: a channel drained by the transport's writer. Cloned into every
-/// request scope; sending never blocks.
+/// Where outgoing frames go: a queue drained by the transport's writer. Cloned into every
+/// request scope; sending never blocks (the transport applies back-pressure on input instead,
+/// see [`Outbox::room`]).
 #[derive(Clone, Debug)]
-pub(crate) struct Outbox(mpsc::UnboundedSender<String>);
+pub(crate) struct Outbox(FrameSender);
 
 impl Outbox {
-    pub(crate) fn channel() -> (Outbox, mpsc::UnboundedReceiver<String>) {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub(crate) fn channel() -> (Outbox, FrameReceiver) {
+        let (tx, rx) = frame_queue();
         (Outbox(tx), rx)
+    }
+
+    /// Resolve once at most `limit` bytes wait to be written (or the writer is gone).
+    pub(crate) async fn room(&self, limit: usize) {
+        self.0.room(limit).await
     }
 
     /// Queue a message. False when the transport is gone.
     pub(crate) fn send(&self, message: &Message) -> bool {
-        self.0.send(message.to_json()).is_ok()
+        self.0.send(message.to_json())
     }
 
     /// Queue a success response whose result is already serialised JSON (cached list results).
@@ -27,6 +32,6 @@ impl Outbox {
         frame.push_str(r#","result":"#);
         frame.push_str(result_json);
         frame.push('}');
-        self.0.send(frame).is_ok()
+        self.0.send(frame)
     }
 }

@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use tokio::sync::{broadcast, mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -24,6 +24,7 @@ use crate::protocol::{
     SUPPORTED_PROTOCOL_VERSIONS,
 };
 use crate::transport::Endpoint;
+use crate::transport::FrameReceiver;
 
 /// One client connection in the handshake era: its negotiated state, the requests it has in
 /// flight, the requests the server is waiting on it for, and its resource subscriptions.
@@ -100,7 +101,7 @@ struct UriParams {
 }
 
 impl Session {
-    pub(crate) fn new(core: Arc<ServerCore>) -> (Arc<Session>, mpsc::UnboundedReceiver<String>) {
+    pub(crate) fn new(core: Arc<ServerCore>) -> (Arc<Session>, FrameReceiver) {
         let (outbox, rx) = Outbox::channel();
         let events = core.shared.events.subscribe();
         let pending_cap = core.limits.max_pending_client_requests;
@@ -520,6 +521,11 @@ impl Endpoint for Session {
     fn admit<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             if let Message::Request(r) = message {
+                // A peer that does not read its answers gets no new work done: stop reading
+                // until what is queued for it drains.
+                self.outbox
+                    .room(self.core.limits.max_queued_output_bytes)
+                    .await;
                 let permits = self.admit_request(r).await;
                 *self.admitted.lock().expect("admitted lock") = permits;
             }

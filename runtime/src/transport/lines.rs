@@ -5,11 +5,10 @@ use std::sync::Arc;
 use bytes::{Buf, BytesMut};
 use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufWriter};
-use tokio::sync::mpsc;
 use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 
-use super::Endpoint;
+use super::{Endpoint, FrameReceiver};
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError};
 
 /// One line of input, or the news that a line was too long (it was skipped, never buffered whole).
@@ -103,7 +102,7 @@ pub(crate) async fn serve_lines<R, W, E>(
     reader: R,
     writer: W,
     endpoint: Arc<E>,
-    mut outbox: mpsc::UnboundedReceiver<String>,
+    mut outbox: FrameReceiver,
     max_message_bytes: usize,
 ) -> std::io::Result<()>
 where
@@ -128,7 +127,7 @@ where
             out.write_all(frame.as_bytes()).await?;
             out.write_all(b"\n").await?;
             // Batch what is already queued, then flush.
-            while let Ok(more) = outbox.try_recv() {
+            while let Some(more) = outbox.try_recv() {
                 out.write_all(more.as_bytes()).await?;
                 out.write_all(b"\n").await?;
             }

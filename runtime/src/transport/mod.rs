@@ -2,8 +2,10 @@
 
 pub mod http;
 mod lines;
+mod queue;
 
 pub(crate) use lines::serve_lines;
+pub(crate) use queue::{frame_queue, FrameReceiver, FrameSender};
 
 use std::sync::Arc;
 
@@ -21,7 +23,7 @@ pub(crate) trait Endpoint: Send + Sync + 'static {
     fn on_close(self: Arc<Self>) -> BoxFuture<'static, ()>;
 
     /// Called before `on_message`; the transport stops reading until it resolves (back-pressure
-    /// when the endpoint is at its concurrency limit).
+    /// when the endpoint is at its concurrency limit, or its peer is not reading its output).
     fn admit<'a>(&'a self, _message: &'a Message) -> BoxFuture<'a, ()> {
         Box::pin(std::future::ready(()))
     }
