@@ -593,7 +593,7 @@ impl Settings {
         }
         link.connection.notify("notifications/initialized", None)?;
         if let Some(http) = &link.http {
-            http.open_standalone(Arc::clone(&link.connection));
+            http.open_standalone(Arc::clone(&link.connection)).await;
         }
         Ok(init)
     }

@@ -513,14 +513,25 @@ impl HttpTransport {
     /// Open the session's GET stream for messages not tied to a request (handshake era). A
     /// server without one (`405`) is fine; a stream that ends is reopened after the server's
     /// `retry` advice, from the last event seen.
-    pub(crate) fn open_standalone(self: &Arc<Self>, connection: Arc<Connection>) {
+    ///
+    /// Resolves once the server has answered the first GET (or after a few seconds), so that
+    /// what the server sends on that stream right after the handshake (a request made by a
+    /// tool the client calls next, say) is not sent before the stream exists.
+    pub(crate) async fn open_standalone(self: &Arc<Self>, connection: Arc<Connection>) {
+        const OPEN_WAIT: Duration = Duration::from_secs(5);
         let transport = Arc::clone(self);
+        let (opened_tx, opened) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            let mut opened_tx = Some(opened_tx);
             let mut cursor = Cursor::default();
             let mut failures = 0;
             loop {
                 let last = cursor.last_event_id.clone();
-                match transport.get(last.as_deref()).send().await {
+                let answered = transport.get(last.as_deref()).send().await;
+                if let Some(tx) = opened_tx.take() {
+                    let _ = tx.send(());
+                }
+                match answered {
                     Ok(r) if r.status() == StatusCode::METHOD_NOT_ALLOWED => {
                         tracing::debug!("the server offers no GET stream");
                         return;
@@ -553,6 +564,8 @@ impl HttpTransport {
             }
         });
         *self.standalone.lock().expect("standalone lock") = Some(task.abort_handle());
+        // An error means the task ended first: nothing to wait for.
+        let _ = tokio::time::timeout(OPEN_WAIT, opened).await;
     }
 
     /// Stop reading a request's answer (protocol 2026-07-28: that is its cancellation).
