@@ -363,8 +363,17 @@ impl Server {
     ///
     /// Nothing but protocol messages is written to stdout; send diagnostics to stderr (for
     /// example with `tracing_subscriber::fmt().with_writer(std::io::stderr)`).
+    ///
+    /// Stdin and stdout are served by two dedicated threads (`toolsmith-stdin`,
+    /// `toolsmith-stdout`) that hold their locks for the life of the connection; handlers run
+    /// on the tokio runtime as usual. (Dropping this future before stdin ends leaves the reader
+    /// thread blocked in `read` until the process exits, as with `tokio::io::stdin`.)
     pub async fn serve_stdio(self) -> Result<(), Error> {
-        self.serve(tokio::io::stdin(), tokio::io::stdout()).await
+        let core = self.build()?;
+        let max = core.limits.max_message_bytes;
+        let (session, outbox_rx) = Session::new(core);
+        transport::serve_stdio(session, outbox_rx, max).await?;
+        Ok(())
     }
 
     /// The streamable HTTP endpoint as an axum [`Router`](axum::Router), to serve yourself or

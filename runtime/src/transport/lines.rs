@@ -9,7 +9,7 @@ use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 
 use super::{Endpoint, FrameReceiver};
-use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError};
+use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message};
 
 /// One line of input, or the news that a line was too long (it was skipped, never buffered whole).
 #[derive(Debug, PartialEq)]
@@ -93,8 +93,31 @@ impl Decoder for LineCodec {
     }
 }
 
+/// One frame of input as a message, or the error to answer it with.
+pub(crate) fn decode_frame(frame: Frame, max_message_bytes: usize) -> Result<Message, FrameError> {
+    match frame {
+        Frame::Line(bytes) => match std::str::from_utf8(&bytes) {
+            Ok(text) => parse_frame(text),
+            Err(e) => Err(FrameError {
+                id: None,
+                error: ErrorObject::new(
+                    codes::PARSE_ERROR,
+                    format!("parse error: the message is not valid UTF-8 ({e})"),
+                ),
+            }),
+        },
+        Frame::TooLong => Err(FrameError {
+            id: None,
+            error: ErrorObject::new(
+                codes::INVALID_REQUEST,
+                format!("message too large: the limit is {max_message_bytes} bytes"),
+            ),
+        }),
+    }
+}
+
 /// How long the final flush may take once the input has ended.
-const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Read frames into `endpoint` and write what it queues, until the input ends and the endpoint
 /// has finished.
@@ -142,29 +165,13 @@ where
     let mut read_error = None;
     while let Some(frame) = frames.next().await {
         match frame {
-            Ok(Frame::Line(bytes)) => match std::str::from_utf8(&bytes) {
-                Ok(text) => match parse_frame(text) {
-                    Ok(message) => {
-                        endpoint.admit(&message).await;
-                        endpoint.on_message(message)
-                    }
-                    Err(e) => endpoint.on_frame_error(e),
-                },
-                Err(e) => endpoint.on_frame_error(FrameError {
-                    id: None,
-                    error: ErrorObject::new(
-                        codes::PARSE_ERROR,
-                        format!("parse error: the message is not valid UTF-8 ({e})"),
-                    ),
-                }),
+            Ok(frame) => match decode_frame(frame, max_message_bytes) {
+                Ok(message) => {
+                    endpoint.admit(&message).await;
+                    endpoint.on_message(message)
+                }
+                Err(e) => endpoint.on_frame_error(e),
             },
-            Ok(Frame::TooLong) => endpoint.on_frame_error(FrameError {
-                id: None,
-                error: ErrorObject::new(
-                    codes::INVALID_REQUEST,
-                    format!("message too large: the limit is {max_message_bytes} bytes"),
-                ),
-            }),
             Err(e) => {
                 read_error = Some(e);
                 break;
@@ -180,16 +187,29 @@ where
         Ok(joined) => joined.map_err(std::io::Error::other)?,
         Err(_) => {
             writer_task.abort();
-            tracing::warn!(
-                "the peer did not read the last messages within {FINAL_FLUSH:?}; closing anyway"
-            );
+            warn_unflushed();
             Ok(())
         }
     };
-    match (read_error, written) {
-        (Some(e), _) => Err(e),
-        (None, Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        (None, w) => w,
+    outcome(read_error.map_or(Ok(()), Err), written)
+}
+
+pub(crate) fn warn_unflushed() {
+    tracing::warn!(
+        "the peer did not read the last messages within {FINAL_FLUSH:?}; closing anyway"
+    );
+}
+
+/// A connection's result from its reading and its writing: a read error first; a peer that
+/// closed its end early (broken pipe) is no error.
+pub(crate) fn outcome(
+    read: std::io::Result<()>,
+    written: std::io::Result<()>,
+) -> std::io::Result<()> {
+    match (read, written) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        (Ok(()), w) => w,
     }
 }
 

@@ -3,9 +3,13 @@
 pub mod http;
 mod lines;
 mod queue;
+mod stdio;
+#[cfg(unix)]
+mod stdio_pipe;
 
 pub(crate) use lines::serve_lines;
 pub(crate) use queue::{frame_queue, FrameReceiver, FrameSender};
+pub(crate) use stdio::serve_stdio;
 
 use std::sync::Arc;
 
