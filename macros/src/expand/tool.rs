@@ -124,11 +124,15 @@ fn tool_parts(
                     .map(|d| quote!(#[schemars(description = #d)]));
                 let default = optional.then(|| quote!(#[serde(default)]));
                 let rename = rename.as_ref().map(|n| quote!(#[serde(rename = #n)]));
-                // Decoded through one generic function rather than the derive's inline calls, so
-                // a type that is not `Deserialize` is reported once, at the parameter's type.
-                let with = LitStr::new("::toolsmith::__private::deserialize_arg", ty.span());
+                // Other types are decoded through one generic function rather than the derive's
+                // inline calls, so a type that is not `Deserialize` is reported once, at the
+                // parameter's type. Standard types always are, and skip that (compile-time) cost.
+                let with = (!is_std_deserialize(ty)).then(|| {
+                    let with = LitStr::new("::toolsmith::__private::deserialize_arg", ty.span());
+                    quote!(#[serde(deserialize_with = #with)])
+                });
                 fields.push(quote_spanned! {ty.span()=>
-                    #desc #default #rename #[serde(deserialize_with = #with)] #ident: #ty
+                    #desc #default #rename #with #ident: #ty
                 });
                 call_args.push(quote!(__args.#ident));
             }
@@ -364,5 +368,67 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// True for the standard types every argument struct is made of (scalars, `String`, and
+/// `Option`/`Vec`/`Box` of those), which implement `Deserialize` whatever the user wrote.
+fn is_std_deserialize(ty: &Type) -> bool {
+    const SCALARS: &[&str] = &[
+        "String", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize", "f32", "f64",
+    ];
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    if path.qself.is_some() || path.path.segments.len() != 1 {
+        return false;
+    }
+    let segment = &path.path.segments[0];
+    let name = segment.ident.to_string();
+    match &segment.arguments {
+        PathArguments::None => SCALARS.contains(&name.as_str()),
+        PathArguments::AngleBracketed(args)
+            if matches!(name.as_str(), "Option" | "Vec" | "Box") && args.args.len() == 1 =>
+        {
+            matches!(&args.args[0], GenericArgument::Type(inner) if is_std_deserialize(inner))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_std_deserialize;
+
+    fn std(ty: &str) -> bool {
+        is_std_deserialize(&syn::parse_str(ty).unwrap())
+    }
+
+    #[test]
+    fn standard_argument_types_skip_the_decoding_wrapper() {
+        for ty in [
+            "String",
+            "u32",
+            "f64",
+            "bool",
+            "Option<u32>",
+            "Vec<String>",
+            "Option<Vec<i64>>",
+        ] {
+            assert!(std(ty), "{ty}");
+        }
+        for ty in [
+            "Point",
+            "Option<Point>",
+            "Vec<Point>",
+            "std::string::String",
+            "HashMap<String, u32>",
+            "&str",
+            "(u32, u32)",
+            "[u8; 4]",
+        ] {
+            assert!(!std(ty), "{ty}");
+        }
     }
 }
