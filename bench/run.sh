@@ -6,6 +6,9 @@
 #   bash bench/run.sh --quick    # 1 short round, ~1 minute
 #   bash bench/run.sh --compile  # also the compile-time comparison (50 #[tool]s; ~10 minutes more)
 #   bash bench/run.sh --no-setup # skip bench/setup.sh
+#   bash bench/run.sh --floor    # also the stdio floor: toolsmith and rmcp beside
+#                                # floor_server (bench/src/bin/floor_server.rs), the least a process
+#                                # can do to pass the driver's checks (target/bench/floor.md; ~2 min)
 #
 # Any other argument goes to the driver (e.g. `--scenarios echo_32,http_echo_64 --rounds 3`;
 # `target/release/driver --help` lists them).
@@ -14,11 +17,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-setup=1 compile=0 args=()
+setup=1 compile=0 floor=0 args=()
 for a in "$@"; do
   case "$a" in
     --no-setup) setup=0 ;;
     --compile) compile=1 ;;
+    --floor) floor=1 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -47,6 +51,18 @@ target/release/driver \
   --json target/bench/results.json \
   --markdown target/bench/results.md \
   "${args[@]}"
+
+if [ "$floor" = 1 ]; then
+  target/release/driver \
+    --target floor=target/release/floor_server \
+    --target toolsmith=target/release/examples/bench_server \
+    --target rmcp=target/bench-rmcp/release/rmcp-bench-server \
+    --baseline rmcp \
+    --scenarios echo_seq,sample_seq,echo_32,sample_32 \
+    --rounds 5 \
+    --json target/bench/floor.json \
+    --markdown target/bench/floor.md
+fi
 
 if [ "$compile" = 1 ]; then
   bash bench/compile_time.sh

@@ -37,7 +37,7 @@ venv fastmcp bench/python/requirements-fastmcp.txt fastmcp
 
 echo "setup: building our server and the driver (release)"
 cargo build --release --quiet -p toolsmith-examples --example bench_server
-cargo build --release --quiet -p toolsmith-bench --bin driver
+cargo build --release --quiet -p toolsmith-bench --bin driver --bin floor_server
 
 echo "setup: building the rmcp server (release, target/bench-rmcp)"
 cargo build --release --quiet --manifest-path bench/rmcp_server/Cargo.toml --target-dir target/bench-rmcp

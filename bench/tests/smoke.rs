@@ -157,3 +157,59 @@ fn driver_reports_sane_numbers_for_bench_server() {
         "no scenario failed: {m:#}"
     );
 }
+
+/// The floor server passes the driver's checks on the stdio scenarios it is meant for (so its
+/// numbers are comparable: every answer right, every id once, one sample per `ask`).
+#[test]
+fn the_floor_server_passes_the_drivers_checks() {
+    let json_path = std::env::temp_dir().join(format!(
+        "toolsmith-bench-floor-smoke-{}.json",
+        std::process::id()
+    ));
+    let output = Command::new(env!("CARGO_BIN_EXE_driver"))
+        .arg("--target")
+        .arg(format!("floor={}", env!("CARGO_BIN_EXE_floor_server")))
+        .args([
+            "--rounds",
+            "1",
+            "--duration-ms",
+            "150",
+            "--max-requests",
+            "300",
+            "--scenarios",
+            "echo_seq,echo_32,sample_seq,sample_32,list_10",
+            "--json",
+        ])
+        .arg(&json_path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the driver runs");
+    assert!(
+        output.status.success(),
+        "the driver failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("the JSON report"))
+            .expect("JSON");
+    let _ = std::fs::remove_file(&json_path);
+    let m = &report["medians"]["floor"];
+    let num = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("no `{k}` in {m:#}"));
+    for s in ["echo_seq", "echo_32", "sample_seq", "sample_32", "list_10"] {
+        assert!(num(&format!("{s}.sent")) > 0.0, "{s}: nothing was sent");
+        assert_eq!(
+            num(&format!("{s}.requests")),
+            num(&format!("{s}.sent")),
+            "{s}"
+        );
+        assert_eq!(num(&format!("{s}.bad")), 0.0, "{s}: every answer is right");
+        assert_eq!(num(&format!("{s}.duplicates")), 0.0, "{s}");
+        assert_eq!(num(&format!("{s}.ok")), 1.0, "{s}: sane");
+    }
+    assert_eq!(
+        num("sample_seq.server_requests"),
+        num("sample_seq.sent"),
+        "one sample per call"
+    );
+}
