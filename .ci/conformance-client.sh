@@ -39,17 +39,10 @@ SCENARIOS_020_2025=(initialize tools_call elicitation-sep1034-client-defaults ss
   json-schema-2020-12-preservation)
 # alpha.12 on the stateless wire (2026-07-28).
 SCENARIOS_020_2026=(tools_call sep-2322-client-request-state http-standard-headers
+  http-custom-headers http-invalid-tool-headers
   json-schema-ref-no-deref json-schema-2020-12-preservation request-metadata)
-# Excluded at 2026-07-28 because of client bugs (runtime/src/client), not of the example:
-#   http-custom-headers       - the client does not mirror `x-mcp-header` tool parameters into
-#                               `Mcp-Param-<Name>` headers on tools/call (SEP-2243): 15 FAILUREs.
-#   http-invalid-tool-headers - list_tools does not exclude tools whose `x-mcp-header`
-#                               annotations are invalid (empty, non-primitive param, duplicate,
-#                               bad charset) (SEP-2243): 11 FAILUREs.
-EXCLUDED=(
-  "http-custom-headers: client bug: x-mcp-header params not sent as Mcp-Param-* headers (SEP-2243)"
-  "http-invalid-tool-headers: client bug: tools with invalid x-mcp-header not excluded by list_tools (SEP-2243)"
-)
+# Nothing is excluded; list a scenario here, with the reason, if a client bug ever needs it.
+EXCLUDED=()
 
 # A hung scenario must not hang CI (the suite's own client timeout is 30 s).
 LIMIT=()

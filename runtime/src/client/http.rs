@@ -19,7 +19,6 @@ use std::error::Error as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::transport::FrameReceiver;
 use base64::Engine as _;
 use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
@@ -30,9 +29,10 @@ use tokio::task::AbortHandle;
 use super::connection::{Connection, TransportFailure};
 use super::era::META_VERSION;
 use super::error::ClientError;
+use super::param_headers::{designated, headers as param_headers, ParamHeader};
 use super::sse::{SseParser, TooLarge};
 use crate::jsonrpc::{parse_frame, Message, Request, RequestId, Response};
-use crate::transport::Endpoint;
+use crate::transport::{Endpoint, FrameReceiver};
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -68,6 +68,8 @@ pub(crate) struct HttpTransport {
     /// Request POSTs under way (their answer not yet read), by request id.
     in_flight: Mutex<HashMap<RequestId, AbortHandle>>,
     standalone: Mutex<Option<AbortHandle>>,
+    /// The arguments each listed tool mirrors into `Mcp-Param-*` headers (2026-07-28).
+    tool_params: Mutex<HashMap<String, Vec<ParamHeader>>>,
 }
 
 /// The stateless era's routing headers of one request.
@@ -76,6 +78,8 @@ struct Routing {
     version: String,
     method: String,
     name: Option<String>,
+    /// `Mcp-Param-*` headers (a `tools/call` of a tool that designates arguments).
+    params: Vec<(String, String)>,
 }
 
 impl Routing {
@@ -95,13 +99,14 @@ impl Routing {
                 .and_then(|f| params.get(f))
                 .and_then(Value::as_str)
                 .map(header_safe),
+            params: Vec::new(),
         })
     }
 }
 
 /// A header value for `value`: as is when it is plain visible ASCII (spaces inside allowed),
 /// else the spec's Base64 sentinel form `=?base64?...?=` (also for values that look like it).
-fn header_safe(value: &str) -> String {
+pub(crate) fn header_safe(value: &str) -> String {
     let sentinel = value.starts_with("=?base64?") && value.ends_with("?=");
     let plain = !value.is_empty()
         && value.bytes().all(|b| (0x20..=0x7e).contains(&b))
@@ -202,7 +207,44 @@ impl HttpTransport {
             version: Mutex::new(None),
             in_flight: Mutex::new(HashMap::new()),
             standalone: Mutex::new(None),
+            tool_params: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// Keep the tools whose `x-mcp-header` designations are valid, recording them for
+    /// [`routing`](Self::routing); leave out (with a warning) those that are not.
+    pub(crate) fn admit_tools(&self, tools: &mut Vec<crate::protocol::Tool>) {
+        let mut known = self.tool_params.lock().expect("tool params lock");
+        tools.retain(|tool| match designated(&tool.input_schema) {
+            Ok(params) => {
+                known.insert(tool.name.clone(), params);
+                true
+            }
+            Err(reason) => {
+                tracing::warn!(tool = %tool.name, reason, "tool left out: invalid `x-mcp-header`");
+                known.remove(&tool.name);
+                false
+            }
+        });
+    }
+
+    /// The 2026-07-28 routing headers of `req`, with the `Mcp-Param-*` headers of a `tools/call`
+    /// whose tool was listed.
+    fn routing(&self, req: &Request) -> Option<Routing> {
+        let mut routing = Routing::of(req)?;
+        if req.method == "tools/call" {
+            let params = req.params.as_ref()?;
+            let known = self.tool_params.lock().expect("tool params lock");
+            if let Some(designated) = params
+                .get("name")
+                .and_then(Value::as_str)
+                .and_then(|name| known.get(name))
+            {
+                let arguments = params.get("arguments").unwrap_or(&Value::Null);
+                routing.params = param_headers(designated, arguments);
+            }
+        }
+        Some(routing)
     }
 
     /// The session the server assigned at `initialize`, while it lasts.
@@ -241,6 +283,9 @@ impl HttpTransport {
                     .header(METHOD_HEADER, &r.method);
                 if let Some(name) = &r.name {
                     b = b.header(NAME_HEADER, name);
+                }
+                for (header, value) in &r.params {
+                    b = b.header(header, value);
                 }
                 b
             }
@@ -289,7 +334,7 @@ impl HttpTransport {
         req: &Request,
         frame: String,
     ) -> Result<(), TransportFailure> {
-        let routing = Routing::of(req);
+        let routing = self.routing(req);
         let response = self
             .post(frame, routing.as_ref())
             .send()
@@ -705,7 +750,8 @@ mod tests {
             Some(Routing {
                 version: "2026-07-28".into(),
                 method: "tools/call".into(),
-                name: Some("t".into())
+                name: Some("t".into()),
+                params: Vec::new(),
             })
         );
         let r = Routing::of(&req(

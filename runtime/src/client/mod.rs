@@ -46,6 +46,7 @@ mod error;
 mod handlers;
 mod http;
 mod openai;
+mod param_headers;
 mod router;
 mod sse;
 
@@ -192,6 +193,29 @@ impl Client {
     }
 
     /// Send a request in the client's era (see [`request`](Client::request)).
+    /// `tools/call`; when the server says the `Mcp-Param-*` headers do not match (the tool's
+    /// schema changed since `list_tools`), list the tools again and retry once, as the spec
+    /// advises.
+    async fn call_tool_params(
+        &self,
+        params: Value,
+        progress: Option<&ProgressRegistration<'_>>,
+    ) -> Result<Value, ClientError> {
+        let retried = params.clone();
+        match self.call("tools/call", Some(params), progress).await {
+            Err(ClientError::Rpc { error, .. })
+                if error.code == crate::server::era::codes::HEADER_MISMATCH
+                    && self.envelope.is_some()
+                    && self.link.http.is_some() =>
+            {
+                tracing::debug!(message = %error.message, "header mismatch on tools/call; listing the tools again");
+                self.list_tools().await?;
+                self.call("tools/call", Some(retried), progress).await
+            }
+            other => other,
+        }
+    }
+
     async fn call(
         &self,
         method: &str,
@@ -232,6 +256,12 @@ impl Client {
     }
 
     /// Every tool the server offers (all pages of `tools/list`).
+    ///
+    /// Over streamable HTTP in the 2026-07-28 era, the arguments a tool designates with
+    /// `x-mcp-header` are then also sent as `Mcp-Param-{Name}` headers on each
+    /// [`call_tool`](Client::call_tool), and a tool whose designations are invalid (an empty or
+    /// non-token name, a duplicate, a non-primitive type, an annotation off the `properties`
+    /// chain) is left out of the list with a warning, as the spec requires.
     pub async fn list_tools(&self) -> Result<Vec<Tool>, ClientError> {
         let mut tools = Vec::new();
         let mut cursor: Option<String> = None;
@@ -252,9 +282,16 @@ impl Client {
                     })
                 }
                 Some(next) => cursor = Some(next),
-                None => return Ok(tools),
+                None => break,
             }
         }
+        // Streamable HTTP in the 2026-07-28 era: arguments a tool designates with
+        // `x-mcp-header` travel in headers too; a tool whose designations are invalid is left
+        // out (the spec requires it, so one bad tool does not break the others).
+        if let (Some(http), Some(_)) = (&self.link.http, &self.envelope) {
+            http.admit_tools(&mut tools);
+        }
+        Ok(tools)
     }
 
     /// Call a tool with `arguments` (a JSON object, or `Value::Null` for none).
@@ -267,7 +304,7 @@ impl Client {
         arguments: Value,
     ) -> Result<CallToolResult, ClientError> {
         let params = call_params(name, arguments, None)?;
-        let value = self.call("tools/call", Some(params), None).await?;
+        let value = self.call_tool_params(params, None).await?;
         decode("tools/call", value)
     }
 
@@ -286,9 +323,7 @@ impl Client {
         let mut meta = Map::new();
         meta.insert("progressToken".into(), registration.token().into());
         let params = call_params(name, arguments, Some(meta))?;
-        let value = self
-            .call("tools/call", Some(params), Some(&registration))
-            .await?;
+        let value = self.call_tool_params(params, Some(&registration)).await?;
         decode("tools/call", value)
     }
 

@@ -351,6 +351,101 @@ async fn stateless_requests_carry_routing_headers_and_no_session() {
 }
 
 #[tokio::test]
+async fn x_mcp_header_arguments_travel_as_headers_and_invalid_tools_are_left_out() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // The first listing designates `region` as `Region`; later ones as `Zone`, and the server
+    // accepts a call only with `Mcp-Param-Zone`: the client must re-list and retry once.
+    let listings = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&listings);
+    let (url, seen) = serve(move |req| match req.rpc_method() {
+        "server/discover" => result(
+            req,
+            json!({"resultType": "complete", "supportedVersions": ["2026-07-28"],
+                "capabilities": {"tools": {}}, "_meta": {"io.modelcontextprotocol/serverInfo":
+                    {"name": "modern", "version": "1"}}}),
+        ),
+        "tools/list" => {
+            let header = if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                "Region"
+            } else {
+                "Zone"
+            };
+            result(
+                req,
+                json!({"resultType": "complete", "tools": [
+                    {"name": "query", "inputSchema": {"type": "object", "properties": {
+                        "region": {"type": "string", "x-mcp-header": header},
+                        "limit": {"type": "integer", "x-mcp-header": "Limit"},
+                        "sql": {"type": "string"}}}},
+                    {"name": "broken", "inputSchema": {"type": "object", "properties": {
+                        "x": {"type": "object", "x-mcp-header": "X"}}}}
+                ]}),
+            )
+        }
+        "tools/call" if req.header("mcp-param-zone").is_some() => result(
+            req,
+            json!({"resultType": "complete", "content": [{"type": "text", "text": "rows"}]}),
+        ),
+        "tools/call" => json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"jsonrpc": "2.0", "id": req.body["id"],
+                "error": {"code": -32020, "message": "Mcp-Param-Zone header is required"}}),
+        ),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    })
+    .await;
+    let client = Client::builder("h", "1")
+        .protocol(Protocol::Auto)
+        .connect_http(&url)
+        .await
+        .unwrap();
+    let tools = client.list_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["query"],
+        "the tool with an invalid designation is left out"
+    );
+
+    let out = client
+        .call_tool(
+            "query",
+            json!({"region": "eu west ", "limit": 10, "sql": "select 1"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.content[0].as_text(), Some("rows"));
+    assert_eq!(
+        listings.load(Ordering::SeqCst),
+        2,
+        "listed again after the mismatch"
+    );
+    client.close().await.unwrap();
+
+    let seen = seen.lock().unwrap();
+    let calls: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.rpc_method() == "tools/call")
+        .collect();
+    assert_eq!(calls.len(), 2, "one retry");
+    // " eu west " has a trailing space: Base64 sentinel form.
+    assert_eq!(
+        calls[0].header("mcp-param-region"),
+        Some("=?base64?ZXUgd2VzdCA=?=")
+    );
+    assert_eq!(calls[0].header("mcp-param-zone"), None);
+    assert_eq!(
+        calls[1].header("mcp-param-zone"),
+        Some("=?base64?ZXUgd2VzdCA=?=")
+    );
+    assert_eq!(calls[1].header("mcp-param-region"), None);
+    for call in calls {
+        assert_eq!(call.header("mcp-param-limit"), Some("10"));
+        assert_eq!(call.header("mcp-param-sql"), None, "not designated");
+    }
+}
+
+#[tokio::test]
 async fn auto_over_http_falls_back_on_a_legacy_refusal_but_not_on_a_modern_one() {
     let (url, seen) = serve(|req| match req.rpc_method() {
         // What a handshake-only server says to a request without a session.
