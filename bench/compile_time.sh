@@ -2,7 +2,8 @@
 # Compile time of a server with 50 tools: 50 toolsmith `#[tool]`s against 50 rmcp `#[tool]`s
 # (each rmcp tool with its own `Parameters<T>` struct, as rmcp's macros want). Generates two
 # crates under target/bench-compile/, builds their dependencies once, then times rebuilding the
-# crate itself after a touch (`cargo build`, dev profile, and `cargo check`), median of 3.
+# crate itself after a touch (`cargo build`, dev profile, and `cargo check`), interleaved, median of
+# 5 (COMPILE_REPS), and the LLVM IR size with cargo-llvm-lines when it is installed.
 # Results: target/bench/compile_time.md.
 set -euo pipefail
 
@@ -114,17 +115,13 @@ RS
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-time_of() { # time_of CRATE CARGO-SUBCOMMAND -> median seconds of 3 rebuilds after a touch
-  local dir="$OUT/$1" sub="$2"
-  cargo "$sub" --quiet --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1 || cargo "$sub" --manifest-path "$dir/Cargo.toml"
-  for _ in 1 2 3; do
-    touch "$dir/src/main.rs"
-    local t0 t1
-    t0=$(date +%s.%N)
-    cargo "$sub" --quiet --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc
-  done | median
+once() { # once CRATE CARGO-SUBCOMMAND -> seconds of one rebuild after a touch
+  local dir="$OUT/$1" t0 t1
+  touch "$dir/src/main.rs"
+  t0=$(date +%s.%N)
+  cargo "$2" --quiet --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc
 }
 
 echo "compile: building dependencies (once)"
@@ -133,11 +130,37 @@ for c in toolsmith50 rmcp50; do
   cargo check --quiet --manifest-path "$OUT/$c/Cargo.toml"
 done
 
-ts_build=$(time_of toolsmith50 build); rm_build=$(time_of rmcp50 build)
-ts_check=$(time_of toolsmith50 check); rm_check=$(time_of rmcp50 check)
+# Interleaved (toolsmith, rmcp, toolsmith, ...) so that the machine's noise falls on both.
+REPS=${COMPILE_REPS:-5}
+tmp=$(mktemp -d)
+for sub in build check; do
+  for _ in $(seq "$REPS"); do
+    once toolsmith50 "$sub" >> "$tmp/toolsmith50.$sub"
+    once rmcp50 "$sub" >> "$tmp/rmcp50.$sub"
+  done
+done
+ts_build=$(median < "$tmp/toolsmith50.build"); rm_build=$(median < "$tmp/rmcp50.build")
+ts_check=$(median < "$tmp/toolsmith50.check"); rm_check=$(median < "$tmp/rmcp50.check")
+rm -rf "$tmp"
+
+# Expansion size: lines of LLVM IR generated for the crate (cargo-llvm-lines, if installed:
+# `cargo install cargo-llvm-lines`).
+llvm_lines() {
+  (cd "$OUT/$1" && cargo llvm-lines --bin "$1" 2>/dev/null | awk '/\(TOTAL\)/ {print $1 " " $2; exit}')
+}
+ts_llvm="" rm_llvm=""
+if cargo llvm-lines --version >/dev/null 2>&1; then
+  ts_llvm=$(llvm_lines toolsmith50); rm_llvm=$(llvm_lines rmcp50)
+fi
 {
-  echo "| 50 tools, rebuild after touching main.rs (median of 3) | toolsmith | rmcp | rmcp / toolsmith |"
+  echo "| 50 tools, rebuild after touching main.rs (median of $REPS, interleaved) | toolsmith | rmcp | rmcp / toolsmith |"
   echo "| --- | --- | --- | --- |"
   printf '| `cargo build` (dev profile) | %.2f s | %.2f s | %.2f× |\n' "$ts_build" "$rm_build" "$(echo "$rm_build / $ts_build" | bc -l)"
   printf '| `cargo check` | %.2f s | %.2f s | %.2f× |\n' "$ts_check" "$rm_check" "$(echo "$rm_check / $ts_check" | bc -l)"
+  if [ -n "$ts_llvm" ] && [ -n "$rm_llvm" ]; then
+    set -- $ts_llvm; ts_lines=$1 ts_copies=$2
+    set -- $rm_llvm; rm_lines=$1 rm_copies=$2
+    printf '| LLVM IR lines (`cargo llvm-lines`, functions instantiated) | %s (%s) | %s (%s) | %.2f× |\n' \
+      "$ts_lines" "$ts_copies" "$rm_lines" "$rm_copies" "$(echo "$rm_lines / $ts_lines" | bc -l)"
+  fi
 } | tee target/bench/compile_time.md
