@@ -376,3 +376,31 @@ async fn a_client_error_on_a_dead_server_is_a_transport_error() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_session_the_server_ended_is_replaced_and_the_call_still_answered() {
+    let (client, url) = connect(Client::builder("http-test", "1")).await;
+    let old = client.session_id().expect("a session");
+    // End the session from outside, as an idle expiry or a server restart would.
+    let ended = reqwest::Client::new()
+        .delete(&url)
+        .header("mcp-session-id", &old)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(ended.is_success(), "DELETE answered {ended}");
+    assert_eq!(raw_ping(&url, &old).await, reqwest::StatusCode::NOT_FOUND);
+
+    // The call meets the 404, the client starts a new session and sends the call again.
+    let out = client
+        .call_tool("hi", json!({}))
+        .await
+        .expect("answered on a new session");
+    assert_eq!(out.content[0].as_text(), Some("hi"));
+    let new = client.session_id().expect("a new session");
+    assert_ne!(new, old);
+    assert_eq!(raw_ping(&url, &new).await, reqwest::StatusCode::OK);
+    client.close().await.unwrap();
+}

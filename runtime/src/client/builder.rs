@@ -22,7 +22,7 @@ use super::handlers::{
 };
 use super::http::{self, HttpOptions, HttpTransport};
 use super::router::ModelRouter;
-use super::{Client, Link};
+use super::{Client, Link, SessionRenewal};
 use crate::context::Root;
 use crate::protocol::{
     ClientCapabilities, Implementation, InitializeParams, InitializeResult, ServerCapabilities,
@@ -446,11 +446,18 @@ impl Settings {
     /// Settle the era and run its opening exchange on `link`; on failure tear `link` down.
     async fn establish(self, link: Link) -> Result<Client, ClientError> {
         match self.negotiate(&link).await {
-            Ok((init, envelope)) => Ok(Client {
-                link,
-                init,
-                envelope,
-            }),
+            Ok((init, envelope)) => {
+                // A handshake-era HTTP session can end under the client (expiry, a server
+                // restart): keep what a new `initialize` needs.
+                let renewal = (envelope.is_none() && link.http.is_some())
+                    .then(|| SessionRenewal::new(self.initialize_params()));
+                Ok(Client {
+                    link,
+                    init,
+                    envelope,
+                    renewal,
+                })
+            }
             Err(e) => Err(link.abandon(e).await),
         }
     }
@@ -562,14 +569,19 @@ impl Settings {
     }
 
     /// The `initialize` handshake; over HTTP, then the session's GET stream.
-    async fn handshake(&self, link: &Link) -> Result<InitializeResult, ClientError> {
-        let method = "initialize";
+    /// The `initialize` request's params.
+    fn initialize_params(&self) -> Value {
         let params = InitializeParams {
             protocol_version: LATEST_PROTOCOL_VERSION.to_owned(),
             capabilities: self.capabilities.clone(),
             client_info: self.info.clone(),
         };
-        let params = serde_json::to_value(params).expect("initialize params serialise");
+        serde_json::to_value(params).expect("initialize params serialise")
+    }
+
+    async fn handshake(&self, link: &Link) -> Result<InitializeResult, ClientError> {
+        let method = "initialize";
+        let params = self.initialize_params();
         let value = link
             .connection
             .request(method, Some(params), link.request_timeout, None)

@@ -247,6 +247,15 @@ impl HttpTransport {
         Some(routing)
     }
 
+    /// Forget the session (the server ended it): later messages go without its headers until a
+    /// new `initialize` assigns one, and its GET stream stops.
+    pub(crate) fn forget_session(&self) {
+        self.session.lock().expect("session lock").take();
+        if let Some(task) = self.standalone.lock().expect("standalone lock").take() {
+            task.abort();
+        }
+    }
+
     /// The session the server assigned at `initialize`, while it lasts.
     pub(crate) fn session_id(&self) -> Option<String> {
         self.session.lock().expect("session lock").clone()

@@ -92,6 +92,57 @@ pub struct Client {
     init: InitializeResult,
     /// The stateless era's per-request envelope; `None` in the handshake era.
     envelope: Option<Envelope>,
+    /// Handshake era over HTTP: how to start a new session when the server ends one.
+    renewal: Option<SessionRenewal>,
+}
+
+/// What a handshake-era HTTP client needs to replace a session the server ended (`404`).
+pub(crate) struct SessionRenewal {
+    /// The `initialize` params of the first handshake.
+    params: Value,
+    /// One renewal at a time; requests that failed with the old session wait for it.
+    lock: Mutex<()>,
+}
+
+impl SessionRenewal {
+    pub(crate) fn new(params: Value) -> Self {
+        SessionRenewal {
+            params,
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// Replace the session `ended` (unless another request already did).
+    async fn renew(
+        &self,
+        link: &Link,
+        http: &Arc<HttpTransport>,
+        ended: &str,
+    ) -> Result<(), ClientError> {
+        let _one_at_a_time = self.lock.lock().await;
+        if http.session_id().as_deref() != Some(ended) {
+            return Ok(());
+        }
+        tracing::info!(
+            session = ended,
+            "the server ended the session (404); starting a new one"
+        );
+        http.forget_session();
+        let value = link
+            .connection
+            .request(
+                "initialize",
+                Some(self.params.clone()),
+                link.request_timeout,
+                None,
+            )
+            .await?;
+        let init: InitializeResult = decode("initialize", value)?;
+        http.set_protocol_version(&init.protocol_version);
+        link.connection.notify("notifications/initialized", None)?;
+        http.open_standalone(Arc::clone(&link.connection)).await;
+        Ok(())
+    }
 }
 
 /// Everything about the connection except what the handshake returned.
@@ -192,7 +243,6 @@ impl Client {
         self.call(method, params, None).await
     }
 
-    /// Send a request in the client's era (see [`request`](Client::request)).
     /// `tools/call`; when the server says the `Mcp-Param-*` headers do not match (the tool's
     /// schema changed since `list_tools`), list the tools again and retry once, as the spec
     /// advises.
@@ -201,22 +251,50 @@ impl Client {
         params: Value,
         progress: Option<&ProgressRegistration<'_>>,
     ) -> Result<Value, ClientError> {
-        let retried = params.clone();
-        match self.call("tools/call", Some(params), progress).await {
-            Err(ClientError::Rpc { error, .. })
-                if error.code == crate::server::era::codes::HEADER_MISMATCH
-                    && self.envelope.is_some()
-                    && self.link.http.is_some() =>
+        let retried = (self.envelope.is_some() && self.link.http.is_some()).then(|| params.clone());
+        match (
+            self.call("tools/call", Some(params), progress).await,
+            retried,
+        ) {
+            (Err(ClientError::Rpc { error, .. }), Some(retried))
+                if error.code == crate::server::era::codes::HEADER_MISMATCH =>
             {
                 tracing::debug!(message = %error.message, "header mismatch on tools/call; listing the tools again");
                 self.list_tools().await?;
                 self.call("tools/call", Some(retried), progress).await
             }
+            (outcome, _) => outcome,
+        }
+    }
+
+    /// Send a request in the client's era (see [`request`](Client::request)). In the handshake
+    /// era over HTTP, a `404` for the session means the server ended it: the client starts a
+    /// new session (a new `initialize`, as the spec requires) and sends the request once more.
+    async fn call(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        progress: Option<&ProgressRegistration<'_>>,
+    ) -> Result<Value, ClientError> {
+        let (Some(renewal), Some(http)) = (&self.renewal, &self.link.http) else {
+            return self.call_once(method, params, progress).await;
+        };
+        let Some(session) = http.session_id() else {
+            return self.call_once(method, params, progress).await;
+        };
+        let retry = params.clone();
+        match self.call_once(method, params, progress).await {
+            Err(ClientError::Transport {
+                status: Some(404), ..
+            }) => {
+                renewal.renew(&self.link, http, &session).await?;
+                self.call_once(method, retry, progress).await
+            }
             other => other,
         }
     }
 
-    async fn call(
+    async fn call_once(
         &self,
         method: &str,
         params: Option<Value>,

@@ -446,6 +446,65 @@ async fn x_mcp_header_arguments_travel_as_headers_and_invalid_tools_are_left_out
 }
 
 #[tokio::test]
+async fn a_session_the_server_ended_is_replaced_and_the_request_sent_again() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Sessions are numbered by `initialize`; the server forgets session 1 after its first call.
+    let sessions = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (s, c) = (Arc::clone(&sessions), Arc::clone(&calls));
+    let (url, seen) = serve(move |req| match (req.method.as_str(), req.rpc_method()) {
+        ("POST", "initialize") => {
+            let n = s.fetch_add(1, Ordering::SeqCst) + 1;
+            let mut r = legacy_init(req);
+            r.headers_mut()
+                .insert("mcp-session-id", format!("sess-{n}").parse().unwrap());
+            r
+        }
+        ("POST", "notifications/initialized") => accepted(),
+        ("POST", "tools/call") => {
+            let current = format!("sess-{}", s.load(Ordering::SeqCst));
+            // The second call finds session 1 gone (as after an expiry or a restart).
+            let gone = c.fetch_add(1, Ordering::SeqCst) == 1;
+            if gone || req.header("mcp-session-id") != Some(current.as_str()) {
+                return StatusCode::NOT_FOUND.into_response();
+            }
+            result(req, json!({"content": [{"type": "text", "text": current}]}))
+        }
+        _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+    })
+    .await;
+    let client = Client::builder("h", "1").connect_http(&url).await.unwrap();
+    assert_eq!(client.session_id().as_deref(), Some("sess-1"));
+    let first = client.call_tool("t", json!({})).await.unwrap();
+    assert_eq!(first.content[0].as_text(), Some("sess-1"));
+    // Session 1 is gone now: 404, a new initialize, and the call again on session 2.
+    let second = client.call_tool("t", json!({})).await.unwrap();
+    assert_eq!(second.content[0].as_text(), Some("sess-2"));
+    assert_eq!(client.session_id().as_deref(), Some("sess-2"));
+    assert_eq!(sessions.load(Ordering::SeqCst), 2);
+    client.close().await.unwrap();
+
+    let seen = seen.lock().unwrap();
+    let posts: Vec<(&str, Option<&str>)> = seen
+        .iter()
+        .filter(|s| s.method == Method::POST)
+        .map(|s| (s.rpc_method(), s.header("mcp-session-id")))
+        .collect();
+    assert_eq!(
+        posts,
+        [
+            ("initialize", None),
+            ("notifications/initialized", Some("sess-1")),
+            ("tools/call", Some("sess-1")),
+            ("tools/call", Some("sess-1")),
+            ("initialize", None),
+            ("notifications/initialized", Some("sess-2")),
+            ("tools/call", Some("sess-2")),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn auto_over_http_falls_back_on_a_legacy_refusal_but_not_on_a_modern_one() {
     let (url, seen) = serve(|req| match req.rpc_method() {
         // What a handshake-only server says to a request without a session.
