@@ -176,7 +176,13 @@ impl Session {
                     let core = Arc::clone(&self.core);
                     let id = req.id.clone();
                     let job_sink = sink.clone();
-                    self.spawn_job(id, sink, permits, move |cancel| {
+                    // A listen stream is not work to finish: it ends with the connection.
+                    let cancel = if req.method == "subscriptions/listen" {
+                        self.closed.child_token()
+                    } else {
+                        CancellationToken::new()
+                    };
+                    self.spawn_job(id, sink, permits, cancel, move |cancel| {
                         Box::pin(stateless::serve(core, req, envelope, job_sink, cancel))
                     });
                 }
@@ -272,9 +278,9 @@ impl Session {
         id: RequestId,
         sink: Outbox,
         permits: Option<Permits>,
+        cancel: CancellationToken,
         job: impl FnOnce(CancellationToken) -> BoxFuture<'static, ()> + Send + 'static,
     ) {
-        let cancel = CancellationToken::new();
         {
             let mut in_flight = self.in_flight.lock().expect("in-flight lock");
             if in_flight.contains_key(&id) {
@@ -323,7 +329,7 @@ impl Session {
         let progress_token = progress_token(meta.as_ref());
         let session = Arc::clone(self);
         let job_id = id.clone();
-        self.spawn_job(id, sink.clone(), permits, move |cancel| {
+        self.spawn_job(id, sink.clone(), permits, CancellationToken::new(), move |cancel| {
             Box::pin(async move {
                 let mut scope = RequestScope::new(
                     job_id.clone(),
@@ -390,6 +396,12 @@ impl Session {
     }
 
     fn on_event(&self, event: ServerEvent) {
+        // Only a handshake-era session hears of changes unasked; before `initialize`, and on a
+        // connection speaking 2026-07-28 (where changes travel on `subscriptions/listen`
+        // streams only), nothing is sent.
+        if !self.is_initialized() {
+            return;
+        }
         let (method, params) = match event {
             ServerEvent::ToolsChanged => ("notifications/tools/list_changed", None),
             ServerEvent::ResourcesChanged => ("notifications/resources/list_changed", None),
