@@ -258,6 +258,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Receive the server's change notifications (list changes, resource updates): unasked in
+    /// the handshake era, on [`Client::listen`](super::Client::listen) streams in protocol
+    /// 2026-07-28. The callback runs on the connection's reader: keep it quick.
+    pub fn on_notification(
+        mut self,
+        handler: impl Fn(super::ServerNotification) + Send + Sync + 'static,
+    ) -> Self {
+        self.handlers.notification = Some(Arc::new(handler));
+        self
+    }
+
     /// How long a request waits for its answer (default 60 s). A request that times out fails
     /// with [`ClientError::Timeout`] and is cancelled on the server (over HTTP in protocol
     /// 2026-07-28, by closing its stream). In a multi round-trip request each attempt has the
@@ -465,7 +476,7 @@ impl Settings {
     async fn negotiate(
         &self,
         link: &Link,
-    ) -> Result<(InitializeResult, Option<Envelope>), ClientError> {
+    ) -> Result<(InitializeResult, Option<Arc<Envelope>>), ClientError> {
         match self.protocol {
             Protocol::Legacy => Ok((self.handshake(link).await?, None)),
             Protocol::Stateless => {
@@ -552,7 +563,11 @@ impl Settings {
     }
 
     /// The stateless era, from what discovery said.
-    fn stateless(&self, link: &Link, d: DiscoverResult) -> (InitializeResult, Option<Envelope>) {
+    fn stateless(
+        &self,
+        link: &Link,
+        d: DiscoverResult,
+    ) -> (InitializeResult, Option<Arc<Envelope>>) {
         let server_info = d
             .meta
             .get(META_SERVER_INFO)
@@ -565,7 +580,7 @@ impl Settings {
             server_info,
             instructions: d.instructions,
         };
-        (init, Some(self.envelope()))
+        (init, Some(Arc::new(self.envelope())))
     }
 
     /// The `initialize` handshake; over HTTP, then the session's GET stream.

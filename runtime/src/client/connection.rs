@@ -12,7 +12,7 @@ use futures::FutureExt;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::Notify;
+use tokio::sync::{oneshot, Notify};
 
 use crate::transport::{frame_queue, FrameReceiver, FrameSender};
 use tokio::task::AbortHandle;
@@ -22,6 +22,7 @@ use super::handlers::{
     Approval, DynApproval, DynElicitation, DynRoots, DynSampling, ElicitationRequest, LogFn,
     LogMessage, Progress, ProgressFn, RootsRequest, SamplingRequest,
 };
+use super::listen::{NotificationFn, ServerNotification};
 use super::router::ModelRouter;
 use crate::jsonrpc::{
     codes, ErrorObject, FrameError, Message, Notification, PeerError, Pending, Request, RequestId,
@@ -40,6 +41,7 @@ pub(crate) struct Handlers {
     pub elicitation: Option<DynElicitation>,
     pub roots: Option<DynRoots>,
     pub log: Option<LogFn>,
+    pub notification: Option<NotificationFn>,
     pub router: Option<Arc<ModelRouter>>,
     /// What the sampling capability declares beyond `{}` (`tools`, `context`).
     pub sampling_capability: SamplingCapability,
@@ -94,6 +96,29 @@ pub(crate) struct Connection {
     server: Mutex<Option<Implementation>>,
     /// Requests the transport failed (rather than the server), with why.
     failed: Mutex<HashMap<RequestId, TransportFailure>>,
+    /// `subscriptions/listen` requests waiting for the server's acknowledgment, oldest first.
+    acknowledgments: Mutex<std::collections::VecDeque<oneshot::Sender<Value>>>,
+}
+
+/// Sends `notifications/cancelled` for a request whose caller stopped waiting, unless disarmed
+/// (`id` taken) because the answer came or the timeout already cancelled it.
+struct CancelOnDrop<'a> {
+    connection: &'a Connection,
+    id: Option<RequestId>,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.connection.send(&Message::notification(
+                "notifications/cancelled",
+                Some(json!({
+                    "requestId": id,
+                    "reason": "the client stopped waiting",
+                })),
+            ));
+        }
+    }
 }
 
 /// Why a transport could not deliver a request or its answer.
@@ -184,6 +209,7 @@ impl Connection {
             incoming: Mutex::new(HashMap::new()),
             server: Mutex::new(None),
             failed: Mutex::new(HashMap::new()),
+            acknowledgments: Mutex::new(std::collections::VecDeque::new()),
         });
         (connection, rx)
     }
@@ -297,11 +323,18 @@ impl Connection {
         if !sent {
             return Err(closed());
         }
+        // Dropped before its answer (the caller gave up: a `select!`, a closed subscription),
+        // the request is cancelled on the server like one that timed out.
+        let mut abandoned = CancelOnDrop {
+            connection: self,
+            id: Some(id.clone()).filter(|_| method != "initialize"),
+        };
         let signal = progress.map(|p| &*p.activity);
         loop {
             tokio::select! {
                 biased;
                 answer = guard.answer() => {
+                    abandoned.id = None;
                     return answer.map_err(|e| match e {
                         PeerError::Rpc(error) => match self.failed.lock().expect("failures lock").remove(&id) {
                             Some(f) => ClientError::Transport { method: method.to_owned(), status: f.status, reason: f.reason },
@@ -315,6 +348,7 @@ impl Connection {
             }
         }
         drop(guard);
+        abandoned.id = None;
         if method != "initialize" {
             self.send(&Message::notification(
                 "notifications/cancelled",
@@ -512,6 +546,11 @@ impl Connection {
                         .remove(&p.request_id);
                     match task {
                         Some(task) => task.abort(),
+                        // On stdio (2026-07-28) the server ends a `subscriptions/listen`
+                        // stream by cancelling the client's own request: it ended gracefully.
+                        None if self.pending.resolve(&p.request_id, Ok(json!({}))) => {
+                            tracing::debug!(id = %p.request_id, "the server ended a request of ours")
+                        }
                         None => {
                             tracing::debug!(id = %p.request_id, "cancellation for a request not in flight")
                         }
@@ -519,8 +558,37 @@ impl Connection {
                 }
                 Err(e) => tracing::warn!(error = %e, "malformed cancellation ignored"),
             },
-            other => tracing::debug!(method = other, "notification ignored"),
+            "notifications/subscriptions/acknowledged" => {
+                let granted = params
+                    .as_ref()
+                    .and_then(|p| p.get("notifications"))
+                    .cloned()
+                    .unwrap_or_else(|| json!({}));
+                let waiter = self
+                    .acknowledgments
+                    .lock()
+                    .expect("acknowledgments lock")
+                    .pop_front();
+                if let Some(waiter) = waiter {
+                    let _ = waiter.send(granted);
+                }
+            }
+            other => match ServerNotification::from_wire(other, params.as_ref()) {
+                Some(n) => match &self.handlers.notification {
+                    Some(handler) => handler(n),
+                    None => tracing::debug!(notification = ?n, "no on_notification callback"),
+                },
+                None => tracing::debug!(method = other, "notification ignored"),
+            },
         }
+    }
+
+    /// Be told (oldest first) when the server acknowledges a `subscriptions/listen`.
+    pub(crate) fn await_acknowledgment(&self, waiter: oneshot::Sender<Value>) {
+        self.acknowledgments
+            .lock()
+            .expect("acknowledgments lock")
+            .push_back(waiter);
     }
 
     fn on_response(&self, response: Response) {

@@ -45,6 +45,7 @@ mod era;
 mod error;
 mod handlers;
 mod http;
+mod listen;
 mod openai;
 mod param_headers;
 mod router;
@@ -58,6 +59,7 @@ pub use handlers::{
     Progress, RootsHandler, RootsRequest, SamplingError, SamplingHandler, SamplingReply,
     SamplingRequest, UNKNOWN_MODEL,
 };
+pub use listen::{ListenFilter, ServerNotification, Subscription};
 pub use openai::OpenAiBackend;
 pub use router::{ModelInfo, ModelRouter, Route, RouteReason};
 
@@ -91,7 +93,7 @@ pub struct Client {
     link: Link,
     init: InitializeResult,
     /// The stateless era's per-request envelope; `None` in the handshake era.
-    envelope: Option<Envelope>,
+    envelope: Option<Arc<Envelope>>,
     /// Handshake era over HTTP: how to start a new session when the server ends one.
     renewal: Option<SessionRenewal>,
 }
