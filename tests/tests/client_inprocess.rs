@@ -244,3 +244,21 @@ async fn the_log_level_set_by_the_client_filters_server_logs() {
     assert_eq!(log.text(), "something broke");
     assert!(logs.try_recv().is_err(), "the info log was filtered out");
 }
+
+#[tokio::test]
+async fn a_call_the_caller_stops_waiting_for_is_cancelled_on_the_server() {
+    let (client, mut events, _serving) =
+        start(Limits::default(), Client::builder("impatient", "1")).await;
+    // The caller's own deadline, not the client's request timeout.
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(200),
+        client.call_tool("stall", json!({})),
+    )
+    .await;
+    assert!(gave_up.is_err(), "the tool stalls for 30 s");
+    // The dropped call sent `notifications/cancelled`: the server dropped the handler.
+    assert_eq!(next_event(&mut events).await, Event::Dropped);
+    // And the connection is fine.
+    let out = client.call_tool("chatty", json!({})).await.unwrap();
+    assert_eq!(out.content[0].as_text(), Some("done"));
+}
