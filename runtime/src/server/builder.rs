@@ -364,15 +364,17 @@ impl Server {
     /// Nothing but protocol messages is written to stdout; send diagnostics to stderr (for
     /// example with `tracing_subscriber::fmt().with_writer(std::io::stderr)`).
     ///
-    /// Stdin and stdout are served by two dedicated threads (`toolsmith-stdin`,
-    /// `toolsmith-stdout`) that hold their locks for the life of the connection; handlers run
-    /// on the tokio runtime as usual. (Dropping this future before stdin ends leaves the reader
-    /// thread blocked in `read` until the process exits, as with `tokio::io::stdin`.)
+    /// When stdin and stdout are pipes or sockets (a client spawned this process), they are made
+    /// non-blocking for the life of the connection and served by the runtime's reactor, the
+    /// connection running as a task of the runtime; otherwise (a terminal, a file) two threads,
+    /// `toolsmith-stdin` and `toolsmith-stdout`, read and write (dropping this future before
+    /// stdin ends then leaves the reader blocked in `read` until the process exits, as with
+    /// `tokio::io::stdin`). Handlers run on the tokio runtime either way.
     pub async fn serve_stdio(self) -> Result<(), Error> {
         let core = self.build()?;
         let max = core.limits.max_message_bytes;
         let (session, outbox_rx) = Session::new(core);
-        transport::serve_stdio(session, outbox_rx, max).await?;
+        transport::on_worker(transport::serve_stdio(session, outbox_rx, max)).await?;
         Ok(())
     }
 
@@ -419,7 +421,10 @@ impl Server {
         let core = self.build()?;
         let max = core.limits.max_message_bytes;
         let (session, outbox_rx) = Session::new(core);
-        transport::serve_lines(reader, writer, session, outbox_rx, max).await?;
+        transport::on_worker(transport::serve_lines(
+            reader, writer, session, outbox_rx, max,
+        ))
+        .await?;
         Ok(())
     }
 }

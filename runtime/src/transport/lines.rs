@@ -165,13 +165,21 @@ where
     let mut read_error = None;
     while let Some(frame) = frames.next().await {
         match frame {
-            Ok(frame) => match decode_frame(frame, max_message_bytes) {
-                Ok(message) => {
-                    endpoint.admit(&message).await;
-                    endpoint.on_message(message)
+            Ok(frame) => {
+                match decode_frame(frame, max_message_bytes) {
+                    Ok(message) => {
+                        endpoint.admit(&message).await;
+                        endpoint.on_message(message)
+                    }
+                    Err(e) => endpoint.on_frame_error(e),
                 }
-                Err(e) => endpoint.on_frame_error(e),
-            },
+                // Nothing more buffered: let what this message started (a handler, the writer
+                // it wakes) run before the next read, which usually finds nothing yet and would
+                // only delay the answer.
+                if frames.read_buffer().is_empty() {
+                    tokio::task::yield_now().await;
+                }
+            }
             Err(e) => {
                 read_error = Some(e);
                 break;

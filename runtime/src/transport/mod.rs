@@ -17,6 +17,31 @@ use futures::future::BoxFuture;
 
 use crate::jsonrpc::{FrameError, Message};
 
+/// Run a connection's loop as a task of the runtime and wait for it.
+///
+/// `serve_stdio().await` usually runs in `main`'s `block_on`, which on a multi-thread runtime is
+/// not a worker: a read loop polled there makes every incoming message wake the main thread and
+/// every handler it spawns wake a worker. As a task, the loop runs on a worker, and the reader,
+/// the handlers it spawns and the writer they wake stay on that worker's queue. Dropping the
+/// returned future aborts the task.
+pub(crate) async fn on_worker<F>(connection: F) -> std::io::Result<()>
+where
+    F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+{
+    struct AbortOnDrop(tokio::task::JoinHandle<std::io::Result<()>>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut task = AbortOnDrop(tokio::spawn(connection));
+    match (&mut task.0).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(std::io::Error::other(e)),
+    }
+}
+
 /// The protocol side of a connection (a server session or a client), fed by a transport.
 pub(crate) trait Endpoint: Send + Sync + 'static {
     /// A well-formed message arrived.
