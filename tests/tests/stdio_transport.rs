@@ -89,3 +89,37 @@ fn a_regular_file_as_stdin_is_served_by_the_thread_transport() {
 fn an_empty_input_ends_the_server_at_once_with_no_output() {
     assert_eq!(answers(Stdio::null(), None), Vec::<Value>::new());
 }
+
+#[cfg(unix)]
+#[test]
+fn one_socket_as_both_stdin_and_stdout_is_served() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::net::UnixStream;
+
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    let binary = toolsmith_tests::interop::example_binary("sentiment_server");
+    let mut child = Command::new(binary)
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(
+            theirs.try_clone().unwrap(),
+        )))
+        .stdout(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sentiment_server");
+    ours.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut writer = ours.try_clone().unwrap();
+    let feed = requests(500);
+    let feeding = std::thread::spawn(move || {
+        writer.write_all(feed.as_bytes()).unwrap();
+        writer.shutdown(std::net::Shutdown::Write).unwrap();
+    });
+    let mut answers: Vec<Value> = BufReader::new(&ours)
+        .lines()
+        .map(|l| serde_json::from_str(&l.expect("a line within 30 s")).unwrap())
+        .collect();
+    feeding.join().unwrap();
+    answers.sort_by_key(|a| a["id"].as_u64());
+    check(&answers, 500);
+    assert!(child.wait().unwrap().success());
+}

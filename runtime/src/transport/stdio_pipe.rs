@@ -43,7 +43,9 @@ impl NonBlocking {
         if original_flags < 0 {
             return Err(io::Error::last_os_error());
         }
-        if unsafe { libc::fcntl(fd, libc::F_SETFL, original_flags | libc::O_NONBLOCK) } < 0 {
+        if original_flags & libc::O_NONBLOCK == 0
+            && unsafe { libc::fcntl(fd, libc::F_SETFL, original_flags | libc::O_NONBLOCK) } < 0
+        {
             return Err(io::Error::last_os_error());
         }
         Ok(NonBlocking { fd, original_flags })
@@ -58,8 +60,12 @@ impl AsRawFd for NonBlocking {
 
 impl Drop for NonBlocking {
     fn drop(&mut self) {
-        // SAFETY: as in `new`.
-        unsafe { libc::fcntl(self.fd, libc::F_SETFL, self.original_flags) };
+        // Only undo what `new` did: stdin and stdout may share one file description (a socket
+        // pair), and the second to be opened found it non-blocking already.
+        if self.original_flags & libc::O_NONBLOCK == 0 {
+            // SAFETY: as in `new`.
+            unsafe { libc::fcntl(self.fd, libc::F_SETFL, self.original_flags) };
+        }
     }
 }
 
