@@ -2,8 +2,9 @@
 # Compile time of a server with 50 tools: 50 toolsmith `#[tool]`s against 50 rmcp `#[tool]`s
 # (each rmcp tool with its own `Parameters<T>` struct, as rmcp's macros want). Generates two
 # crates under target/bench-compile/, builds their dependencies once, then times rebuilding the
-# crate itself after a touch (`cargo build`, dev profile, and `cargo check`), interleaved, median of
-# 5 (COMPILE_REPS), and the LLVM IR size with cargo-llvm-lines when it is installed.
+# crate itself after a touch (`cargo build`, dev profile, incremental as by default; `cargo check`;
+# and `cargo build` with CARGO_INCREMENTAL=0, as a first or CI build compiles the crate),
+# interleaved, median of 5 (COMPILE_REPS), and the LLVM IR size with cargo-llvm-lines if installed.
 # Results: target/bench/compile_time.md.
 set -euo pipefail
 
@@ -115,11 +116,14 @@ RS
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-once() { # once CRATE CARGO-SUBCOMMAND -> seconds of one rebuild after a touch
-  local dir="$OUT/$1" t0 t1
+once() { # once CRATE MODE -> seconds of one rebuild after a touch
+  # MODE: build (dev, incremental as cargo does by default), check, or full (dev build of the
+  # crate without the incremental cache, as in CI or a first build).
+  local dir="$OUT/$1" t0 t1 sub="$2" env=()
+  if [ "$2" = full ]; then sub=build env=(CARGO_INCREMENTAL=0); fi
   touch "$dir/src/main.rs"
   t0=$(date +%s.%N)
-  cargo "$2" --quiet --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1
+  env "${env[@]}" cargo "$sub" --quiet --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc
 }
@@ -133,7 +137,7 @@ done
 # Interleaved (toolsmith, rmcp, toolsmith, ...) so that the machine's noise falls on both.
 REPS=${COMPILE_REPS:-5}
 tmp=$(mktemp -d)
-for sub in build check; do
+for sub in build check full; do
   for _ in $(seq "$REPS"); do
     once toolsmith50 "$sub" >> "$tmp/toolsmith50.$sub"
     once rmcp50 "$sub" >> "$tmp/rmcp50.$sub"
@@ -141,6 +145,7 @@ for sub in build check; do
 done
 ts_build=$(median < "$tmp/toolsmith50.build"); rm_build=$(median < "$tmp/rmcp50.build")
 ts_check=$(median < "$tmp/toolsmith50.check"); rm_check=$(median < "$tmp/rmcp50.check")
+ts_full=$(median < "$tmp/toolsmith50.full"); rm_full=$(median < "$tmp/rmcp50.full")
 rm -rf "$tmp"
 
 # Expansion size: lines of LLVM IR generated for the crate (cargo-llvm-lines, if installed:
@@ -157,6 +162,7 @@ fi
   echo "| --- | --- | --- | --- |"
   printf '| `cargo build` (dev profile) | %.2f s | %.2f s | %.2f× |\n' "$ts_build" "$rm_build" "$(echo "$rm_build / $ts_build" | bc -l)"
   printf '| `cargo check` | %.2f s | %.2f s | %.2f× |\n' "$ts_check" "$rm_check" "$(echo "$rm_check / $ts_check" | bc -l)"
+  printf '| `cargo build` without the incremental cache (`CARGO_INCREMENTAL=0`) | %.2f s | %.2f s | %.2f× |\n' "$ts_full" "$rm_full" "$(echo "$rm_full / $ts_full" | bc -l)"
   if [ -n "$ts_llvm" ] && [ -n "$rm_llvm" ]; then
     set -- $ts_llvm; ts_lines=$1 ts_copies=$2
     set -- $rm_llvm; rm_lines=$1 rm_copies=$2
