@@ -1,6 +1,6 @@
 //! The server's stdio transport as a real child process: with pipes (non-blocking, on the
 //! reactor) and with a regular file or `/dev/null` as stdin (which cannot be polled: served by
-//! the reader and writer threads instead). Either way every request is answered, in full, and
+//! tokio's blocking-pool stdin and stdout instead). Either way every request is answered, in full, and
 //! the server exits when its input ends.
 
 use std::io::Write;
@@ -76,7 +76,7 @@ fn pipes_are_served_and_the_server_exits_at_end_of_input() {
 }
 
 #[test]
-fn a_regular_file_as_stdin_is_served_by_the_thread_transport() {
+fn a_regular_file_as_stdin_is_served_by_the_fallback_transport() {
     let path = std::env::temp_dir().join(format!("toolsmith-stdin-{}.jsonl", std::process::id()));
     std::fs::write(&path, requests(2_000)).unwrap();
     let file = std::fs::File::open(&path).unwrap();

@@ -366,10 +366,8 @@ impl Server {
     ///
     /// When stdin and stdout are pipes or sockets (a client spawned this process), they are made
     /// non-blocking for the life of the connection and served by the runtime's reactor, the
-    /// connection running as a task of the runtime; otherwise (a terminal, a file) two threads,
-    /// `toolsmith-stdin` and `toolsmith-stdout`, read and write (dropping this future before
-    /// stdin ends then leaves the reader blocked in `read` until the process exits, as with
-    /// `tokio::io::stdin`). Handlers run on the tokio runtime either way.
+    /// connection running as a task of the runtime; otherwise (a terminal, a file) through
+    /// tokio's `Stdin` and `Stdout`. Handlers run on the tokio runtime either way.
     pub async fn serve_stdio(self) -> Result<(), Error> {
         let core = self.build()?;
         let max = core.limits.max_message_bytes;

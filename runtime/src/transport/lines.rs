@@ -94,7 +94,7 @@ impl Decoder for LineCodec {
 }
 
 /// One frame of input as a message, or the error to answer it with.
-pub(crate) fn decode_frame(frame: Frame, max_message_bytes: usize) -> Result<Message, FrameError> {
+fn decode_frame(frame: Frame, max_message_bytes: usize) -> Result<Message, FrameError> {
     match frame {
         Frame::Line(bytes) => match std::str::from_utf8(&bytes) {
             Ok(text) => parse_frame(text),
@@ -117,7 +117,7 @@ pub(crate) fn decode_frame(frame: Frame, max_message_bytes: usize) -> Result<Mes
 }
 
 /// How long the final flush may take once the input has ended.
-pub(crate) const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(10);
+const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Read frames into `endpoint` and write what it queues, until the input ends and the endpoint
 /// has finished.
@@ -195,29 +195,17 @@ where
         Ok(joined) => joined.map_err(std::io::Error::other)?,
         Err(_) => {
             writer_task.abort();
-            warn_unflushed();
+            tracing::warn!(
+                "the peer did not read the last messages within {FINAL_FLUSH:?}; closing anyway"
+            );
             Ok(())
         }
     };
-    outcome(read_error.map_or(Ok(()), Err), written)
-}
-
-pub(crate) fn warn_unflushed() {
-    tracing::warn!(
-        "the peer did not read the last messages within {FINAL_FLUSH:?}; closing anyway"
-    );
-}
-
-/// A connection's result from its reading and its writing: a read error first; a peer that
-/// closed its end early (broken pipe) is no error.
-pub(crate) fn outcome(
-    read: std::io::Result<()>,
-    written: std::io::Result<()>,
-) -> std::io::Result<()> {
-    match (read, written) {
-        (Err(e), _) => Err(e),
-        (Ok(()), Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        (Ok(()), w) => w,
+    // A read error first; a peer that closed its end early (broken pipe) is no error.
+    match (read_error, written) {
+        (Some(e), _) => Err(e),
+        (None, Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        (None, w) => w,
     }
 }
 
