@@ -583,7 +583,6 @@ impl Settings {
         (init, Some(Arc::new(self.envelope())))
     }
 
-    /// The `initialize` handshake; over HTTP, then the session's GET stream.
     /// The `initialize` request's params.
     fn initialize_params(&self) -> Value {
         let params = InitializeParams {
@@ -595,33 +594,41 @@ impl Settings {
     }
 
     async fn handshake(&self, link: &Link) -> Result<InitializeResult, ClientError> {
-        let method = "initialize";
-        let params = self.initialize_params();
-        let value = link
-            .connection
-            .request(method, Some(params), link.request_timeout, None)
-            .await?;
-        let init: InitializeResult =
-            serde_json::from_value(value).map_err(|e| ClientError::InvalidResponse {
-                method: method.to_owned(),
-                reason: e.to_string(),
-            })?;
-        if !SUPPORTED_PROTOCOL_VERSIONS.contains(&init.protocol_version.as_str()) {
-            return Err(ClientError::Handshake(format!(
-                "the server answered with protocol version {:?}, which this client does not \
-                 support (it supports {})",
-                init.protocol_version,
-                SUPPORTED_PROTOCOL_VERSIONS.join(", ")
-            )));
-        }
-        link.connection.set_server(init.server_info.clone());
-        if let Some(http) = &link.http {
-            http.set_protocol_version(&init.protocol_version);
-        }
-        link.connection.notify("notifications/initialized", None)?;
-        if let Some(http) = &link.http {
-            http.open_standalone(Arc::clone(&link.connection)).await;
-        }
-        Ok(init)
+        initialize(link, self.initialize_params()).await
     }
+}
+
+/// The `initialize` handshake with `params` (the first, or one that replaces a session the
+/// server ended); over HTTP, then the session's GET stream.
+pub(crate) async fn initialize(
+    link: &Link,
+    params: Value,
+) -> Result<InitializeResult, ClientError> {
+    let method = "initialize";
+    let value = link
+        .connection
+        .request(method, Some(params), link.request_timeout, None)
+        .await?;
+    let init: InitializeResult =
+        serde_json::from_value(value).map_err(|e| ClientError::InvalidResponse {
+            method: method.to_owned(),
+            reason: e.to_string(),
+        })?;
+    if !SUPPORTED_PROTOCOL_VERSIONS.contains(&init.protocol_version.as_str()) {
+        return Err(ClientError::Handshake(format!(
+            "the server answered with protocol version {:?}, which this client does not \
+             support (it supports {})",
+            init.protocol_version,
+            SUPPORTED_PROTOCOL_VERSIONS.join(", ")
+        )));
+    }
+    link.connection.set_server(init.server_info.clone());
+    if let Some(http) = &link.http {
+        http.set_protocol_version(&init.protocol_version);
+    }
+    link.connection.notify("notifications/initialized", None)?;
+    if let Some(http) = &link.http {
+        http.open_standalone(Arc::clone(&link.connection)).await;
+    }
+    Ok(init)
 }

@@ -13,8 +13,6 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::{oneshot, Notify};
-
-use crate::transport::{frame_queue, FrameReceiver, FrameSender};
 use tokio::task::AbortHandle;
 
 use super::error::ClientError;
@@ -25,13 +23,13 @@ use super::handlers::{
 use super::listen::{NotificationFn, ServerNotification};
 use super::router::ModelRouter;
 use crate::jsonrpc::{
-    codes, ErrorObject, FrameError, Message, Notification, PeerError, Pending, Request, RequestId,
-    Response,
+    codes, CancelOnDrop, ErrorObject, FrameError, Message, MessageSink, Notification, PeerError,
+    Pending, Request, RequestId, Response,
 };
 use crate::protocol::{
     ClientCapabilities, CreateMessageParams, Implementation, LoggingLevel, SamplingCapability,
 };
-use crate::transport::Endpoint;
+use crate::transport::{frame_queue, Endpoint, FrameReceiver, FrameSender};
 
 /// What the client does with what the server sends.
 #[derive(Default, Clone)]
@@ -100,24 +98,9 @@ pub(crate) struct Connection {
     acknowledgments: Mutex<std::collections::VecDeque<oneshot::Sender<Value>>>,
 }
 
-/// Sends `notifications/cancelled` for a request whose caller stopped waiting, unless disarmed
-/// (`id` taken) because the answer came or the timeout already cancelled it.
-struct CancelOnDrop<'a> {
-    connection: &'a Connection,
-    id: Option<RequestId>,
-}
-
-impl Drop for CancelOnDrop<'_> {
-    fn drop(&mut self) {
-        if let Some(id) = self.id.take() {
-            self.connection.send(&Message::notification(
-                "notifications/cancelled",
-                Some(json!({
-                    "requestId": id,
-                    "reason": "the client stopped waiting",
-                })),
-            ));
-        }
+impl MessageSink for Connection {
+    fn send_message(&self, message: &Message) -> bool {
+        self.send(message)
     }
 }
 
@@ -323,11 +306,12 @@ impl Connection {
         if !sent {
             return Err(closed());
         }
-        // Dropped before its answer (the caller gave up: a `select!`, a closed subscription),
-        // the request is cancelled on the server like one that timed out.
+        // Dropped before its answer (the caller gave up: a `select!`, a closed subscription)
+        // or timed out, the request is cancelled on the server (`initialize` may not be).
         let mut abandoned = CancelOnDrop {
-            connection: self,
+            sink: self,
             id: Some(id.clone()).filter(|_| method != "initialize"),
+            reason: "the client stopped waiting".into(),
         };
         let signal = progress.map(|p| &*p.activity);
         loop {
@@ -348,16 +332,8 @@ impl Connection {
             }
         }
         drop(guard);
-        abandoned.id = None;
-        if method != "initialize" {
-            self.send(&Message::notification(
-                "notifications/cancelled",
-                Some(json!({
-                    "requestId": id,
-                    "reason": format!("the client stopped waiting after {timeout:?}"),
-                })),
-            ));
-        }
+        abandoned.reason = format!("the client stopped waiting after {timeout:?}").into();
+        drop(abandoned);
         Err(ClientError::Timeout {
             method: method.to_owned(),
             timeout,

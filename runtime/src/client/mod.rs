@@ -130,19 +130,7 @@ impl SessionRenewal {
             "the server ended the session (404); starting a new one"
         );
         http.forget_session();
-        let value = link
-            .connection
-            .request(
-                "initialize",
-                Some(self.params.clone()),
-                link.request_timeout,
-                None,
-            )
-            .await?;
-        let init: InitializeResult = decode("initialize", value)?;
-        http.set_protocol_version(&init.protocol_version);
-        link.connection.notify("notifications/initialized", None)?;
-        http.open_standalone(Arc::clone(&link.connection)).await;
+        builder::initialize(link, self.params.clone()).await?;
         Ok(())
     }
 }

@@ -11,7 +11,9 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use crate::jsonrpc::{ErrorObject, Message, PeerError, Pending, RegisterError, Request};
+use crate::jsonrpc::{
+    CancelOnDrop, ErrorObject, Message, PeerError, Pending, RegisterError, Request,
+};
 use crate::server::Outbox;
 
 /// Why an ask produced no answer.
@@ -48,24 +50,6 @@ pub(crate) trait AnswerSource: Send + Sync {
     fn remember(&self, _key: String, _value: Value) {}
 }
 
-/// Sends `notifications/cancelled` for a request to the client when dropped while armed.
-struct CancelOnDrop<'a> {
-    sink: &'a Outbox,
-    id: Option<crate::jsonrpc::RequestId>,
-    reason: &'static str,
-}
-
-impl Drop for CancelOnDrop<'_> {
-    fn drop(&mut self) {
-        if let Some(id) = self.id.take() {
-            self.sink.send(&Message::notification(
-                "notifications/cancelled",
-                Some(serde_json::json!({ "requestId": id, "reason": self.reason })),
-            ));
-        }
-    }
-}
-
 /// Live server-to-client requests on the connection the request came in on.
 pub(crate) struct LiveAnswers {
     pub pending: Arc<Pending>,
@@ -100,11 +84,11 @@ impl AnswerSource for LiveAnswers {
             let mut cancel = CancelOnDrop {
                 sink: &self.sink,
                 id: Some(guard.id().clone()),
-                reason: "the server no longer needs the answer",
+                reason: "the server no longer needs the answer".into(),
             };
             let outcome = match tokio::time::timeout(timeout, guard.answer()).await {
                 Err(_) => {
-                    cancel.reason = "the server stopped waiting for the answer (timeout)";
+                    cancel.reason = "the server stopped waiting for the answer (timeout)".into();
                     Err(AnswerError::Timeout(timeout))
                 }
                 Ok(Ok(v)) => Ok(v),

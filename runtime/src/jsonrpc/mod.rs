@@ -1,10 +1,12 @@
 //! JSON-RPC 2.0: message frames, request ids, error objects, and the map of requests awaiting a
 //! response from the peer.
 
+mod cancel;
 mod error;
 mod message;
 mod pending;
 
+pub(crate) use cancel::{CancelOnDrop, MessageSink};
 pub use error::{codes, ErrorObject};
 pub(crate) use message::{parse_frame, FrameError};
 pub use message::{Message, Notification, Request, RequestId, Response};

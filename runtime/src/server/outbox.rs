@@ -1,4 +1,4 @@
-use crate::jsonrpc::{Message, RequestId};
+use crate::jsonrpc::{Message, MessageSink, RequestId};
 use crate::transport::{frame_queue, FrameReceiver, FrameSender};
 
 /// Where outgoing frames go: a queue drained by the transport's writer. Cloned into every
@@ -33,5 +33,11 @@ impl Outbox {
         frame.push_str(result_json);
         frame.push('}');
         self.0.send(frame)
+    }
+}
+
+impl MessageSink for Outbox {
+    fn send_message(&self, message: &Message) -> bool {
+        self.send(message)
     }
 }

@@ -23,8 +23,7 @@ use crate::protocol::{
     InitializeParams, InitializeResult, LoggingLevel, LATEST_PROTOCOL_VERSION,
     SUPPORTED_PROTOCOL_VERSIONS,
 };
-use crate::transport::Endpoint;
-use crate::transport::FrameReceiver;
+use crate::transport::{Endpoint, FrameReceiver};
 
 /// One client connection in the handshake era: its negotiated state, the requests it has in
 /// flight, the requests the server is waiting on it for, and its resource subscriptions.
