@@ -1,5 +1,6 @@
 //! Shared by the interop tests: locating the workspace, building an example, the Python venv,
-//! and a `sentiment_server --http` child on a free loopback port.
+//! running a client script of an official SDK, and a `sentiment_server --http` child on a free
+//! loopback port.
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -102,6 +103,89 @@ pub fn venv_python(workspace: &Path) -> PathBuf {
         );
     }
     python
+}
+
+/// The environment the Python interop scripts run with (unbuffered output, no `.pyc` files in
+/// the repository).
+pub const PYTHON_ENV: &[(&str, &str)] =
+    &[("PYTHONUNBUFFERED", "1"), ("PYTHONDONTWRITEBYTECODE", "1")];
+
+/// The path of the Python interop script `name` (in tests/interop/python).
+pub fn python_script(workspace: &Path, name: &str) -> PathBuf {
+    workspace
+        .join("tests")
+        .join("interop")
+        .join("python")
+        .join(name)
+}
+
+/// Run `program script args...` in `dir` with `envs`; assert that it exits 0 within
+/// [`SCRIPT_TIMEOUT`] and that its last line is a `N passed, 0 failed` summary with N > 0; print
+/// its output (visible with `--nocapture`). `server_log` is awaited once the script ended (the
+/// HTTP server's stderr, or nothing when the script spawned the server itself) and shown on
+/// failure.
+pub async fn run_interop_script(
+    program: &Path,
+    script: &Path,
+    args: &[String],
+    dir: &Path,
+    envs: &[(&str, &str)],
+    server_log: impl std::future::Future<Output = String>,
+) {
+    assert!(script.is_file(), "missing {}", script.display());
+    let script_name = script.file_name().map_or_else(
+        || script.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let child = Command::new(program)
+        .arg(script)
+        .args(args)
+        .current_dir(dir)
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {}: {e}", program.display()));
+    let output = match tokio::time::timeout(SCRIPT_TIMEOUT, child.wait_with_output()).await {
+        Ok(result) => result.unwrap_or_else(|e| panic!("waiting for {script_name}: {e}")),
+        Err(_) => panic!(
+            "{script_name} did not finish within {}s",
+            SCRIPT_TIMEOUT.as_secs()
+        ),
+    };
+    let server_log = server_log.await;
+    let stdout = show(&output.stdout);
+    let stderr = show(&output.stderr);
+    let command = format!(
+        "{} {} {}",
+        program.display(),
+        script.display(),
+        args.join(" ")
+    );
+    assert!(
+        output.status.success(),
+        "{script_name} failed ({})\ncommand: {command}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n--- server stderr (HTTP) ---\n{server_log}",
+        output.status,
+    );
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    assert!(
+        last.ends_with(" passed, 0 failed") && !last.starts_with("0 passed"),
+        "{script_name} exited 0 but its summary line is {last:?}\ncommand: {command}\n--- stdout ---\n{stdout}"
+    );
+    // One line per check, then `N passed, 0 failed`.
+    println!(
+        "--- {script_name} {} stdout ---\n{stdout}",
+        args.first().map_or("", String::as_str)
+    );
+    if !stderr.trim().is_empty() {
+        println!("--- {script_name} stderr (client, and server on stdio) ---\n{stderr}");
+    }
 }
 
 /// A `sentiment_server --http` child on a free loopback port; its stderr is collected so that a

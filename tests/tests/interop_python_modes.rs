@@ -11,16 +11,13 @@
 //! ends with `N passed, 0 failed`. The HTTP server listens on a free loopback port only.
 
 use std::path::Path;
-use std::process::Stdio;
-
-use tokio::process::Command;
 use toolsmith_tests::interop::*;
 
 /// The scripts measure concurrency against wall-clock limits; on a small machine two runs at
 /// once would compete for the cores, so the tests of this binary take turns.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Run `python script args...`; assert exit 0 and a `N passed, 0 failed` summary; print the output.
+/// Run `python script args...` (a script of tests/interop/python).
 async fn run_script(
     workspace: &Path,
     python: &Path,
@@ -28,62 +25,8 @@ async fn run_script(
     args: &[String],
     server_log: impl std::future::Future<Output = String>,
 ) {
-    let script = workspace
-        .join("tests")
-        .join("interop")
-        .join("python")
-        .join(script_name);
-    assert!(script.is_file(), "missing {}", script.display());
-    let child = Command::new(python)
-        .arg(&script)
-        .args(args)
-        .current_dir(workspace)
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("could not start {}: {e}", python.display()));
-    let output = match tokio::time::timeout(SCRIPT_TIMEOUT, child.wait_with_output()).await {
-        Ok(result) => result.expect("waiting for the python interop script"),
-        Err(_) => panic!(
-            "{script_name} did not finish within {}s",
-            SCRIPT_TIMEOUT.as_secs()
-        ),
-    };
-    let server_log = server_log.await;
-    let stdout = show(&output.stdout);
-    let stderr = show(&output.stderr);
-    let command = format!(
-        "{} {} {}",
-        python.display(),
-        script.display(),
-        args.join(" ")
-    );
-    assert!(
-        output.status.success(),
-        "python interop script failed ({})\ncommand: {command}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n--- server stderr (HTTP) ---\n{server_log}",
-        output.status,
-    );
-    let last = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    assert!(
-        last.ends_with(" passed, 0 failed") && !last.starts_with("0 passed"),
-        "{script_name} exited 0 but its summary line is {last:?}\ncommand: {command}\n--- stdout ---\n{stdout}"
-    );
-    // Visible with `--nocapture`: one line per check, then `N passed, 0 failed`.
-    println!(
-        "--- {script_name} {} stdout ---\n{stdout}",
-        args.first().map_or("", String::as_str)
-    );
-    if !stderr.trim().is_empty() {
-        println!("--- {script_name} stderr (client, and server on stdio) ---\n{stderr}");
-    }
+    let script = python_script(workspace, script_name);
+    run_interop_script(python, &script, args, workspace, PYTHON_ENV, server_log).await;
 }
 
 async fn over_stdio(script_name: &str) {
