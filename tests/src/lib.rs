@@ -145,5 +145,6 @@ impl RawClient {
     }
 }
 
+pub mod conformance;
 pub mod interop;
 pub mod sse;
