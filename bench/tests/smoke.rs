@@ -44,14 +44,16 @@ fn bench_server() -> PathBuf {
     server
 }
 
-#[test]
-fn driver_reports_sane_numbers_for_bench_server() {
-    let server = bench_server();
-    let json_path =
-        std::env::temp_dir().join(format!("toolsmith-bench-smoke-{}.json", std::process::id()));
+/// Run the driver on one target `name=command` for `scenarios` (one short round, tiny counts),
+/// assert it succeeded, and return that target's medians from its JSON report.
+fn drive(name: &str, command: &Path, scenarios: &str) -> Value {
+    let json_path = std::env::temp_dir().join(format!(
+        "toolsmith-bench-smoke-{name}-{}.json",
+        std::process::id()
+    ));
     let output = Command::new(env!("CARGO_BIN_EXE_driver"))
         .arg("--target")
-        .arg(format!("toolsmith={}", server.display()))
+        .arg(format!("{name}={}", command.display()))
         .args([
             "--rounds",
             "1",
@@ -64,24 +66,33 @@ fn driver_reports_sane_numbers_for_bench_server() {
             "--idle-sessions",
             "10",
             "--scenarios",
-            "echo_seq,echo_32,sample_seq,sample_32,list_10,cold_start,http_echo_64,http_idle,stateless_echo_32,mrtr_sample_32",
+            scenarios,
             "--json",
         ])
         .arg(&json_path)
         .stdin(Stdio::null())
         .output()
         .expect("the driver runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "the driver failed ({}):\n{stderr}",
-        output.status
+        "the driver failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
     );
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).expect("the JSON report"))
             .expect("JSON");
     let _ = std::fs::remove_file(&json_path);
-    let m = &report["medians"]["toolsmith"];
+    report["medians"][name].clone()
+}
+
+#[test]
+fn driver_reports_sane_numbers_for_bench_server() {
+    let m = &drive(
+        "toolsmith",
+        &bench_server(),
+        "echo_seq,echo_32,sample_seq,sample_32,list_10,cold_start,http_echo_64,http_idle,stateless_echo_32,mrtr_sample_32",
+    );
     let num = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("no `{k}` in {m:#}"));
 
     for s in [
@@ -162,39 +173,11 @@ fn driver_reports_sane_numbers_for_bench_server() {
 /// numbers are comparable: every answer right, every id once, one sample per `ask`).
 #[test]
 fn the_floor_server_passes_the_drivers_checks() {
-    let json_path = std::env::temp_dir().join(format!(
-        "toolsmith-bench-floor-smoke-{}.json",
-        std::process::id()
-    ));
-    let output = Command::new(env!("CARGO_BIN_EXE_driver"))
-        .arg("--target")
-        .arg(format!("floor={}", env!("CARGO_BIN_EXE_floor_server")))
-        .args([
-            "--rounds",
-            "1",
-            "--duration-ms",
-            "150",
-            "--max-requests",
-            "300",
-            "--scenarios",
-            "echo_seq,echo_32,sample_seq,sample_32,list_10",
-            "--json",
-        ])
-        .arg(&json_path)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the driver runs");
-    assert!(
-        output.status.success(),
-        "the driver failed ({}):\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
+    let m = &drive(
+        "floor",
+        Path::new(env!("CARGO_BIN_EXE_floor_server")),
+        "echo_seq,echo_32,sample_seq,sample_32,list_10",
     );
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("the JSON report"))
-            .expect("JSON");
-    let _ = std::fs::remove_file(&json_path);
-    let m = &report["medians"]["floor"];
     let num = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("no `{k}` in {m:#}"));
     for s in ["echo_seq", "echo_32", "sample_seq", "sample_32", "list_10"] {
         assert!(num(&format!("{s}.sent")) > 0.0, "{s}: nothing was sent");
