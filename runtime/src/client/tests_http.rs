@@ -126,6 +126,16 @@ fn legacy_init(req: &Seen) -> Response {
     r
 }
 
+/// What a server speaking 2026-07-28 (only) answers to `server/discover`.
+fn modern_discover(req: &Seen) -> Response {
+    result(
+        req,
+        json!({"resultType": "complete", "supportedVersions": ["2026-07-28"],
+            "capabilities": {"tools": {}}, "_meta": {"io.modelcontextprotocol/serverInfo":
+                {"name": "modern", "version": "1"}}}),
+    )
+}
+
 #[tokio::test]
 async fn a_session_carries_its_headers_resumes_broken_streams_and_is_deleted() {
     let (url, seen) = serve(|req| match (req.method.as_str(), req.rpc_method()) {
@@ -307,12 +317,7 @@ async fn http_errors_become_transport_errors_and_json_rpc_errors_stay_rpc_errors
 #[tokio::test]
 async fn stateless_requests_carry_routing_headers_and_no_session() {
     let (url, seen) = serve(|req| match req.rpc_method() {
-        "server/discover" => result(
-            req,
-            json!({"resultType": "complete", "supportedVersions": ["2026-07-28"],
-                "capabilities": {}, "_meta": {"io.modelcontextprotocol/serverInfo":
-                    {"name": "modern", "version": "1"}}}),
-        ),
+        "server/discover" => modern_discover(req),
         "tools/call" => result(
             req,
             json!({"resultType": "complete", "content": [{"type": "text", "text": "ok"}]}),
@@ -358,12 +363,7 @@ async fn x_mcp_header_arguments_travel_as_headers_and_invalid_tools_are_left_out
     let listings = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&listings);
     let (url, seen) = serve(move |req| match req.rpc_method() {
-        "server/discover" => result(
-            req,
-            json!({"resultType": "complete", "supportedVersions": ["2026-07-28"],
-                "capabilities": {"tools": {}}, "_meta": {"io.modelcontextprotocol/serverInfo":
-                    {"name": "modern", "version": "1"}}}),
-        ),
+        "server/discover" => modern_discover(req),
         "tools/list" => {
             let header = if counter.fetch_add(1, Ordering::SeqCst) == 0 {
                 "Region"
