@@ -79,12 +79,13 @@ async fn changes_arrive(
     );
     // A resource nobody subscribed to is not announced.
     handle.resource_updated("config://other");
-    assert!(
-        tokio::time::timeout(Duration::from_millis(200), rx.recv())
-            .await
-            .is_err(),
-        "nothing for an unsubscribed resource"
-    );
+    nothing_within(rx, 200, "nothing for an unsubscribed resource").await;
+}
+
+/// Assert that no notification arrives within `ms` milliseconds.
+async fn nothing_within(rx: &mut mpsc::UnboundedReceiver<ServerNotification>, ms: u64, why: &str) {
+    let arrived = tokio::time::timeout(Duration::from_millis(ms), rx.recv()).await;
+    assert!(arrived.is_err(), "{why}: got {arrived:?}");
 }
 
 #[tokio::test]
@@ -128,12 +129,7 @@ async fn a_listen_stream_over_http_carries_what_it_asked_for() {
     subscription.close();
     tokio::time::sleep(Duration::from_millis(100)).await;
     handle.remove_tool("bye");
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), rx.recv())
-            .await
-            .is_err(),
-        "nothing after the subscription closed"
-    );
+    nothing_within(&mut rx, 300, "nothing after the subscription closed").await;
     client.close().await.unwrap();
 }
 
