@@ -540,13 +540,14 @@ impl Connection {
                     .and_then(|p| p.get("notifications"))
                     .cloned()
                     .unwrap_or_else(|| json!({}));
-                let waiter = self
-                    .acknowledgments
-                    .lock()
-                    .expect("acknowledgments lock")
-                    .pop_front();
-                if let Some(waiter) = waiter {
-                    let _ = waiter.send(granted);
+                // The oldest listen still waiting (one that failed or timed out first has
+                // dropped its receiver and is skipped).
+                let mut waiting = self.acknowledgments.lock().expect("acknowledgments lock");
+                while let Some(waiter) = waiting.pop_front() {
+                    if !waiter.is_closed() {
+                        let _ = waiter.send(granted);
+                        break;
+                    }
                 }
             }
             other => match ServerNotification::from_wire(other, params.as_ref()) {
