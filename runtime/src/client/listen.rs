@@ -154,15 +154,19 @@ impl Subscription {
         let task = self.task.take().expect("a subscription has its task");
         match task.await {
             Ok(outcome) => outcome.map(|_| ()),
-            Err(e) => Err(ClientError::InvalidResponse {
-                method: "subscriptions/listen".into(),
-                reason: format!("the listen task failed: {e}"),
-            }),
+            Err(e) => Err(task_failed(e)),
         }
     }
 
     /// End the stream (the request is cancelled on the server).
     pub fn close(self) {}
+}
+
+fn task_failed(e: tokio::task::JoinError) -> ClientError {
+    ClientError::InvalidResponse {
+        method: "subscriptions/listen".into(),
+        reason: format!("the listen task failed: {e}"),
+    }
 }
 
 impl Drop for Subscription {
@@ -220,10 +224,7 @@ impl Client {
                     method: "subscriptions/listen".into(),
                     reason: "the server ended the stream before acknowledging it".into(),
                 },
-                Err(e) => ClientError::InvalidResponse {
-                    method: "subscriptions/listen".into(),
-                    reason: format!("the listen task failed: {e}"),
-                },
+                Err(e) => task_failed(e),
             }),
             _ = tokio::time::sleep(wait) => {
                 task.abort();
