@@ -28,17 +28,21 @@ pub(crate) async fn on_worker<F>(connection: F) -> std::io::Result<()>
 where
     F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
 {
-    struct AbortOnDrop(tokio::task::JoinHandle<std::io::Result<()>>);
-    impl Drop for AbortOnDrop {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let mut task = AbortOnDrop(tokio::spawn(connection));
-    match (&mut task.0).await {
+    let task = tokio::spawn(connection);
+    let _abort = AbortOnDrop(task.abort_handle());
+    match task.await {
         Ok(result) => result,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Err(e) => Err(std::io::Error::other(e)),
+    }
+}
+
+/// Aborts a task when dropped: the task lives only as long as what waits for it.
+pub(crate) struct AbortOnDrop(pub tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -25,6 +25,7 @@ use super::stream_log::{parse_event_id, StreamLog};
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
 use crate::protocol::SUPPORTED_PROTOCOL_VERSIONS;
 use crate::server::{era, stateless, Outbox, ServerCore};
+use crate::transport::AbortOnDrop;
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -364,16 +365,6 @@ fn check_routing_headers(
     Ok(())
 }
 
-/// Aborts the task serving a stateless request when its response (stream) is dropped: closing
-/// the stream cancels the request.
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 async fn stateless_post(state: &Arc<HttpState>, headers: &HeaderMap, message: Message) -> Response {
     let Message::Request(req) = message else {
         // Notifications and responses have no meaning without a session; accept and drop them.
@@ -402,6 +393,7 @@ async fn stateless_post(state: &Arc<HttpState>, headers: &HeaderMap, message: Me
         let _permit = permit;
         stateless::serve(core, req, envelope, sink, cancel).await
     });
+    // Closing the response (stream) cancels the request.
     let guard = AbortOnDrop(task.abort_handle());
     let Some(first) = rx.recv().await else {
         return StatusCode::ACCEPTED.into_response();
