@@ -1,7 +1,9 @@
 //! MCP wire types (revision 2025-11-25 and the older revisions it subsumes), with the spec's exact
 //! field names. Unknown fields are tolerated on input; `_meta` is preserved where the spec has it.
 
+pub mod codes;
 mod content;
+mod era;
 mod lifecycle;
 mod logging;
 mod prompts;
@@ -10,6 +12,7 @@ mod sampling;
 mod tools;
 
 pub use content::{Content, ResourceContents};
+pub(crate) use era::Era;
 pub use lifecycle::{
     ClientCapabilities, Implementation, InitializeParams, InitializeResult, SamplingCapability,
     ServerCapabilities,
