@@ -13,7 +13,8 @@ use crate::context::PeerInfo;
 use crate::jsonrpc::{ErrorObject, Message, Request};
 use crate::protocol::codes;
 use crate::protocol::{
-    ClientCapabilities, Era, Implementation, LoggingLevel, SUPPORTED_PROTOCOL_VERSIONS,
+    ClientCapabilities, Era, Implementation, LoggingLevel, SESSION_HEADER,
+    SUPPORTED_PROTOCOL_VERSIONS, VERSION_HEADER,
 };
 use crate::transport::{Headers, RequestFacts};
 
@@ -30,11 +31,6 @@ pub(crate) const META_SUBSCRIPTION: &str = "io.modelcontextprotocol/subscription
 fn meta(req: &Request) -> Option<&Map<String, Value>> {
     req.params.as_ref()?.get("_meta")?.as_object()
 }
-
-/// The streamable HTTP header naming the session (handshake era).
-pub(crate) const SESSION_HEADER: &str = "mcp-session-id";
-/// The streamable HTTP header naming the protocol version.
-pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";
 
 /// The era of an incoming frame, from the frame and its transport facts: decided here, once.
 ///

@@ -26,11 +26,8 @@ use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Reque
 use crate::protocol::codes::{
     HEADER_MISMATCH, MISSING_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION,
 };
-use crate::protocol::{Era, SUPPORTED_PROTOCOL_VERSIONS};
+use crate::protocol::{Era, SESSION_HEADER, SUPPORTED_PROTOCOL_VERSIONS, VERSION_HEADER};
 use crate::transport::{AbortOnDrop, Dispatch, Headers, Outbox, RequestFacts};
-
-const SESSION_HEADER: &str = "mcp-session-id";
-const VERSION_HEADER: &str = "mcp-protocol-version";
 
 impl Headers for HeaderMap {
     fn get(&self, name: &str) -> Option<&[u8]> {
