@@ -96,9 +96,19 @@ pub(crate) struct Envelope {
     pub log_level: Option<LoggingLevel>,
 }
 
+/// The header fields the 2026-07-28 HTTP rules judge: those of a request on HTTP outside any
+/// session (within one, as off HTTP, the frame stands alone).
+pub(crate) fn sessionless_http(facts: &RequestFacts) -> Option<&dyn Headers> {
+    facts
+        .headers
+        .as_deref()
+        .filter(|h| !h.contains(SESSION_HEADER))
+}
+
 /// Validate the envelope in the order the spec's checks expect: required `_meta` keys (-32602),
-/// then, on HTTP, the version header against `_meta` (-32020), then the version (-32022).
-pub(crate) fn validate(req: &Request, facts: &RequestFacts) -> Result<Envelope, ErrorObject> {
+/// then, given the `http` header fields ([`sessionless_http`]), the version header against
+/// `_meta` (-32020), then the version (-32022).
+pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Envelope, ErrorObject> {
     let Some(meta) = meta(req) else {
         return Err(ErrorObject::invalid_params(format!(
             "`params._meta` is required on every request of protocol 2026-07-28 (with `{META_VERSION}` and `{META_CAPABILITIES}`)"
@@ -127,7 +137,7 @@ pub(crate) fn validate(req: &Request, facts: &RequestFacts) -> Result<Envelope, 
             )))
         }
     };
-    if let Some(headers) = facts.headers.as_deref() {
+    if let Some(headers) = http {
         match headers.get_str(VERSION_HEADER) {
             Some(h) if h == version => {}
             Some(h) => {
@@ -282,7 +292,11 @@ mod tests {
 
     #[test]
     fn validation_order_matches_the_spec() {
-        let code = |p: Value, facts: RequestFacts| validate(&req(p), &facts).unwrap_err().code;
+        let code = |p: Value, facts: RequestFacts| {
+            validate(&req(p), sessionless_http(&facts))
+                .unwrap_err()
+                .code
+        };
         assert_eq!(code(json!({}), version("2026-07-28")), -32602);
         assert_eq!(
             code(
@@ -314,12 +328,16 @@ mod tests {
         );
         let e = validate(
             &req(json!({"_meta": {META_VERSION: "v999", META_CAPABILITIES: {}}})),
-            &version("v999"),
+            sessionless_http(&version("v999")),
         )
         .unwrap_err();
         assert_eq!(e.code, -32022);
         assert_eq!(e.data.unwrap()["requested"], "v999");
-        let ok = validate(&req(json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": {}}, META_LOG_LEVEL: "info", "progressToken": 3}})), &RequestFacts::default()).unwrap();
+        // Within a session the version header is not judged against `_meta`.
+        let in_session = http(&[(SESSION_HEADER, "ab"), (VERSION_HEADER, "2025-11-25")]);
+        let envelope = json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}});
+        assert!(validate(&req(envelope), sessionless_http(&in_session)).is_ok());
+        let ok = validate(&req(json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": {}}, META_LOG_LEVEL: "info", "progressToken": 3}})), None).unwrap();
         assert!(ok.peer.capabilities.sampling.is_some());
         assert_eq!(ok.log_level, Some(LoggingLevel::Info));
     }

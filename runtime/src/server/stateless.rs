@@ -23,15 +23,16 @@ use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::Era;
 use crate::transport::{Outbox, RequestFacts};
 
-/// Admit a stateless-era request: its `_meta` envelope (with the version header on HTTP), then,
-/// on HTTP, the headers that mirror its body.
+/// Admit a stateless-era request: its `_meta` envelope (with the version header on HTTP outside a
+/// session), then, there, the headers that mirror its body.
 pub(crate) fn accept(
     core: &ServerCore,
     req: &Request,
     facts: &RequestFacts,
 ) -> Result<Envelope, ErrorObject> {
-    let envelope = era::validate(req, facts)?;
-    if let Some(headers) = facts.headers.as_deref() {
+    let http = era::sessionless_http(facts);
+    let envelope = era::validate(req, http)?;
+    if let Some(headers) = http {
         http_rules::check(headers, req, &core.shared.registry())?;
     }
     tracing::debug!(method = %req.method, peer = ?facts.peer_addr, "stateless request");
