@@ -262,16 +262,10 @@ async fn on_post(
         };
         let mut response = run_request(&session, req, era, facts, &state.config).await;
         if response.status().is_success() && session.session.is_open() {
-            let id = HeaderValue::from_str(&session.id).map_err(|e| e.to_string());
-            match id {
-                Ok(id) => {
-                    response.headers_mut().insert(SESSION_HEADER, id);
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "a session id is not a header value");
-                    state.sessions.remove(&session.id);
-                }
-            }
+            response.headers_mut().insert(
+                SESSION_HEADER,
+                HeaderValue::from_str(&session.id).expect("hex ids are valid headers"),
+            );
         } else {
             state.sessions.remove(&session.id);
         }
