@@ -247,7 +247,7 @@ impl Client {
             retried,
         ) {
             (Err(ClientError::Rpc { error, .. }), Some(retried))
-                if error.code == crate::server::era::codes::HEADER_MISMATCH =>
+                if error.code == crate::protocol::codes::HEADER_MISMATCH =>
             {
                 tracing::debug!(message = %error.message, "header mismatch on tools/call; listing the tools again");
                 self.list_tools().await?;

@@ -1,7 +1,9 @@
 //! MCP wire types (revision 2025-11-25 and the older revisions it subsumes), with the spec's exact
 //! field names. Unknown fields are tolerated on input; `_meta` is preserved where the spec has it.
 
+pub mod codes;
 mod content;
+mod era;
 mod lifecycle;
 mod logging;
 mod prompts;
@@ -10,6 +12,7 @@ mod sampling;
 mod tools;
 
 pub use content::{Content, ResourceContents};
+pub(crate) use era::Era;
 pub use lifecycle::{
     ClientCapabilities, Implementation, InitializeParams, InitializeResult, SamplingCapability,
     ServerCapabilities,
@@ -29,3 +32,9 @@ pub const LATEST_PROTOCOL_VERSION: &str = "2025-11-25";
 /// Every handshake revision this crate negotiates, newest first.
 pub const SUPPORTED_PROTOCOL_VERSIONS: &[&str] =
     &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+
+/// Streamable HTTP: the header naming the session (handshake era), lowercase.
+pub(crate) const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Streamable HTTP: the header naming the request's protocol version, lowercase.
+pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";

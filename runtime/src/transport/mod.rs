@@ -1,13 +1,21 @@
-//! Transports move frames; they know nothing of MCP methods.
+//! Transports move bytes and frames; they know nothing of MCP methods and never read the
+//! registry. Below them are only `jsonrpc` and `protocol`; above them, the server's dispatcher
+//! implements [`Dispatch`] (HTTP) or [`Endpoint`] (byte streams), through which frames go up.
 
+mod dispatch;
 pub mod http;
+mod limits;
 mod lines;
+mod outbox;
 mod queue;
 mod stdio;
 #[cfg(unix)]
 mod stdio_pipe;
 
+pub(crate) use dispatch::{Dispatch, Headers, RequestFacts, SessionDispatch};
+pub use limits::Limits;
 pub(crate) use lines::serve_lines;
+pub(crate) use outbox::Outbox;
 pub(crate) use queue::{frame_queue, FrameReceiver, FrameSender};
 pub(crate) use stdio::serve_stdio;
 
