@@ -28,6 +28,7 @@ use toolsmith::prelude::*;
 use toolsmith::HttpConfig;
 
 use reliability_support::{env_usize, Http, Pipe};
+use toolsmith_tests::fixtures::echo;
 
 // ---------------------------------------------------------------------------------------------
 // Randomness, budget, corpus.
@@ -439,12 +440,6 @@ fn fuzz_the_frame_parser() {
 
 // ---------------------------------------------------------------------------------------------
 // The servers.
-
-/// Echo the text.
-#[tool]
-async fn echo(text: String) -> String {
-    text
-}
 
 /// Add two integers.
 #[tool]

@@ -15,27 +15,7 @@ use toolsmith::client::{
 };
 use toolsmith::prelude::*;
 use toolsmith::{ElicitAction, ElicitResult, HttpConfig, Root};
-
-/// Ask once.
-#[tool]
-async fn one(question: String, ctx: Context<'_>) -> Result<String, ToolError> {
-    Ok(ctx.sample(question).max_tokens(10).await?.text())
-}
-
-/// Ask three things at once.
-#[tool]
-async fn three(ctx: Context<'_>) -> Result<String, ToolError> {
-    let (a, b, c) = futures::join!(ctx.sample("a"), ctx.sample("b"), ctx.sample("c"));
-    Ok(format!("{}{}{}", a?.text(), b?.text(), c?.text()))
-}
-
-/// Ask, then ask about the answer.
-#[tool]
-async fn chain(ctx: Context<'_>) -> Result<String, ToolError> {
-    let first = ctx.sample("first").await?.text();
-    let second = ctx.sample(format!("after {first}")).await?.text();
-    Ok(format!("{first}+{second}"))
-}
+use toolsmith_tests::fixtures::{ask_or_explain, chain, chatty, one, three};
 
 /// Ask the user's name and list the client's roots, at once.
 #[tool]
@@ -53,23 +33,6 @@ async fn profile(ctx: Context<'_>) -> Result<String, ToolError> {
     };
     let uris: Vec<String> = listed?.into_iter().map(|r| r.uri).collect();
     Ok(format!("{name} @ {}", uris.join(",")))
-}
-
-/// Ask, and report a refusal instead of failing.
-#[tool]
-async fn ask_or_explain(question: String, ctx: Context<'_>) -> String {
-    match ctx.sample(question).max_tokens(20).await {
-        Ok(r) => r.text(),
-        Err(e) => format!("refused: {e}"),
-    }
-}
-
-/// Log at two levels.
-#[tool]
-async fn chatty(ctx: Context<'_>) -> String {
-    ctx.info("just so you know").await;
-    ctx.error("something broke").await;
-    "done".into()
 }
 
 /// Count to `n`, reporting progress.

@@ -12,12 +12,7 @@ use toolsmith::client::{
 };
 use toolsmith::prelude::*;
 use toolsmith::{HttpConfig, ServerHandle};
-
-/// Say hi.
-#[tool]
-async fn hi() -> String {
-    "hi".into()
-}
+use toolsmith_tests::fixtures::hi;
 
 /// Say bye.
 #[tool]

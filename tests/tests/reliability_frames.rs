@@ -15,12 +15,7 @@ use toolsmith::prelude::*;
 use toolsmith::{HttpConfig, Limits};
 
 use reliability_support::{peak_rss_kib, reset_peak_rss, Http, Pipe};
-
-/// Echo the text.
-#[tool]
-async fn echo(text: String) -> String {
-    text
-}
+use toolsmith_tests::fixtures::echo;
 
 /// Add two integers.
 #[tool]
