@@ -62,6 +62,8 @@ async fn greeting(name: String, ctx: Context<'_>) -> Result<String, String> {
 }
 
 static STALL_DROPPED: AtomicUsize = AtomicUsize::new(0);
+/// Signalled each time [`STALL_DROPPED`] grows.
+static STALL_DROPPED_CHANGED: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
 /// Counts a stalled call whose future was dropped (cancelled).
 struct CountDrop(bool);
@@ -70,6 +72,7 @@ impl Drop for CountDrop {
     fn drop(&mut self) {
         if !self.0 {
             STALL_DROPPED.fetch_add(1, Ordering::SeqCst);
+            STALL_DROPPED_CHANGED.notify_waiters();
         }
     }
 }
