@@ -146,5 +146,6 @@ impl RawClient {
 }
 
 pub mod conformance;
+pub mod fixtures;
 pub mod interop;
 pub mod sse;

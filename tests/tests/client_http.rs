@@ -14,12 +14,7 @@ use toolsmith::client::{
 };
 use toolsmith::prelude::*;
 use toolsmith::{ElicitAction, ElicitResult, HttpConfig, Root};
-
-/// Say hi.
-#[tool]
-async fn hi() -> String {
-    "hi".into()
-}
+use toolsmith_tests::fixtures::{ask_or_explain, chatty, hi, roots};
 
 /// Ask the client's model, logging first.
 #[tool]
@@ -37,14 +32,6 @@ async fn count(n: u32, ctx: Context<'_>) -> String {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     format!("counted to {n}")
-}
-
-/// Log at two levels.
-#[tool]
-async fn chatty(ctx: Context<'_>) -> String {
-    ctx.info("just so you know").await;
-    ctx.error("something broke").await;
-    "done".into()
 }
 
 /// Ask the user's name.
@@ -65,26 +52,6 @@ async fn greet(ctx: Context<'_>) -> Result<String, ToolError> {
         ),
         other => format!("no name ({other:?})"),
     })
-}
-
-/// List the client's roots.
-#[tool]
-async fn roots(ctx: Context<'_>) -> Result<String, ToolError> {
-    let listed = ctx.list_roots().await?;
-    Ok(listed
-        .iter()
-        .map(|r| r.uri.as_str())
-        .collect::<Vec<_>>()
-        .join(","))
-}
-
-/// Ask, and report a refusal instead of failing.
-#[tool]
-async fn ask_or_explain(question: String, ctx: Context<'_>) -> String {
-    match ctx.sample(question).max_tokens(20).await {
-        Ok(r) => r.text(),
-        Err(e) => format!("refused: {e}"),
-    }
 }
 
 fn server() -> Server {

@@ -145,10 +145,21 @@ async fn closing_the_client_mid_sample_fails_the_sample_with_connection_closed()
 async fn a_sample_answered_too_late_times_out_and_the_late_answer_is_ignored() {
     let calls = Arc::new(AtomicUsize::new(0));
     let n = Arc::clone(&calls);
+    /// Reports when the handler's future is over: answered, or dropped when the server cancels.
+    struct Over(mpsc::UnboundedSender<()>);
+    impl Drop for Over {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+    let (over_tx, mut over) = mpsc::unbounded_channel();
     let builder = Client::builder("slow-model", "1").sampling_handler(move |_| {
         let first = n.fetch_add(1, Ordering::SeqCst) == 0;
+        let signal = Over(over_tx.clone());
         async move {
+            let _signal = signal;
             if first {
+                // The model is slow: that is what the test is about.
                 tokio::time::sleep(Duration::from_millis(600)).await;
                 Ok("too late")
             } else {
@@ -178,8 +189,12 @@ async fn a_sample_answered_too_late_times_out_and_the_late_answer_is_ignored() {
         "the tool waited {elapsed:?}"
     );
 
-    // Let the late answer arrive; the server ignores it and the next sample gets its own.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Wait until the slow handler is over (cancelled by the server, or answering late: the
+    // server ignores that answer); the next sample gets its own.
+    tokio::time::timeout(Duration::from_secs(5), over.recv())
+        .await
+        .expect("the slow model's handler never ended")
+        .expect("the handler is gone");
     let result = client
         .call_tool("ask", json!({"question": "second"}))
         .await

@@ -12,12 +12,7 @@ use toolsmith::client::{
 };
 use toolsmith::prelude::*;
 use toolsmith::{HttpConfig, ServerHandle};
-
-/// Say hi.
-#[tool]
-async fn hi() -> String {
-    "hi".into()
-}
+use toolsmith_tests::fixtures::hi;
 
 /// Say bye.
 #[tool]
@@ -127,7 +122,9 @@ async fn a_listen_stream_over_http_carries_what_it_asked_for() {
 
     // Closing the stream stops the notifications.
     subscription.close();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A round trip queued after the close: by its answer the client has cancelled the listen
+    // request and stopped reading its stream.
+    client.ping().await.unwrap();
     handle.remove_tool("bye");
     nothing_within(&mut rx, 300, "nothing after the subscription closed").await;
     client.close().await.unwrap();

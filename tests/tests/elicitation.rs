@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 use toolsmith::prelude::*;
+use toolsmith_tests::fixtures::roots;
 use toolsmith_tests::RawClient;
 
 /// A plan.
@@ -34,17 +35,6 @@ async fn sign_up(ctx: Context<'_>) -> Result<String, ToolError> {
         Elicitation::Declined => "declined".into(),
         Elicitation::Cancelled => "cancelled".into(),
     })
-}
-
-/// Count the client's roots.
-#[tool]
-async fn roots(ctx: Context<'_>) -> Result<String, ToolError> {
-    let roots = ctx.list_roots().await?;
-    Ok(roots
-        .iter()
-        .map(|r| r.uri.as_str())
-        .collect::<Vec<_>>()
-        .join(","))
 }
 
 fn server() -> Server {

@@ -7,6 +7,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 use toolsmith::prelude::*;
 use toolsmith::{HttpConfig, Limits, ServerHandle};
+use toolsmith_tests::fixtures::hi;
 use toolsmith_tests::sse::SseReader;
 
 /// Ask the client's model to echo a word.
@@ -14,12 +15,6 @@ use toolsmith_tests::sse::SseReader;
 async fn ask(word: String, ctx: Context<'_>) -> Result<String, ToolError> {
     ctx.info(format!("asking about {word}")).await;
     Ok(ctx.sample(word).max_tokens(5).await?.text())
-}
-
-/// Say hi.
-#[tool]
-async fn hi() -> String {
-    "hi".into()
 }
 
 struct Endpoint {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 use toolsmith::prelude::*;
 use toolsmith::Limits;
+use toolsmith_tests::fixtures::{echo, leaks};
 use toolsmith_tests::RawClient;
 
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
@@ -87,13 +88,6 @@ async fn pending_client_requests_are_bounded() {
     c.close().await.unwrap();
 }
 
-/// Fails with an I/O error that names a private path.
-#[tool]
-async fn leaks() -> Result<String, ToolError> {
-    let e = std::io::Error::other("cannot open /srv/private/keys.pem");
-    Err(e)?
-}
-
 /// Fails on purpose, with a message for the user.
 #[tool]
 async fn refuses() -> Result<String, ToolError> {
@@ -128,12 +122,6 @@ async fn internal_error_details_are_masked_unless_exposed() {
         r["result"]["content"][0]["text"],
         "cannot open /srv/private/keys.pem"
     );
-}
-
-/// Echo the text.
-#[tool]
-async fn echo(text: String) -> String {
-    text
 }
 
 #[tokio::test]

@@ -400,10 +400,16 @@ fn serve_http_sampling_round_trips_wait_for_no_delayed_ack() {
         let server = Server::new("nagle", "1").tool(ask);
         tokio::spawn(server.serve_http(format!("127.0.0.1:{port}")));
         let url = format!("http://127.0.0.1:{port}/mcp");
+        // Poll for the event (the server accepts connections), within a bound.
+        let deadline = tokio::time::Instant::now() + reliability_support::WAIT;
         while tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_err()
         {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "serve_http never listened on port {port}"
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let mut c = Http {

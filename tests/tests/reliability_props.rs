@@ -15,6 +15,7 @@ use toolsmith::jsonrpc::{ErrorObject, Message, Notification, Request, RequestId}
 use toolsmith::prelude::*;
 
 use reliability_support::Pipe;
+use toolsmith_tests::fixtures::echo;
 
 // ---------------------------------------------------------------------------------------------
 // Strategies.
@@ -107,12 +108,6 @@ fn config() -> Config {
 
 // ---------------------------------------------------------------------------------------------
 // The servers.
-
-/// Echo the text.
-#[tool]
-async fn echo(text: String) -> String {
-    text
-}
 
 /// Give back the arguments as received.
 #[tool]

@@ -15,18 +15,7 @@ use toolsmith::prelude::*;
 use toolsmith::{HttpConfig, Limits};
 
 use reliability_support::{alive_tasks, sample_answer, settle_tasks, Http, Pipe};
-
-/// Echo the text.
-#[tool]
-async fn echo(text: String) -> String {
-    text
-}
-
-/// Ask once.
-#[tool]
-async fn one(question: String, ctx: Context<'_>) -> Result<String, ToolError> {
-    Ok(ctx.sample(question).max_tokens(10).await?.text())
-}
+use toolsmith_tests::fixtures::{echo, leaks, one};
 
 /// Ask once, too (another tool, the same shape).
 #[tool]
@@ -39,12 +28,6 @@ async fn other(question: String, ctx: Context<'_>) -> Result<String, ToolError> 
 async fn slow(ms: u64) -> String {
     tokio::time::sleep(Duration::from_millis(ms)).await;
     "done".into()
-}
-
-/// Fails with an error that names a private path.
-#[tool]
-async fn leaks() -> Result<String, ToolError> {
-    Err(std::io::Error::other("cannot open /srv/private/keys.pem"))?
 }
 
 /// Panics with a private path.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use toolsmith::prelude::*;
 use toolsmith::Limits;
+use toolsmith_tests::fixtures::{chain, one, three};
 use toolsmith_tests::RawClient;
 
 fn meta(caps: Value) -> Value {
@@ -24,27 +25,6 @@ fn sampling() -> Value {
 /// Answer a sampling ask with `text`.
 fn answer(text: &str) -> Value {
     json!({"role": "assistant", "model": "test-model", "content": {"type": "text", "text": text}, "stopReason": "endTurn"})
-}
-
-/// Ask once.
-#[tool]
-async fn one(question: String, ctx: Context<'_>) -> Result<String, ToolError> {
-    Ok(ctx.sample(question).max_tokens(10).await?.text())
-}
-
-/// Ask three things at once.
-#[tool]
-async fn three(ctx: Context<'_>) -> Result<String, ToolError> {
-    let (a, b, c) = futures::join!(ctx.sample("a"), ctx.sample("b"), ctx.sample("c"));
-    Ok(format!("{}{}{}", a?.text(), b?.text(), c?.text()))
-}
-
-/// Ask, then ask about the answer.
-#[tool]
-async fn chain(ctx: Context<'_>) -> Result<String, ToolError> {
-    let first = ctx.sample("first").await?.text();
-    let second = ctx.sample(format!("after {first}")).await?.text();
-    Ok(format!("{first}+{second}"))
 }
 
 static EXPENSIVE_RUNS: AtomicUsize = AtomicUsize::new(0);

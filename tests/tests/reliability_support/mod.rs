@@ -456,12 +456,15 @@ pub struct Lifetimes {
     pub started: AtomicUsize,
     pub finished: AtomicUsize,
     pub dropped: AtomicUsize,
+    /// Signalled whenever a count changes.
+    changed: tokio::sync::Notify,
 }
 
 impl Lifetimes {
     /// A guard for one run of a handler; call [`Life::finish`] at its end.
     pub fn begin(&self) -> Life<'_> {
         self.started.fetch_add(1, Ordering::SeqCst);
+        self.changed.notify_waiters();
         Life {
             of: self,
             done: false,
@@ -476,17 +479,35 @@ impl Lifetimes {
         )
     }
 
+    /// Wait until `started` reaches `n`, failing after [`WAIT`].
+    pub async fn wait_started(&self, n: usize) {
+        self.wait_for("handlers did not start", |(started, _, _)| started >= n)
+            .await;
+    }
+
     /// Wait until `dropped` reaches `n`, failing after [`WAIT`].
     pub async fn wait_dropped(&self, n: usize) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while self.dropped.load(Ordering::SeqCst) < n {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "handlers were not dropped: {:?}",
-                self.counts()
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        self.wait_for("handlers were not dropped", |(_, _, dropped)| dropped >= n)
+            .await;
+    }
+
+    /// Wait until the counts (started, finished, dropped) satisfy `done`, woken by each change;
+    /// fail with `what` after [`WAIT`].
+    async fn wait_for(&self, what: &str, done: impl Fn((usize, usize, usize)) -> bool) {
+        let reached = tokio::time::timeout(WAIT, async {
+            loop {
+                // Registered before the check, so a change in between is not missed.
+                let changed = self.changed.notified();
+                tokio::pin!(changed);
+                changed.as_mut().enable();
+                if done(self.counts()) {
+                    return;
+                }
+                changed.await;
+            }
+        })
+        .await;
+        assert!(reached.is_ok(), "{what}: {:?}", self.counts());
     }
 }
 
@@ -500,6 +521,7 @@ impl Life<'_> {
     pub fn finish(mut self) {
         self.done = true;
         self.of.finished.fetch_add(1, Ordering::SeqCst);
+        self.of.changed.notify_waiters();
     }
 }
 
@@ -507,6 +529,7 @@ impl Drop for Life<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.of.dropped.fetch_add(1, Ordering::SeqCst);
+            self.of.changed.notify_waiters();
         }
     }
 }

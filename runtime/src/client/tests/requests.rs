@@ -96,7 +96,8 @@ async fn a_request_that_times_out_is_cancelled_and_its_late_answer_ignored() {
     assert!(next.get("params").is_none(), "Null sends no params: {next}");
 }
 
-#[tokio::test]
+// Time is the subject: the clock is paused and advances only while every task waits.
+#[tokio::test(start_paused = true)]
 async fn progress_restarts_the_timeout() {
     let builder = Client::builder("c", "1").request_timeout(Duration::from_millis(400));
     let (client, mut fake, _) = connect(builder).await;

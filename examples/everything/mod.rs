@@ -1,0 +1,17 @@
+//! The everything server's handlers, one file per kind; `everything_server.rs` registers them.
+
+mod asking;
+mod output;
+mod prompts;
+mod resources;
+mod schema;
+mod state;
+mod working;
+
+pub(crate) use asking::*;
+pub(crate) use output::*;
+pub(crate) use prompts::*;
+pub(crate) use resources::*;
+pub(crate) use schema::*;
+pub(crate) use state::*;
+pub(crate) use working::*;
