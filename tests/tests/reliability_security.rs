@@ -1,8 +1,8 @@
 //! Security checks beyond `http_transport.rs`, `stateless.rs` and `limits.rs`: session ids across
 //! a thousand sessions, what a dead session answers (after DELETE, after idle expiry) and that it
 //! leaves no task behind, `requestState` under every single-character tampering, truncation,
-//! forgery, another server's key, replay past expiry and reuse across tools (over HTTP too), and
-//! internal error details masked on every path.
+//! forgery, another server's key, key rotation and weak keys, replay past expiry and reuse across
+//! tools (over HTTP too), and internal error details masked on every path.
 
 mod reliability_support;
 
@@ -262,6 +262,23 @@ async fn first_round(pipe: &mut Pipe, id: &str, tool: &str, question: &str) -> (
     )
 }
 
+/// Ask once: a tool of the same shape as `one`, with a name as long (for forging the name in place).
+#[tool]
+async fn two(question: String, ctx: Context<'_>) -> Result<String, ToolError> {
+    Ok(ctx.sample(question).max_tokens(10).await?.text())
+}
+
+/// Refused as a tampered token: the seal does not hold ("integrity"), or the key id was changed
+/// to one this server does not hold.
+fn expect_tampered(r: &Value) {
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    let m = r["error"]["message"].as_str().unwrap();
+    assert!(
+        m.contains("integrity") || m.contains("which this server no longer holds"),
+        "not refused as tampered: {r}"
+    );
+}
+
 fn expect_refused(r: &Value, says: &str) {
     assert_eq!(r["error"]["code"], -32602, "{r}");
     let m = r["error"]["message"].as_str().unwrap();
@@ -270,7 +287,7 @@ fn expect_refused(r: &Value, says: &str) {
 
 #[tokio::test]
 async fn request_state_survives_no_tampering() {
-    let mut pipe = Pipe::start(server());
+    let mut pipe = Pipe::start(server().tool(two));
     let (key, state) = first_round(&mut pipe, "r1", "one", "Capital of France?").await;
     let answer = json!({ key.clone(): sample_answer("Paris") });
     let round2 = |state: Value| {
@@ -282,7 +299,8 @@ async fn request_state_survives_no_tampering() {
     };
 
     // Every single-character change, at every position: a different character of the same
-    // alphabet, one outside it, a deletion.
+    // alphabet, one outside it, a deletion. (A change inside the key id before the `.` makes it
+    // name a key the server does not hold, and is refused as such.)
     let bytes = state.as_bytes();
     let mut variants = Vec::new();
     for i in 0..bytes.len() {
@@ -311,22 +329,39 @@ async fn request_state_survives_no_tampering() {
         let r = pipe
             .request(json!(format!("t{n}")), "tools/call", round2(json!(v)))
             .await;
-        expect_refused(&r, "integrity");
+        expect_tampered(&r);
     }
 
-    // A forgery: the payload re-encoded with another tool's name, under the original tag.
+    // The payload is encrypted: neither the tool's name nor anything else of the state can be
+    // read from the token.
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let (payload, tag) = state.split_once('.').unwrap();
-    let mut decoded: Value = serde_json::from_slice(&b64.decode(payload).unwrap()).unwrap();
-    decoded["b"]["n"] = json!("other");
-    decoded["x"] = json!(u64::MAX);
-    let forged = format!("{}.{tag}", b64.encode(decoded.to_string()));
+    for part in state.split('.').filter_map(|p| b64.decode(p).ok()) {
+        assert!(
+            serde_json::from_slice::<Value>(&part).is_err(),
+            "a part of the token is JSON: {state}"
+        );
+        assert!(
+            !part.windows(10).any(|w| w == b"tools/call"),
+            "the method is readable: {state}"
+        );
+    }
+    let (key_id, sealed) = state.split_once('.').unwrap();
+    let sealed = b64.decode(sealed).unwrap();
+    // A forgery: the layout of the state is public (this crate's source), so a client knows
+    // where the tool name sits (after the 24-byte nonce) and can flip "one" into "two" in the
+    // ciphertext of a stream cipher. The tag catches it.
+    let at = 24 + r#"{"b":{"m":"tools/call","n":""#.len();
+    let mut forged = sealed.clone();
+    for (i, (from, to)) in b"one".iter().zip(b"two").enumerate() {
+        forged[at + i] ^= from ^ to;
+    }
+    let forged = format!("{key_id}.{}", b64.encode(forged));
     let r = pipe
         .request(
             json!("forged"),
             "tools/call",
             stateless_call(
-                "other",
+                "two",
                 "Capital of France?",
                 json!({"inputResponses": answer, "requestState": forged}),
             ),
@@ -387,9 +422,10 @@ async fn request_state_is_bound_to_the_server_key() {
         "integrity",
     );
     // The same configured secret on two replicas: either one serves the next round.
-    let mut r1 = Pipe::start(server().request_state_key("shared secret"));
-    let mut r2 = Pipe::start(server().request_state_key("shared secret"));
-    let mut r3 = Pipe::start(server().request_state_key("another secret"));
+    let shared = "a shared secret of 32 bytes or more";
+    let mut r1 = Pipe::start(server().request_state_key(shared));
+    let mut r2 = Pipe::start(server().request_state_key(shared));
+    let mut r3 = Pipe::start(server().request_state_key("another secret, just as long as it"));
     let (key, state) = first_round(&mut r1, "s1", "one", "q").await;
     let round2 = stateless_call(
         "one",
@@ -405,6 +441,84 @@ async fn request_state_is_bound_to_the_server_key() {
     for p in [a, b, r1, r2, r3] {
         p.close().await.unwrap();
     }
+}
+
+/// Rotation: tokens sealed under the old first key open once a new key is put first (and the old
+/// one kept); new tokens name the new key; once the old key is dropped its tokens are refused,
+/// saying which key they need.
+#[tokio::test]
+async fn request_state_keys_rotate() {
+    let old = "the old secret, 32 bytes or longer";
+    let new = "the new secret, 32 bytes or longer";
+    let mut before = Pipe::start(server().request_state_key(old));
+    let (key, state) = first_round(&mut before, "k1", "one", "q").await;
+    assert!(state.starts_with("default."), "{state}");
+    let round2 = stateless_call(
+        "one",
+        "q",
+        json!({"inputResponses": {key: sample_answer("rotated")}, "requestState": state}),
+    );
+
+    let mut during = Pipe::start(server().request_state_keys([("next", new), ("default", old)]));
+    let r = during
+        .request(json!("k2"), "tools/call", round2.clone())
+        .await;
+    assert_eq!(r["result"]["content"][0]["text"], "rotated", "{r}");
+    let (_, sealed_now) = first_round(&mut during, "k3", "one", "q").await;
+    assert!(sealed_now.starts_with("next."), "{sealed_now}");
+
+    let mut after = Pipe::start(server().request_state_keys([("next", new)]));
+    expect_refused(
+        &after.request(json!("k4"), "tools/call", round2).await,
+        "sealed with key `default`, which this server no longer holds",
+    );
+    for p in [before, during, after] {
+        p.close().await.unwrap();
+    }
+}
+
+/// A weak or missing key is a configuration error from `serve_*`, never a panic or a server
+/// that runs with it.
+#[tokio::test]
+async fn weak_request_state_keys_are_configuration_errors() {
+    let cases = [
+        ("short", server().request_state_key("hunter2")),
+        ("empty", server().request_state_key("")),
+        ("one byte repeated", server().request_state_key([b'x'; 64])),
+        (
+            "no keys",
+            server().request_state_keys(Vec::<(&str, &[u8])>::new()),
+        ),
+        (
+            "a repeated id",
+            server().request_state_keys([("a", [1u8; 8].repeat(5)), ("a", [2u8; 8].repeat(5))]),
+        ),
+        (
+            "a weak key behind a good one",
+            server().request_state_keys([
+                ("good", b"0123456789abcdef0123456789abcdef".to_vec()),
+                ("weak", b"0123".to_vec()),
+            ]),
+        ),
+    ];
+    for (what, server) in cases {
+        // The client side is gone at once: a server that accepted the key would end cleanly.
+        let (_, server_side) = tokio::io::duplex(64);
+        let (read, write) = tokio::io::split(server_side);
+        match server.serve(read, write).await {
+            Err(toolsmith::Error::Config(m)) => {
+                assert!(m.contains("requestState"), "{what}: {m}");
+                assert!(!m.contains("hunter2"), "{what}: the secret is echoed: {m}");
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        server()
+            .request_state_key("short")
+            .into_http_router(HttpConfig::default()),
+        Err(toolsmith::Error::Config(_))
+    ));
 }
 
 /// The stateless era over HTTP: the same checks as over stdio in `stateless.rs` (reuse across
@@ -453,7 +567,7 @@ async fn request_state_over_http_is_bound_and_expires() {
     )
     .await;
     let mut tampered = state.as_str().unwrap().to_owned();
-    tampered.insert(5, 'x');
+    tampered.insert(tampered.len() / 2, 'x');
     refused(
         post("4", "one", "q", with(&json!(tampered))).await.unwrap(),
         "integrity",

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use base64::Engine as _;
 use serde_json::{json, Value};
 use toolsmith::prelude::*;
 use toolsmith::Limits;
@@ -84,6 +85,18 @@ async fn named(ctx: Context<'_>) -> Result<String, ToolError> {
     ))
 }
 
+/// Remembers a value, then asks twice in turn: the second round's state carries both the memo and
+/// the first answer.
+#[tool]
+async fn secretive(ctx: Context<'_>) -> Result<String, ToolError> {
+    let memo: String = ctx
+        .memo("secret", || async { "MEMO-VALUE-8c1f".to_owned() })
+        .await;
+    let first = ctx.sample("first").await?.text();
+    let second = ctx.sample("second").await?.text();
+    Ok(format!("{memo}/{first}/{second}"))
+}
+
 fn server() -> Server {
     Server::new("stateless-test", "1")
         .tool(one)
@@ -94,6 +107,7 @@ fn server() -> Server {
         .tool(needs_sampling)
         .tool(fallback)
         .tool(named)
+        .tool(secretive)
 }
 
 async fn call(c: &mut RawClient, name: &str, args: Value, extra: Value) -> Value {
@@ -126,7 +140,7 @@ async fn discover_lists_and_envelope_errors() {
     assert_eq!(r["result"]["resultType"], "complete");
     assert_eq!(r["result"]["cacheScope"], "public");
     assert!(r["result"]["ttlMs"].is_u64());
-    assert_eq!(r["result"]["tools"].as_array().unwrap().len(), 8);
+    assert_eq!(r["result"]["tools"].as_array().unwrap().len(), 9);
 
     let r = c
         .request(
@@ -388,8 +402,10 @@ async fn capabilities_are_read_per_request() {
     c.close().await.unwrap();
 }
 
+/// An author's key is the key of the ask in `inputRequests`, and answers under it count only with
+/// the state of the round that asked: without it, the server cannot know it asked, and asks again.
 #[tokio::test]
-async fn author_keys_work_without_state() {
+async fn author_keys_are_kept_and_answers_need_the_state() {
     let mut c = RawClient::start(server());
     let mut params =
         json!({"name": "named", "arguments": {}, "_meta": meta(json!({"elicitation": {}}))});
@@ -399,8 +415,150 @@ async fn author_keys_work_without_state() {
         "elicitation/create"
     );
     params["inputResponses"] = json!({"user_name": {"action": "accept", "content": {"name": "Alice"}}, "extra": {"action": "accept"}});
+    let without = c.request("tools/call", params.clone()).await;
+    assert_eq!(
+        without["result"]["resultType"], "input_required",
+        "{without}"
+    );
+    assert!(without["result"]["inputRequests"]["user_name"].is_object());
+    params["requestState"] = r1["result"]["requestState"].clone();
     let r2 = c.request("tools/call", params).await;
     assert_eq!(r2["result"]["content"][0]["text"], "Hello, Alice!", "{r2}");
+    c.close().await.unwrap();
+}
+
+/// An answer whose key the previous round did not ask is never handed to the handler: not
+/// without a state, and not with a state of a round that asked something else.
+#[tokio::test]
+async fn answers_to_asks_never_made_are_ignored() {
+    let mut c = RawClient::start(server());
+    // Learn the keys chain asks, round by round.
+    let r1 = call(&mut c, "chain", json!({}), json!({})).await;
+    let k1 = r1["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let r2 = call(&mut c, "chain", json!({}), json!({"inputResponses": {&k1: answer("one")}, "requestState": r1["result"]["requestState"]})).await;
+    let k2 = r2["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+
+    // Both answers at once, with no state: the server made neither ask in this request.
+    let both = json!({&k1: answer("one"), &k2: answer("two")});
+    let r = call(&mut c, "chain", json!({}), json!({"inputResponses": both})).await;
+    assert_eq!(r["result"]["resultType"], "input_required", "{r}");
+    assert!(r["result"]["inputRequests"].get(&k1).is_some(), "{r}");
+
+    // Both at once with round 1's state: round 1 asked only k1, so k2 is asked for, not taken.
+    let r = call(
+        &mut c,
+        "chain",
+        json!({}),
+        json!({"inputResponses": both, "requestState": r1["result"]["requestState"]}),
+    )
+    .await;
+    assert_eq!(r["result"]["resultType"], "input_required", "{r}");
+    assert!(r["result"]["inputRequests"].get(&k2).is_some(), "{r}");
+
+    // The honest path still completes.
+    let r3 = call(&mut c, "chain", json!({}), json!({"inputResponses": {&k2: answer("two")}, "requestState": r2["result"]["requestState"]})).await;
+    assert_eq!(r3["result"]["content"][0]["text"], "one+two", "{r3}");
+    c.close().await.unwrap();
+}
+
+/// The client cannot read what the state carries: not the memoised value, not its own earlier
+/// answers (which a proxy or another client could otherwise read from a logged token).
+#[tokio::test]
+async fn request_state_is_not_readable_by_the_client() {
+    let mut c = RawClient::start(server());
+    let r1 = call(&mut c, "secretive", json!({}), json!({})).await;
+    let k1 = r1["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let r2 = call(&mut c, "secretive", json!({}), json!({"inputResponses": {&k1: answer("ANSWER-TEXT-5e2b")}, "requestState": r1["result"]["requestState"]})).await;
+    assert_eq!(r2["result"]["resultType"], "input_required", "{r2}");
+    let token = r2["result"]["requestState"].as_str().unwrap();
+    // The token as is, and each `.`-separated part base64-decoded in every common alphabet.
+    let mut forms = vec![token.as_bytes().to_vec()];
+    for part in token.split('.') {
+        for engine in [
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            &base64::engine::general_purpose::URL_SAFE,
+            &base64::engine::general_purpose::STANDARD,
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+        ] {
+            if let Ok(bytes) = engine.decode(part) {
+                forms.push(bytes);
+            }
+        }
+    }
+    assert!(forms.len() > 1, "some part of the token decodes: {token}");
+    for form in &forms {
+        for secret in ["MEMO-VALUE-8c1f", "ANSWER-TEXT-5e2b", "secretive"] {
+            assert!(
+                !form.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "`{secret}` is readable in {token}"
+            );
+        }
+    }
+    // And the state still carries them: the last round completes with both.
+    let k2 = r2["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let r3 = call(&mut c, "secretive", json!({}), json!({"inputResponses": {&k2: answer("last")}, "requestState": r2["result"]["requestState"]})).await;
+    assert_eq!(
+        r3["result"]["content"][0]["text"], "MEMO-VALUE-8c1f/ANSWER-TEXT-5e2b/last",
+        "{r3}"
+    );
+    c.close().await.unwrap();
+}
+
+/// The arguments are bound by their whole SHA-256: these two differ only after the first 48 bits
+/// of it (found by a birthday search over `q<n>`), which was all an older digest kept.
+#[tokio::test]
+async fn arguments_colliding_in_48_bits_are_another_request() {
+    let mut c = RawClient::start(server());
+    let r1 = call(&mut c, "one", json!({"question": "q21490965"}), json!({})).await;
+    let key = r1["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let with = json!({"inputResponses": {&key: answer("A")}, "requestState": r1["result"]["requestState"]});
+    let r = call(
+        &mut c,
+        "one",
+        json!({"question": "q60031270"}),
+        with.clone(),
+    )
+    .await;
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("arguments"),
+        "{r}"
+    );
+    let r = call(&mut c, "one", json!({"question": "q21490965"}), with).await;
+    assert_eq!(r["result"]["content"][0]["text"], "A", "{r}");
     c.close().await.unwrap();
 }
 

@@ -5,7 +5,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::broadcast;
 
 use super::registry::{Completer, CompletionRef, Registry};
-use super::request_state::StateKey;
+use super::request_state::{StateKeys, DEFAULT_KEY_ID};
 use super::{Limits, Session};
 use crate::context::{LocalSampler, SamplerMode, SamplingPolicy, SamplingSetup};
 use crate::prompt::IntoPrompt;
@@ -37,7 +37,8 @@ pub struct Server {
     page_size: Option<usize>,
     shared: Arc<Shared>,
     errors: Vec<String>,
-    state_key: Option<StateKey>,
+    /// The configured `requestState` keys (or why they were refused); none: a random key.
+    state_keys: Option<Result<StateKeys, String>>,
     sampling: SamplingSetup,
     expose_errors: bool,
 }
@@ -80,7 +81,7 @@ pub(crate) struct ServerCore {
     pub limits: Arc<Limits>,
     pub page_size: Option<usize>,
     pub shared: Arc<Shared>,
-    pub state_key: StateKey,
+    pub state_keys: StateKeys,
     pub sampling: Arc<SamplingSetup>,
     pub expose_errors: bool,
     /// Requests running server-wide (all sessions and stateless requests).
@@ -186,7 +187,7 @@ impl Server {
                 events,
             }),
             errors: Vec::new(),
-            state_key: None,
+            state_keys: None,
             sampling: SamplingSetup::default(),
             expose_errors: false,
         }
@@ -213,11 +214,50 @@ impl Server {
         self
     }
 
-    /// The secret that seals `requestState` in multi round-trip requests (2026-07-28). Give every
-    /// replica behind a load balancer the same secret so any of them can serve the next round;
-    /// by default each process uses its own random key.
-    pub fn request_state_key(mut self, secret: impl AsRef<[u8]>) -> Self {
-        self.state_key = Some(StateKey::from_secret(secret.as_ref()));
+    /// The secret that seals `requestState` in multi round-trip requests (2026-07-28): the same
+    /// as [`Server::request_state_keys`] with the one key id `default`.
+    ///
+    /// `requestState` is encrypted and authenticated (XChaCha20-Poly1305, a key derived from the
+    /// secret with HKDF-SHA256): the client can neither read what it carries (answers so far,
+    /// memoised values) nor alter it. Give every replica behind a load balancer the same secret
+    /// so any of them can serve the next round; by default each process uses its own random key.
+    ///
+    /// The secret must be at least 32 random bytes (for example 32 bytes from a CSPRNG, kept
+    /// base64-encoded in your secret store and decoded before this call); a shorter secret, or
+    /// one byte repeated, makes `serve_*` fail with [`Error::Config`].
+    pub fn request_state_key(self, secret: impl AsRef<[u8]>) -> Self {
+        self.request_state_keys([(DEFAULT_KEY_ID, secret)])
+    }
+
+    /// The keys that seal `requestState`, each `(id, secret)`, for rotating keys without breaking
+    /// requests in flight: the first key seals every new token, and every key in the list opens
+    /// the tokens sealed under it (each token names its key id, in the clear). A token sealed
+    /// under a key that is no longer in the list is refused, with an error naming its key id.
+    ///
+    /// To rotate: put the new key first and keep the old one after it for at least
+    /// [`Limits::request_state_ttl`] (tokens expire after that), then drop it. The key of
+    /// [`Server::request_state_key`] has the id `default`.
+    ///
+    /// Ids are 1 to 64 characters from `A-Z a-z 0-9 _ -`, distinct; secrets are at least 32
+    /// random bytes and not one byte repeated. Anything else (or an empty list) makes `serve_*`
+    /// fail with [`Error::Config`].
+    ///
+    /// ```no_run
+    /// # use toolsmith::Server;
+    /// # fn keys(new: Vec<u8>, old: Vec<u8>) -> Server {
+    /// Server::new("replica", "1.0.0").request_state_keys([("2026-08", new), ("2026-07", old)])
+    /// # }
+    /// ```
+    pub fn request_state_keys<I, K, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = (K, S)>,
+        K: Into<String>,
+        S: AsRef<[u8]>,
+    {
+        let keys: Vec<(String, S)> = keys.into_iter().map(|(k, s)| (k.into(), s)).collect();
+        self.state_keys = Some(StateKeys::from_secrets(
+            keys.iter().map(|(k, s)| (k.clone(), s.as_ref())),
+        ));
         self
     }
 
@@ -340,8 +380,17 @@ impl Server {
     }
 
     pub(crate) fn build(self) -> Result<Arc<ServerCore>, Error> {
-        if !self.errors.is_empty() {
-            return Err(Error::Config(self.errors.join("; ")));
+        let mut errors = self.errors;
+        let state_keys = match self.state_keys {
+            None => StateKeys::random(),
+            Some(Ok(keys)) => keys,
+            Some(Err(e)) => {
+                errors.push(e);
+                StateKeys::random()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(Error::Config(errors.join("; ")));
         }
         let request_permits = Arc::new(tokio::sync::Semaphore::new(
             self.limits.max_concurrent_requests,
@@ -352,7 +401,7 @@ impl Server {
             limits: Arc::new(self.limits),
             page_size: self.page_size,
             shared: self.shared,
-            state_key: self.state_key.unwrap_or_else(StateKey::random),
+            state_keys,
             sampling: Arc::new(self.sampling),
             expose_errors: self.expose_errors,
             request_permits,

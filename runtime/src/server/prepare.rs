@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::parse_params;
 use super::registry::Registry;
-use super::request_state::Binding;
+use super::request_state::{request_digest, Binding};
 use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::protocol::codes::MISSING_CLIENT_CAPABILITY;
@@ -54,7 +54,7 @@ fn binding(era: Era, method: &str, name: &str, args: impl FnOnce() -> Value) -> 
         method: method.to_owned(),
         name: name.to_owned(),
         args: match era {
-            Era::Stateless => crate::context::digest(method, &args()),
+            Era::Stateless => request_digest(method, &args()),
             Era::Handshake => String::new(),
         },
     }

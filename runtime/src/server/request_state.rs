@@ -1,49 +1,39 @@
 //! `requestState` for multi round-trip requests: what a round carries to the next (answers so far,
-//! the digests of the asks made, memoised values), bound to the request it belongs to and sealed
-//! with HMAC-SHA256 so that a client can neither read-and-forge nor replay it elsewhere.
+//! the digests of the asks made, memoised values), bound to the request it belongs to and to who
+//! sent it, and sealed with XChaCha20-Poly1305 so that a client can neither read it nor forge it,
+//! nor replay it for another request.
 //!
-//! Because everything needed travels inside the token, any replica holding the same key can serve
-//! the next round. Give every replica the same key (`Server::request_state_key`); the default is a
-//! random key per process, which suits a single server.
+//! A token is `<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`: a random 24-byte nonce per seal,
+//! the key id in the clear (and authenticated), everything else encrypted. Because everything
+//! needed travels inside the token, any replica holding the same keys can serve the next round.
+//! The keys ([`StateKeys`]) are a list: the first seals, all open, so a key can rotate without
+//! breaking requests in flight.
+
+mod keys;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
-use rand::RngCore;
+use chacha20poly1305::aead::{Aead, AeadCore, OsRng, Payload};
+use chacha20poly1305::XChaCha20Poly1305;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
-type HmacSha256 = Hmac<Sha256>;
+pub(crate) use keys::{StateKeys, DEFAULT_KEY_ID};
 
-/// The secret that seals request state.
-#[derive(Clone)]
-pub(crate) struct StateKey([u8; 32]);
-
-impl StateKey {
-    pub(crate) fn random() -> Self {
-        let mut k = [0u8; 32];
-        rand::rng().fill_bytes(&mut k);
-        StateKey(k)
-    }
-
-    /// A key derived from configured bytes (any length).
-    pub(crate) fn from_secret(secret: &[u8]) -> Self {
-        use sha2::Digest;
-        let mut k = [0u8; 32];
-        k.copy_from_slice(&Sha256::digest(secret));
-        StateKey(k)
-    }
-
-    fn mac(&self) -> HmacSha256 {
-        HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length")
-    }
-}
+/// The nonce length of XChaCha20-Poly1305 (random nonces of this size never repeat in practice).
+const NONCE_LEN: usize = 24;
+/// The authentication tag length of XChaCha20-Poly1305.
+const TAG_LEN: usize = 16;
+/// Associated data of every seal: the token format, then the key id.
+const AAD_PREFIX: &[u8] = b"toolsmith requestState v1\0";
 
 /// What the request state binds to: the method, the name (tool, prompt or URI) and a digest of
-/// the arguments.
+/// the arguments ([`request_digest`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Binding {
     #[serde(rename = "m")]
@@ -54,11 +44,24 @@ pub(crate) struct Binding {
     pub args: String,
 }
 
+/// Who a request state was issued to: the protocol version of the request, and the caller an
+/// authentication layer established, if any. A state opens only for the same owner: the same
+/// version and the same caller (both without a caller, or both with the same one).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct Owner {
+    #[serde(rename = "v")]
+    pub protocol_version: String,
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
+}
+
 /// The contents of a request state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RoundState {
     #[serde(rename = "b")]
     pub binding: Binding,
+    #[serde(rename = "o")]
+    pub owner: Owner,
     /// Expiry, milliseconds since the Unix epoch.
     #[serde(rename = "x")]
     pub expires_ms: u64,
@@ -81,8 +84,10 @@ pub(crate) struct RoundState {
 pub(crate) enum StateError {
     #[error("requestState is malformed")]
     Malformed,
-    #[error("requestState integrity check failed")]
+    #[error("requestState integrity check failed: it is not a token this server sealed, or it was altered")]
     Tampered,
+    #[error("requestState was sealed with key `{0}`, which this server no longer holds (rotated out); start the request again without it")]
+    UnknownKey(String),
     #[error("requestState has expired; start the request again without it")]
     Expired,
     #[error("requestState belongs to a different request ({0})")]
@@ -100,32 +105,88 @@ pub(crate) fn expiry(ttl: Duration) -> u64 {
     now_ms().saturating_add(ttl.as_millis() as u64)
 }
 
-/// Seal a state into an opaque token.
-pub(crate) fn seal(key: &StateKey, state: &RoundState) -> String {
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let payload = serde_json::to_vec(state).expect("state serialises");
-    let mut mac = key.mac();
-    mac.update(&payload);
-    let tag = mac.finalize().into_bytes();
-    format!("{}.{}", b64.encode(&payload), b64.encode(tag))
+/// The digest of a request's arguments that its state binds to: the full SHA-256 of the method
+/// and the arguments (serde_json maps are sorted, so this is canonical), base64url.
+pub(crate) fn request_digest(method: &str, args: &Value) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update([0]);
+    h.update(args.to_string().as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize())
 }
 
-/// Open a token: check its seal (constant time), expiry and binding.
+fn aad(key_id: &str) -> Vec<u8> {
+    [AAD_PREFIX, key_id.as_bytes()].concat()
+}
+
+/// Seal a state into an opaque token under the first of `keys`.
+pub(crate) fn seal(keys: &StateKeys, state: &RoundState) -> String {
+    let key = keys.sealing();
+    let plaintext = serde_json::to_vec(state).expect("request state serialises");
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let aad = aad(&key.id);
+    let ciphertext = key
+        .cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: &plaintext,
+                aad: &aad,
+            },
+        )
+        .expect("XChaCha20-Poly1305 seals any message under 256 GiB");
+    let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
+    sealed.extend_from_slice(&nonce);
+    sealed.extend_from_slice(&ciphertext);
+    format!(
+        "{}.{}",
+        key.id,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed)
+    )
+}
+
+/// Open a token: find its key, decrypt and authenticate it, then check its expiry, that it
+/// belongs to this request (`binding`) and to this `owner`.
 pub(crate) fn open(
-    key: &StateKey,
+    keys: &StateKeys,
     token: &str,
     binding: &Binding,
+    owner: &Owner,
 ) -> Result<RoundState, StateError> {
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let (payload, tag) = token.split_once('.').ok_or(StateError::Tampered)?;
-    let payload = b64.decode(payload).map_err(|_| StateError::Tampered)?;
-    let tag = b64.decode(tag).map_err(|_| StateError::Tampered)?;
-    let mut mac = key.mac();
-    mac.update(&payload);
-    mac.verify_slice(&tag).map_err(|_| StateError::Tampered)?;
-    let state: RoundState = serde_json::from_slice(&payload).map_err(|_| StateError::Malformed)?;
+    let (key_id, sealed) = token.split_once('.').ok_or(StateError::Tampered)?;
+    if !keys::valid_id(key_id) {
+        return Err(StateError::Tampered);
+    }
+    let key = keys
+        .opening(key_id)
+        .ok_or_else(|| StateError::UnknownKey(key_id.to_owned()))?;
+    let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sealed)
+        .map_err(|_| StateError::Tampered)?;
+    if sealed.len() < NONCE_LEN + TAG_LEN {
+        return Err(StateError::Tampered);
+    }
+    let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+    let plaintext = key
+        .cipher
+        .decrypt(
+            nonce.into(),
+            Payload {
+                msg: ciphertext,
+                aad: &aad(key_id),
+            },
+        )
+        .map_err(|_| StateError::Tampered)?;
+    let state: RoundState =
+        serde_json::from_slice(&plaintext).map_err(|_| StateError::Malformed)?;
     if state.expires_ms < now_ms() {
         return Err(StateError::Expired);
+    }
+    if state.owner.protocol_version != owner.protocol_version {
+        return Err(StateError::Mismatch("protocol version"));
+    }
+    if state.owner.caller != owner.caller {
+        return Err(StateError::Mismatch("caller"));
     }
     if state.binding.method != binding.method {
         return Err(StateError::Mismatch("method"));
@@ -137,74 +198,4 @@ pub(crate) fn open(
         return Err(StateError::Mismatch("arguments"));
     }
     Ok(state)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn binding(name: &str) -> Binding {
-        Binding {
-            method: "tools/call".into(),
-            name: name.into(),
-            args: "abc".into(),
-        }
-    }
-
-    fn state(exp: u64) -> RoundState {
-        RoundState {
-            binding: binding("t"),
-            expires_ms: exp,
-            rounds: 1,
-            answers: [("k".to_owned(), Value::from(1))].into(),
-            asked: BTreeMap::new(),
-            memos: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn round_trips_and_rejects_tampering_expiry_and_reuse() {
-        let key = StateKey::random();
-        let s = state(expiry(Duration::from_secs(60)));
-        let token = seal(&key, &s);
-        assert_eq!(open(&key, &token, &binding("t")).unwrap(), s);
-
-        assert_eq!(
-            open(&key, &format!("{token}-TAMPERED"), &binding("t")),
-            Err(StateError::Tampered)
-        );
-        let mut flipped = token.clone().into_bytes();
-        flipped[3] ^= 1;
-        assert_eq!(
-            open(&key, std::str::from_utf8(&flipped).unwrap(), &binding("t")),
-            Err(StateError::Tampered)
-        );
-        assert_eq!(
-            open(&StateKey::random(), &token, &binding("t")),
-            Err(StateError::Tampered)
-        );
-        assert_eq!(
-            open(&key, "garbage", &binding("t")),
-            Err(StateError::Tampered)
-        );
-
-        assert_eq!(
-            open(&key, &token, &binding("other_tool")),
-            Err(StateError::Mismatch("name"))
-        );
-        let mut b = binding("t");
-        b.args = "different".into();
-        assert_eq!(
-            open(&key, &token, &b),
-            Err(StateError::Mismatch("arguments"))
-        );
-
-        let old = seal(&key, &state(now_ms() - 1));
-        assert_eq!(open(&key, &old, &binding("t")), Err(StateError::Expired));
-
-        // The same secret on another replica opens it.
-        let a = StateKey::from_secret(b"shared secret");
-        let b2 = StateKey::from_secret(b"shared secret");
-        assert!(open(&b2, &seal(&a, &s), &binding("t")).is_ok());
-    }
 }

@@ -15,7 +15,7 @@ use super::era::{
     self, Envelope, META_SERVER_INFO, META_SUBSCRIPTION, STATELESS_PROTOCOL_VERSIONS,
 };
 use super::prepare::{complete, prepare, Prepared};
-use super::request_state::{self, Binding, RoundState};
+use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
 use super::{http_rules, parse_params, ServerCore};
 use crate::context::{LogFilter, Round};
@@ -23,20 +23,30 @@ use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::Era;
 use crate::transport::{Outbox, RequestFacts};
 
+/// An admitted stateless-era request: its envelope, and whom its `requestState` belongs to.
+pub(crate) struct Admitted {
+    envelope: Envelope,
+    owner: Owner,
+}
+
 /// Admit a stateless-era request: its `_meta` envelope (with the version header on HTTP outside a
 /// session), then, there, the headers that mirror its body.
 pub(crate) fn accept(
     core: &ServerCore,
     req: &Request,
     facts: &RequestFacts,
-) -> Result<Envelope, ErrorObject> {
+) -> Result<Admitted, ErrorObject> {
     let http = era::sessionless_http(facts);
     let envelope = era::validate(req, http)?;
     if let Some(headers) = http {
         http_rules::check(headers, req, &core.shared.registry())?;
     }
     tracing::debug!(method = %req.method, peer = ?facts.peer_addr, "stateless request");
-    Ok(envelope)
+    let owner = Owner {
+        protocol_version: envelope.peer.protocol_version.clone(),
+        caller: facts.caller.clone(),
+    };
+    Ok(Admitted { envelope, owner })
 }
 
 /// True when serving `req` runs a handler or other work that takes a concurrency permit (a
@@ -51,10 +61,11 @@ pub(crate) fn takes_permit(req: &Request) -> bool {
 pub(crate) async fn serve(
     core: Arc<ServerCore>,
     req: Request,
-    envelope: Envelope,
+    admitted: Admitted,
     sink: Outbox,
     cancel: CancellationToken,
 ) {
+    let Admitted { envelope, owner } = admitted;
     let Request { id, method, params } = req;
     let registry = core.shared.registry();
     let outcome = match method.as_str() {
@@ -99,6 +110,7 @@ pub(crate) async fn serve(
                         &core,
                         &id,
                         envelope,
+                        &owner,
                         prepared,
                         responses,
                         state,
@@ -219,6 +231,7 @@ async fn run_rounds(
     core: &Arc<ServerCore>,
     id: &RequestId,
     envelope: Envelope,
+    owner: &Owner,
     prepared: Prepared,
     responses: Map<String, Value>,
     state: Option<String>,
@@ -227,7 +240,7 @@ async fn run_rounds(
 ) -> Result<Value, ErrorObject> {
     let previous = match &state {
         Some(token) => Some(
-            request_state::open(&core.state_key, token, &prepared.binding)
+            request_state::open(&core.state_keys, token, &prepared.binding, owner)
                 .map_err(|e| ErrorObject::invalid_params(e.to_string()))?,
         ),
         None => None,
@@ -237,11 +250,19 @@ async fn run_rounds(
         .as_ref()
         .map(|s| s.answers.clone().into_iter().collect())
         .unwrap_or_default();
-    answers.extend(responses);
     let asked: HashMap<String, String> = previous
         .as_ref()
         .map(|s| s.asked.clone().into_iter().collect())
         .unwrap_or_default();
+    // Only answers to what the last round asked count: an answer to an ask the server never made
+    // (or made in no round this state proves) is ignored, never handed to the handler.
+    for (key, response) in responses {
+        if asked.contains_key(&key) {
+            answers.insert(key, response);
+        } else {
+            tracing::debug!(%key, "ignoring an answer to an ask this request did not make");
+        }
+    }
     let memos: Map<String, Value> = previous
         .map(|s| s.memos.into_iter().collect())
         .unwrap_or_default();
@@ -286,6 +307,7 @@ async fn run_rounds(
     }
     let next = RoundState {
         binding: Binding { ..binding },
+        owner: owner.clone(),
         expires_ms: request_state::expiry(core.limits.request_state_ttl),
         rounds: rounds + 1,
         answers: round.used_answers(),
@@ -302,7 +324,7 @@ async fn run_rounds(
     Ok(json!({
         "resultType": "input_required",
         "inputRequests": input_requests,
-        "requestState": request_state::seal(&core.state_key, &next),
+        "requestState": request_state::seal(&core.state_keys, &next),
         "_meta": server_meta(core),
     }))
 }

@@ -42,14 +42,17 @@ pub(crate) trait Headers: Send + Sync {
 ///
 /// Stdio knows nothing more (`RequestFacts::default()`). HTTP adds the request's header fields
 /// and, when served with connection info, the peer's address. The caller established by an
-/// authentication layer belongs here too when one is added, so that handlers, middleware and the
-/// `requestState` seal can see it.
+/// authentication layer goes in `caller`, so that handlers, middleware and the `requestState`
+/// seal can see it.
 #[derive(Default)]
 pub(crate) struct RequestFacts {
     /// The request's header fields (HTTP); `None` on transports without headers.
     pub headers: Option<Box<dyn Headers>>,
     /// The peer's network address, when the transport knows it.
     pub peer_addr: Option<SocketAddr>,
+    /// The authenticated caller (a stable subject id), once an authentication layer sets it;
+    /// `requestState` is bound to it. `None` without authentication.
+    pub caller: Option<String>,
 }
 
 /// The request's header fields, none off HTTP.
@@ -64,6 +67,7 @@ impl std::fmt::Debug for RequestFacts {
         f.debug_struct("RequestFacts")
             .field("headers", &self.headers.as_ref().map(|_| ".."))
             .field("peer_addr", &self.peer_addr)
+            .field("caller", &self.caller)
             .finish()
     }
 }

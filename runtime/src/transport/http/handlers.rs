@@ -234,6 +234,7 @@ async fn on_post(
     let facts = RequestFacts {
         headers: Some(Box::new(headers)),
         peer_addr: peer.map(|Extension(ConnectInfo(addr))| addr),
+        caller: None,
     };
     let era = state.dispatch.era(&message, &facts);
     // A stateless-era request outside a session is served on its own; everything else belongs

@@ -1,0 +1,98 @@
+//! The keys that seal `requestState`: configured secrets checked for strength, each under an id,
+//! turned into XChaCha20-Poly1305 keys with HKDF-SHA256.
+
+use chacha20poly1305::aead::{KeyInit, OsRng};
+use chacha20poly1305::XChaCha20Poly1305;
+use hkdf::Hkdf;
+use sha2::Sha256;
+
+/// The id of the key `Server::request_state_key` configures, and of the random per-process key.
+pub(crate) const DEFAULT_KEY_ID: &str = "default";
+/// The fewest bytes a configured secret may have.
+pub(crate) const MIN_SECRET_BYTES: usize = 32;
+/// The longest key id.
+const MAX_ID_LEN: usize = 64;
+/// HKDF parameters: distinct from any other use of the same secret.
+const HKDF_SALT: &[u8] = b"toolsmith requestState";
+const HKDF_INFO: &[u8] = b"XChaCha20-Poly1305 key v1";
+
+/// One key: its id (carried in the clear in every token it seals) and its cipher.
+#[derive(Clone)]
+pub(crate) struct StateKey {
+    pub id: String,
+    pub cipher: XChaCha20Poly1305,
+}
+
+/// The keys a server holds: the first seals new tokens, every one opens tokens sealed under it.
+#[derive(Clone)]
+pub(crate) struct StateKeys(Vec<StateKey>);
+
+/// True when `id` may name a key: 1 to 64 characters from `A-Z a-z 0-9 _ -`.
+pub(crate) fn valid_id(id: &str) -> bool {
+    (1..=MAX_ID_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+impl StateKeys {
+    /// A random key for this process only (the default when none is configured).
+    pub(crate) fn random() -> Self {
+        StateKeys(vec![StateKey {
+            id: DEFAULT_KEY_ID.to_owned(),
+            cipher: XChaCha20Poly1305::new(&XChaCha20Poly1305::generate_key(&mut OsRng)),
+        }])
+    }
+
+    /// Keys from configured `(id, secret)` pairs, the sealing one first. Refuses (with what is
+    /// wrong, never the secret) an empty list, a bad or repeated id, and a weak secret: fewer
+    /// than 32 bytes, or one byte repeated.
+    pub(crate) fn from_secrets<'a>(
+        secrets: impl IntoIterator<Item = (String, &'a [u8])>,
+    ) -> Result<Self, String> {
+        let mut keys: Vec<StateKey> = Vec::new();
+        for (id, secret) in secrets {
+            if !valid_id(&id) {
+                return Err(format!(
+                    "requestState key id {id:?} is not allowed: use 1 to {MAX_ID_LEN} characters from A-Z, a-z, 0-9, `_` and `-`"
+                ));
+            }
+            if keys.iter().any(|k| k.id == id) {
+                return Err(format!("two requestState keys have the id `{id}`"));
+            }
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(format!(
+                    "the requestState key `{id}` is too weak: {} bytes, at least {MIN_SECRET_BYTES} random bytes are needed",
+                    secret.len()
+                ));
+            }
+            if secret.iter().all(|&b| b == secret[0]) {
+                return Err(format!(
+                    "the requestState key `{id}` is too weak: it is one byte repeated; use random bytes"
+                ));
+            }
+            let mut key = [0u8; 32];
+            Hkdf::<Sha256>::new(Some(HKDF_SALT), secret)
+                .expand(HKDF_INFO, &mut key)
+                .expect("32 bytes is a valid HKDF-SHA256 output length");
+            keys.push(StateKey {
+                id,
+                cipher: XChaCha20Poly1305::new(&key.into()),
+            });
+        }
+        if keys.is_empty() {
+            return Err("no requestState key was given: at least one is needed".to_owned());
+        }
+        Ok(StateKeys(keys))
+    }
+
+    /// The key that seals.
+    pub(crate) fn sealing(&self) -> &StateKey {
+        &self.0[0]
+    }
+
+    /// The key named `id`, if this server holds it.
+    pub(crate) fn opening(&self, id: &str) -> Option<&StateKey> {
+        self.0.iter().find(|k| k.id == id)
+    }
+}
