@@ -1,0 +1,21 @@
+//! The rules Toolsmith checks twice: once at compile time in its attribute macros (errors at the
+//! user's literal) and once at registration in the runtime (for definitions built by hand). Both
+//! call the functions here, so nothing the macros accept can fail at registration.
+//!
+//! - [`UriTemplate`]: the RFC 6570 subset resource templates use (`{var}` and `{+var}`).
+//! - [`check_tool_name`]: the MCP tool-name rule.
+//! - [`check_designation`] and [`check_unique_headers`]: `x-mcp-header` designations (SEP-2243).
+//!
+//! Each rule fails with its own error enum, whose `Display` is the message both sides print.
+//! The crate uses only `std`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod header;
+mod name;
+mod template;
+
+pub use header::{check_designation, check_header_name, check_unique_headers, DesignationError};
+pub use name::{check_tool_name, NameError, MAX_TOOL_NAME_LEN};
+pub use template::{Segment, TemplateError, UriTemplate};
