@@ -4,18 +4,24 @@
 //!
 //! - [`UriTemplate`]: the RFC 6570 subset resource templates use (`{var}` and `{+var}`).
 //! - [`check_tool_name`]: the MCP tool-name rule.
-//! - [`check_designation`] and [`check_unique_headers`]: `x-mcp-header` designations (SEP-2243).
+//! - [`check_designation`] and [`check_unique_headers`]: `x-mcp-header` designations (SEP-2243);
+//!   with the `json` feature, `designations` walks a tool's `serde_json` input schema and applies
+//!   them.
 //!
 //! Each rule fails with its own error enum, whose `Display` is the message both sides print.
-//! The crate uses only `std`.
+//! Without features the crate uses only `std`; `json` adds `serde_json`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "json")]
+mod designations;
 mod header;
 mod name;
 mod template;
 
+#[cfg(feature = "json")]
+pub use designations::{designations, Designation};
 pub use header::{check_designation, check_header_name, check_unique_headers, DesignationError};
 pub use name::{check_tool_name, NameError, MAX_TOOL_NAME_LEN};
 pub use template::{Segment, TemplateError, UriTemplate};
