@@ -10,6 +10,21 @@
 //!
 //! Each rule fails with its own error enum, whose `Display` is the message both sides print.
 //! Without features the crate uses only `std`; `json` adds `serde_json`.
+//!
+//! ```
+//! use toolsmith_rules::{check_tool_name, TemplateError, UriTemplate};
+//!
+//! let t = UriTemplate::parse("users://{id}/files/{+path}").unwrap();
+//! assert_eq!(t.variables().collect::<Vec<_>>(), ["id", "path"]);
+//!
+//! // Two variables in a row can't be told apart when matching a URI.
+//! let e = UriTemplate::parse("x://{a}{b}").unwrap_err();
+//! assert!(matches!(e, TemplateError::AdjacentVariables { .. }));
+//! assert!(e.to_string().contains("as in `{a}/{b}`"));
+//!
+//! assert!(check_tool_name("get_weather").is_ok());
+//! assert!(check_tool_name("get weather").is_err());
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
