@@ -5,18 +5,11 @@ use syn::{GenericArgument, LitStr, PathArguments, ReturnType, Type};
 use crate::errors::Errors;
 use crate::parse::{FnModel, ParamKind, ToolAttr};
 
-/// The spec's tool-name rule: 1 to 128 characters of `[A-Za-z0-9_.-]`.
+/// The spec's tool-name rule, as the runtime checks it at registration.
 fn tool_name_problem(name: &str) -> Option<String> {
-    if name.is_empty() || name.len() > 128 {
-        return Some(format!(
-            "tool name `{name}` must be 1 to 128 characters long"
-        ));
-    }
-    name.chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-        .map(|c| {
-            format!("invalid tool name `{name}`: `{c}` is not allowed; use only A-Z, a-z, 0-9, `_`, `-` and `.`")
-        })
+    toolsmith_rules::check_tool_name(name)
+        .err()
+        .map(|e| e.to_string())
 }
 
 /// The tool's name: `name = ".."` or the function's name (without `r#`).
@@ -180,21 +173,6 @@ fn borrows(ty: &Type) -> bool {
     f.0
 }
 
-/// The variable names of an RFC 6570 URI template (`{id}`, `{+path}`).
-fn template_variables(uri: &str) -> Vec<String> {
-    let mut vars = Vec::new();
-    let mut rest = uri;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let expr = &rest[open + 1..open + close];
-        vars.push(expr.trim_start_matches('+').to_owned());
-        rest = &rest[open + close + 1..];
-    }
-    vars
-}
-
 /// Check a `#[resource]`: a URI is given, and the template's variables and the function's
 /// parameters match one to one, by name.
 pub(crate) fn check_resource_fn(model: &FnModel, uri: Option<&LitStr>, errors: &mut Errors) {
@@ -213,19 +191,15 @@ pub(crate) fn check_resource_fn(model: &FnModel, uri: Option<&LitStr>, errors: &
         return;
     };
     let value = uri.value();
-    if value.matches('{').count() != value.matches('}').count() {
-        errors.spanned(uri, format!("unbalanced braces in URI template `{value}`"));
-        return;
-    }
-    let vars = template_variables(&value);
-    for v in &vars {
-        if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            errors.spanned(
-                uri,
-                format!("unsupported expression `{{{v}}}` in URI template: use `{{name}}` or `{{+name}}`"),
-            );
+    // The rule the runtime applies at registration: what passes here can't fail there.
+    let template = match toolsmith_rules::UriTemplate::parse(&value) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.spanned(uri, e.to_string());
+            return;
         }
-    }
+    };
+    let vars: Vec<String> = template.variables().map(str::to_owned).collect();
     let mut params = Vec::new();
     for p in &model.params {
         match &p.kind {

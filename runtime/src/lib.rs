@@ -67,7 +67,7 @@ pub use protocol::{
 };
 pub use resource::{
     Blob, IntoResource, Json, ResourceDef, ResourceFn, ResourceMeta, ResourceOutput,
-    ResourceRequest, UriTemplate,
+    ResourceRequest, TemplateError, UriTemplate,
 };
 pub use server::{Completer, CompletionRef, Limits, Server, ServerHandle};
 pub use tool::{
@@ -157,7 +157,7 @@ pub mod __private {
     };
     pub use crate::protocol::{GetPromptResult, ReadResourceResult};
     pub use crate::resource::{
-        IntoResource, ResourceDef, ResourceMeta, ResourceOutput, ResourceRequest,
+        IntoResource, ResourceDef, ResourceMeta, ResourceOutput, ResourceRequest, TemplateError,
     };
 
     /// A `Result` returned by a `#[resource]` or `#[prompt]`: its parts.

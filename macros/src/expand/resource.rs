@@ -94,14 +94,13 @@ pub(crate) fn resource_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
                     },
                     __handler,
                 )
-                .expect("the URI template was checked at compile time")
     };
     unit_handler(
         &func,
         &model.sig,
         "resource",
         quote!(#p::ResourceMarker),
-        quote!(#p::ResourceDef),
+        quote!(::core::result::Result<#p::ResourceDef, #p::TemplateError>),
         registration,
     )
 }

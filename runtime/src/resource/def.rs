@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use futures::future::BoxFuture;
 
-use super::template::UriTemplate;
+use super::template::{TemplateError, UriTemplate};
 use crate::context::Context;
 use crate::jsonrpc::ErrorObject;
 use crate::protocol::{ReadResourceResult, Resource, ResourceTemplate};
@@ -59,10 +59,12 @@ impl std::fmt::Debug for ResourceDef {
 }
 
 impl ResourceDef {
-    /// A resource at `meta.uri`; a URI containing `{` is a template.
-    pub fn new(meta: ResourceMeta, handler: ResourceFn) -> Result<Self, String> {
-        let kind = if meta.uri.contains('{') {
-            let template = UriTemplate::parse(meta.uri)?;
+    /// A resource at `meta.uri`: a URI template when it has variables (`{id}`, `{+path}`), one
+    /// fixed URI otherwise. Fails when `meta.uri` breaks the URI template rules (the same rules
+    /// `#[resource]` checks at compile time).
+    pub fn new(meta: ResourceMeta, handler: ResourceFn) -> Result<Self, TemplateError> {
+        let template = UriTemplate::parse(meta.uri)?;
+        let kind = if !template.is_fixed() {
             ResourceKind::Template(
                 ResourceTemplate {
                     uri_template: meta.uri.to_owned(),
@@ -110,18 +112,25 @@ impl ResourceDef {
     }
 }
 
-/// Anything `Server::resource` accepts: what `#[resource]` generates.
+/// Anything `Server::resource` accepts: what `#[resource]` generates, or a [`ResourceDef`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a resource",
     label = "expected a function annotated with `#[resource(uri = \"..\")]`"
 )]
 pub trait IntoResource {
-    /// Build the definition.
-    fn into_resource(self) -> ResourceDef;
+    /// Build the definition, or say why its URI template is not allowed (never for
+    /// `#[resource]` functions: the macro checks the same rules at compile time).
+    fn into_resource(self) -> Result<ResourceDef, TemplateError>;
 }
 
 impl IntoResource for ResourceDef {
-    fn into_resource(self) -> ResourceDef {
+    fn into_resource(self) -> Result<ResourceDef, TemplateError> {
+        Ok(self)
+    }
+}
+
+impl IntoResource for Result<ResourceDef, TemplateError> {
+    fn into_resource(self) -> Result<ResourceDef, TemplateError> {
         self
     }
 }
@@ -129,8 +138,8 @@ impl IntoResource for ResourceDef {
 /// Proof that a function was made by `#[resource]`: only the runtime can build one.
 pub struct ResourceMarker(());
 
-impl<F: FnOnce(ResourceMarker) -> ResourceDef> IntoResource for F {
-    fn into_resource(self) -> ResourceDef {
+impl<F: FnOnce(ResourceMarker) -> Result<ResourceDef, TemplateError>> IntoResource for F {
+    fn into_resource(self) -> Result<ResourceDef, TemplateError> {
         self(ResourceMarker(()))
     }
 }

@@ -10,4 +10,4 @@ pub use def::{
     IntoResource, ResourceDef, ResourceFn, ResourceMarker, ResourceMeta, ResourceRequest,
 };
 pub use output::{Blob, Json, ResourceOutput};
-pub use template::UriTemplate;
+pub use template::{TemplateError, UriTemplate};

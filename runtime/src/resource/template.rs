@@ -3,101 +3,58 @@
 
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, PartialEq)]
-enum Part {
-    Literal(String),
-    Var { name: String, reserved: bool },
-}
+use toolsmith_rules::Segment;
+pub use toolsmith_rules::TemplateError;
 
-/// A parsed URI template that can match concrete URIs.
+/// A parsed URI template that can match concrete URIs. Parsing follows the rules the macros check
+/// at compile time (the `toolsmith-rules` crate), so a template `#[resource]` accepts always parses.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UriTemplate {
-    raw: String,
-    parts: Vec<Part>,
-}
+pub struct UriTemplate(toolsmith_rules::UriTemplate);
 
 impl UriTemplate {
     /// Parse a template, naming what is wrong with it.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let mut parts = Vec::new();
-        let mut rest = raw;
-        while let Some(open) = rest.find('{') {
-            if open > 0 {
-                parts.push(Part::Literal(rest[..open].to_owned()));
-            }
-            let close = rest[open..]
-                .find('}')
-                .ok_or_else(|| format!("unclosed `{{` in URI template `{raw}`"))?
-                + open;
-            let expr = &rest[open + 1..close];
-            let (reserved, name) = match expr.strip_prefix('+') {
-                Some(n) => (true, n),
-                None => (false, expr),
-            };
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(format!(
-                    "unsupported expression `{{{expr}}}` in URI template `{raw}`: use `{{name}}` or `{{+name}}`"
-                ));
-            }
-            if matches!(parts.last(), Some(Part::Var { .. })) {
-                return Err(format!(
-                    "two variables in a row in URI template `{raw}` can't be told apart"
-                ));
-            }
-            parts.push(Part::Var {
-                name: name.to_owned(),
-                reserved,
-            });
-            rest = &rest[close + 1..];
-        }
-        if rest.contains('}') {
-            return Err(format!("unmatched `}}` in URI template `{raw}`"));
-        }
-        if !rest.is_empty() {
-            parts.push(Part::Literal(rest.to_owned()));
-        }
-        Ok(UriTemplate {
-            raw: raw.to_owned(),
-            parts,
-        })
+    pub fn parse(raw: &str) -> Result<Self, TemplateError> {
+        toolsmith_rules::UriTemplate::parse(raw).map(UriTemplate)
     }
 
     /// The template as written.
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.0.as_str()
     }
 
     /// The variable names, in order.
     pub fn variables(&self) -> impl Iterator<Item = &str> {
-        self.parts.iter().filter_map(|p| match p {
-            Part::Var { name, .. } => Some(name.as_str()),
-            _ => None,
-        })
+        self.0.variables()
+    }
+
+    /// True when the template has no variables: it names one fixed URI.
+    pub(crate) fn is_fixed(&self) -> bool {
+        self.0.is_fixed()
     }
 
     /// Match a concrete URI, returning the variables' values.
     pub fn matches(&self, uri: &str) -> Option<HashMap<String, String>> {
         let mut vars = HashMap::new();
         let mut rest = uri;
-        let mut parts = self.parts.iter().peekable();
-        while let Some(part) = parts.next() {
-            match part {
-                Part::Literal(l) => rest = rest.strip_prefix(l.as_str())?,
-                Part::Var { name, reserved } => {
-                    let end = match parts.peek() {
-                        Some(Part::Literal(next)) => rest.find(next.as_str())?,
+        let mut segments = self.0.segments().peekable();
+        while let Some(segment) = segments.next() {
+            match segment {
+                Segment::Literal(l) => rest = rest.strip_prefix(l)?,
+                Segment::Variable { name, reserved } => {
+                    let end = match segments.peek() {
+                        Some(Segment::Literal(next)) => rest.find(next)?,
                         _ => rest.len(),
                     };
                     let value = &rest[..end];
                     if value.is_empty() || (!reserved && value.contains('/')) {
                         return None;
                     }
-                    let value = if *reserved {
+                    let value = if reserved {
                         value.to_owned()
                     } else {
                         percent_decode(value)?
                     };
-                    vars.insert(name.clone(), value);
+                    vars.insert(name.to_owned(), value);
                     rest = &rest[end..];
                 }
             }
@@ -150,5 +107,6 @@ mod tests {
         assert!(UriTemplate::parse("a://{a}{b}").is_err());
         assert!(UriTemplate::parse("a://{?q}").is_err());
         assert!(UriTemplate::parse("a://x}").is_err());
+        assert!(UriTemplate::parse("a://{a}/{a}").is_err());
     }
 }

@@ -132,8 +132,11 @@ impl ServerHandle {
 
     /// Add (or replace) a resource or resource template.
     pub fn add_resource(&self, resource: impl IntoResource) -> Result<(), Error> {
+        let def = resource
+            .into_resource()
+            .map_err(|e| Error::Config(e.to_string()))?;
         self.shared
-            .update(|r| r.add_resource(resource.into_resource()))
+            .update(|r| r.add_resource(def))
             .map_err(Error::Config)?;
         self.shared.emit(ServerEvent::ResourcesChanged);
         Ok(())
@@ -268,6 +271,7 @@ impl Server {
     pub fn resource(self, resource: impl IntoResource) -> Self {
         let def = resource.into_resource();
         self.register(|r| {
+            let def = def.map_err(|e| e.to_string())?;
             if r.resource(def.uri())
                 .is_some_and(|(d, _)| d.uri() == def.uri())
             {

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::jsonrpc::ErrorObject;
 use crate::prompt::PromptDef;
 use crate::resource::{ResourceDef, ResourceKind, ResourceRequest};
-use crate::tool::{validate_tool_name, ToolDef};
+use crate::tool::{validate_tool, ToolDef};
 
 /// What a completion is for: a prompt's argument or a resource template's variable.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -241,7 +241,7 @@ impl Registry {
 
     /// Add or replace a tool.
     pub(crate) fn add_tool(&mut self, tool: ToolDef) -> Result<(), String> {
-        validate_tool_name(tool.name())?;
+        validate_tool(&tool.tool)?;
         if tool.tool.input_schema.get("type") != Some(&Value::from("object")) {
             return Err(format!(
                 "the input schema of tool `{}` is not an object schema",

@@ -52,21 +52,13 @@ impl std::fmt::Debug for ToolDef {
     }
 }
 
-/// Check a tool name against the spec: 1 to 128 characters of `[A-Za-z0-9_.-]`.
-pub(crate) fn validate_tool_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 128 {
-        return Err(format!(
-            "tool name `{name}` must be 1 to 128 characters long"
-        ));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
-        return Err(format!(
-            "tool name `{name}` contains `{c}`; only A-Z, a-z, 0-9, `_`, `-` and `.` are allowed"
-        ));
-    }
+/// Check what registration requires of a tool, with the rules `#[tool]` checks at compile time
+/// (the `toolsmith-rules` crate): its name, and its `x-mcp-header` designations (which `#[tool]`
+/// can't see: they come from the argument type's schema).
+pub(crate) fn validate_tool(tool: &Tool) -> Result<(), String> {
+    toolsmith_rules::check_tool_name(&tool.name).map_err(|e| e.to_string())?;
+    toolsmith_rules::designations(&tool.input_schema)
+        .map_err(|e| format!("tool `{}`: {e}", tool.name))?;
     Ok(())
 }
 
@@ -85,11 +77,6 @@ fn decode<A: DeserializeOwned>(tool: &str, args: Value) -> Result<A, String> {
 
 impl ToolDef {
     fn listing(meta: &ToolMeta, input_schema: Value, output_schema: Option<Value>) -> Tool {
-        debug_assert!(
-            validate_tool_name(meta.name).is_ok(),
-            "{:?}",
-            validate_tool_name(meta.name)
-        );
         Tool {
             name: meta.name.to_owned(),
             title: meta.title.map(str::to_owned),
