@@ -508,7 +508,7 @@ impl Endpoint for Session {
                 self.outbox
                     .room(self.core.limits.max_queued_output_bytes)
                     .await;
-                let era = era::decide_request(r, &RequestFacts::default());
+                let era = era::decide(message, &RequestFacts::default());
                 let permits = self.admit_request(r, era).await;
                 *self.admitted.lock().expect("admitted lock") = Some((era, permits));
             }
