@@ -555,5 +555,3 @@ impl Link {
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_http;
