@@ -335,7 +335,7 @@ impl Session {
                 let (run, _) = runner::run(
                     &session.core,
                     prepared,
-                    runner::Request {
+                    runner::ScopeParts {
                         id: job_id.clone(),
                         peer: session.peer(),
                         log_filter: Arc::clone(&session.log_filter),
