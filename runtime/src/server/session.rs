@@ -335,7 +335,7 @@ impl Session {
                 let (run, _) = runner::run(
                     &session.core,
                     prepared,
-                    runner::Request {
+                    runner::ScopeParts {
                         id: job_id.clone(),
                         peer: session.peer(),
                         log_filter: Arc::clone(&session.log_filter),
@@ -508,7 +508,7 @@ impl Endpoint for Session {
                 self.outbox
                     .room(self.core.limits.max_queued_output_bytes)
                     .await;
-                let era = era::decide_request(r, &RequestFacts::default());
+                let era = era::decide(message, &RequestFacts::default());
                 let permits = self.admit_request(r, era).await;
                 *self.admitted.lock().expect("admitted lock") = Some((era, permits));
             }

@@ -3,6 +3,7 @@
 //! implements [`Dispatch`] (HTTP) or [`Endpoint`] (byte streams), through which frames go up.
 
 mod dispatch;
+mod facts;
 pub mod http;
 mod limits;
 mod lines;
@@ -12,7 +13,8 @@ mod stdio;
 #[cfg(unix)]
 mod stdio_pipe;
 
-pub(crate) use dispatch::{Dispatch, Headers, RequestFacts, SessionDispatch};
+pub(crate) use dispatch::{Dispatch, SessionDispatch};
+pub(crate) use facts::{Headers, RequestFacts};
 pub use limits::Limits;
 pub(crate) use lines::serve_lines;
 pub(crate) use outbox::Outbox;
