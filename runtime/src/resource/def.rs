@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
@@ -21,6 +22,24 @@ pub type ResourceFn = for<'a> fn(
     Context<'a>,
     ResourceRequest,
 ) -> BoxFuture<'a, Result<ReadResourceResult, ErrorObject>>;
+
+/// A resource method after matching: what `#[resource]` generates for a `&self` method in a
+/// `#[tools]` impl block, given the shared state.
+pub type ResourceMethod<S> = for<'a> fn(
+    &'a S,
+    Context<'a>,
+    ResourceRequest,
+) -> BoxFuture<'a, Result<ReadResourceResult, ErrorObject>>;
+
+/// A type-erased resource handler (a function, or a method bound to its state).
+pub(crate) type ErasedResourceHandler = Arc<
+    dyn for<'a> Fn(
+            Context<'a>,
+            ResourceRequest,
+        ) -> BoxFuture<'a, Result<ReadResourceResult, ErrorObject>>
+        + Send
+        + Sync,
+>;
 
 /// What a resource says about itself.
 #[derive(Debug, Clone, Default)]
@@ -47,7 +66,7 @@ pub(crate) enum ResourceKind {
 #[derive(Clone)]
 pub struct ResourceDef {
     pub(crate) kind: ResourceKind,
-    pub(crate) handler: ResourceFn,
+    pub(crate) handler: ErasedResourceHandler,
 }
 
 impl std::fmt::Debug for ResourceDef {
@@ -61,6 +80,26 @@ impl std::fmt::Debug for ResourceDef {
 impl ResourceDef {
     /// A resource at `meta.uri`; a URI containing `{` is a template.
     pub fn new(meta: ResourceMeta, handler: ResourceFn) -> Result<Self, String> {
+        Self::build(meta, Arc::new(handler))
+    }
+
+    /// A resource read by a method on shared state `S` (a `#[resource]` method in a `#[tools]`
+    /// impl block).
+    pub fn from_method<S: Send + Sync + 'static>(
+        state: Arc<S>,
+        meta: ResourceMeta,
+        f: ResourceMethod<S>,
+    ) -> Result<Self, String> {
+        Self::build(
+            meta,
+            Arc::new(move |ctx, req| {
+                let state = Arc::clone(&state);
+                Box::pin(async move { f(&state, ctx, req).await })
+            }),
+        )
+    }
+
+    fn build(meta: ResourceMeta, handler: ErasedResourceHandler) -> Result<Self, String> {
         let kind = if meta.uri.contains('{') {
             let template = UriTemplate::parse(meta.uri)?;
             ResourceKind::Template(
@@ -113,15 +152,23 @@ impl ResourceDef {
 /// Anything `Server::resource` accepts: what `#[resource]` generates.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a resource",
-    label = "expected a function annotated with `#[resource(uri = \"..\")]`"
+    label = "expected a function annotated with `#[resource(uri = \"..\")]`",
+    note = "annotate the function with `#[toolsmith::resource(uri = \"..\")]`; for methods, put it in a `#[toolsmith::tools]` impl block and register the state with `Server::tools(state)`"
 )]
 pub trait IntoResource {
-    /// Build the definition.
-    fn into_resource(self) -> ResourceDef;
+    /// Build the definition; `Err` says why the runtime refuses it (its URI template).
+    fn into_resource(self) -> Result<ResourceDef, String>;
 }
 
 impl IntoResource for ResourceDef {
-    fn into_resource(self) -> ResourceDef {
+    fn into_resource(self) -> Result<ResourceDef, String> {
+        Ok(self)
+    }
+}
+
+/// What [`ResourceDef::new`] returns: registering it reports its error when the server starts.
+impl IntoResource for Result<ResourceDef, String> {
+    fn into_resource(self) -> Result<ResourceDef, String> {
         self
     }
 }
@@ -129,8 +176,8 @@ impl IntoResource for ResourceDef {
 /// Proof that a function was made by `#[resource]`: only the runtime can build one.
 pub struct ResourceMarker(());
 
-impl<F: FnOnce(ResourceMarker) -> ResourceDef> IntoResource for F {
-    fn into_resource(self) -> ResourceDef {
+impl<F: FnOnce(ResourceMarker) -> Result<ResourceDef, String>> IntoResource for F {
+    fn into_resource(self) -> Result<ResourceDef, String> {
         self(ResourceMarker(()))
     }
 }

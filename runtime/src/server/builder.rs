@@ -132,8 +132,9 @@ impl ServerHandle {
 
     /// Add (or replace) a resource or resource template.
     pub fn add_resource(&self, resource: impl IntoResource) -> Result<(), Error> {
+        let def = resource.into_resource().map_err(Error::Config)?;
         self.shared
-            .update(|r| r.add_resource(resource.into_resource()))
+            .update(|r| r.add_resource(def))
             .map_err(Error::Config)?;
         self.shared.emit(ServerEvent::ResourcesChanged);
         Ok(())
@@ -251,7 +252,8 @@ impl Server {
         })
     }
 
-    /// Register every `#[tool]` method of a type whose impl block has `#[tools]`, bound to `state`.
+    /// Register every `#[tool]`, `#[resource]` and `#[prompt]` method of a type whose impl block
+    /// has `#[tools]`, bound to `state`.
     pub fn tools<S: ToolBox>(self, state: impl Into<Arc<S>>) -> Self {
         self.tools_shared(state.into())
     }
@@ -259,15 +261,20 @@ impl Server {
     /// [`Server::tools`] for state you already hold in an `Arc` (and share with other code):
     /// `server.tools_shared(Arc::clone(&state))`.
     pub fn tools_shared<S: ToolBox>(self, state: Arc<S>) -> Self {
-        S::tool_defs(state)
+        let resources = S::resource_defs(Arc::clone(&state));
+        let prompts = S::prompt_defs(Arc::clone(&state));
+        let server = S::tool_defs(state)
             .into_iter()
-            .fold(self, |s, def| s.tool(def))
+            .fold(self, |s, def| s.tool(def));
+        let server = resources.into_iter().fold(server, |s, def| s.resource(def));
+        prompts.into_iter().fold(server, |s, def| s.prompt(def))
     }
 
     /// Register a resource or resource template: a function annotated with `#[resource]`.
     pub fn resource(self, resource: impl IntoResource) -> Self {
         let def = resource.into_resource();
         self.register(|r| {
+            let def = def?;
             if r.resource(def.uri())
                 .is_some_and(|(d, _)| d.uri() == def.uri())
             {
