@@ -1,5 +1,6 @@
 //! Attribute macros for [Toolsmith](https://docs.rs/toolsmith). Use them through the `toolsmith`
-//! crate, which re-exports them; the expansion calls into `toolsmith::__private`.
+//! crate, which re-exports them; the expansion calls into `toolsmith::__private` (or
+//! `<path>::__private` under `crate = "<path>"`, for crates that re-export Toolsmith).
 //!
 //! Each macro parses its input into a small model (`parse`), checks what needs the whole model
 //! (`validate`), then generates code (`expand`). Errors are collected and spanned at the user's
