@@ -107,28 +107,34 @@ pub(crate) fn check_handler_fn(model: &FnModel, kind: &str, errors: &mut Errors)
     }
 }
 
-/// Check a parsed `#[tool]` function. `in_impl` is true under `#[tools]`.
-pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors) {
-    check_handler_fn(model, "tool", errors);
+/// The receiver rules every handler kind shares: a method only inside `#[tools]`, and there it
+/// takes `&self`. `in_impl` is true under `#[tools]`.
+fn check_receiver(model: &FnModel, kind: &str, in_impl: bool, errors: &mut Errors) {
     let sig = &model.sig;
     if model.has_receiver && !in_impl {
         errors.spanned(
             &sig.inputs,
-            "#[tool] on a method needs `#[tools]` on its impl block, and the state registered with `Server::tools(state)`",
+            format!("#[{kind}] on a method needs `#[tools]` on its impl block, and the state registered with `Server::tools(state)`"),
         );
     }
     if in_impl {
         if let Some(syn::FnArg::Receiver(r)) = sig.inputs.first() {
             if r.reference.is_none() || r.mutability.is_some() {
-                errors.spanned(r, "a tool method takes `&self` (state is shared between concurrent calls; use interior mutability)");
+                errors.spanned(r, format!("a {kind} method takes `&self` (state is shared between concurrent calls; use interior mutability)"));
             }
         } else {
             errors.spanned(
                 &sig.ident,
-                "a #[tool] method inside #[tools] must take `&self`",
+                format!("a #[{kind}] method inside #[tools] must take `&self`"),
             );
         }
     }
+}
+
+/// Check a parsed `#[tool]` function. `in_impl` is true under `#[tools]`.
+pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors) {
+    check_handler_fn(model, "tool", errors);
+    check_receiver(model, "tool", in_impl, errors);
 
     let wholes = model
         .params
@@ -174,15 +180,15 @@ fn borrows(ty: &Type) -> bool {
 }
 
 /// Check a `#[resource]`: a URI is given, and the template's variables and the function's
-/// parameters match one to one, by name.
-pub(crate) fn check_resource_fn(model: &FnModel, uri: Option<&LitStr>, errors: &mut Errors) {
+/// parameters match one to one, by name. `in_impl` is true under `#[tools]`.
+pub(crate) fn check_resource_fn(
+    model: &FnModel,
+    uri: Option<&LitStr>,
+    in_impl: bool,
+    errors: &mut Errors,
+) {
     check_handler_fn(model, "resource", errors);
-    if model.has_receiver {
-        errors.spanned(
-            &model.sig.inputs,
-            "#[resource] goes on a free `async fn`, not a method",
-        );
-    }
+    check_receiver(model, "resource", in_impl, errors);
     let Some(uri) = uri else {
         errors.spanned(
             &model.sig.ident,
@@ -227,15 +233,11 @@ pub(crate) fn check_resource_fn(model: &FnModel, uri: Option<&LitStr>, errors: &
     }
 }
 
-/// Check a `#[prompt]`: a free function whose parameters are the prompt's arguments.
-pub(crate) fn check_prompt_fn(model: &FnModel, errors: &mut Errors) {
+/// Check a `#[prompt]`: a function whose parameters are the prompt's arguments. `in_impl` is true
+/// under `#[tools]`.
+pub(crate) fn check_prompt_fn(model: &FnModel, in_impl: bool, errors: &mut Errors) {
     check_handler_fn(model, "prompt", errors);
-    if model.has_receiver {
-        errors.spanned(
-            &model.sig.inputs,
-            "#[prompt] goes on a free `async fn`, not a method",
-        );
-    }
+    check_receiver(model, "prompt", in_impl, errors);
     for p in &model.params {
         if let ParamKind::Whole { .. } = p.kind {
             errors.spanned(

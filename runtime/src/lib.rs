@@ -146,41 +146,21 @@ pub mod __private {
     pub use crate::jsonrpc::ErrorObject;
     pub use crate::prompt::PromptMarker;
     pub use crate::resource::ResourceMarker;
-    use crate::tool::IntoHandlerError as _;
+    use crate::tool::IntoHandlerError;
     pub use crate::tool::ToolMarker;
+    pub use crate::{Context, Params};
     pub use crate::{ElicitChoice, ElicitField, ElicitForm};
 
     /// Compile-time check that a form field's type is allowed (spanned at the field's type).
     pub fn assert_elicit_field<T: ElicitField>() {}
     pub use crate::prompt::{
-        IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptMeta, PromptOutput,
+        IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptMeta, PromptMethod, PromptOutput,
     };
     pub use crate::protocol::{GetPromptResult, ReadResourceResult};
     pub use crate::resource::{
-        IntoResource, ResourceDef, ResourceMeta, ResourceOutput, ResourceRequest, TemplateError,
+        IntoResource, ResourceDef, ResourceMeta, ResourceMethod, ResourceOutput, ResourceRequest,
+        TemplateError,
     };
-
-    /// A `Result` returned by a `#[resource]` or `#[prompt]`: its parts.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` is named `Result` but is not a `std::result::Result`",
-        note = "a handler returning a type named `Result` must return `std::result::Result<T, E>` with `E: Display` or `E = ToolError`"
-    )]
-    pub trait HandlerResult {
-        /// The success type.
-        type Ok;
-        /// The error type.
-        type Err: crate::tool::IntoHandlerError;
-        /// Convert into a std `Result`.
-        fn into_result(self) -> Result<Self::Ok, Self::Err>;
-    }
-
-    impl<T, E: crate::tool::IntoHandlerError> HandlerResult for Result<T, E> {
-        type Ok = T;
-        type Err = E;
-        fn into_result(self) -> Result<T, E> {
-            self
-        }
-    }
 
     /// A template variable of a resource read, parsed with `FromStr` (-32602 naming it).
     pub fn template_var<T: std::str::FromStr>(
@@ -208,15 +188,14 @@ pub mod __private {
     }
 
     /// Convert a resource's `Result` return value (an `Err` is an internal error naming the URI).
-    pub fn resource_result_output<R: HandlerResult>(
-        value: R,
+    /// The macro passes `T` and `E` as written in `Result<T, E>` (or `_`), so a bad one is
+    /// reported at that type.
+    pub fn resource_result_output<T: ResourceOutput, E: IntoHandlerError>(
+        value: Result<T, E>,
         uri: &str,
         mime: Option<&str>,
-    ) -> Result<ReadResourceResult, ErrorObject>
-    where
-        R::Ok: ResourceOutput,
-    {
-        match value.into_result() {
+    ) -> Result<ReadResourceResult, ErrorObject> {
+        match value {
             Ok(v) => Ok(v.into_read_result(uri, mime)),
             Err(e) => Err(e.into_handler_error(&format!("reading `{uri}` failed"))),
         }
@@ -227,31 +206,14 @@ pub mod __private {
         Ok(value.into_prompt_result())
     }
 
-    /// Convert a prompt's `Result` return value (an `Err` is an internal error).
-    pub fn prompt_result_output<R: HandlerResult>(value: R) -> Result<GetPromptResult, ErrorObject>
-    where
-        R::Ok: PromptOutput,
-    {
-        match value.into_result() {
+    /// Convert a prompt's `Result` return value (an `Err` is an internal error). The macro passes
+    /// `T` and `E` as written in `Result<T, E>` (or `_`), so a bad one is reported at that type.
+    pub fn prompt_result_output<T: PromptOutput, E: IntoHandlerError>(
+        value: Result<T, E>,
+    ) -> Result<GetPromptResult, ErrorObject> {
+        match value {
             Ok(v) => Ok(v.into_prompt_result()),
             Err(e) => Err(e.into_handler_error("the prompt failed")),
         }
-    }
-
-    /// Compile-time check of a resource's plain return type (spanned at the type).
-    pub fn assert_resource_output<T: ResourceOutput>() {}
-    /// Compile-time check of a resource's `Result` return type (spanned at the type).
-    pub fn assert_resource_result_output<R: HandlerResult>()
-    where
-        R::Ok: ResourceOutput,
-    {
-    }
-    /// Compile-time check of a prompt's plain return type (spanned at the type).
-    pub fn assert_prompt_output<T: PromptOutput>() {}
-    /// Compile-time check of a prompt's `Result` return type (spanned at the type).
-    pub fn assert_prompt_result_output<R: HandlerResult>()
-    where
-        R::Ok: PromptOutput,
-    {
     }
 }

@@ -254,7 +254,8 @@ impl Server {
         })
     }
 
-    /// Register every `#[tool]` method of a type whose impl block has `#[tools]`, bound to `state`.
+    /// Register every `#[tool]`, `#[resource]` and `#[prompt]` method of a type whose impl block
+    /// has `#[tools]`, bound to `state`.
     pub fn tools<S: ToolBox>(self, state: impl Into<Arc<S>>) -> Self {
         self.tools_shared(state.into())
     }
@@ -262,9 +263,13 @@ impl Server {
     /// [`Server::tools`] for state you already hold in an `Arc` (and share with other code):
     /// `server.tools_shared(Arc::clone(&state))`.
     pub fn tools_shared<S: ToolBox>(self, state: Arc<S>) -> Self {
-        S::tool_defs(state)
+        let resources = S::resource_defs(Arc::clone(&state));
+        let prompts = S::prompt_defs(Arc::clone(&state));
+        let server = S::tool_defs(state)
             .into_iter()
-            .fold(self, |s, def| s.tool(def))
+            .fold(self, |s, def| s.tool(def));
+        let server = resources.into_iter().fold(server, |s, def| s.resource(def));
+        prompts.into_iter().fold(server, |s, def| s.prompt(def))
     }
 
     /// Register a resource or resource template: a function annotated with `#[resource]`.

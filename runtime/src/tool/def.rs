@@ -6,7 +6,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::context::Context;
+use crate::prompt::PromptDef;
 use crate::protocol::{CallToolResult, Tool, ToolAnnotations};
+use crate::resource::{ResourceDef, TemplateError};
 use crate::schema;
 
 /// A type-erased tool handler: decodes the arguments, runs the user's function, encodes the result.
@@ -188,12 +190,26 @@ impl<F: FnOnce(ToolMarker) -> ToolDef> IntoTool for F {
     }
 }
 
-/// A type whose `impl` block is annotated with `#[tools]`: its `#[tool]` methods, bound to state.
+/// A type whose `impl` block is annotated with `#[tools]`: its `#[tool]`, `#[resource]` and
+/// `#[prompt]` methods, bound to state.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no tools",
-    note = "annotate its impl block with `#[toolsmith::tools]` and its tool methods with `#[tool]`"
+    note = "annotate its impl block with `#[toolsmith::tools]` and its methods with `#[tool]`, `#[resource(uri = \"..\")]` or `#[prompt]`"
 )]
 pub trait ToolBox: Send + Sync + Sized + 'static {
     /// The tools, each holding a reference to `state`.
     fn tool_defs(state: Arc<Self>) -> Vec<ToolDef>;
+
+    /// The `#[resource]` methods, each holding a reference to `state` (`Err`: why the runtime
+    /// refuses one, reported when the server starts).
+    fn resource_defs(state: Arc<Self>) -> Vec<Result<ResourceDef, TemplateError>> {
+        let _ = state;
+        Vec::new()
+    }
+
+    /// The `#[prompt]` methods, each holding a reference to `state`.
+    fn prompt_defs(state: Arc<Self>) -> Vec<PromptDef> {
+        let _ = state;
+        Vec::new()
+    }
 }
