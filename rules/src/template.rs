@@ -1,5 +1,6 @@
 //! RFC 6570 URI templates, the subset resource templates use: literal text, `{name}` (a simple
-//! variable: one path segment) and `{+name}` (reserved expansion: may span `/`), where a name is
+//! variable: one path segment, never `.` or `..`, even once percent-decoded) and `{+name}`
+//! (reserved expansion: may span `/`, but no segment is `.` or `..`), where a name is
 //! one or more ASCII letters, digits and `_`. Two variables must be separated by literal text
 //! (otherwise a URI can't be split between them), and each name appears once.
 
@@ -91,7 +92,8 @@ pub enum Segment<'a> {
     Variable {
         /// Its name.
         name: &'a str,
-        /// `{+name}`: its value may hold `/` and is not percent-decoded.
+        /// `{+name}`: its value may hold `/` (never a `.` or `..` segment) and is not
+        /// percent-decoded.
         reserved: bool,
     },
 }

@@ -15,6 +15,7 @@ mod runner;
 mod serve_http;
 mod session;
 mod stateless;
+mod subscriptions;
 
 pub use crate::transport::Limits;
 pub(crate) use builder::ServerCore;

@@ -13,6 +13,7 @@ use super::era;
 use super::prepare::{complete, prepare, Prepared};
 use super::runner::{self, reply, Answers};
 use super::stateless;
+use super::subscriptions;
 use super::{parse_params, ServerCore};
 use crate::context::{LogFilter, PeerInfo};
 use crate::jsonrpc::{
@@ -234,14 +235,16 @@ impl Session {
                 }
             }
             "resources/subscribe" | "resources/unsubscribe" => {
-                reply(parse_params::<UriParams>(&method, params).map(|p| {
+                reply(parse_params::<UriParams>(&method, params).and_then(|p| {
                     let mut subs = self.subscriptions.lock().expect("subscriptions lock");
                     if method == "resources/subscribe" {
-                        subs.insert(p.uri);
+                        let known = self.core.shared.registry().resource(&p.uri).is_some();
+                        let max = self.core.limits.max_subscription_bytes;
+                        subscriptions::subscribe(&mut subs, p.uri, known, max)?;
                     } else {
                         subs.remove(&p.uri);
                     }
-                    json!({})
+                    Ok(json!({}))
                 }))
             }
             "completion/complete" => reply(complete(&self.core.shared.registry(), params)),
