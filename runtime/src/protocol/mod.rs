@@ -2,14 +2,17 @@
 //! field names. Unknown fields are tolerated on input; `_meta` is preserved where the spec has it.
 
 mod content;
+mod elicitation;
 mod lifecycle;
 mod logging;
 mod prompts;
 mod resources;
+mod roots;
 mod sampling;
 mod tools;
 
 pub use content::{Content, ResourceContents};
+pub use elicitation::{ElicitAction, ElicitResult};
 pub use lifecycle::{
     ClientCapabilities, Implementation, InitializeParams, InitializeResult, SamplingCapability,
     ServerCapabilities,
@@ -17,6 +20,7 @@ pub use lifecycle::{
 pub use logging::{LoggingLevel, ProgressToken};
 pub use prompts::{GetPromptResult, Prompt, PromptArgument, PromptMessage};
 pub use resources::{ReadResourceResult, Resource, ResourceTemplate};
+pub use roots::Root;
 pub use sampling::{
     CreateMessageParams, CreateMessageResult, IncludeContext, ModelHint, ModelPreferences, Role,
     SamplingContent, SamplingMessage, StopReason,

@@ -368,6 +368,8 @@ impl Server {
     /// non-blocking for the life of the connection and served by the runtime's reactor, the
     /// connection running as a task of the runtime; otherwise (a terminal, a file) through
     /// tokio's `Stdin` and `Stdout`. Handlers run on the tokio runtime either way.
+    #[cfg(feature = "stdio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "stdio")))]
     pub async fn serve_stdio(self) -> Result<(), Error> {
         let core = self.build()?;
         let max = core.limits.max_message_bytes;
@@ -378,18 +380,24 @@ impl Server {
 
     /// The streamable HTTP endpoint as an axum [`Router`](axum::Router), to serve yourself or
     /// nest into an existing application (`app.merge(router)`).
+    #[cfg(feature = "http-server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
     pub fn into_http_router(self, config: crate::HttpConfig) -> Result<axum::Router, Error> {
         Ok(transport::http::router(self.build()?, config))
     }
 
     /// Serve streamable HTTP at `addr` (e.g. `127.0.0.1:8080`), endpoint `/mcp`, with the default
     /// [`HttpConfig`](crate::HttpConfig) (loopback `Host`/`Origin` only), until the process ends.
+    #[cfg(feature = "http-server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
     pub async fn serve_http(self, addr: impl tokio::net::ToSocketAddrs) -> Result<(), Error> {
         self.serve_http_with(addr, crate::HttpConfig::default())
             .await
     }
 
     /// Serve streamable HTTP at `addr` with `config`.
+    #[cfg(feature = "http-server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
     pub async fn serve_http_with(
         self,
         addr: impl tokio::net::ToSocketAddrs,

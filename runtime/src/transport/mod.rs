@@ -1,14 +1,17 @@
 //! Transports move frames; they know nothing of MCP methods.
 
+#[cfg(feature = "http-server")]
 pub mod http;
 mod lines;
 mod queue;
+#[cfg(feature = "stdio")]
 mod stdio;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "stdio"))]
 mod stdio_pipe;
 
 pub(crate) use lines::serve_lines;
 pub(crate) use queue::{frame_queue, FrameReceiver, FrameSender};
+#[cfg(feature = "stdio")]
 pub(crate) use stdio::serve_stdio;
 
 use std::sync::Arc;
