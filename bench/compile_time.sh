@@ -22,11 +22,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # --- A one-tool stdio server, clean build with dependencies ----------------------------------
 clean_builds() {
-  local tmp reps=${CLEAN_REPS:-3}
-  tmp=$(mktemp -d)
-  mkdir -p "$tmp/toolsmith1/src" "$tmp/rmcp1/src"
+  local reps=${CLEAN_REPS:-3}
+  clean_tmp=$(mktemp -d)
+  trap 'rm -rf "$clean_tmp"' EXIT
+  mkdir -p "$clean_tmp/toolsmith1/src" "$clean_tmp/rmcp1/src"
 
-  cat > "$tmp/toolsmith1/Cargo.toml" <<TOML
+  cat > "$clean_tmp/toolsmith1/Cargo.toml" <<TOML
 [package]
 name = "toolsmith1"
 version = "0.1.0"
@@ -39,8 +40,8 @@ publish = false
 toolsmith = { path = "$ROOT/runtime" }
 tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 TOML
-  cp Cargo.lock "$tmp/toolsmith1/Cargo.lock"
-  cat > "$tmp/toolsmith1/src/main.rs" <<'RS'
+  cp Cargo.lock "$clean_tmp/toolsmith1/Cargo.lock"
+  cat > "$clean_tmp/toolsmith1/src/main.rs" <<'RS'
 use toolsmith::prelude::*;
 
 /// Repeats a text.
@@ -58,7 +59,7 @@ async fn main() -> Result<(), toolsmith::Error> {
 }
 RS
 
-  cat > "$tmp/rmcp1/Cargo.toml" <<TOML
+  cat > "$clean_tmp/rmcp1/Cargo.toml" <<TOML
 [package]
 name = "rmcp1"
 version = "0.1.0"
@@ -73,8 +74,8 @@ tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 serde = { version = "1", features = ["derive"] }
 schemars = "1"
 TOML
-  cp bench/rmcp_server/Cargo.lock "$tmp/rmcp1/Cargo.lock"
-  cat > "$tmp/rmcp1/src/main.rs" <<'RS'
+  cp bench/rmcp_server/Cargo.lock "$clean_tmp/rmcp1/Cargo.lock"
+  cat > "$clean_tmp/rmcp1/src/main.rs" <<'RS'
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_handler, tool_router, ServerHandler, ServiceExt};
 
@@ -116,16 +117,16 @@ RS
   }
   local c ts_crates rm_crates
   for c in toolsmith1 rmcp1; do
-    cargo fetch --quiet --manifest-path "$tmp/$c/Cargo.toml"
+    cargo fetch --quiet --manifest-path "$clean_tmp/$c/Cargo.toml"
   done
-  ts_crates=$(count_crates "$tmp/toolsmith1")
-  rm_crates=$(count_crates "$tmp/rmcp1")
+  ts_crates=$(count_crates "$clean_tmp/toolsmith1")
+  rm_crates=$(count_crates "$clean_tmp/rmcp1")
 
   one_clean() { # one_clean CRATE -> seconds of a clean build, dependencies included
-    local target="$tmp/target-$1" t0 t1
+    local target="$clean_tmp/target-$1" t0 t1
     rm -rf "$target"
     t0=$(date +%s.%N)
-    CARGO_INCREMENTAL=0 cargo build --quiet --offline --manifest-path "$tmp/$1/Cargo.toml" \
+    CARGO_INCREMENTAL=0 cargo build --quiet --offline --manifest-path "$clean_tmp/$1/Cargo.toml" \
       --target-dir "$target" >/dev/null 2>&1
     t1=$(date +%s.%N)
     rm -rf "$target"
@@ -137,16 +138,17 @@ RS
   echo "compile: clean builds of a one-tool stdio server ($reps each, interleaved)"
   for i in $(seq "$reps"); do
     # Alternate which goes first, so neither always builds after the other's disk traffic.
-    if [ $((i % 2)) = 1 ]; then order="toolsmith1 rmcp1"; else order="rmcp1 toolsmith1"; fi
+    local order="toolsmith1 rmcp1"
+    if [ $((i % 2)) = 0 ]; then order="rmcp1 toolsmith1"; fi
     for c in $order; do
-      one_clean "$c" | tee -a "$tmp/$c.clean" | sed "s/^/compile: $c clean build: /"
+      one_clean "$c" | tee -a "$clean_tmp/$c.clean" | sed "s/^/compile: $c clean build: /"
     done
   done
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   local ts_med rm_med ts_all rm_all
-  ts_med=$(median < "$tmp/toolsmith1.clean"); rm_med=$(median < "$tmp/rmcp1.clean")
-  ts_all=$(sort -n "$tmp/toolsmith1.clean" | xargs printf '%.1f ' | sed 's/ $//')
-  rm_all=$(sort -n "$tmp/rmcp1.clean" | xargs printf '%.1f ' | sed 's/ $//')
+  ts_med=$(median < "$clean_tmp/toolsmith1.clean"); rm_med=$(median < "$clean_tmp/rmcp1.clean")
+  ts_all=$(sort -n "$clean_tmp/toolsmith1.clean" | xargs printf '%.1f ' | sed 's/ $//')
+  rm_all=$(sort -n "$clean_tmp/rmcp1.clean" | xargs printf '%.1f ' | sed 's/ $//')
   {
     echo
     echo "| one-tool stdio server | toolsmith (default features) | rmcp 3.11 (server, macros, transport-io) | toolsmith / rmcp |"
@@ -158,7 +160,6 @@ RS
     echo
     echo "Load average (1, 5, 15 min) before: $load_before; after: $load_after; $(nproc) CPUs."
   } | tee target/bench/compile_time_clean.md
-  rm -rf "$tmp"
 }
 
 if [ "${1:-}" = --clean-only ]; then
