@@ -126,7 +126,7 @@ pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors)
     }
     if in_impl {
         if let Some(syn::FnArg::Receiver(r)) = sig.inputs.first() {
-            if r.reference.is_none() || r.mutability.is_some() {
+            if !matches!(r.kind, syn::ReceiverKind::Reference(_, _, None)) {
                 errors.spanned(r, "a tool method takes `&self` (state is shared between concurrent calls; use interior mutability)");
             }
         } else {

@@ -286,7 +286,7 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
                 .collect();
         }
     };
-    if let Some((_, path, _)) = &imp.trait_ {
+    if let Some((path, _)) = &imp.trait_ {
         errors.spanned(
             path,
             "#[tools] goes on an inherent `impl Type` block, not a trait impl",
