@@ -39,6 +39,12 @@
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// With neither `server` nor `client`, only the wire types are left: the framing and queues both
+// sides share have no user then.
+#![cfg_attr(
+    not(any(feature = "server", feature = "client")),
+    allow(dead_code, unused_imports)
+)]
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]

@@ -98,7 +98,7 @@ fn tool_parts(
 
     // Arguments: one struct field per input parameter, or the user's own type for `Params<T>`.
     let whole = model.params.iter().find_map(|p| match &p.kind {
-        ParamKind::Whole { inner } => Some(inner.clone()),
+        ParamKind::Whole { inner } => Some((**inner).clone()),
         _ => None,
     });
     let mut fields = Vec::new();

@@ -1,34 +1,31 @@
+mod establish;
+#[cfg(feature = "http-client")]
+mod http;
+
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "http-client")]
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
-use serde_json::{Map, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::process::Child;
 use tokio::sync::Mutex;
 
 use super::connection::{Connection, Handlers};
-use super::era::{
-    self, is_modern_error, Envelope, InputRound, Protocol, META_SERVER_INFO,
-    STATELESS_PROTOCOL_VERSION,
-};
+use super::era::{self, InputRound, Protocol};
 use super::error::ClientError;
 use super::handlers::{
     erase_approval, erase_async_approval, erase_elicitation, erase_roots, erase_sampling, Approval,
     ElicitationHandler, HandlerError, LogMessage, RootsHandler, RootsRequest, SamplingHandler,
     SamplingRequest,
 };
-use super::http::{self, HttpOptions, HttpTransport};
 use super::router::ModelRouter;
-use super::{Client, Link, SessionRenewal};
-use crate::context::Root;
-use crate::protocol::{
-    ClientCapabilities, Implementation, InitializeParams, InitializeResult, ServerCapabilities,
-    LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS,
-};
+use super::{Client, Link};
+use crate::protocol::Root;
+use crate::protocol::{ClientCapabilities, Implementation};
 use crate::transport;
+pub(crate) use establish::initialize;
 
 /// A [`Client`] under construction: set its handlers and timeouts, then connect.
 ///
@@ -61,8 +58,10 @@ pub struct ClientBuilder {
     probe_timeout: Duration,
     max_input_rounds: u32,
     on_round: Option<era::RoundFn>,
+    #[cfg(feature = "http-client")]
     http_headers: HeaderMap,
     /// An invalid [`http_header`](ClientBuilder::http_header), reported when connecting.
+    #[cfg(feature = "http-client")]
     invalid: Option<ClientError>,
 }
 
@@ -75,8 +74,8 @@ impl Default for ClientBuilder {
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("info", &self.info)
+        let mut d = f.debug_struct("ClientBuilder");
+        d.field("info", &self.info)
             .field("sampling", &self.handlers.sampling.is_some())
             .field("sampling_approval", &self.handlers.approval.is_some())
             .field("elicitation", &self.handlers.elicitation.is_some())
@@ -88,12 +87,13 @@ impl std::fmt::Debug for ClientBuilder {
             .field("max_message_bytes", &self.max_message_bytes)
             .field("protocol", &self.protocol)
             .field("probe_timeout", &self.probe_timeout)
-            .field("max_input_rounds", &self.max_input_rounds)
-            .field(
-                "http_headers",
-                &self.http_headers.keys().collect::<Vec<_>>(),
-            )
-            .finish()
+            .field("max_input_rounds", &self.max_input_rounds);
+        #[cfg(feature = "http-client")]
+        d.field(
+            "http_headers",
+            &self.http_headers.keys().collect::<Vec<_>>(),
+        );
+        d.finish()
     }
 }
 
@@ -116,7 +116,9 @@ impl ClientBuilder {
             probe_timeout: Duration::from_secs(10),
             max_input_rounds: 16,
             on_round: None,
+            #[cfg(feature = "http-client")]
             http_headers: HeaderMap::new(),
+            #[cfg(feature = "http-client")]
             invalid: None,
         }
     }
@@ -230,18 +232,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Send this header with every HTTP message (for example `Authorization`). Ignored off
-    /// HTTP; an invalid name or value fails [`connect_http`](ClientBuilder::connect_http).
-    pub fn http_header(mut self, name: &str, value: &str) -> Self {
-        match http::header(name, value) {
-            Ok((n, v)) => {
-                self.http_headers.append(n, v);
-            }
-            Err(e) => self.invalid = Some(e),
-        }
-        self
-    }
-
     /// Route every sampling request through this router before the handler sees it: the choice
     /// is in [`SamplingRequest::route`](super::SamplingRequest::route), and a text answer is sent
     /// as coming from the chosen model.
@@ -326,47 +316,6 @@ impl ClientBuilder {
         self.start(reader, writer, None).await
     }
 
-    /// Talk to a server over streamable HTTP at `url` (for example
-    /// `http://127.0.0.1:8080/mcp`; HTTPS needs this crate's `tls` feature).
-    ///
-    /// Every message is a POST; answers come as JSON or as an SSE stream whose notifications
-    /// and server requests reach the same handlers as over stdio, and a stream that breaks
-    /// before its response is resumed (`Last-Event-ID`). In the handshake era the session id of
-    /// the `initialize` response and the protocol version go on every later message, a GET
-    /// stream is opened for messages not tied to a request, and [`Client::close`] ends the
-    /// session with `DELETE`. In protocol 2026-07-28 each request carries the
-    /// `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers instead.
-    pub async fn connect_http(mut self, url: &str) -> Result<Client, ClientError> {
-        if let Some(e) = self.invalid.take() {
-            return Err(e);
-        }
-        let transport = HttpTransport::new(
-            url,
-            HttpOptions {
-                headers: std::mem::take(&mut self.http_headers),
-                max_message_bytes: self.max_message_bytes,
-                message_timeout: self.request_timeout,
-                close_timeout: self.close_timeout,
-            },
-        )?;
-        let (settings, handlers) = self.split();
-        let (connection, outbox) = Connection::new(handlers);
-        let io = tokio::spawn(http::serve(
-            Arc::clone(&transport),
-            Arc::clone(&connection),
-            outbox,
-        ));
-        let link = Link {
-            connection,
-            io: Mutex::new(Some(io)),
-            child: Mutex::new(None),
-            http: Some(transport),
-            request_timeout: settings.request_timeout,
-            close_timeout: settings.close_timeout,
-        };
-        settings.establish(link).await
-    }
-
     async fn start<R, W>(
         self,
         reader: R,
@@ -424,211 +373,4 @@ struct Settings {
     close_timeout: Duration,
     max_input_rounds: u32,
     on_round: Option<era::RoundFn>,
-}
-
-/// The answer to `server/discover`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DiscoverResult {
-    supported_versions: Vec<String>,
-    #[serde(default)]
-    capabilities: ServerCapabilities,
-    #[serde(default)]
-    instructions: Option<String>,
-    #[serde(rename = "_meta", default)]
-    meta: Map<String, Value>,
-}
-
-/// True for an unsupported-version error (-32022) whose `data.supported` names the stateless
-/// version this client speaks.
-fn lists_our_version(e: &ClientError) -> bool {
-    e.rpc_error().is_some_and(|err| {
-        err.code == -32022
-            && err
-                .data
-                .as_ref()
-                .and_then(|d| d.get("supported"))
-                .and_then(|s| s.as_array())
-                .is_some_and(|s| s.iter().any(|v| v == STATELESS_PROTOCOL_VERSION))
-    })
-}
-
-impl Settings {
-    /// Settle the era and run its opening exchange on `link`; on failure tear `link` down.
-    async fn establish(self, link: Link) -> Result<Client, ClientError> {
-        match self.negotiate(&link).await {
-            Ok((init, envelope)) => {
-                // A handshake-era HTTP session can end under the client (expiry, a server
-                // restart): keep what a new `initialize` needs.
-                let renewal = (envelope.is_none() && link.http.is_some())
-                    .then(|| SessionRenewal::new(self.initialize_params()));
-                Ok(Client {
-                    link,
-                    init,
-                    envelope,
-                    renewal,
-                })
-            }
-            Err(e) => Err(link.abandon(e).await),
-        }
-    }
-
-    async fn negotiate(
-        &self,
-        link: &Link,
-    ) -> Result<(InitializeResult, Option<Arc<Envelope>>), ClientError> {
-        match self.protocol {
-            Protocol::Legacy => Ok((self.handshake(link).await?, None)),
-            Protocol::Stateless => {
-                let discovered = self.discover(link, self.request_timeout).await?;
-                if !discovered
-                    .supported_versions
-                    .iter()
-                    .any(|v| v == STATELESS_PROTOCOL_VERSION)
-                {
-                    return Err(ClientError::Handshake(format!(
-                        "the server supports protocol {}, not {STATELESS_PROTOCOL_VERSION}",
-                        discovered.supported_versions.join(", ")
-                    )));
-                }
-                Ok(self.stateless(link, discovered))
-            }
-            Protocol::Auto => match self.discover(link, self.probe_timeout).await {
-                Ok(d)
-                    if d.supported_versions
-                        .iter()
-                        .any(|v| v == STATELESS_PROTOCOL_VERSION) =>
-                {
-                    Ok(self.stateless(link, d))
-                }
-                Ok(d) => {
-                    tracing::debug!(versions = ?d.supported_versions, "server/discover lists no version this client speaks statelessly; using initialize");
-                    Ok((self.handshake(link).await?, None))
-                }
-                Err(e) if is_modern_error(&e) => Err(ClientError::Handshake(format!(
-                    "the server speaks the stateless protocol but refused this client's \
-                     {STATELESS_PROTOCOL_VERSION} probe: {e}"
-                ))),
-                Err(e) if e.is_connection_closed() => Err(e),
-                Err(e) => {
-                    tracing::debug!(error = %e, "the server/discover probe failed; using initialize");
-                    Ok((self.handshake(link).await?, None))
-                }
-            },
-        }
-    }
-
-    fn envelope(&self) -> Envelope {
-        Envelope {
-            client_info: self.info.clone(),
-            capabilities: self.capabilities.clone(),
-            log_level: std::sync::Mutex::new(None),
-            max_rounds: self.max_input_rounds,
-            on_round: self.on_round.clone(),
-        }
-    }
-
-    /// `server/discover` with the 2026-07-28 envelope.
-    /// `server/discover`; when the server refuses the version (-32022) but lists ours among the
-    /// supported ones, try once more, as the spec asks a client to retry with a supported version.
-    async fn discover(
-        &self,
-        link: &Link,
-        timeout: Duration,
-    ) -> Result<DiscoverResult, ClientError> {
-        match self.discover_once(link, timeout).await {
-            Err(e) if lists_our_version(&e) => {
-                tracing::debug!(error = %e, "server/discover refused the version but lists it as supported; retrying");
-                self.discover_once(link, timeout).await
-            }
-            other => other,
-        }
-    }
-
-    async fn discover_once(
-        &self,
-        link: &Link,
-        timeout: Duration,
-    ) -> Result<DiscoverResult, ClientError> {
-        let method = "server/discover";
-        let params = self.envelope().wrap(method, None)?;
-        let value = link
-            .connection
-            .request(method, Some(params), timeout, None)
-            .await?;
-        serde_json::from_value(value).map_err(|e| ClientError::InvalidResponse {
-            method: method.to_owned(),
-            reason: e.to_string(),
-        })
-    }
-
-    /// The stateless era, from what discovery said.
-    fn stateless(
-        &self,
-        link: &Link,
-        d: DiscoverResult,
-    ) -> (InitializeResult, Option<Arc<Envelope>>) {
-        let server_info = d
-            .meta
-            .get(META_SERVER_INFO)
-            .and_then(|v| serde_json::from_value::<Implementation>(v.clone()).ok())
-            .unwrap_or_else(|| Implementation::new("unknown", "unknown"));
-        link.connection.set_server(server_info.clone());
-        let init = InitializeResult {
-            protocol_version: STATELESS_PROTOCOL_VERSION.to_owned(),
-            capabilities: d.capabilities,
-            server_info,
-            instructions: d.instructions,
-        };
-        (init, Some(Arc::new(self.envelope())))
-    }
-
-    /// The `initialize` request's params.
-    fn initialize_params(&self) -> Value {
-        let params = InitializeParams {
-            protocol_version: LATEST_PROTOCOL_VERSION.to_owned(),
-            capabilities: self.capabilities.clone(),
-            client_info: self.info.clone(),
-        };
-        serde_json::to_value(params).expect("initialize params serialise")
-    }
-
-    async fn handshake(&self, link: &Link) -> Result<InitializeResult, ClientError> {
-        initialize(link, self.initialize_params()).await
-    }
-}
-
-/// The `initialize` handshake with `params` (the first, or one that replaces a session the
-/// server ended); over HTTP, then the session's GET stream.
-pub(crate) async fn initialize(
-    link: &Link,
-    params: Value,
-) -> Result<InitializeResult, ClientError> {
-    let method = "initialize";
-    let value = link
-        .connection
-        .request(method, Some(params), link.request_timeout, None)
-        .await?;
-    let init: InitializeResult =
-        serde_json::from_value(value).map_err(|e| ClientError::InvalidResponse {
-            method: method.to_owned(),
-            reason: e.to_string(),
-        })?;
-    if !SUPPORTED_PROTOCOL_VERSIONS.contains(&init.protocol_version.as_str()) {
-        return Err(ClientError::Handshake(format!(
-            "the server answered with protocol version {:?}, which this client does not \
-             support (it supports {})",
-            init.protocol_version,
-            SUPPORTED_PROTOCOL_VERSIONS.join(", ")
-        )));
-    }
-    link.connection.set_server(init.server_info.clone());
-    if let Some(http) = &link.http {
-        http.set_protocol_version(&init.protocol_version);
-    }
-    link.connection.notify("notifications/initialized", None)?;
-    if let Some(http) = &link.http {
-        http.open_standalone(Arc::clone(&link.connection)).await;
-    }
-    Ok(init)
 }

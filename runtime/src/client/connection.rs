@@ -1,34 +1,29 @@
 //! The client's side of one connection: the [`Endpoint`] the transport feeds, the requests the
 //! client is waiting on, and the server's requests the client is answering.
 
+mod answer;
+mod notifications;
+
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use futures::FutureExt;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::{oneshot, Notify};
 use tokio::task::AbortHandle;
 
 use super::error::ClientError;
-use super::handlers::{
-    Approval, DynApproval, DynElicitation, DynRoots, DynSampling, ElicitationRequest, LogFn,
-    LogMessage, Progress, ProgressFn, RootsRequest, SamplingRequest,
-};
-use super::listen::{NotificationFn, ServerNotification};
+use super::handlers::{DynApproval, DynElicitation, DynRoots, DynSampling, LogFn, ProgressFn};
+use super::listen::NotificationFn;
 use super::router::ModelRouter;
 use crate::jsonrpc::{
-    codes, CancelOnDrop, ErrorObject, FrameError, Message, MessageSink, Notification, PeerError,
-    Pending, Request, RequestId, Response,
+    CancelOnDrop, ErrorObject, FrameError, Message, MessageSink, PeerError, Pending, Request,
+    RequestId, Response,
 };
-use crate::protocol::{
-    ClientCapabilities, CreateMessageParams, Implementation, LoggingLevel, SamplingCapability,
-};
+use crate::protocol::{ClientCapabilities, Implementation, SamplingCapability};
 use crate::transport::{frame_queue, Endpoint, FrameReceiver, FrameSender};
 
 /// What the client does with what the server sends.
@@ -134,20 +129,6 @@ impl Drop for ProgressRegistration<'_> {
     }
 }
 
-#[derive(Deserialize)]
-struct ProgressParams {
-    #[serde(rename = "progressToken")]
-    token: Value,
-    #[serde(flatten)]
-    progress: Progress,
-}
-
-#[derive(Deserialize)]
-struct CancelledParams {
-    #[serde(rename = "requestId")]
-    request_id: RequestId,
-}
-
 /// Decode a message's params, naming the offending field.
 fn decode<T: DeserializeOwned>(method: &str, params: Option<Value>) -> Result<T, ErrorObject> {
     let params = params.unwrap_or_else(|| json!({}));
@@ -160,16 +141,6 @@ fn decode<T: DeserializeOwned>(method: &str, params: Option<Value>) -> Result<T,
             format!("invalid params for `{method}`: `{path}`: {inner}")
         })
     })
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
 }
 
 /// Completes when `activity` is signalled; never when there is none.
@@ -212,6 +183,7 @@ impl Connection {
 
     /// The transport could not complete request `id`: its waiter fails with
     /// [`ClientError::Transport`] at once instead of at its timeout.
+    #[cfg(feature = "http-client")]
     pub(crate) fn fail_request(&self, id: &RequestId, failure: TransportFailure) {
         self.failed
             .lock()
@@ -351,215 +323,6 @@ impl Connection {
         }
     }
 
-    fn on_request(self: &Arc<Self>, request: Request) {
-        let Request { id, method, params } = request;
-        match method.as_str() {
-            // Cheap answers go out at once, in the reader; only handlers run on their own task.
-            "ping" => self.reply(id, Ok(json!({}))),
-            m if self.handlers.answers(m) => self.spawn_answer(id, method, params),
-            _ => self.reply(id, Err(ErrorObject::method_not_found(&method))),
-        }
-    }
-
-    /// Answer a server-to-client request on its own task, so a slow model or user never holds
-    /// up the others; `notifications/cancelled` aborts it.
-    fn spawn_answer(self: &Arc<Self>, id: RequestId, method: String, params: Option<Value>) {
-        let mut incoming = self.incoming.lock().expect("incoming lock");
-        if incoming.contains_key(&id) {
-            drop(incoming);
-            self.reply(
-                id.clone(),
-                Err(ErrorObject::new(
-                    codes::INVALID_REQUEST,
-                    format!("request id {id} is already in use by a request in flight"),
-                )),
-            );
-            return;
-        }
-        let connection = Arc::clone(self);
-        let task_id = id.clone();
-        // Spawned while the map is locked, so the task's own removal comes after the insert.
-        let task = tokio::spawn(async move {
-            let outcome = connection
-                .answer(&method, params, task_id.clone(), None)
-                .await;
-            connection
-                .incoming
-                .lock()
-                .expect("incoming lock")
-                .remove(&task_id);
-            connection.reply(task_id, outcome);
-        });
-        incoming.insert(id, task.abort_handle());
-    }
-
-    /// Produce the client's answer to a server-to-client request (handshake era) or an input
-    /// request (protocol 2026-07-28) with the registered handlers: the JSON result, or the
-    /// JSON-RPC error to answer with. A handler that panics is answered with `-32603`.
-    pub(crate) async fn answer(
-        self: &Arc<Self>,
-        method: &str,
-        params: Option<Value>,
-        id: RequestId,
-        input_key: Option<String>,
-    ) -> Result<Value, ErrorObject> {
-        let work = async {
-            match method {
-                "sampling/createMessage" => self.sample(method, params, id, input_key).await,
-                "elicitation/create" => {
-                    let Some(handler) = self.handlers.elicitation.clone() else {
-                        return Err(ErrorObject::method_not_found(method));
-                    };
-                    let request =
-                        ElicitationRequest::from_params(id, params, self.server(), input_key)?;
-                    let result = handler(request).await.map_err(ErrorObject::from)?;
-                    Ok(serde_json::to_value(result).expect("elicitation results serialise"))
-                }
-                "roots/list" => {
-                    let Some(handler) = self.handlers.roots.clone() else {
-                        return Err(ErrorObject::method_not_found(method));
-                    };
-                    let request = RootsRequest {
-                        id,
-                        server: self.server(),
-                        input_key,
-                    };
-                    let roots = handler(request).await.map_err(ErrorObject::from)?;
-                    Ok(json!({ "roots": roots }))
-                }
-                _ => Err(ErrorObject::method_not_found(method)),
-            }
-        };
-        match AssertUnwindSafe(work).catch_unwind().await {
-            Ok(outcome) => outcome,
-            Err(panic) => {
-                tracing::error!(method, panic = %panic_message(&*panic), "a client handler panicked");
-                Err(ErrorObject::internal(format!(
-                    "the client's handler for `{method}` failed"
-                )))
-            }
-        }
-    }
-
-    /// Route, approve, then sample.
-    async fn sample(
-        &self,
-        method: &str,
-        params: Option<Value>,
-        id: RequestId,
-        input_key: Option<String>,
-    ) -> Result<Value, ErrorObject> {
-        let Some(handler) = self.handlers.sampling.clone() else {
-            return Err(ErrorObject::method_not_found(method));
-        };
-        let params = decode::<CreateMessageParams>(method, params)?;
-        let route = |p: &CreateMessageParams| {
-            self.handlers
-                .router
-                .as_ref()
-                .map(|r| r.route(p.model_preferences.as_ref()))
-        };
-        let mut request = SamplingRequest {
-            id,
-            route: route(&params),
-            params,
-            server: self.server(),
-            input_key,
-        };
-        if let Some(approve) = &self.handlers.approval {
-            match approve(&request).await {
-                Approval::Approve => {}
-                Approval::Edit(edited) => {
-                    request.route = route(&edited);
-                    request.params = edited;
-                }
-                Approval::Reject(reason) => return Err(Approval::rejection(reason).into()),
-            }
-        }
-        let routed = request.route.as_ref().map(|r| r.model.clone());
-        let reply = handler(request).await.map_err(ErrorObject::from)?;
-        Ok(serde_json::to_value(reply.into_result(routed.as_deref()))
-            .expect("sampling results serialise"))
-    }
-
-    fn on_notification(&self, notification: Notification) {
-        let Notification { method, params } = notification;
-        match method.as_str() {
-            "notifications/message" => match decode::<LogMessage>(&method, params) {
-                Ok(log) => match &self.handlers.log {
-                    Some(handler) => handler(log),
-                    None => trace_log(&log),
-                },
-                Err(e) => tracing::warn!(error = %e, "malformed log message ignored"),
-            },
-            "notifications/progress" => match decode::<ProgressParams>(&method, params) {
-                Ok(p) => {
-                    let sink = p.token.as_i64().and_then(|token| {
-                        self.progress
-                            .lock()
-                            .expect("progress lock")
-                            .get(&token)
-                            .map(|s| (Arc::clone(&s.callback), Arc::clone(&s.activity)))
-                    });
-                    match sink {
-                        Some((callback, activity)) => {
-                            activity.notify_one();
-                            callback(p.progress);
-                        }
-                        None => {
-                            tracing::debug!(token = %p.token, "progress for no request in flight")
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "malformed progress notification ignored"),
-            },
-            "notifications/cancelled" => match decode::<CancelledParams>(&method, params) {
-                Ok(p) => {
-                    let task = self
-                        .incoming
-                        .lock()
-                        .expect("incoming lock")
-                        .remove(&p.request_id);
-                    match task {
-                        Some(task) => task.abort(),
-                        // On stdio (2026-07-28) the server ends a `subscriptions/listen`
-                        // stream by cancelling the client's own request: it ended gracefully.
-                        None if self.pending.resolve(&p.request_id, Ok(json!({}))) => {
-                            tracing::debug!(id = %p.request_id, "the server ended a request of ours")
-                        }
-                        None => {
-                            tracing::debug!(id = %p.request_id, "cancellation for a request not in flight")
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "malformed cancellation ignored"),
-            },
-            "notifications/subscriptions/acknowledged" => {
-                let granted = params
-                    .as_ref()
-                    .and_then(|p| p.get("notifications"))
-                    .cloned()
-                    .unwrap_or_else(|| json!({}));
-                // The oldest listen still waiting (one that failed or timed out first has
-                // dropped its receiver and is skipped).
-                let mut waiting = self.acknowledgments.lock().expect("acknowledgments lock");
-                while let Some(waiter) = waiting.pop_front() {
-                    if !waiter.is_closed() {
-                        let _ = waiter.send(granted);
-                        break;
-                    }
-                }
-            }
-            other => match ServerNotification::from_wire(other, params.as_ref()) {
-                Some(n) => match &self.handlers.notification {
-                    Some(handler) => handler(n),
-                    None => tracing::debug!(notification = ?n, "no on_notification callback"),
-                },
-                None => tracing::debug!(method = other, "notification ignored"),
-            },
-        }
-    }
-
     /// Be told (oldest first) when the server acknowledges a `subscriptions/listen`.
     pub(crate) fn await_acknowledgment(&self, waiter: oneshot::Sender<Value>) {
         self.acknowledgments
@@ -576,18 +339,6 @@ impl Connection {
         if !self.pending.resolve(&id, response.outcome) {
             tracing::warn!(%id, "ignored a response to a request that is not pending (late, duplicate or unknown id)");
         }
-    }
-}
-
-/// Without an `on_log` handler, server logs become `tracing` events.
-fn trace_log(log: &LogMessage) {
-    let logger = log.logger.as_deref().unwrap_or("");
-    let text = log.text();
-    match log.level {
-        LoggingLevel::Debug => tracing::debug!(logger, "server: {text}"),
-        LoggingLevel::Info | LoggingLevel::Notice => tracing::info!(logger, "server: {text}"),
-        LoggingLevel::Warning => tracing::warn!(logger, "server: {text}"),
-        _ => tracing::error!(logger, level = ?log.level, "server: {text}"),
     }
 }
 

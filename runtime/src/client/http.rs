@@ -14,25 +14,26 @@
 //! - Protocol 2026-07-28: requests carry `MCP-Protocol-Version` (from their `_meta`),
 //!   `Mcp-Method` and `Mcp-Name`; no session, no GET; cancelling closes the request's stream.
 
+mod routing;
+mod stream;
+
 use std::collections::HashMap;
 use std::error::Error as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine as _;
-use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{RequestBuilder, StatusCode};
-use serde_json::Value;
 use tokio::task::AbortHandle;
 
 use super::connection::{Connection, TransportFailure};
-use super::era::META_VERSION;
 use super::error::ClientError;
-use super::param_headers::{designated, headers as param_headers, ParamHeader};
-use super::sse::{SseParser, TooLarge};
+use super::param_headers::ParamHeader;
 use crate::jsonrpc::{parse_frame, Message, Request, RequestId, Response};
 use crate::transport::{Endpoint, FrameReceiver};
+
+pub(crate) use routing::header_safe;
+use routing::Routing;
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -72,55 +73,6 @@ pub(crate) struct HttpTransport {
     tool_params: Mutex<HashMap<String, Vec<ParamHeader>>>,
 }
 
-/// The stateless era's routing headers of one request.
-#[derive(Debug, Clone, PartialEq)]
-struct Routing {
-    version: String,
-    method: String,
-    name: Option<String>,
-    /// `Mcp-Param-*` headers (a `tools/call` of a tool that designates arguments).
-    params: Vec<(String, String)>,
-}
-
-impl Routing {
-    /// A request whose `_meta` names a protocol version travels with that version's headers.
-    fn of(req: &Request) -> Option<Routing> {
-        let params = req.params.as_ref()?;
-        let version = params.get("_meta")?.get(META_VERSION)?.as_str()?;
-        let field = match req.method.as_str() {
-            "tools/call" | "prompts/get" => Some("name"),
-            "resources/read" => Some("uri"),
-            _ => None,
-        };
-        Some(Routing {
-            version: version.to_owned(),
-            method: req.method.clone(),
-            name: field
-                .and_then(|f| params.get(f))
-                .and_then(Value::as_str)
-                .map(header_safe),
-            params: Vec::new(),
-        })
-    }
-}
-
-/// A header value for `value`: as is when it is plain visible ASCII (spaces inside allowed),
-/// else the spec's Base64 sentinel form `=?base64?...?=` (also for values that look like it).
-pub(crate) fn header_safe(value: &str) -> String {
-    let sentinel = value.starts_with("=?base64?") && value.ends_with("?=");
-    let plain = !value.is_empty()
-        && value.bytes().all(|b| (0x20..=0x7e).contains(&b))
-        && !value.starts_with(' ')
-        && !value.ends_with(' ')
-        && !sentinel;
-    if plain {
-        value.to_owned()
-    } else {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(value.as_bytes());
-        format!("=?base64?{encoded}?=")
-    }
-}
-
 /// An error with its causes, since reqwest's own message leaves out why a connection failed.
 fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
@@ -154,32 +106,6 @@ fn is_event_stream(response: &reqwest::Response) -> bool {
         })
 }
 
-/// Where a stream got to: the last event id seen and the server's reconnection advice.
-#[derive(Default)]
-struct Cursor {
-    last_event_id: Option<String>,
-    retry: Option<Duration>,
-}
-
-impl Cursor {
-    fn delay(&self) -> Duration {
-        self.retry.unwrap_or(DEFAULT_RETRY).min(MAX_RETRY)
-    }
-}
-
-/// How reading a stream ended.
-enum Pumped {
-    /// The response to the request the stream belongs to arrived.
-    Answered,
-    /// The stream ended (or broke) first.
-    Ended {
-        delivered: usize,
-        error: Option<String>,
-    },
-    /// The stream cannot be read on (an oversized event).
-    Failed(String),
-}
-
 impl HttpTransport {
     pub(crate) fn new(url: &str, options: HttpOptions) -> Result<Arc<Self>, ClientError> {
         let url = reqwest::Url::parse(url).map_err(|e| {
@@ -209,42 +135,6 @@ impl HttpTransport {
             standalone: Mutex::new(None),
             tool_params: Mutex::new(HashMap::new()),
         }))
-    }
-
-    /// Keep the tools whose `x-mcp-header` designations are valid, recording them for
-    /// [`routing`](Self::routing); leave out (with a warning) those that are not.
-    pub(crate) fn admit_tools(&self, tools: &mut Vec<crate::protocol::Tool>) {
-        let mut known = self.tool_params.lock().expect("tool params lock");
-        tools.retain(|tool| match designated(&tool.input_schema) {
-            Ok(params) => {
-                known.insert(tool.name.clone(), params);
-                true
-            }
-            Err(reason) => {
-                tracing::warn!(tool = %tool.name, reason, "tool left out: invalid `x-mcp-header`");
-                known.remove(&tool.name);
-                false
-            }
-        });
-    }
-
-    /// The 2026-07-28 routing headers of `req`, with the `Mcp-Param-*` headers of a `tools/call`
-    /// whose tool was listed.
-    fn routing(&self, req: &Request) -> Option<Routing> {
-        let mut routing = Routing::of(req)?;
-        if req.method == "tools/call" {
-            let params = req.params.as_ref()?;
-            let known = self.tool_params.lock().expect("tool params lock");
-            if let Some(designated) = params
-                .get("name")
-                .and_then(Value::as_str)
-                .and_then(|name| known.get(name))
-            {
-                let arguments = params.get("arguments").unwrap_or(&Value::Null);
-                routing.params = param_headers(designated, arguments);
-            }
-        }
-        Some(routing)
     }
 
     /// Forget the session (the server ended it): later messages go without its headers until a
@@ -408,144 +298,6 @@ impl HttpTransport {
         }
     }
 
-    /// Read a request's SSE stream to its response, resuming it with `Last-Event-ID` when it
-    /// breaks first.
-    async fn follow(
-        &self,
-        connection: &Arc<Connection>,
-        id: &RequestId,
-        response: reqwest::Response,
-    ) -> Result<(), TransportFailure> {
-        let mut cursor = Cursor::default();
-        let mut response = response;
-        let mut attempts = 0;
-        loop {
-            let (delivered, error) =
-                match self.pump(connection, response, Some(id), &mut cursor).await {
-                    Pumped::Answered => return Ok(()),
-                    Pumped::Failed(reason) => return Err(failure(None, reason)),
-                    Pumped::Ended { delivered, error } => (delivered, error),
-                };
-            let why = error.map(|e| format!(" ({e})")).unwrap_or_default();
-            let Some(last) = cursor.last_event_id.clone() else {
-                return Err(failure(
-                    None,
-                    format!("the response stream ended before the response{why}"),
-                ));
-            };
-            if delivered > 0 {
-                attempts = 0;
-            }
-            tracing::debug!(%id, last_event_id = last, "the response stream ended early{why}; resuming");
-            response = loop {
-                attempts += 1;
-                if attempts > MAX_RECONNECTS {
-                    return Err(failure(
-                        None,
-                        format!(
-                            "the response stream ended before the response{why}, and \
-                             {MAX_RECONNECTS} attempts to resume it after event `{last}` failed"
-                        ),
-                    ));
-                }
-                tokio::time::sleep(cursor.delay()).await;
-                match self.get(Some(&last)).send().await {
-                    Ok(r) if r.status().is_success() && is_event_stream(&r) => break r,
-                    Ok(r) => {
-                        let status = r.status();
-                        return Err(failure(
-                            Some(status),
-                            format!(
-                                "the response stream ended before the response{why}, and the \
-                                 server refused to resume it after event `{last}` ({status})"
-                            ),
-                        ));
-                    }
-                    Err(e) => {
-                        tracing::debug!(error = describe(&e), "resuming failed; trying again")
-                    }
-                }
-            };
-        }
-    }
-
-    /// Deliver a stream's messages to the connection, in order, until it ends or, when
-    /// `answers` is set, until the response to that request went by.
-    async fn pump(
-        &self,
-        connection: &Arc<Connection>,
-        response: reqwest::Response,
-        answers: Option<&RequestId>,
-        cursor: &mut Cursor,
-    ) -> Pumped {
-        let mut body = response.bytes_stream();
-        let mut parser = SseParser::new(self.options.max_message_bytes);
-        let mut events = Vec::new();
-        let mut delivered = 0;
-        while let Some(chunk) = body.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    return Pumped::Ended {
-                        delivered,
-                        error: Some(describe(&e)),
-                    }
-                }
-            };
-            if let Err(TooLarge(max)) = parser.feed(&chunk, &mut events) {
-                return Pumped::Failed(format!(
-                    "the server sent an event larger than the {max}-byte message limit"
-                ));
-            }
-            for event in events.drain(..) {
-                if let Some(id) = event.id {
-                    cursor.last_event_id = Some(id);
-                }
-                if let Some(ms) = event.retry {
-                    cursor.retry = Some(Duration::from_millis(ms));
-                }
-                if event.data.trim().is_empty() {
-                    continue; // a priming event
-                }
-                delivered += 1;
-                match parse_frame(&event.data) {
-                    Ok(message) => {
-                        let answered = matches!(
-                            (&message, answers),
-                            (Message::Response(r), Some(id)) if r.id.as_ref() == Some(id)
-                        );
-                        connection.on_message(message);
-                        if answered {
-                            return Pumped::Answered;
-                        }
-                    }
-                    Err(e) => connection.on_frame_error(e),
-                }
-            }
-        }
-        Pumped::Ended {
-            delivered,
-            error: None,
-        }
-    }
-
-    async fn read_body(&self, response: reqwest::Response) -> Result<Vec<u8>, String> {
-        let max = self.options.max_message_bytes;
-        let mut body = Vec::new();
-        let mut chunks = response.bytes_stream();
-        while let Some(chunk) = chunks.next().await {
-            let chunk =
-                chunk.map_err(|e| format!("reading the response failed: {}", describe(&e)))?;
-            if body.len() + chunk.len() > max {
-                return Err(format!(
-                    "the response is larger than the {max}-byte message limit"
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
-    }
-
     /// POST a notification or a response; the server answers `202 Accepted`.
     async fn send_message(&self, frame: String) {
         let sent = self
@@ -562,64 +314,6 @@ impl HttpTransport {
             }
             Err(e) => tracing::warn!(error = describe(&e), "a message could not be sent"),
         }
-    }
-
-    /// Open the session's GET stream for messages not tied to a request (handshake era). A
-    /// server without one (`405`) is fine; a stream that ends is reopened after the server's
-    /// `retry` advice, from the last event seen.
-    ///
-    /// Resolves once the server has answered the first GET (or after a few seconds), so that
-    /// what the server sends on that stream right after the handshake (a request made by a
-    /// tool the client calls next, say) is not sent before the stream exists.
-    pub(crate) async fn open_standalone(self: &Arc<Self>, connection: Arc<Connection>) {
-        const OPEN_WAIT: Duration = Duration::from_secs(5);
-        let transport = Arc::clone(self);
-        let (opened_tx, opened) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let mut opened_tx = Some(opened_tx);
-            let mut cursor = Cursor::default();
-            let mut failures = 0;
-            loop {
-                let last = cursor.last_event_id.clone();
-                let answered = transport.get(last.as_deref()).send().await;
-                if let Some(tx) = opened_tx.take() {
-                    let _ = tx.send(());
-                }
-                match answered {
-                    Ok(r) if r.status() == StatusCode::METHOD_NOT_ALLOWED => {
-                        tracing::debug!("the server offers no GET stream");
-                        return;
-                    }
-                    Ok(r) if r.status().is_success() && is_event_stream(&r) => {
-                        failures = 0;
-                        if let Pumped::Failed(reason) =
-                            transport.pump(&connection, r, None, &mut cursor).await
-                        {
-                            tracing::warn!(reason, "the GET stream failed");
-                            return;
-                        }
-                    }
-                    Ok(r) => {
-                        tracing::debug!(status = %r.status(), "the GET stream was refused");
-                        return;
-                    }
-                    Err(e) => {
-                        failures += 1;
-                        if failures > MAX_RECONNECTS {
-                            tracing::warn!(error = describe(&e), "giving up on the GET stream");
-                            return;
-                        }
-                    }
-                }
-                if connection.is_closed() {
-                    return;
-                }
-                tokio::time::sleep(cursor.delay()).await;
-            }
-        });
-        *self.standalone.lock().expect("standalone lock") = Some(task.abort_handle());
-        // An error means the task ended first: nothing to wait for.
-        let _ = tokio::time::timeout(OPEN_WAIT, opened).await;
     }
 
     /// Stop reading a request's answer (protocol 2026-07-28: that is its cancellation).
@@ -723,55 +417,4 @@ pub(crate) fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue
         ClientError::InvalidArgument(format!("invalid value for header `{name}`: {e}"))
     })?;
     Ok((n, v))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn names_outside_plain_ascii_use_the_base64_sentinel() {
-        assert_eq!(header_safe("get_weather"), "get_weather");
-        assert_eq!(header_safe("file:///a b.txt"), "file:///a b.txt");
-        assert_eq!(
-            header_safe("Hello, 世界"),
-            "=?base64?SGVsbG8sIOS4lueVjA==?="
-        );
-        assert_eq!(header_safe(" padded "), "=?base64?IHBhZGRlZCA=?=");
-        assert_eq!(header_safe("line1\nline2"), "=?base64?bGluZTEKbGluZTI=?=");
-        assert_eq!(
-            header_safe("=?base64?literal?="),
-            "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="
-        );
-    }
-
-    #[test]
-    fn routing_comes_from_the_envelope() {
-        let req = |method: &str, params: Value| Request {
-            id: RequestId::Number(1),
-            method: method.into(),
-            params: Some(params),
-        };
-        let meta = json!({META_VERSION: "2026-07-28"});
-        assert_eq!(
-            Routing::of(&req("tools/call", json!({"name": "t", "_meta": meta}))),
-            Some(Routing {
-                version: "2026-07-28".into(),
-                method: "tools/call".into(),
-                name: Some("t".into()),
-                params: Vec::new(),
-            })
-        );
-        let r = Routing::of(&req(
-            "resources/read",
-            json!({"uri": "x://é", "_meta": meta}),
-        ))
-        .unwrap();
-        assert!(r.name.unwrap().starts_with("=?base64?"));
-        let r = Routing::of(&req("tools/list", json!({"_meta": meta}))).unwrap();
-        assert_eq!(r.name, None);
-        // Handshake-era requests have no envelope: they travel with the session's headers.
-        assert_eq!(Routing::of(&req("tools/call", json!({"name": "t"}))), None);
-    }
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::jsonrpc::{
     CancelOnDrop, ErrorObject, Message, PeerError, Pending, RegisterError, Request,
 };
-use crate::server::Outbox;
+use crate::transport::Outbox;
 
 /// Why an ask produced no answer.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,9 +13,6 @@ mod structured;
 
 pub(crate) use answers::LiveAnswers;
 pub use ask::{Ask, AskError, AskOutput};
-// TEMPORARY bridge until the client imports these from `protocol` (after the client split).
-#[cfg(feature = "client")]
-pub(crate) use crate::protocol::{ElicitResult, Root};
 pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
 pub(crate) use log::LogFilter;
 pub(crate) use replay::{digest, ReplayAnswers, Round};

@@ -8,7 +8,7 @@ use super::log::LogFilter;
 use super::sampling_setup::SamplingSetup;
 use crate::jsonrpc::{Message, RequestId};
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, ProgressToken};
-use crate::server::{Limits, Outbox};
+use crate::transport::{Limits, Outbox};
 
 /// Who the client is, as it applies to one request (the session's handshake in the legacy era).
 #[derive(Debug, Clone, Default)]

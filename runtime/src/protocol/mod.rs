@@ -1,8 +1,11 @@
 //! MCP wire types (revision 2025-11-25 and the older revisions it subsumes), with the spec's exact
 //! field names. Unknown fields are tolerated on input; `_meta` is preserved where the spec has it.
 
+pub mod codes;
 mod content;
 mod elicitation;
+#[cfg(feature = "server")]
+mod era;
 mod lifecycle;
 mod logging;
 mod prompts;
@@ -13,6 +16,8 @@ mod tools;
 
 pub use content::{Content, ResourceContents};
 pub use elicitation::{ElicitAction, ElicitResult};
+#[cfg(feature = "server")]
+pub(crate) use era::Era;
 pub use lifecycle::{
     ClientCapabilities, Implementation, InitializeParams, InitializeResult, SamplingCapability,
     ServerCapabilities,
@@ -33,3 +38,11 @@ pub const LATEST_PROTOCOL_VERSION: &str = "2025-11-25";
 /// Every handshake revision this crate negotiates, newest first.
 pub const SUPPORTED_PROTOCOL_VERSIONS: &[&str] =
     &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+
+/// Streamable HTTP: the header naming the session (handshake era), lowercase.
+#[cfg(feature = "server")]
+pub(crate) const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Streamable HTTP: the header naming the request's protocol version, lowercase.
+#[cfg(feature = "server")]
+pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";

@@ -378,45 +378,6 @@ impl Server {
         Ok(())
     }
 
-    /// The streamable HTTP endpoint as an axum [`Router`](axum::Router), to serve yourself or
-    /// nest into an existing application (`app.merge(router)`).
-    #[cfg(feature = "http-server")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
-    pub fn into_http_router(self, config: crate::HttpConfig) -> Result<axum::Router, Error> {
-        Ok(transport::http::router(self.build()?, config))
-    }
-
-    /// Serve streamable HTTP at `addr` (e.g. `127.0.0.1:8080`), endpoint `/mcp`, with the default
-    /// [`HttpConfig`](crate::HttpConfig) (loopback `Host`/`Origin` only), until the process ends.
-    #[cfg(feature = "http-server")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
-    pub async fn serve_http(self, addr: impl tokio::net::ToSocketAddrs) -> Result<(), Error> {
-        self.serve_http_with(addr, crate::HttpConfig::default())
-            .await
-    }
-
-    /// Serve streamable HTTP at `addr` with `config`.
-    #[cfg(feature = "http-server")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
-    pub async fn serve_http_with(
-        self,
-        addr: impl tokio::net::ToSocketAddrs,
-        config: crate::HttpConfig,
-    ) -> Result<(), Error> {
-        let router = self.into_http_router(config)?;
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        tracing::info!(addr = %listener.local_addr()?, "serving MCP over streamable HTTP");
-        // Small request/response frames: don't let Nagle hold them back.
-        use axum::serve::ListenerExt;
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, router).await?;
-        Ok(())
-    }
-
     /// Serve one client over any byte stream pair of newline-delimited JSON-RPC, until the reader
     /// ends.
     pub async fn serve<R, W>(self, reader: R, writer: W) -> Result<(), Error>

@@ -1,5 +1,5 @@
-//! The one place that decides which protocol era a request belongs to, and validates the
-//! stateless era's per-request envelope (`params._meta`).
+//! The one place that decides which protocol era an incoming frame belongs to ([`decide`]), and
+//! validates the stateless era's per-request envelope (`params._meta`).
 //!
 //! Handshake era (2024-11-05 .. 2025-11-25): a session starts with `initialize`; capabilities are
 //! remembered. Stateless era (2026-07-28): every request carries its protocol version and the
@@ -10,8 +10,15 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::context::PeerInfo;
+#[cfg(feature = "http-server")]
+use crate::jsonrpc::Message;
 use crate::jsonrpc::{ErrorObject, Request};
-use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel};
+use crate::protocol::codes;
+use crate::protocol::{
+    ClientCapabilities, Era, Implementation, LoggingLevel, SESSION_HEADER,
+    SUPPORTED_PROTOCOL_VERSIONS, VERSION_HEADER,
+};
+use crate::transport::{Headers, RequestFacts};
 
 /// Stateless-era revisions this crate serves.
 pub const STATELESS_PROTOCOL_VERSIONS: &[&str] = &["2026-07-28"];
@@ -23,24 +30,62 @@ pub(crate) const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 pub(crate) const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 pub(crate) const META_SUBSCRIPTION: &str = "io.modelcontextprotocol/subscriptionId";
 
-/// Error codes of the stateless era.
-pub mod codes {
-    /// HTTP headers disagree with the body, or a required header is missing.
-    pub const HEADER_MISMATCH: i64 = -32020;
-    /// The request needs a client capability that was not declared.
-    pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
-    /// The protocol version is not supported.
-    pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
-}
-
 fn meta(req: &Request) -> Option<&Map<String, Value>> {
     req.params.as_ref()?.get("_meta")?.as_object()
 }
 
-/// True when a request arriving on a connection that may carry either era (stdio) is a
-/// stateless-era request: its `_meta` names a protocol version or capabilities, or its method
-/// exists only in that era.
-pub(crate) fn is_stateless(req: &Request) -> bool {
+/// The era of an incoming frame, from the frame and its transport facts: decided here, once.
+///
+/// Notifications and responses belong to a session (handshake era). A request off HTTP, or on
+/// HTTP within a session, is stateless when its frame says so ([`frame_says_stateless`]). A
+/// request on HTTP outside any session is stateless when it carries a `_meta` envelope with a
+/// handshake version header (except `initialize`), any version header this crate does not
+/// negotiate in a handshake (which the envelope's validation then judges), or, without a version
+/// header, a `_meta` envelope and a frame that says so.
+#[cfg(feature = "http-server")]
+pub(crate) fn decide(message: &Message, facts: &RequestFacts) -> Era {
+    match message {
+        Message::Request(req) => decide_request(req, facts),
+        Message::Notification(_) | Message::Response(_) => Era::Handshake,
+    }
+}
+
+/// [`decide`] for a request.
+pub(crate) fn decide_request(req: &Request, facts: &RequestFacts) -> Era {
+    let stateless = match facts.headers.as_deref() {
+        Some(headers) if !headers.contains(SESSION_HEADER) => http_says_stateless(headers, req),
+        _ => frame_says_stateless(req),
+    };
+    if stateless {
+        Era::Stateless
+    } else {
+        Era::Handshake
+    }
+}
+
+/// True when `req` opens a handshake-era session.
+#[cfg(feature = "http-server")]
+pub(crate) fn opens_session(message: &Message) -> bool {
+    matches!(message, Message::Request(r) if r.method == "initialize")
+}
+
+fn http_says_stateless(headers: &dyn Headers, req: &Request) -> bool {
+    let has_meta = req
+        .params
+        .as_ref()
+        .is_some_and(|p| p.get("_meta").is_some());
+    match headers.get_str(VERSION_HEADER) {
+        Some(v) if SUPPORTED_PROTOCOL_VERSIONS.contains(&v) => {
+            has_meta && req.method != "initialize"
+        }
+        Some(_) => true,
+        None => has_meta && frame_says_stateless(req),
+    }
+}
+
+/// True when a request, judged by its frame alone, is a stateless-era request: its `_meta` names
+/// a protocol version or capabilities, or its method exists only in that era.
+fn frame_says_stateless(req: &Request) -> bool {
     matches!(
         req.method.as_str(),
         "server/discover" | "subscriptions/listen"
@@ -53,16 +98,21 @@ pub(crate) fn is_stateless(req: &Request) -> bool {
 pub(crate) struct Envelope {
     pub peer: Arc<PeerInfo>,
     pub log_level: Option<LoggingLevel>,
-    pub progress_token: Option<Value>,
+}
+
+/// The header fields the 2026-07-28 HTTP rules judge: those of a request on HTTP outside any
+/// session (within one, as off HTTP, the frame stands alone).
+pub(crate) fn sessionless_http(facts: &RequestFacts) -> Option<&dyn Headers> {
+    facts
+        .headers
+        .as_deref()
+        .filter(|h| !h.contains(SESSION_HEADER))
 }
 
 /// Validate the envelope in the order the spec's checks expect: required `_meta` keys (-32602),
-/// then the HTTP header against `_meta` (-32020; `header` is `None` off HTTP), then the version
-/// (-32022).
-pub(crate) fn validate(
-    req: &Request,
-    header: Option<Option<&str>>,
-) -> Result<Envelope, ErrorObject> {
+/// then, given the `http` header fields ([`sessionless_http`]), the version header against
+/// `_meta` (-32020), then the version (-32022).
+pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Envelope, ErrorObject> {
     let Some(meta) = meta(req) else {
         return Err(ErrorObject::invalid_params(format!(
             "`params._meta` is required on every request of protocol 2026-07-28 (with `{META_VERSION}` and `{META_CAPABILITIES}`)"
@@ -91,8 +141,8 @@ pub(crate) fn validate(
             )))
         }
     };
-    if let Some(header) = header {
-        match header {
+    if let Some(headers) = http {
+        match headers.get_str(VERSION_HEADER) {
             Some(h) if h == version => {}
             Some(h) => {
                 return Err(ErrorObject::new(
@@ -133,10 +183,6 @@ pub(crate) fn validate(
             client_info,
         }),
         log_level,
-        progress_token: meta
-            .get("progressToken")
-            .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
-            .cloned(),
     })
 }
 
@@ -144,6 +190,29 @@ pub(crate) fn validate(
 mod tests {
     use super::*;
     use crate::jsonrpc::RequestId;
+
+    /// Header fields for tests: (lowercase name, value) pairs.
+    struct Fields(Vec<(&'static str, &'static str)>);
+
+    impl Headers for Fields {
+        fn get(&self, name: &str) -> Option<&[u8]> {
+            self.0
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_bytes())
+        }
+    }
+
+    fn http(fields: &[(&'static str, &'static str)]) -> RequestFacts {
+        RequestFacts {
+            headers: Some(Box::new(Fields(fields.to_vec()))),
+            ..Default::default()
+        }
+    }
+
+    fn version(v: &'static str) -> RequestFacts {
+        http(&[(VERSION_HEADER, v)])
+    }
 
     fn req(params: Value) -> Request {
         Request {
@@ -153,48 +222,127 @@ mod tests {
         }
     }
 
+    fn call(method: &str, params: Value) -> Message {
+        Message::Request(Request {
+            id: RequestId::Number(1),
+            method: method.into(),
+            params: Some(params),
+        })
+    }
+
+    #[test]
+    fn the_era_is_decided_from_the_frame_and_its_facts() {
+        let envelope = json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}});
+        let stdio = RequestFacts::default();
+        // Off HTTP, the frame decides.
+        assert_eq!(
+            decide(&call("tools/list", envelope.clone()), &stdio),
+            Era::Stateless
+        );
+        assert_eq!(
+            decide(&call("server/discover", json!({})), &stdio),
+            Era::Stateless
+        );
+        assert_eq!(
+            decide(&call("tools/list", json!({})), &stdio),
+            Era::Handshake
+        );
+        // On HTTP outside a session, the version header counts too.
+        assert_eq!(
+            decide(
+                &call("tools/list", envelope.clone()),
+                &version("2026-07-28")
+            ),
+            Era::Stateless
+        );
+        assert_eq!(
+            decide(&call("tools/list", json!({})), &version("2026-07-28")),
+            Era::Stateless
+        );
+        assert_eq!(
+            decide(
+                &call("tools/list", envelope.clone()),
+                &version("2025-11-25")
+            ),
+            Era::Stateless
+        );
+        assert_eq!(
+            decide(
+                &call("initialize", envelope.clone()),
+                &version("2025-11-25")
+            ),
+            Era::Handshake
+        );
+        assert_eq!(
+            decide(&call("server/discover", json!({})), &http(&[])),
+            Era::Handshake
+        );
+        assert_eq!(
+            decide(&call("server/discover", envelope.clone()), &http(&[])),
+            Era::Stateless
+        );
+        // Within a session, the frame decides again.
+        let in_session = http(&[(SESSION_HEADER, "ab"), (VERSION_HEADER, "2026-07-28")]);
+        assert_eq!(
+            decide(&call("tools/list", json!({})), &in_session),
+            Era::Handshake
+        );
+        // Notifications and responses belong to a session.
+        let note = Message::notification("notifications/initialized", None);
+        assert_eq!(decide(&note, &version("2026-07-28")), Era::Handshake);
+        assert!(opens_session(&call("initialize", json!({}))));
+        assert!(!opens_session(&call("tools/list", json!({}))));
+    }
+
     #[test]
     fn validation_order_matches_the_spec() {
-        let code = |p: Value, h: Option<Option<&str>>| validate(&req(p), h).unwrap_err().code;
-        assert_eq!(code(json!({}), Some(Some("2026-07-28"))), -32602);
+        let code = |p: Value, facts: RequestFacts| {
+            validate(&req(p), sessionless_http(&facts))
+                .unwrap_err()
+                .code
+        };
+        assert_eq!(code(json!({}), version("2026-07-28")), -32602);
         assert_eq!(
             code(
                 json!({"_meta": {META_CAPABILITIES: {}}}),
-                Some(Some("2026-07-28"))
+                version("2026-07-28")
             ),
             -32602
         );
         assert_eq!(
             code(
                 json!({"_meta": {META_VERSION: "2026-07-28"}}),
-                Some(Some("2026-07-28"))
+                version("2026-07-28")
             ),
             -32602
         );
         assert_eq!(
             code(
                 json!({"_meta": {META_VERSION: "v999", META_CAPABILITIES: {}}}),
-                Some(Some("2026-07-28"))
+                version("2026-07-28")
             ),
             -32020
         );
         assert_eq!(
             code(
                 json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}}),
-                Some(None)
+                http(&[])
             ),
             -32020
         );
         let e = validate(
             &req(json!({"_meta": {META_VERSION: "v999", META_CAPABILITIES: {}}})),
-            Some(Some("v999")),
+            sessionless_http(&version("v999")),
         )
         .unwrap_err();
         assert_eq!(e.code, -32022);
         assert_eq!(e.data.unwrap()["requested"], "v999");
+        // Within a session the version header is not judged against `_meta`.
+        let in_session = http(&[(SESSION_HEADER, "ab"), (VERSION_HEADER, "2025-11-25")]);
+        let envelope = json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}});
+        assert!(validate(&req(envelope), sessionless_http(&in_session)).is_ok());
         let ok = validate(&req(json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": {}}, META_LOG_LEVEL: "info", "progressToken": 3}})), None).unwrap();
         assert!(ok.peer.capabilities.sampling.is_some());
         assert_eq!(ok.log_level, Some(LoggingLevel::Info));
-        assert_eq!(ok.progress_token, Some(json!(3)));
     }
 }

@@ -1,19 +1,26 @@
-//! The server: a builder users configure, and the per-connection session that dispatches requests.
+//! The server: a builder users configure, the registry, and the dispatcher that transports hand
+//! frames to (it decides each frame's era once, serves handshake-era sessions and stateless-era
+//! requests, and runs handlers through one runner). It sits on top of `transport`, `context` and
+//! the handler modules, and implements the transport's `Dispatch`/`Endpoint` traits.
 
 mod builder;
-pub(crate) mod era;
-mod limits;
-mod outbox;
+#[cfg(feature = "http-server")]
+mod dispatch;
+mod era;
+mod http_rules;
+mod mirrored;
 mod prepare;
 mod registry;
 mod request_state;
+mod runner;
+#[cfg(feature = "http-server")]
+mod serve_http;
 mod session;
-pub(crate) mod stateless;
+mod stateless;
 
+pub use crate::transport::Limits;
 pub(crate) use builder::ServerCore;
 pub use builder::{Server, ServerHandle};
-pub use limits::Limits;
-pub(crate) use outbox::Outbox;
 pub use registry::{Completer, CompletionRef};
 pub(crate) use session::Session;
 

@@ -12,20 +12,14 @@ use super::registry::Registry;
 use super::request_state::Binding;
 use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
-use crate::protocol::{CallToolParams, CallToolResult};
+use crate::protocol::codes::MISSING_CLIENT_CAPABILITY;
+use crate::protocol::{CallToolParams, CallToolResult, Era};
 use crate::tool::{unmask, unmask_error};
 
 /// A handler, given the request's context.
 pub(crate) type Handler = Box<
     dyn for<'a> FnOnce(Context<'a>) -> BoxFuture<'a, Result<Value, ErrorObject>> + Send + 'static,
 >;
-
-/// Which era's conventions to follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Era {
-    Handshake,
-    Stateless,
-}
 
 /// A request ready to run.
 pub(crate) struct Prepared {
@@ -110,11 +104,8 @@ pub(crate) fn prepare(
                     call.name
                 );
                 return match era {
-                    Era::Stateless => Err(ErrorObject::new(
-                        super::era::codes::MISSING_CLIENT_CAPABILITY,
-                        msg,
-                    )
-                    .with_data(json!({ "requiredCapabilities": missing }))),
+                    Era::Stateless => Err(ErrorObject::new(MISSING_CLIENT_CAPABILITY, msg)
+                        .with_data(json!({ "requiredCapabilities": missing }))),
                     Era::Handshake => {
                         let result =
                             serde_json::to_value(CallToolResult::error(msg)).expect("serialisable");

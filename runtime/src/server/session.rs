@@ -1,29 +1,28 @@
 use std::collections::{HashMap, HashSet};
-use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use futures::future::BoxFuture;
-use futures::FutureExt;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::builder::ServerEvent;
 use super::era;
-use super::prepare::{complete, prepare, Era, Prepared};
+use super::prepare::{complete, prepare, Prepared};
+use super::runner::{self, reply, Answers};
 use super::stateless;
-use super::{parse_params, Outbox, ServerCore};
-use crate::context::{Context, LiveAnswers, LogFilter, PeerInfo, RequestScope};
+use super::{parse_params, ServerCore};
+use crate::context::{LogFilter, PeerInfo};
 use crate::jsonrpc::{
     codes, ErrorObject, FrameError, Message, Notification, Pending, Request, RequestId, Response,
 };
 use crate::protocol::{
-    InitializeParams, InitializeResult, LoggingLevel, LATEST_PROTOCOL_VERSION,
+    Era, InitializeParams, InitializeResult, LoggingLevel, LATEST_PROTOCOL_VERSION,
     SUPPORTED_PROTOCOL_VERSIONS,
 };
-use crate::transport::{Endpoint, FrameReceiver};
+use crate::transport::{Endpoint, FrameReceiver, Outbox, RequestFacts};
 
 /// One client connection in the handshake era: its negotiated state, the requests it has in
 /// flight, the requests the server is waiting on it for, and its resource subscriptions.
@@ -39,8 +38,9 @@ pub(crate) struct Session {
     outbox: Outbox,
     /// Bounds the handlers running for this session.
     permits: Arc<Semaphore>,
-    /// Permits taken by `admit` for the message the transport hands over next (stdio).
-    admitted: Mutex<Option<Permits>>,
+    /// The era decided, and the permits taken, by `admit` for the request the transport hands
+    /// over next (byte streams).
+    admitted: Mutex<Option<(Era, Option<Permits>)>>,
     closed: CancellationToken,
 }
 
@@ -143,11 +143,14 @@ impl Session {
 
     /// Wait until a request that runs a handler may start (back-pressure: the caller stops
     /// reading meanwhile); cheap requests answered inline need no permit.
-    pub(crate) async fn admit_request(&self, req: &Request) -> Option<Permits> {
-        let runs_handler = matches!(
-            req.method.as_str(),
-            "tools/call" | "resources/read" | "prompts/get"
-        ) || (era::is_stateless(req) && req.method != "subscriptions/listen");
+    pub(crate) async fn admit_request(&self, req: &Request, era: Era) -> Option<Permits> {
+        let runs_handler = match era {
+            Era::Handshake => matches!(
+                req.method.as_str(),
+                "tools/call" | "resources/read" | "prompts/get"
+            ),
+            Era::Stateless => stateless::takes_permit(req),
+        };
         if !runs_handler {
             return None;
         }
@@ -162,16 +165,19 @@ impl Session {
         })
     }
 
-    /// Serve a request. Its response, and every message sent while handling it, go to `sink`
-    /// (stdout for stdio; the request's own stream for HTTP).
+    /// Serve a request of era `era` (decided by [`era::decide`]). Its response, and every
+    /// message sent while handling it, go to `sink` (stdout for stdio; the request's own stream
+    /// for HTTP).
     pub(crate) fn on_request(
         self: &Arc<Self>,
         req: Request,
+        era: Era,
+        facts: &RequestFacts,
         sink: Outbox,
         permits: Option<Permits>,
     ) {
-        if era::is_stateless(&req) {
-            match era::validate(&req, None) {
+        if era == Era::Stateless {
+            match stateless::accept(&self.core, &req, facts) {
                 Ok(envelope) => {
                     let core = Arc::clone(&self.core);
                     let id = req.id.clone();
@@ -221,7 +227,7 @@ impl Session {
                     &method,
                     params,
                     &self.peer(),
-                    Era::Handshake,
+                    era,
                     self.core.expose_errors,
                 ) {
                     Ok(p) => self.spawn_handler(id, p, sink, permits),
@@ -311,7 +317,7 @@ impl Session {
     }
 
     /// Run a prepared handler with a live request scope: asks become requests to the client on
-    /// `sink`, a panic is answered with the prepared fallback, the response goes to `sink`.
+    /// `sink`, the response goes to `sink`.
     fn spawn_handler(
         self: &Arc<Self>,
         id: RequestId,
@@ -319,44 +325,29 @@ impl Session {
         sink: Outbox,
         permits: Option<Permits>,
     ) {
-        let Prepared {
-            handler,
-            on_panic,
-            meta,
-            binding,
-        } = prepared;
-        let handler_name = binding.name;
-        let progress_token = progress_token(meta.as_ref());
         let session = Arc::clone(self);
         let job_id = id.clone();
-        self.spawn_job(id, sink.clone(), permits, CancellationToken::new(), move |cancel| {
-            Box::pin(async move {
-                let mut scope = RequestScope::new(
-                    job_id.clone(),
-                    progress_token,
-                    session.peer(),
-                    Arc::clone(&session.core.limits),
-                    Arc::clone(&session.log_filter),
-                    sink.clone(),
-                    Box::new(LiveAnswers {
-                        pending: Arc::clone(&session.pending),
+        self.spawn_job(
+            id,
+            sink.clone(),
+            permits,
+            CancellationToken::new(),
+            move |cancel| {
+                let (run, _) = runner::run(
+                    &session.core,
+                    prepared,
+                    runner::Request {
+                        id: job_id.clone(),
+                        peer: session.peer(),
+                        log_filter: Arc::clone(&session.log_filter),
                         sink: sink.clone(),
-                    }),
-                    cancel,
+                        answers: Answers::Live(Arc::clone(&session.pending)),
+                        cancel,
+                    },
                 );
-                scope.handler = Some(handler_name);
-                scope.sampling = Arc::clone(&session.core.sampling);
-                let outcome = AssertUnwindSafe(handler(Context::new(&scope)))
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|panic| {
-                        tracing::error!(id = %job_id, panic = %panic_message(&panic), "handler panicked");
-                        on_panic
-                    });
-                drop(scope);
-                reply(&sink, job_id, outcome);
-            })
-        });
+                Box::pin(async move { reply(&sink, job_id, run.await) })
+            },
+        );
     }
 
     pub(crate) fn on_notification(&self, n: Notification) {
@@ -485,36 +476,16 @@ async fn forward_events(
     }
 }
 
-fn reply(sink: &Outbox, id: RequestId, outcome: Result<Value, ErrorObject>) {
-    sink.send(&Message::Response(Response {
-        id: Some(id),
-        outcome,
-    }));
-}
-
-fn progress_token(meta: Option<&Map<String, Value>>) -> Option<Value> {
-    meta?
-        .get("progressToken")
-        .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
-        .cloned()
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
-}
-
 impl Endpoint for Session {
     fn on_message(self: &Arc<Self>, message: Message) {
         match message {
             Message::Request(r) => {
-                let permits = self.admitted.lock().expect("admitted lock").take();
-                self.on_request(r, self.outbox.clone(), permits)
+                let facts = RequestFacts::default();
+                // `admit` decided the era; a transport that did not call it gets it decided here.
+                let admitted = self.admitted.lock().expect("admitted lock").take();
+                let (era, permits) =
+                    admitted.unwrap_or_else(|| (era::decide_request(&r, &facts), None));
+                self.on_request(r, era, &facts, self.outbox.clone(), permits)
             }
             Message::Notification(n) => self.on_notification(n),
             Message::Response(r) => self.on_response(r),
@@ -538,8 +509,9 @@ impl Endpoint for Session {
                 self.outbox
                     .room(self.core.limits.max_queued_output_bytes)
                     .await;
-                let permits = self.admit_request(r).await;
-                *self.admitted.lock().expect("admitted lock") = permits;
+                let era = era::decide_request(r, &RequestFacts::default());
+                let permits = self.admit_request(r, era).await;
+                *self.admitted.lock().expect("admitted lock") = Some((era, permits));
             }
         })
     }

@@ -3,25 +3,50 @@
 //! round-trip requests instead of server-to-client requests.
 
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use futures::FutureExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::builder::ServerEvent;
-use super::era::{Envelope, META_SERVER_INFO, META_SUBSCRIPTION, STATELESS_PROTOCOL_VERSIONS};
-use super::prepare::{complete, prepare, Era, Prepared};
+use super::era::{
+    self, Envelope, META_SERVER_INFO, META_SUBSCRIPTION, STATELESS_PROTOCOL_VERSIONS,
+};
+use super::prepare::{complete, prepare, Prepared};
 use super::request_state::{self, Binding, RoundState};
-use super::{parse_params, Outbox, ServerCore};
-use crate::context::{Context, LogFilter, ReplayAnswers, RequestScope, Round};
+use super::runner::{self, Answers};
+use super::{http_rules, parse_params, ServerCore};
+use crate::context::{LogFilter, Round};
 use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
+use crate::protocol::Era;
+use crate::transport::{Outbox, RequestFacts};
 
-/// Serve one stateless-era request whose envelope was validated; its messages and its response
-/// go to `sink`. Returns when the response was sent (a `subscriptions/listen` stream: when it is
+/// Admit a stateless-era request: its `_meta` envelope (with the version header on HTTP outside a
+/// session), then, there, the headers that mirror its body.
+pub(crate) fn accept(
+    core: &ServerCore,
+    req: &Request,
+    facts: &RequestFacts,
+) -> Result<Envelope, ErrorObject> {
+    let http = era::sessionless_http(facts);
+    let envelope = era::validate(req, http)?;
+    if let Some(headers) = http {
+        http_rules::check(headers, req, &core.shared.registry())?;
+    }
+    tracing::debug!(method = %req.method, peer = ?facts.peer_addr, "stateless request");
+    Ok(envelope)
+}
+
+/// True when serving `req` runs a handler or other work that takes a concurrency permit (a
+/// `subscriptions/listen` stream waits for changes, and holds none).
+pub(crate) fn takes_permit(req: &Request) -> bool {
+    req.method != "subscriptions/listen"
+}
+
+/// Serve one stateless-era request that was [`accept`]ed; its messages and its response go to
+/// `sink`. Returns when the response was sent (a `subscriptions/listen` stream: when it is
 /// cancelled or its reader is gone).
 pub(crate) async fn serve(
     core: Arc<ServerCore>,
@@ -200,15 +225,9 @@ async fn run_rounds(
     sink: Outbox,
     cancel: CancellationToken,
 ) -> Result<Value, ErrorObject> {
-    let Prepared {
-        handler,
-        on_panic,
-        binding,
-        ..
-    } = prepared;
     let previous = match &state {
         Some(token) => Some(
-            request_state::open(&core.state_key, token, &binding)
+            request_state::open(&core.state_key, token, &prepared.binding)
                 .map_err(|e| ErrorObject::invalid_params(e.to_string()))?,
         ),
         None => None,
@@ -228,31 +247,23 @@ async fn run_rounds(
         .unwrap_or_default();
     let round = Round::new(answers, asked, memos);
 
-    let log_filter = Arc::new(LogFilter::for_request(envelope.log_level));
-    let mut scope = RequestScope::new(
-        id.clone(),
-        envelope.progress_token,
-        envelope.peer,
-        Arc::clone(&core.limits),
-        log_filter,
-        sink,
-        Box::new(ReplayAnswers(Arc::clone(&round))),
-        cancel,
+    let (run, binding) = runner::run(
+        core,
+        prepared,
+        runner::Request {
+            id: id.clone(),
+            peer: envelope.peer,
+            log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
+            sink,
+            answers: Answers::Replay(Arc::clone(&round)),
+            cancel,
+        },
     );
-    scope.handler = Some(binding.name.clone());
-    scope.sampling = Arc::clone(&core.sampling);
-    let run = AssertUnwindSafe(handler(Context::new(&scope))).catch_unwind();
     tokio::pin!(run);
-    let finished = |outcome: Result<Result<Value, ErrorObject>, _>| {
-        outcome.unwrap_or_else(|panic: Box<dyn std::any::Any + Send>| {
-            tracing::error!(%id, panic = ?panic.downcast_ref::<&str>(), "handler panicked");
-            on_panic.clone()
-        })
-    };
     // Run until done or until the handler asks something unanswered...
     tokio::select! {
         biased;
-        outcome = &mut run => return finished(outcome),
+        outcome = &mut run => return outcome,
         _ = round.new_ask.notified() => {}
     }
     // ...then let it settle, so that asks made concurrently land in the same round.
@@ -260,7 +271,7 @@ async fn run_rounds(
     loop {
         tokio::select! {
             biased;
-            outcome = &mut run => return finished(outcome),
+            outcome = &mut run => return outcome,
             _ = round.new_ask.notified() => continue,
             _ = settle(grace) => break,
         }

@@ -1,16 +1,17 @@
 //! The axum handlers: POST, GET and DELETE on the MCP endpoint.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Router;
+use axum::{Extension, Router};
 use futures::StreamExt;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
@@ -18,32 +19,36 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::config::HttpConfig;
-use super::mirrored;
 use super::security::Refusal;
 use super::sessions::{HttpSession, Sessions};
 use super::stream_log::{parse_event_id, StreamLog};
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
-use crate::protocol::SUPPORTED_PROTOCOL_VERSIONS;
-use crate::server::{era, stateless, Outbox, ServerCore};
-use crate::transport::AbortOnDrop;
+use crate::protocol::codes::{
+    HEADER_MISMATCH, MISSING_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION,
+};
+use crate::protocol::{Era, SESSION_HEADER, SUPPORTED_PROTOCOL_VERSIONS, VERSION_HEADER};
+use crate::transport::{AbortOnDrop, Dispatch, Headers, Outbox, RequestFacts};
 
-const SESSION_HEADER: &str = "mcp-session-id";
-const VERSION_HEADER: &str = "mcp-protocol-version";
+impl Headers for HeaderMap {
+    fn get(&self, name: &str) -> Option<&[u8]> {
+        HeaderMap::get(self, name).map(HeaderValue::as_bytes)
+    }
+}
 
 pub(crate) struct HttpState {
-    core: Arc<ServerCore>,
+    dispatch: Arc<dyn Dispatch>,
     sessions: Sessions,
     config: HttpConfig,
     reaper_started: AtomicBool,
 }
 
 /// The MCP endpoint as an axum router (state included), ready to serve or nest.
-pub(crate) fn router(core: Arc<ServerCore>, config: HttpConfig) -> Router {
-    let body_limit = core.limits.max_message_bytes;
+pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router {
+    let body_limit = dispatch.limits().max_message_bytes;
     let path = config.path.clone();
     let bearer = config.bearer.clone();
     let state = Arc::new(HttpState {
-        core,
+        dispatch,
         sessions: Sessions::default(),
         config,
         reaper_started: AtomicBool::new(false),
@@ -112,15 +117,15 @@ impl HttpState {
                 for s in state.sessions.expired(timeout) {
                     tracing::debug!(session = %s.id, "ending idle session");
                     state.sessions.remove(&s.id);
-                    tokio::spawn(async move { s.session.close().await });
+                    tokio::spawn(Arc::clone(&s.session).close());
                 }
             }
         });
     }
 
     /// The session named by the request's header, with its protocol version checked.
-    fn session(&self, headers: &HeaderMap) -> Result<Arc<HttpSession>, Response> {
-        let Some(id) = header_str(headers, SESSION_HEADER) else {
+    fn session(&self, headers: &dyn Headers) -> Result<Arc<HttpSession>, Response> {
+        let Some(id) = headers.get_str(SESSION_HEADER) else {
             return Err(error(
                 StatusCode::BAD_REQUEST,
                 codes::INVALID_REQUEST,
@@ -134,8 +139,8 @@ impl HttpState {
                 "session not found: it ended or never existed; initialize a new one",
             ));
         };
-        if let Some(v) = headers.get(VERSION_HEADER) {
-            let v = v.to_str().unwrap_or("");
+        if headers.contains(VERSION_HEADER) {
+            let v = headers.get_str(VERSION_HEADER).unwrap_or("");
             if !SUPPORTED_PROTOCOL_VERSIONS.contains(&v) {
                 return Err(error(
                     StatusCode::BAD_REQUEST,
@@ -154,6 +159,7 @@ impl HttpState {
 
 async fn on_post(
     State(state): State<Arc<HttpState>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -169,7 +175,7 @@ async fn on_post(
             let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
                 format!(
                     "message too large: the limit is {} bytes",
-                    state.core.limits.max_message_bytes
+                    state.dispatch.limits().max_message_bytes
                 )
             } else {
                 format!(
@@ -225,72 +231,61 @@ async fn on_post(
         }
     };
 
-    if is_stateless(&headers, &message) {
-        return stateless_post(&state, &headers, message).await;
+    let facts = RequestFacts {
+        headers: Some(Box::new(headers)),
+        peer_addr: peer.map(|Extension(ConnectInfo(addr))| addr),
+    };
+    let era = state.dispatch.era(&message, &facts);
+    // A stateless-era request outside a session is served on its own; everything else belongs
+    // to a session, an existing one or the one it opens.
+    if era == Era::Stateless && !facts.contains(SESSION_HEADER) {
+        return stateless_post(&state, facts, message).await;
     }
-
-    if let Message::Request(req) = &message {
-        if req.method == "initialize" {
-            let Some(session) = state.sessions.create(
-                Arc::clone(&state.core),
-                state.config.max_replay_events,
-                state.config.max_sessions,
-            ) else {
-                return error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    codes::INTERNAL_ERROR,
-                    "too many sessions; try again later",
-                );
-            };
-            let Message::Request(req) = message else {
-                unreachable!()
-            };
-            let mut response = run_request(&session, req, &state.config).await;
-            if response.status().is_success() && session.session.is_initialized() {
-                response.headers_mut().insert(
-                    SESSION_HEADER,
-                    HeaderValue::from_str(&session.id).expect("hex ids are valid headers"),
-                );
-            } else {
-                state.sessions.remove(&session.id);
-            }
-            return response;
+    if state.dispatch.opens_session(&message) {
+        let Message::Request(req) = message else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_REQUEST,
+                "bad request: only a request can open a session",
+            );
+        };
+        let Some(session) = state.sessions.create(
+            state.dispatch.as_ref(),
+            state.config.max_replay_events,
+            state.config.max_sessions,
+        ) else {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::INTERNAL_ERROR,
+                "too many sessions; try again later",
+            );
+        };
+        let mut response = run_request(&session, req, era, facts, &state.config).await;
+        if response.status().is_success() && session.session.is_open() {
+            response.headers_mut().insert(
+                SESSION_HEADER,
+                HeaderValue::from_str(&session.id).expect("hex ids are valid headers"),
+            );
+        } else {
+            state.sessions.remove(&session.id);
         }
+        return response;
     }
 
-    let session = match state.session(&headers) {
+    let session = match state.session(&facts) {
         Ok(s) => s,
         Err(r) => return r,
     };
     match message {
-        Message::Request(req) => run_request(&session, req, &state.config).await,
+        Message::Request(req) => run_request(&session, req, era, facts, &state.config).await,
         Message::Notification(n) => {
-            session.session.on_notification(n);
+            session.session.notification(n);
             StatusCode::ACCEPTED.into_response()
         }
         Message::Response(r) => {
-            session.session.on_response(r);
+            session.session.response(r);
             StatusCode::ACCEPTED.into_response()
         }
-    }
-}
-
-/// The one decision of which era an HTTP message belongs to: no session, and a stateless-era
-/// version header or a `_meta` envelope.
-fn is_stateless(headers: &HeaderMap, message: &Message) -> bool {
-    if headers.contains_key(SESSION_HEADER) {
-        return false;
-    }
-    let has_meta = match message {
-        Message::Request(r) => r.params.as_ref().is_some_and(|p| p.get("_meta").is_some()),
-        _ => false,
-    };
-    match header_str(headers, VERSION_HEADER) {
-        Some(v) if SUPPORTED_PROTOCOL_VERSIONS.contains(&v) => {
-            has_meta && !matches!(message, Message::Request(r) if r.method == "initialize")
-        }
-        Some(_) => true,
-        None => has_meta && matches!(message, Message::Request(r) if era::is_stateless(r)),
     }
 }
 
@@ -301,98 +296,23 @@ fn stateless_status(code: i64) -> StatusCode {
         codes::INVALID_PARAMS
         | codes::INVALID_REQUEST
         | codes::PARSE_ERROR
-        | era::codes::HEADER_MISMATCH
-        | era::codes::MISSING_CLIENT_CAPABILITY
-        | era::codes::UNSUPPORTED_PROTOCOL_VERSION => StatusCode::BAD_REQUEST,
+        | HEADER_MISMATCH
+        | MISSING_CLIENT_CAPABILITY
+        | UNSUPPORTED_PROTOCOL_VERSION => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-fn stateless_error(id: RequestId, error: ErrorObject) -> Response {
-    let status = stateless_status(error.code);
-    let body = Message::error(Some(id), error).to_json();
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// `Mcp-Method` must name the body's method, `Mcp-Name` the tool, prompt or resource, and a
-/// `tools/call`'s `Mcp-Param-*` headers the arguments its tool mirrors into headers.
-fn check_routing_headers(
-    headers: &HeaderMap,
-    req: &Request,
-    core: &ServerCore,
-) -> Result<(), ErrorObject> {
-    let mismatch = |m: String| ErrorObject::new(era::codes::HEADER_MISMATCH, m);
-    match header_str(headers, "mcp-method") {
-        Some(m) if m == req.method => {}
-        Some(m) => {
-            return Err(mismatch(format!(
-                "the Mcp-Method header `{m}` does not match the method `{}`",
-                req.method
-            )))
-        }
-        None => return Err(mismatch("the Mcp-Method header is required".into())),
-    }
-    let field = match req.method.as_str() {
-        "tools/call" | "prompts/get" => "name",
-        "resources/read" => "uri",
-        _ => return Ok(()),
-    };
-    let params = req.params.as_ref();
-    let Some(expected) = params.and_then(|p| p.get(field)).and_then(Value::as_str) else {
-        return Ok(()); // the method's own validation names the missing field
-    };
-    let Some(sent) = headers.get("mcp-name") else {
-        return Err(mismatch(
-            "the Mcp-Name header is required for this method".into(),
-        ));
-    };
-    match mirrored::decode(sent) {
-        Ok(n) if n == expected => {}
-        Ok(n) => {
-            return Err(mismatch(format!(
-                "the Mcp-Name header `{n}` does not match `{field}` `{expected}`"
-            )))
-        }
-        Err(e) => return Err(mismatch(format!("the Mcp-Name header {e}"))),
-    }
-    if req.method == "tools/call" {
-        if let Some(tool) = core.shared.registry().tool(expected) {
-            let arguments = params.and_then(|p| p.get("arguments"));
-            mirrored::check_params(headers, &tool.tool().input_schema, arguments)
-                .map_err(mismatch)?;
-        }
-    }
-    Ok(())
-}
-
-async fn stateless_post(state: &Arc<HttpState>, headers: &HeaderMap, message: Message) -> Response {
+/// Serve a stateless-era message outside any session: one request, its messages streamed as SSE
+/// when anything precedes its response.
+async fn stateless_post(state: &Arc<HttpState>, facts: RequestFacts, message: Message) -> Response {
     let Message::Request(req) = message else {
         // Notifications and responses have no meaning without a session; accept and drop them.
         return StatusCode::ACCEPTED.into_response();
     };
-    let envelope = match era::validate(&req, Some(header_str(headers, VERSION_HEADER))) {
-        Ok(e) => e,
-        Err(e) => return stateless_error(req.id, e),
-    };
-    if let Err(e) = check_routing_headers(headers, &req, &state.core) {
-        return stateless_error(req.id, e);
-    }
     let id = req.id.clone();
     let (sink, mut rx) = Outbox::channel();
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let permit = if req.method == "subscriptions/listen" {
-        None
-    } else {
-        Arc::clone(&state.core.request_permits)
-            .acquire_owned()
-            .await
-            .ok()
-    };
-    let core = Arc::clone(&state.core);
-    let task = tokio::spawn(async move {
-        let _permit = permit;
-        stateless::serve(core, req, envelope, sink, cancel).await
-    });
+    let task = tokio::spawn(state.dispatch.serve_stateless(req, facts, sink));
     // Closing the response (stream) cancels the request.
     let guard = AbortOnDrop(task.abort_handle());
     let Some(first) = rx.recv().await else {
@@ -438,11 +358,18 @@ fn is_response_to(frame: &str, id: &RequestId) -> bool {
 
 /// Serve one request: a plain JSON response when its first message is its response; an SSE
 /// stream when the handler sends anything first (logs, progress, requests to the client).
-async fn run_request(session: &Arc<HttpSession>, req: Request, config: &HttpConfig) -> Response {
+async fn run_request(
+    session: &Arc<HttpSession>,
+    req: Request,
+    era: Era,
+    facts: RequestFacts,
+    config: &HttpConfig,
+) -> Response {
     let id = req.id.clone();
     let (sink, mut rx) = Outbox::channel();
-    let permits = session.session.admit_request(&req).await;
-    session.session.on_request(req, sink, permits);
+    Arc::clone(&session.session)
+        .request(req, era, facts, sink)
+        .await;
     let Some(first) = rx.recv().await else {
         // Cancelled before it produced anything.
         return StatusCode::ACCEPTED.into_response();
@@ -580,6 +507,6 @@ async fn on_delete(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> R
         Err(r) => return r,
     };
     state.sessions.remove(&session.id);
-    session.session.close().await;
+    Arc::clone(&session.session).close().await;
     StatusCode::OK.into_response()
 }

@@ -7,7 +7,6 @@
 mod auth;
 mod config;
 mod handlers;
-mod mirrored;
 mod security;
 mod sessions;
 mod stream_log;

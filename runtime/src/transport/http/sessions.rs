@@ -1,4 +1,4 @@
-//! The table of live HTTP sessions, each a server [`Session`] plus its SSE streams.
+//! The table of live HTTP sessions, each a session of the dispatcher plus its SSE streams.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -6,14 +6,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::stream_log::StreamLog;
-use crate::server::{ServerCore, Session};
+use crate::transport::{Dispatch, SessionDispatch};
 
 /// How many finished request streams a session keeps for resumption.
 const KEPT_STREAMS: usize = 64;
 
 pub(crate) struct HttpSession {
     pub id: String,
-    pub session: Arc<Session>,
+    pub session: Arc<dyn SessionDispatch>,
     /// Stream 0: messages not tied to a request, delivered on GET.
     pub standalone: Arc<StreamLog>,
     pub standalone_open: AtomicBool,
@@ -80,14 +80,14 @@ impl Sessions {
     /// Create a session; `None` when the table is full.
     pub(crate) fn create(
         &self,
-        core: Arc<ServerCore>,
+        dispatch: &dyn Dispatch,
         max_events: usize,
         max_sessions: usize,
     ) -> Option<Arc<HttpSession>> {
         if self.len() >= max_sessions {
             return None;
         }
-        let (session, mut outbox) = Session::new(core);
+        let (session, mut outbox) = dispatch.open_session();
         let standalone = StreamLog::new(0, max_events);
         let pump = Arc::clone(&standalone);
         tokio::spawn(async move {

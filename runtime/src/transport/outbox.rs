@@ -1,5 +1,5 @@
+use super::{frame_queue, FrameReceiver, FrameSender};
 use crate::jsonrpc::{Message, MessageSink, RequestId};
-use crate::transport::{frame_queue, FrameReceiver, FrameSender};
 
 /// Where outgoing frames go: a queue drained by the transport's writer. Cloned into every
 /// request scope; sending never blocks (the transport applies back-pressure on input instead,

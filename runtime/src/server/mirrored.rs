@@ -3,8 +3,9 @@
 //! headers match the arguments its tool designates with `x-mcp-header`.
 
 use base64::Engine as _;
-use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
+
+use crate::transport::Headers;
 
 const SENTINEL_PREFIX: &str = "=?base64?";
 const SENTINEL_SUFFIX: &str = "?=";
@@ -12,8 +13,7 @@ const SENTINEL_SUFFIX: &str = "?=";
 /// The value a mirrored header carries: its field value without surrounding whitespace, decoded
 /// when it uses the sentinel form `=?base64?{Base64 of UTF-8}?=`, literal otherwise. Fails on
 /// characters a field value may not hold, and on a sentinel whose Base64 or UTF-8 is invalid.
-pub(crate) fn decode(value: &HeaderValue) -> Result<String, String> {
-    let bytes = value.as_bytes();
+pub(crate) fn decode(bytes: &[u8]) -> Result<String, String> {
     if let Some(b) = bytes
         .iter()
         .find(|&&b| !(b == b'\t' || (0x20..0x7f).contains(&b)))
@@ -21,7 +21,7 @@ pub(crate) fn decode(value: &HeaderValue) -> Result<String, String> {
         return Err(format!("contains the invalid byte 0x{b:02x}"));
     }
     let text = std::str::from_utf8(bytes)
-        .expect("visible ASCII")
+        .map_err(|e| format!("is not text ({e})"))?
         .trim_matches([' ', '\t']);
     let Some(encoded) = text
         .strip_prefix(SENTINEL_PREFIX)
@@ -68,6 +68,14 @@ pub(crate) fn designated(schema: &Value) -> Vec<Designated<'_>> {
     out
 }
 
+/// True when `name` is a valid HTTP field name (an RFC 9110 token).
+fn is_field_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// Whether a header's decoded text states the body value `value` (a string as is, a boolean as
 /// `true`/`false`, a number compared numerically so that `42.0` states `42`).
 fn states(text: &str, value: &Value) -> bool {
@@ -85,21 +93,21 @@ fn states(text: &str, value: &Value) -> bool {
 /// input schema is `schema`: a designated argument with a value needs its header, stating that
 /// value; a header for an argument without one is a mismatch too.
 pub(crate) fn check_params(
-    headers: &HeaderMap,
+    headers: &dyn Headers,
     schema: &Value,
     arguments: Option<&Value>,
 ) -> Result<(), String> {
     for param in designated(schema) {
         let header = format!("mcp-param-{}", param.name.to_ascii_lowercase());
-        let Ok(header_name) = HeaderName::from_bytes(header.as_bytes()) else {
+        if !is_field_name(&header) {
             continue; // not a field name: no client can send it
-        };
+        }
         let shown = format!("Mcp-Param-{}", param.name);
         let at = format!("arguments.{}", param.path.join("."));
         let value = arguments
             .and_then(|a| param.path.iter().try_fold(a, |v, key| v.get(key)))
             .filter(|v| !v.is_null());
-        let sent = headers.get(&header_name);
+        let sent = headers.get(&header);
         match (value, sent) {
             (None, None) => {}
             (Some(_), None) => {
@@ -130,31 +138,33 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn value(s: &[u8]) -> HeaderValue {
-        HeaderValue::from_bytes(s).unwrap()
+    /// Header fields for tests, names lowercased as HTTP libraries do.
+    struct Fields(Vec<(String, String)>);
+
+    impl Headers for Fields {
+        fn get(&self, name: &str) -> Option<&[u8]> {
+            self.0
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_bytes())
+        }
     }
 
     #[test]
     fn decodes_plain_and_sentinel_values() {
-        assert_eq!(decode(&value(b"  us-west1\t")).unwrap(), "us-west1");
+        assert_eq!(decode(b"  us-west1\t").unwrap(), "us-west1");
         assert_eq!(
-            decode(&value(b"=?base64?SGVsbG8sIOS4lueVjA==?=")).unwrap(),
+            decode(b"=?base64?SGVsbG8sIOS4lueVjA==?=").unwrap(),
             "Hello, 世界"
         );
-        assert_eq!(
-            decode(&value(b"=?base64?IHBhZGRlZCA=?=")).unwrap(),
-            " padded "
-        );
+        assert_eq!(decode(b"=?base64?IHBhZGRlZCA=?=").unwrap(), " padded ");
         // Without both markers the value is literal.
-        assert_eq!(decode(&value(b"SGVsbG8=")).unwrap(), "SGVsbG8=");
-        assert_eq!(
-            decode(&value(b"=?base64?SGVsbG8=")).unwrap(),
-            "=?base64?SGVsbG8="
-        );
+        assert_eq!(decode(b"SGVsbG8=").unwrap(), "SGVsbG8=");
+        assert_eq!(decode(b"=?base64?SGVsbG8=").unwrap(), "=?base64?SGVsbG8=");
         // Bad padding, bad alphabet, bytes no field value may hold.
-        assert!(decode(&value(b"=?base64?SGVsbG8?=")).is_err());
-        assert!(decode(&value(b"=?base64?SGVs!!!bG8=?=")).is_err());
-        assert!(decode(&value("h\u{e9}".as_bytes())).is_err());
+        assert!(decode(b"=?base64?SGVsbG8?=").is_err());
+        assert!(decode(b"=?base64?SGVs!!!bG8=?=").is_err());
+        assert!(decode("h\u{e9}".as_bytes()).is_err());
     }
 
     #[test]
@@ -189,14 +199,12 @@ mod tests {
             "verbose": {"type": "boolean", "x-mcp-header": "Verbose"}
         }});
         let headers = |pairs: &[(&str, &str)]| {
-            let mut h = HeaderMap::new();
-            for (k, v) in pairs {
-                h.insert(
-                    HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                    v.parse().unwrap(),
-                );
-            }
-            h
+            Fields(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
+                    .collect(),
+            )
         };
         let args = json!({"region": "Hello", "priority": 42, "verbose": false});
         let all = [
@@ -229,6 +237,6 @@ mod tests {
             ),
             Ok(())
         );
-        assert_eq!(check_params(&HeaderMap::new(), &schema, None), Ok(()));
+        assert_eq!(check_params(&headers(&[]), &schema, None), Ok(()));
     }
 }

@@ -1,0 +1,100 @@
+//! The dispatcher as transports see it: the server's side of [`Dispatch`] and
+//! [`SessionDispatch`]. Frames come in with their transport facts; the era is decided once
+//! ([`era::decide`]); a handshake-era request is served by its [`Session`], a stateless-era one
+//! outside a session by [`stateless::serve`].
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use super::era;
+use super::runner::reply;
+use super::session::Session;
+use super::stateless;
+use super::ServerCore;
+use crate::jsonrpc::{Message, Notification, Request, Response};
+use crate::protocol::Era;
+use crate::transport::{
+    Dispatch, Endpoint, FrameReceiver, Limits, Outbox, RequestFacts, SessionDispatch,
+};
+
+/// The server core, as the dispatcher of a transport serving many requests (HTTP).
+pub(crate) struct Dispatcher(pub Arc<ServerCore>);
+
+impl Dispatch for Dispatcher {
+    fn limits(&self) -> &Limits {
+        &self.0.limits
+    }
+
+    fn era(&self, message: &Message, facts: &RequestFacts) -> Era {
+        era::decide(message, facts)
+    }
+
+    fn opens_session(&self, message: &Message) -> bool {
+        era::opens_session(message)
+    }
+
+    fn open_session(&self) -> (Arc<dyn SessionDispatch>, FrameReceiver) {
+        let (session, outbox) = Session::new(Arc::clone(&self.0));
+        (session, outbox)
+    }
+
+    fn serve_stateless(
+        &self,
+        req: Request,
+        facts: RequestFacts,
+        sink: Outbox,
+    ) -> BoxFuture<'static, ()> {
+        let core = Arc::clone(&self.0);
+        Box::pin(async move {
+            let envelope = match stateless::accept(&core, &req, &facts) {
+                Ok(e) => e,
+                Err(e) => return reply(&sink, req.id, Err(e)),
+            };
+            let _permit = if stateless::takes_permit(&req) {
+                Arc::clone(&core.request_permits).acquire_owned().await.ok()
+            } else {
+                None
+            };
+            // The transport drops this future when the client goes away, which cancels it; the
+            // token is for the request's own end.
+            let cancel = tokio_util::sync::CancellationToken::new();
+            stateless::serve(core, req, envelope, sink, cancel).await
+        })
+    }
+}
+
+impl SessionDispatch for Session {
+    fn request(
+        self: Arc<Self>,
+        req: Request,
+        era: Era,
+        facts: RequestFacts,
+        sink: Outbox,
+    ) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let permits = self.admit_request(&req, era).await;
+            self.on_request(req, era, &facts, sink, permits);
+        })
+    }
+
+    fn notification(&self, notification: Notification) {
+        self.on_notification(notification)
+    }
+
+    fn response(&self, response: Response) {
+        self.on_response(response)
+    }
+
+    fn is_open(&self) -> bool {
+        self.is_initialized()
+    }
+
+    fn is_busy(&self) -> bool {
+        Session::is_busy(self)
+    }
+
+    fn close(self: Arc<Self>) -> BoxFuture<'static, ()> {
+        Endpoint::on_close(self)
+    }
+}

@@ -1,0 +1,138 @@
+//! The one handler runner of both eras: it builds the request scope (with the handler's name and
+//! the sampling policy, so no entry point can forget them), runs the handler, and turns a panic
+//! into the prepared fallback answer.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::prepare::Prepared;
+use super::request_state::Binding;
+use super::ServerCore;
+use crate::context::{
+    Context, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers, RequestScope, Round,
+};
+use crate::jsonrpc::{ErrorObject, Message, Pending, RequestId, Response};
+use crate::transport::Outbox;
+
+/// Where the answers to the handler's asks come from.
+pub(crate) enum Answers {
+    /// Handshake era: live requests to the client on the request's own sink.
+    Live(Arc<Pending>),
+    /// Stateless era: the retried request's answers, or the end of the round.
+    Replay(Arc<Round>),
+}
+
+/// What a request contributes to its handler's scope.
+pub(crate) struct Request {
+    pub id: RequestId,
+    pub peer: Arc<PeerInfo>,
+    pub log_filter: Arc<LogFilter>,
+    /// Where the handler's notifications (and live asks) go.
+    pub sink: Outbox,
+    pub answers: Answers,
+    pub cancel: CancellationToken,
+}
+
+/// Run `prepared` for `request`. The returned future owns the scope and borrows nothing, so a
+/// caller may race it against other events (the stateless era ends a round that way) or spawn
+/// it. Also returns what the `requestState` of a next round binds to.
+pub(crate) fn run(
+    core: &ServerCore,
+    prepared: Prepared,
+    request: Request,
+) -> (
+    impl Future<Output = Result<Value, ErrorObject>> + Send + 'static,
+    Binding,
+) {
+    let Prepared {
+        handler,
+        on_panic,
+        binding,
+        meta,
+    } = prepared;
+    let progress_token = progress_token(meta.as_ref());
+    let limits = Arc::clone(&core.limits);
+    let sampling = Arc::clone(&core.sampling);
+    let name = binding.name.clone();
+    let run = async move {
+        let Request {
+            id,
+            peer,
+            log_filter,
+            sink,
+            answers,
+            cancel,
+        } = request;
+        let mut scope = RequestScope::new(
+            id.clone(),
+            progress_token,
+            peer,
+            limits,
+            log_filter,
+            sink.clone(),
+            match answers {
+                Answers::Live(pending) => Box::new(LiveAnswers { pending, sink }),
+                Answers::Replay(round) => Box::new(ReplayAnswers(round)),
+            },
+            cancel,
+        );
+        scope.handler = Some(name);
+        scope.sampling = sampling;
+        AssertUnwindSafe(handler(Context::new(&scope)))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                tracing::error!(%id, panic = %panic_message(&*panic), "handler panicked");
+                on_panic
+            })
+    };
+    (run, binding)
+}
+
+/// The `progressToken` of a request's `_meta`, when it is a string or an integer.
+fn progress_token(meta: Option<&Map<String, Value>>) -> Option<Value> {
+    meta?
+        .get("progressToken")
+        .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
+        .cloned()
+}
+
+/// Send the response to request `id`: its result or its error.
+pub(crate) fn reply(sink: &Outbox, id: RequestId, outcome: Result<Value, ErrorObject>) {
+    sink.send(&Message::Response(Response {
+        id: Some(id),
+        outcome,
+    }));
+}
+
+/// The text of a panic's payload.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_messages_are_read_from_str_and_string_payloads() {
+        let text = |f: fn()| panic_message(&*std::panic::catch_unwind(f).unwrap_err());
+        assert_eq!(text(|| panic!("plain")), "plain");
+        assert_eq!(text(|| panic!("formatted {}", 1)), "formatted 1");
+        assert_eq!(
+            text(|| std::panic::panic_any(7_u8)),
+            "non-string panic payload"
+        );
+    }
+}
