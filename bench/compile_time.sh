@@ -122,15 +122,17 @@ RS
   ts_crates=$(count_crates "$clean_tmp/toolsmith1")
   rm_crates=$(count_crates "$clean_tmp/rmcp1")
 
-  one_clean() { # one_clean CRATE -> seconds of a clean build, dependencies included
-    local target="$clean_tmp/target-$1" t0 t1
+  one_clean() { # one_clean CRATE: a clean build, dependencies included; appends its wall-clock
+    # seconds to CRATE.clean and its CPU seconds (user + system, all rustc processes) to CRATE.cpu
+    local crate="$1" target="$clean_tmp/target-$1" times TIMEFORMAT='%R %U %S'
     rm -rf "$target"
-    t0=$(date +%s.%N)
-    CARGO_INCREMENTAL=0 cargo build --quiet --offline --manifest-path "$clean_tmp/$1/Cargo.toml" \
-      --target-dir "$target" >/dev/null 2>&1
-    t1=$(date +%s.%N)
+    times=$( { time CARGO_INCREMENTAL=0 cargo build --quiet --offline \
+      --manifest-path "$clean_tmp/$crate/Cargo.toml" --target-dir "$target" >/dev/null 2>&1; } 2>&1 )
     rm -rf "$target"
-    echo "$t1 - $t0" | bc
+    set -- $times
+    echo "$1" >> "$clean_tmp/$crate.clean"
+    echo "$2 + $3" | bc >> "$clean_tmp/$crate.cpu"
+    echo "compile: $crate clean build: $1 s wall, $(tail -1 "$clean_tmp/$crate.cpu") s CPU"
   }
 
   local load_before load_after i
@@ -141,22 +143,26 @@ RS
     local order="toolsmith1 rmcp1"
     if [ $((i % 2)) = 0 ]; then order="rmcp1 toolsmith1"; fi
     for c in $order; do
-      one_clean "$c" | tee -a "$clean_tmp/$c.clean" | sed "s/^/compile: $c clean build: /"
+      one_clean "$c"
     done
   done
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-  local ts_med rm_med ts_all rm_all
+  runs() { sort -n "$1" | xargs printf '%.1f ' | sed 's/ $//'; }
+  local ts_med rm_med ts_cpu rm_cpu
   ts_med=$(median < "$clean_tmp/toolsmith1.clean"); rm_med=$(median < "$clean_tmp/rmcp1.clean")
-  ts_all=$(sort -n "$clean_tmp/toolsmith1.clean" | xargs printf '%.1f ' | sed 's/ $//')
-  rm_all=$(sort -n "$clean_tmp/rmcp1.clean" | xargs printf '%.1f ' | sed 's/ $//')
+  ts_cpu=$(median < "$clean_tmp/toolsmith1.cpu"); rm_cpu=$(median < "$clean_tmp/rmcp1.cpu")
   {
     echo
     echo "| one-tool stdio server | toolsmith (default features) | rmcp 3.11 (server, macros, transport-io) | toolsmith / rmcp |"
     echo "| --- | --- | --- | --- |"
     printf '| packages in \`cargo tree -e normal\` (the server crate included) | %s | %s | %.2f |\n' \
       "$ts_crates" "$rm_crates" "$(echo "$ts_crates / $rm_crates" | bc -l)"
-    printf '| clean \`cargo build\` with dependencies, dev profile (median of %s; all runs) | %.1f s (%s) | %.1f s (%s) | %.2f |\n' \
-      "$reps" "$ts_med" "$ts_all" "$rm_med" "$rm_all" "$(echo "$ts_med / $rm_med" | bc -l)"
+    printf '| clean \`cargo build\` with dependencies, dev profile: wall clock (median of %s; all runs) | %.1f s (%s) | %.1f s (%s) | %.2f |\n' \
+      "$reps" "$ts_med" "$(runs "$clean_tmp/toolsmith1.clean")" "$rm_med" "$(runs "$clean_tmp/rmcp1.clean")" \
+      "$(echo "$ts_med / $rm_med" | bc -l)"
+    printf '| the same builds: CPU time, user + system (median; all runs) | %.1f s (%s) | %.1f s (%s) | %.2f |\n' \
+      "$ts_cpu" "$(runs "$clean_tmp/toolsmith1.cpu")" "$rm_cpu" "$(runs "$clean_tmp/rmcp1.cpu")" \
+      "$(echo "$ts_cpu / $rm_cpu" | bc -l)"
     echo
     echo "Load average (1, 5, 15 min) before: $load_before; after: $load_after; $(nproc) CPUs."
   } | tee target/bench/compile_time_clean.md
