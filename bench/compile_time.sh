@@ -155,9 +155,9 @@ RS
     echo
     echo "| one-tool stdio server | toolsmith (default features) | rmcp 3.11 (server, macros, transport-io) | toolsmith / rmcp |"
     echo "| --- | --- | --- | --- |"
-    printf '| packages in \`cargo tree -e normal\` (the server crate included) | %s | %s | %.2f |\n' \
+    printf '| packages in `cargo tree -e normal` (the server crate included) | %s | %s | %.2f |\n' \
       "$ts_crates" "$rm_crates" "$(echo "$ts_crates / $rm_crates" | bc -l)"
-    printf '| clean \`cargo build\` with dependencies, dev profile: wall clock (median of %s; all runs) | %.1f s (%s) | %.1f s (%s) | %.2f |\n' \
+    printf '| clean `cargo build` with dependencies, dev profile: wall clock (median of %s; all runs) | %.1f s (%s) | %.1f s (%s) | %.2f |\n' \
       "$reps" "$ts_med" "$(runs "$clean_tmp/toolsmith1.clean")" "$rm_med" "$(runs "$clean_tmp/rmcp1.clean")" \
       "$(echo "$ts_med / $rm_med" | bc -l)"
     printf '| the same builds: CPU time, user + system (median; all runs) | %.1f s (%s) | %.1f s (%s) | %.2f |\n' \
