@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::context::PeerInfo;
-#[cfg(feature = "http-server")]
+#[cfg(any(feature = "http-server", test))]
 use crate::jsonrpc::Message;
 use crate::jsonrpc::{ErrorObject, Request};
 use crate::protocol::codes;
@@ -42,7 +42,7 @@ fn meta(req: &Request) -> Option<&Map<String, Value>> {
 /// handshake version header (except `initialize`), any version header this crate does not
 /// negotiate in a handshake (which the envelope's validation then judges), or, without a version
 /// header, a `_meta` envelope and a frame that says so.
-#[cfg(feature = "http-server")]
+#[cfg(any(feature = "http-server", test))]
 pub(crate) fn decide(message: &Message, facts: &RequestFacts) -> Era {
     match message {
         Message::Request(req) => decide_request(req, facts),
@@ -64,7 +64,7 @@ pub(crate) fn decide_request(req: &Request, facts: &RequestFacts) -> Era {
 }
 
 /// True when `req` opens a handshake-era session.
-#[cfg(feature = "http-server")]
+#[cfg(any(feature = "http-server", test))]
 pub(crate) fn opens_session(message: &Message) -> bool {
     matches!(message, Message::Request(r) if r.method == "initialize")
 }
