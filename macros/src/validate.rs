@@ -119,7 +119,7 @@ fn check_receiver(model: &FnModel, kind: &str, in_impl: bool, errors: &mut Error
     }
     if in_impl {
         if let Some(syn::FnArg::Receiver(r)) = sig.inputs.first() {
-            if r.reference.is_none() || r.mutability.is_some() {
+            if !matches!(r.kind, syn::ReceiverKind::Reference(_, _, None)) {
                 errors.spanned(r, format!("a {kind} method takes `&self` (state is shared between concurrent calls; use interior mutability)"));
             }
         } else {

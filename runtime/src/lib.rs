@@ -3,7 +3,11 @@
 //! Write Model Context Protocol servers with plain async functions, and the clients that answer
 //! them.
 //!
-//! ```no_run
+//! A one-tool stdio server (the default features: `server`, `macros`, `stdio`; see the README's
+//! feature table for the others):
+//!
+#![cfg_attr(all(feature = "macros", feature = "stdio"), doc = "```no_run")]
+#![cfg_attr(not(all(feature = "macros", feature = "stdio")), doc = "```ignore")]
 //! use toolsmith::prelude::*;
 //!
 //! #[derive(Serialize, JsonSchema)]
@@ -34,55 +38,86 @@
 //! of the input schema; every other parameter becomes an input property.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// With neither `server` nor `client`, only the wire types are left: the framing and queues both
+// sides share have no user then.
+#![cfg_attr(
+    not(any(feature = "server", feature = "client")),
+    allow(dead_code, unused_imports)
+)]
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
+#[cfg(feature = "server")]
 mod context;
 mod error;
 pub mod jsonrpc;
+#[cfg(feature = "server")]
 mod params;
+#[cfg(feature = "server")]
 mod prompt;
 pub mod protocol;
+#[cfg(feature = "server")]
 mod resource;
+#[cfg(feature = "server")]
 mod schema;
+#[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "server")]
 mod tool;
 mod transport;
 
+#[cfg(feature = "http-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
 pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig};
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use client::{Client, ClientBuilder, ClientError};
+#[cfg(feature = "server")]
 pub use context::{
-    Ask, AskError, AskOutput, Context, ElicitAction, ElicitChoice, ElicitField, ElicitForm,
-    ElicitResult, Elicitation, IntoModelPreferences, IntoSamplingMessages, LocalSampler, Root,
-    Sample, SampleError, SampleHook, SampleOrigin, SampleResult, SamplerMode, SamplingPolicy,
-    Structured, ToolChoice,
+    Ask, AskError, AskOutput, Context, ElicitChoice, ElicitField, ElicitForm, Elicitation,
+    IntoModelPreferences, IntoSamplingMessages, LocalSampler, Sample, SampleError, SampleHook,
+    SampleOrigin, SampleResult, SamplerMode, SamplingPolicy, Structured, ToolChoice,
 };
 pub use error::Error;
+#[cfg(feature = "server")]
 pub use params::Params;
+#[cfg(feature = "server")]
 pub use prompt::{
     IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptFn, PromptMeta, PromptOutput,
 };
 pub use protocol::{
-    CallToolResult, Content, LoggingLevel, ModelPreferences, SamplingMessage, StopReason,
+    CallToolResult, Content, ElicitAction, ElicitResult, LoggingLevel, ModelPreferences, Root,
+    SamplingMessage, StopReason,
 };
+#[cfg(feature = "server")]
 pub use resource::{
     Blob, IntoResource, Json, ResourceDef, ResourceFn, ResourceMeta, ResourceOutput,
     ResourceRequest, TemplateError, UriTemplate,
 };
+#[cfg(feature = "server")]
 pub use server::{Completer, CompletionRef, Limits, Server, ServerHandle};
+#[cfg(feature = "server")]
 pub use tool::{
     IntoHandlerError, IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolError, ToolFn,
     ToolMeta, ToolMethod, ToolOutput,
 };
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use toolsmith_macros::{prompt, resource, tool, tools, Elicit};
 
 /// Everything a server author needs in scope: `use toolsmith::prelude::*;`.
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod prelude {
     pub use crate::protocol::{PromptMessage, ResourceContents};
+    #[cfg(feature = "macros")]
+    pub use crate::{prompt, resource, tool, tools, Elicit};
     pub use crate::{
-        prompt, resource, tool, tools, Blob, CallToolResult, Content, Context, Elicit, Elicitation,
-        Json, LoggingLevel, ModelPreferences, Params, SampleError, SamplingMessage, Server,
-        ToolError,
+        Blob, CallToolResult, Content, Context, Elicitation, Json, LoggingLevel, ModelPreferences,
+        Params, SampleError, SamplingMessage, Server, ToolError,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
@@ -90,6 +125,7 @@ pub mod prelude {
 
 /// Paths used by the macro expansion. Not a public API: it may change in any release.
 #[doc(hidden)]
+#[cfg(feature = "server")]
 pub mod __private {
     pub use futures::future::BoxFuture;
     pub use schemars;

@@ -71,7 +71,7 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(i) => i,
         Err(_) => return not_a_fn(item, "#[tools] goes on an inherent `impl` block"),
     };
-    if let Some((_, path, _)) = &imp.trait_ {
+    if let Some((path, _)) = &imp.trait_ {
         errors.spanned(
             path,
             "#[tools] goes on an inherent `impl Type` block, not a trait impl",

@@ -9,12 +9,13 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use futures::future::{BoxFuture, FusedFuture};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use super::answers::AnswerError;
 use super::sample::Run;
 use super::Context;
+use crate::protocol::{ElicitResult, Root};
 
 /// Why asking the client (elicitation, roots) produced no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -46,38 +47,6 @@ pub enum AskError {
     /// Too many requests to the client are already waiting for answers.
     #[error("too many requests to the client are waiting for answers; try again later")]
     Busy,
-}
-
-/// What the user did with an elicitation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ElicitAction {
-    /// Submitted the form.
-    Accept,
-    /// Declined to answer.
-    Decline,
-    /// Dismissed it.
-    Cancel,
-}
-
-/// The answer to an elicitation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ElicitResult {
-    /// What the user did.
-    pub action: ElicitAction,
-    /// The submitted values (with `accept`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<Map<String, Value>>,
-}
-
-/// A root the client exposes (a directory or file URI).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Root {
-    /// The root's URI (`file://...`).
-    pub uri: String,
-    /// A display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
 }
 
 /// A value an [`Ask`] produces from the client's answer.

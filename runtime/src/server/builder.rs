@@ -377,6 +377,8 @@ impl Server {
     /// non-blocking for the life of the connection and served by the runtime's reactor, the
     /// connection running as a task of the runtime; otherwise (a terminal, a file) through
     /// tokio's `Stdin` and `Stdout`. Handlers run on the tokio runtime either way.
+    #[cfg(feature = "stdio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "stdio")))]
     pub async fn serve_stdio(self) -> Result<(), Error> {
         let core = self.build()?;
         let max = core.limits.max_message_bytes;

@@ -4,6 +4,7 @@
 //! the handler modules, and implements the transport's `Dispatch`/`Endpoint` traits.
 
 mod builder;
+#[cfg(feature = "http-server")]
 mod dispatch;
 mod era;
 mod http_rules;
@@ -12,6 +13,7 @@ mod prepare;
 mod registry;
 mod request_state;
 mod runner;
+#[cfg(feature = "http-server")]
 mod serve_http;
 mod session;
 mod stateless;

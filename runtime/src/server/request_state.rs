@@ -11,7 +11,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
@@ -25,7 +24,8 @@ pub(crate) struct StateKey([u8; 32]);
 impl StateKey {
     pub(crate) fn random() -> Self {
         let mut k = [0u8; 32];
-        rand::rng().fill_bytes(&mut k);
+        // No key is safe without the operating system's randomness: fail loudly.
+        getrandom::fill(&mut k).expect("the operating system's random number generator failed");
         StateKey(k)
     }
 

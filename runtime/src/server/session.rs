@@ -132,6 +132,7 @@ impl Session {
     }
 
     /// True while requests are being served (an idle session is not expired then).
+    #[cfg(feature = "http-server")]
     pub(crate) fn is_busy(&self) -> bool {
         !self.in_flight.lock().expect("in-flight lock").is_empty()
     }

@@ -15,6 +15,7 @@ use crate::protocol::Era;
 
 /// What a transport serving many independent requests (HTTP) hands frames to. Implemented by the
 /// server's dispatcher; the transport keeps the sessions it is given, by its own ids.
+#[cfg(feature = "http-server")]
 pub(crate) trait Dispatch: Send + Sync + 'static {
     /// The limits the transport enforces (message size, output queue).
     fn limits(&self) -> &Limits;
@@ -42,6 +43,7 @@ pub(crate) trait Dispatch: Send + Sync + 'static {
 }
 
 /// One handshake-era session as a transport sees it.
+#[cfg(feature = "http-server")]
 pub(crate) trait SessionDispatch: Send + Sync + 'static {
     /// Serve `request` of era `era` in this session; its messages and its response go to `sink`.
     /// Resolves once the request is admitted (the session's and the server's concurrency limits),
