@@ -10,9 +10,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::context::PeerInfo;
-#[cfg(any(feature = "http-server", test))]
-use crate::jsonrpc::Message;
-use crate::jsonrpc::{ErrorObject, Request};
+use crate::jsonrpc::{ErrorObject, Message, Request};
 use crate::protocol::codes;
 use crate::protocol::{
     ClientCapabilities, Era, Implementation, LoggingLevel, SESSION_HEADER,
@@ -42,7 +40,6 @@ fn meta(req: &Request) -> Option<&Map<String, Value>> {
 /// handshake version header (except `initialize`), any version header this crate does not
 /// negotiate in a handshake (which the envelope's validation then judges), or, without a version
 /// header, a `_meta` envelope and a frame that says so.
-#[cfg(any(feature = "http-server", test))]
 pub(crate) fn decide(message: &Message, facts: &RequestFacts) -> Era {
     match message {
         Message::Request(req) => decide_request(req, facts),
