@@ -1,6 +1,5 @@
 //! Collects every error found, so the user sees them all at once.
 
-use proc_macro2::TokenStream;
 use quote::ToTokens;
 use std::fmt::Display;
 
@@ -24,10 +23,5 @@ impl Errors {
             Some(e) => Err(e),
             None => Ok(()),
         }
-    }
-
-    /// The errors as `compile_error!` tokens, to emit beside the user's item.
-    pub fn into_compile_errors(e: syn::Error) -> TokenStream {
-        e.to_compile_error()
     }
 }

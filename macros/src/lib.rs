@@ -1,5 +1,6 @@
 //! Attribute macros for [Toolsmith](https://docs.rs/toolsmith). Use them through the `toolsmith`
-//! crate, which re-exports them; the expansion calls into `toolsmith::__private`.
+//! crate, which re-exports them; the expansion calls into `toolsmith::__private` (or
+//! `<path>::__private` under `crate = "<path>"`, for crates that re-export Toolsmith).
 //!
 //! Each macro parses its input into a small model (`parse`), checks what needs the whole model
 //! (`validate`), then generates code (`expand`). Errors are collected and spanned at the user's
@@ -21,8 +22,9 @@ mod validate;
 /// ```
 ///
 /// Options: `name = ".."`, `description = ".."` (default: the doc comment), `title = ".."`,
-/// and the annotations `read_only`, `destructive`, `idempotent`, `open_world` (each a flag, or
-/// `= true`/`= false`). Parameters take `#[arg(description = "..")]`. A parameter of type
+/// the annotations `read_only`, `destructive`, `idempotent`, `open_world` (each a flag, or
+/// `= true`/`= false`), and `crate = "path::to::toolsmith"` for a crate that re-exports
+/// Toolsmith (the expansion names `::toolsmith` by default). Parameters take `#[arg(description = "..")]`. A parameter of type
 /// `Context<'_>` is injected; every other one becomes an input property (`Option<T>` optional).
 ///
 /// The name then refers to a function that builds the tool: register it with
@@ -33,7 +35,8 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::tool_fn(attr.into(), item.into()).into()
 }
 
-/// Collect the `#[tool]` methods of an impl block; register them with `Server::tools(state)`.
+/// Collect the `#[tool]`, `#[resource]` and `#[prompt]` methods of an impl block; register them
+/// all with `Server::tools(state)`. Each takes `&self`, so they share the state.
 ///
 /// ```ignore
 /// #[tools]
@@ -41,8 +44,14 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///     /// Add one and return the new count.
 ///     #[tool]
 ///     async fn increment(&self) -> u64 { .. }
+///
+///     /// The current count.
+///     #[resource(uri = "counter://value")]
+///     async fn value(&self) -> String { .. }
 /// }
 /// ```
+///
+/// Option: `crate = "path::to::toolsmith"` (for every method of the block).
 #[proc_macro_attribute]
 pub fn tools(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::tool_impl(attr.into(), item.into()).into()
@@ -57,7 +66,8 @@ pub fn tools(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Options: `uri` (required), `name` (default: the function's name), `title`, `description`
-/// (default: the doc comment), `mime_type`. Each template variable must be a parameter of the
+/// (default: the doc comment), `mime_type`, `crate = "path::to::toolsmith"`. As a `&self`
+/// method, it goes in a `#[tools]` impl block. Each template variable must be a parameter of the
 /// same name (parsed with `FromStr`), and each parameter (but a `Context<'_>`) a variable.
 #[proc_macro_attribute]
 pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -73,8 +83,9 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// async fn code_review(code: String, language: Option<String>) -> String { .. }
 /// ```
 ///
-/// Options: `name`, `title`, `description` (default: the doc comment). Parameters take
-/// `#[arg(description = "..")]`.
+/// Options: `name`, `title`, `description` (default: the doc comment),
+/// `crate = "path::to::toolsmith"`. Parameters take `#[arg(description = "..")]`. As a `&self`
+/// method, it goes in a `#[tools]` impl block.
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::prompt_fn(attr.into(), item.into()).into()
@@ -92,7 +103,9 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// #[derive(Deserialize, JsonSchema, Elicit)]
 /// enum Plan { Free, Pro }
 /// ```
-#[proc_macro_derive(Elicit)]
+///
+/// For a crate that re-exports Toolsmith: `#[elicit(crate = "path::to::toolsmith")]`.
+#[proc_macro_derive(Elicit, attributes(elicit))]
 pub fn derive_elicit(input: TokenStream) -> TokenStream {
     expand::derive_elicit(input.into()).into()
 }

@@ -5,18 +5,11 @@ use syn::{GenericArgument, LitStr, PathArguments, ReturnType, Type};
 use crate::errors::Errors;
 use crate::parse::{FnModel, ParamKind, ToolAttr};
 
-/// The spec's tool-name rule: 1 to 128 characters of `[A-Za-z0-9_.-]`.
+/// The spec's tool-name rule, as the runtime checks it at registration.
 fn tool_name_problem(name: &str) -> Option<String> {
-    if name.is_empty() || name.len() > 128 {
-        return Some(format!(
-            "tool name `{name}` must be 1 to 128 characters long"
-        ));
-    }
-    name.chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-        .map(|c| {
-            format!("invalid tool name `{name}`: `{c}` is not allowed; use only A-Z, a-z, 0-9, `_`, `-` and `.`")
-        })
+    toolsmith_rules::check_tool_name(name)
+        .err()
+        .map(|e| e.to_string())
 }
 
 /// The tool's name: `name = ".."` or the function's name (without `r#`).
@@ -114,28 +107,34 @@ pub(crate) fn check_handler_fn(model: &FnModel, kind: &str, errors: &mut Errors)
     }
 }
 
-/// Check a parsed `#[tool]` function. `in_impl` is true under `#[tools]`.
-pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors) {
-    check_handler_fn(model, "tool", errors);
+/// The receiver rules every handler kind shares: a method only inside `#[tools]`, and there it
+/// takes `&self`. `in_impl` is true under `#[tools]`.
+fn check_receiver(model: &FnModel, kind: &str, in_impl: bool, errors: &mut Errors) {
     let sig = &model.sig;
     if model.has_receiver && !in_impl {
         errors.spanned(
             &sig.inputs,
-            "#[tool] on a method needs `#[tools]` on its impl block, and the state registered with `Server::tools(state)`",
+            format!("#[{kind}] on a method needs `#[tools]` on its impl block, and the state registered with `Server::tools(state)`"),
         );
     }
     if in_impl {
         if let Some(syn::FnArg::Receiver(r)) = sig.inputs.first() {
-            if r.reference.is_none() || r.mutability.is_some() {
-                errors.spanned(r, "a tool method takes `&self` (state is shared between concurrent calls; use interior mutability)");
+            if !matches!(r.kind, syn::ReceiverKind::Reference(_, _, None)) {
+                errors.spanned(r, format!("a {kind} method takes `&self` (state is shared between concurrent calls; use interior mutability)"));
             }
         } else {
             errors.spanned(
                 &sig.ident,
-                "a #[tool] method inside #[tools] must take `&self`",
+                format!("a #[{kind}] method inside #[tools] must take `&self`"),
             );
         }
     }
+}
+
+/// Check a parsed `#[tool]` function. `in_impl` is true under `#[tools]`.
+pub(crate) fn check_tool_fn(model: &FnModel, in_impl: bool, errors: &mut Errors) {
+    check_handler_fn(model, "tool", errors);
+    check_receiver(model, "tool", in_impl, errors);
 
     let wholes = model
         .params
@@ -180,31 +179,16 @@ fn borrows(ty: &Type) -> bool {
     f.0
 }
 
-/// The variable names of an RFC 6570 URI template (`{id}`, `{+path}`).
-fn template_variables(uri: &str) -> Vec<String> {
-    let mut vars = Vec::new();
-    let mut rest = uri;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let expr = &rest[open + 1..open + close];
-        vars.push(expr.trim_start_matches('+').to_owned());
-        rest = &rest[open + close + 1..];
-    }
-    vars
-}
-
 /// Check a `#[resource]`: a URI is given, and the template's variables and the function's
-/// parameters match one to one, by name.
-pub(crate) fn check_resource_fn(model: &FnModel, uri: Option<&LitStr>, errors: &mut Errors) {
+/// parameters match one to one, by name. `in_impl` is true under `#[tools]`.
+pub(crate) fn check_resource_fn(
+    model: &FnModel,
+    uri: Option<&LitStr>,
+    in_impl: bool,
+    errors: &mut Errors,
+) {
     check_handler_fn(model, "resource", errors);
-    if model.has_receiver {
-        errors.spanned(
-            &model.sig.inputs,
-            "#[resource] goes on a free `async fn`, not a method",
-        );
-    }
+    check_receiver(model, "resource", in_impl, errors);
     let Some(uri) = uri else {
         errors.spanned(
             &model.sig.ident,
@@ -213,19 +197,15 @@ pub(crate) fn check_resource_fn(model: &FnModel, uri: Option<&LitStr>, errors: &
         return;
     };
     let value = uri.value();
-    if value.matches('{').count() != value.matches('}').count() {
-        errors.spanned(uri, format!("unbalanced braces in URI template `{value}`"));
-        return;
-    }
-    let vars = template_variables(&value);
-    for v in &vars {
-        if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            errors.spanned(
-                uri,
-                format!("unsupported expression `{{{v}}}` in URI template: use `{{name}}` or `{{+name}}`"),
-            );
+    // The rule the runtime applies at registration: what passes here can't fail there.
+    let template = match toolsmith_rules::UriTemplate::parse(&value) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.spanned(uri, e.to_string());
+            return;
         }
-    }
+    };
+    let vars: Vec<String> = template.variables().map(str::to_owned).collect();
     let mut params = Vec::new();
     for p in &model.params {
         match &p.kind {
@@ -253,15 +233,11 @@ pub(crate) fn check_resource_fn(model: &FnModel, uri: Option<&LitStr>, errors: &
     }
 }
 
-/// Check a `#[prompt]`: a free function whose parameters are the prompt's arguments.
-pub(crate) fn check_prompt_fn(model: &FnModel, errors: &mut Errors) {
+/// Check a `#[prompt]`: a function whose parameters are the prompt's arguments. `in_impl` is true
+/// under `#[tools]`.
+pub(crate) fn check_prompt_fn(model: &FnModel, in_impl: bool, errors: &mut Errors) {
     check_handler_fn(model, "prompt", errors);
-    if model.has_receiver {
-        errors.spanned(
-            &model.sig.inputs,
-            "#[prompt] goes on a free `async fn`, not a method",
-        );
-    }
+    check_receiver(model, "prompt", in_impl, errors);
     for p in &model.params {
         if let ParamKind::Whole { .. } = p.kind {
             errors.spanned(

@@ -3,7 +3,11 @@
 //! Write Model Context Protocol servers with plain async functions, and the clients that answer
 //! them.
 //!
-//! ```no_run
+//! A one-tool stdio server (the default features: `server`, `macros`, `stdio`; see the README's
+//! feature table for the others):
+//!
+#![cfg_attr(all(feature = "macros", feature = "stdio"), doc = "```no_run")]
+#![cfg_attr(not(all(feature = "macros", feature = "stdio")), doc = "```ignore")]
 //! use toolsmith::prelude::*;
 //!
 //! #[derive(Serialize, JsonSchema)]
@@ -34,55 +38,86 @@
 //! of the input schema; every other parameter becomes an input property.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// With neither `server` nor `client`, only the wire types are left: the framing and queues both
+// sides share have no user then.
+#![cfg_attr(
+    not(any(feature = "server", feature = "client")),
+    allow(dead_code, unused_imports)
+)]
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
+#[cfg(feature = "server")]
 mod context;
 mod error;
 pub mod jsonrpc;
+#[cfg(feature = "server")]
 mod params;
+#[cfg(feature = "server")]
 mod prompt;
 pub mod protocol;
+#[cfg(feature = "server")]
 mod resource;
+#[cfg(feature = "server")]
 mod schema;
+#[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "server")]
 mod tool;
 mod transport;
 
+#[cfg(feature = "http-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
 pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig};
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use client::{Client, ClientBuilder, ClientError};
+#[cfg(feature = "server")]
 pub use context::{
-    Ask, AskError, AskOutput, Context, ElicitAction, ElicitChoice, ElicitField, ElicitForm,
-    ElicitResult, Elicitation, IntoModelPreferences, IntoSamplingMessages, LocalSampler, Root,
-    Sample, SampleError, SampleHook, SampleOrigin, SampleResult, SamplerMode, SamplingPolicy,
-    Structured, ToolChoice,
+    Ask, AskError, AskOutput, Context, ElicitChoice, ElicitField, ElicitForm, Elicitation,
+    IntoModelPreferences, IntoSamplingMessages, LocalSampler, Sample, SampleError, SampleHook,
+    SampleOrigin, SampleResult, SamplerMode, SamplingPolicy, Structured, ToolChoice,
 };
 pub use error::Error;
+#[cfg(feature = "server")]
 pub use params::Params;
+#[cfg(feature = "server")]
 pub use prompt::{
     IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptFn, PromptMeta, PromptOutput,
 };
 pub use protocol::{
-    CallToolResult, Content, LoggingLevel, ModelPreferences, SamplingMessage, StopReason,
+    CallToolResult, Content, ElicitAction, ElicitResult, LoggingLevel, ModelPreferences, Root,
+    SamplingMessage, StopReason,
 };
+#[cfg(feature = "server")]
 pub use resource::{
     Blob, IntoResource, Json, ResourceDef, ResourceFn, ResourceMeta, ResourceOutput,
-    ResourceRequest, UriTemplate,
+    ResourceRequest, TemplateError, UriTemplate,
 };
+#[cfg(feature = "server")]
 pub use server::{Completer, CompletionRef, Limits, Server, ServerHandle};
+#[cfg(feature = "server")]
 pub use tool::{
     IntoHandlerError, IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolError, ToolFn,
     ToolMeta, ToolMethod, ToolOutput,
 };
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use toolsmith_macros::{prompt, resource, tool, tools, Elicit};
 
 /// Everything a server author needs in scope: `use toolsmith::prelude::*;`.
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod prelude {
     pub use crate::protocol::{PromptMessage, ResourceContents};
+    #[cfg(feature = "macros")]
+    pub use crate::{prompt, resource, tool, tools, Elicit};
     pub use crate::{
-        prompt, resource, tool, tools, Blob, CallToolResult, Content, Context, Elicit, Elicitation,
-        Json, LoggingLevel, ModelPreferences, Params, SampleError, SamplingMessage, Server,
-        ToolError,
+        Blob, CallToolResult, Content, Context, Elicitation, Json, LoggingLevel, ModelPreferences,
+        Params, SampleError, SamplingMessage, Server, ToolError,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
@@ -90,6 +125,7 @@ pub mod prelude {
 
 /// Paths used by the macro expansion. Not a public API: it may change in any release.
 #[doc(hidden)]
+#[cfg(feature = "server")]
 pub mod __private {
     pub use futures::future::BoxFuture;
     pub use schemars;
@@ -146,41 +182,21 @@ pub mod __private {
     pub use crate::jsonrpc::ErrorObject;
     pub use crate::prompt::PromptMarker;
     pub use crate::resource::ResourceMarker;
-    use crate::tool::IntoHandlerError as _;
+    use crate::tool::IntoHandlerError;
     pub use crate::tool::ToolMarker;
+    pub use crate::{Context, Params};
     pub use crate::{ElicitChoice, ElicitField, ElicitForm};
 
     /// Compile-time check that a form field's type is allowed (spanned at the field's type).
     pub fn assert_elicit_field<T: ElicitField>() {}
     pub use crate::prompt::{
-        IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptMeta, PromptOutput,
+        IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptMeta, PromptMethod, PromptOutput,
     };
     pub use crate::protocol::{GetPromptResult, ReadResourceResult};
     pub use crate::resource::{
-        IntoResource, ResourceDef, ResourceMeta, ResourceOutput, ResourceRequest,
+        IntoResource, ResourceDef, ResourceMeta, ResourceMethod, ResourceOutput, ResourceRequest,
+        TemplateError,
     };
-
-    /// A `Result` returned by a `#[resource]` or `#[prompt]`: its parts.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` is named `Result` but is not a `std::result::Result`",
-        note = "a handler returning a type named `Result` must return `std::result::Result<T, E>` with `E: Display` or `E = ToolError`"
-    )]
-    pub trait HandlerResult {
-        /// The success type.
-        type Ok;
-        /// The error type.
-        type Err: crate::tool::IntoHandlerError;
-        /// Convert into a std `Result`.
-        fn into_result(self) -> Result<Self::Ok, Self::Err>;
-    }
-
-    impl<T, E: crate::tool::IntoHandlerError> HandlerResult for Result<T, E> {
-        type Ok = T;
-        type Err = E;
-        fn into_result(self) -> Result<T, E> {
-            self
-        }
-    }
 
     /// A template variable of a resource read, parsed with `FromStr` (-32602 naming it).
     pub fn template_var<T: std::str::FromStr>(
@@ -208,15 +224,14 @@ pub mod __private {
     }
 
     /// Convert a resource's `Result` return value (an `Err` is an internal error naming the URI).
-    pub fn resource_result_output<R: HandlerResult>(
-        value: R,
+    /// The macro passes `T` and `E` as written in `Result<T, E>` (or `_`), so a bad one is
+    /// reported at that type.
+    pub fn resource_result_output<T: ResourceOutput, E: IntoHandlerError>(
+        value: Result<T, E>,
         uri: &str,
         mime: Option<&str>,
-    ) -> Result<ReadResourceResult, ErrorObject>
-    where
-        R::Ok: ResourceOutput,
-    {
-        match value.into_result() {
+    ) -> Result<ReadResourceResult, ErrorObject> {
+        match value {
             Ok(v) => Ok(v.into_read_result(uri, mime)),
             Err(e) => Err(e.into_handler_error(&format!("reading `{uri}` failed"))),
         }
@@ -227,31 +242,14 @@ pub mod __private {
         Ok(value.into_prompt_result())
     }
 
-    /// Convert a prompt's `Result` return value (an `Err` is an internal error).
-    pub fn prompt_result_output<R: HandlerResult>(value: R) -> Result<GetPromptResult, ErrorObject>
-    where
-        R::Ok: PromptOutput,
-    {
-        match value.into_result() {
+    /// Convert a prompt's `Result` return value (an `Err` is an internal error). The macro passes
+    /// `T` and `E` as written in `Result<T, E>` (or `_`), so a bad one is reported at that type.
+    pub fn prompt_result_output<T: PromptOutput, E: IntoHandlerError>(
+        value: Result<T, E>,
+    ) -> Result<GetPromptResult, ErrorObject> {
+        match value {
             Ok(v) => Ok(v.into_prompt_result()),
             Err(e) => Err(e.into_handler_error("the prompt failed")),
         }
-    }
-
-    /// Compile-time check of a resource's plain return type (spanned at the type).
-    pub fn assert_resource_output<T: ResourceOutput>() {}
-    /// Compile-time check of a resource's `Result` return type (spanned at the type).
-    pub fn assert_resource_result_output<R: HandlerResult>()
-    where
-        R::Ok: ResourceOutput,
-    {
-    }
-    /// Compile-time check of a prompt's plain return type (spanned at the type).
-    pub fn assert_prompt_output<T: PromptOutput>() {}
-    /// Compile-time check of a prompt's `Result` return type (spanned at the type).
-    pub fn assert_prompt_result_output<R: HandlerResult>()
-    where
-        R::Ok: PromptOutput,
-    {
     }
 }

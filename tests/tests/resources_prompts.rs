@@ -392,3 +392,33 @@ async fn arguments_can_have_wire_names() {
     assert_eq!(r["result"]["content"][0]["text"], "7");
     c.close().await.unwrap();
 }
+
+/// A resource built by hand whose URI template the runtime refuses: registering what
+/// `ResourceDef::new` returned reports the refusal when the server starts (never a panic).
+#[tokio::test]
+async fn a_refused_resource_is_a_configuration_error() {
+    fn read<'a>(
+        _: Context<'a>,
+        _: toolsmith::ResourceRequest,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<toolsmith::protocol::ReadResourceResult, toolsmith::jsonrpc::ErrorObject>,
+    > {
+        Box::pin(async { Err(toolsmith::jsonrpc::ErrorObject::internal("unused")) })
+    }
+    let meta = toolsmith::ResourceMeta {
+        uri: "users://{id",
+        name: "broken",
+        ..Default::default()
+    };
+    let def = toolsmith::ResourceDef::new(meta, read);
+    assert!(def.is_err(), "the template is refused");
+    let served = Server::new("x", "1")
+        .resource(def)
+        .serve(tokio::io::empty(), tokio::io::sink())
+        .await;
+    match served {
+        Err(toolsmith::Error::Config(msg)) => assert!(msg.contains("users://{id"), "{msg}"),
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+}

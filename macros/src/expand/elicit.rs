@@ -8,7 +8,32 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields};
 
+use super::wrapper::private_path;
 use crate::errors::Errors;
+use crate::parse::{crate_path, CratePath};
+
+/// `#[elicit(crate = "..")]` on the type, for crates that re-export Toolsmith.
+fn elicit_crate(input: &DeriveInput, errors: &mut Errors) -> Option<CratePath> {
+    let mut krate = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("elicit")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if !meta.path.is_ident("crate") {
+                return Err(
+                    meta.error("unknown #[elicit] option; the only one is `crate = \"..\"`")
+                );
+            }
+            if krate.is_some() {
+                return Err(meta.error("this option is given twice"));
+            }
+            krate = Some(crate_path(&meta)?);
+            Ok(())
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    krate
+}
 
 pub(crate) fn derive_elicit(input: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {
@@ -22,7 +47,7 @@ pub(crate) fn derive_elicit(input: TokenStream) -> TokenStream {
             "#[derive(Elicit)] does not support generic types",
         );
     }
-    let p = quote!(::toolsmith::__private);
+    let p = private_path(elicit_crate(&input, &mut errors).as_ref());
     let ident = &input.ident;
     let body = match &input.data {
         Data::Struct(s) => {

@@ -5,9 +5,11 @@ mod elicit;
 mod prompt;
 mod resource;
 mod tool;
+mod tools_impl;
 mod wrapper;
 
 pub(crate) use elicit::derive_elicit;
 pub(crate) use prompt::prompt_fn;
 pub(crate) use resource::resource_fn;
-pub(crate) use tool::{tool_fn, tool_impl};
+pub(crate) use tool::tool_fn;
+pub(crate) use tools_impl::tool_impl;

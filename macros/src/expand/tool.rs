@@ -1,26 +1,27 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{GenericArgument, Ident, ImplItem, ItemFn, ItemImpl, LitStr, PathArguments, Type};
+use syn::{GenericArgument, Ident, ItemFn, LitStr, PathArguments, Type};
 
+use super::wrapper::{not_a_fn, private_path, result_args, stand_in};
 use crate::errors::Errors;
 use crate::parse::{doc_comment, parse_signature, FnModel, ParamKind, ReturnKind, ToolAttr};
 use crate::validate::{check_tool_fn, tool_name};
 
 /// Everything generated for one tool, independent of free function vs method.
-struct ToolParts {
+pub(crate) struct ToolParts {
     /// The argument struct (or nothing, for `Params<T>`).
-    args_struct: TokenStream,
+    pub args_struct: TokenStream,
     /// The type the arguments decode into.
-    args_ty: TokenStream,
+    pub args_ty: TokenStream,
     /// `ToolMeta { .. }`.
-    meta: TokenStream,
+    pub meta: TokenStream,
     /// The `outputSchema` expression.
-    output_schema: TokenStream,
+    pub output_schema: TokenStream,
     /// The call of the user's function given `__args` and `__ctx` (and `__this` for methods),
     /// converted into a `CallToolResult`. It becomes the body of a closure in the same function
     /// as `output_schema`, so that a bad return type is reported once, at the user's return type.
-    call: TokenStream,
+    pub call: TokenStream,
 }
 
 fn opt_lit(v: &Option<LitStr>) -> TokenStream {
@@ -37,31 +38,17 @@ fn opt_bool(v: Option<bool>) -> TokenStream {
     }
 }
 
-/// The `T` and `E` written in a `Result<T, E>` return type (`anyhow::Result<T>` has no `E`).
-fn result_args(ty: &Type) -> (Option<&Type>, Option<&Type>) {
-    let Type::Path(p) = ty else {
-        return (None, None);
-    };
-    let Some(PathArguments::AngleBracketed(args)) = p.path.segments.last().map(|s| &s.arguments)
-    else {
-        return (None, None);
-    };
-    let mut types = args.args.iter().filter_map(|a| match a {
-        GenericArgument::Type(t) => Some(t),
-        _ => None,
-    });
-    (types.next(), types.next())
-}
-
-fn tool_parts(
+/// The parts of a tool. `callee` names the user's function (`name` or `<Type>::name`); methods
+/// get `__this` as their first argument. `p` is the path of `__private`.
+pub(crate) fn tool_parts(
     attr: &ToolAttr,
     model: &FnModel,
     docs: Option<String>,
     args_ident: &Ident,
     callee: TokenStream,
+    p: &TokenStream,
     errors: &mut Errors,
 ) -> ToolParts {
-    let p = quote!(::toolsmith::__private);
     let name = tool_name(attr, model, errors);
     let description = match (&attr.description, docs) {
         (Some(d), _) => quote!(::core::option::Option::Some(#d)),
@@ -111,7 +98,7 @@ fn tool_parts(
     for param in &model.params {
         match &param.kind {
             ParamKind::Context => call_args.push(quote!(__ctx)),
-            ParamKind::Whole { .. } => call_args.push(quote!(::toolsmith::Params(__args))),
+            ParamKind::Whole { .. } => call_args.push(quote!(#p::Params(__args))),
             ParamKind::Arg {
                 ident,
                 description,
@@ -128,7 +115,7 @@ fn tool_parts(
                 // inline calls, so a type that is not `Deserialize` is reported once, at the
                 // parameter's type. Standard types always are, and skip that (compile-time) cost.
                 let with = (!is_std_deserialize(ty)).then(|| {
-                    let with = LitStr::new("::toolsmith::__private::deserialize_arg", ty.span());
+                    let with = LitStr::new(&format!("{p}::deserialize_arg"), ty.span());
                     quote!(#[serde(deserialize_with = #with)])
                 });
                 fields.push(quote_spanned! {ty.span()=>
@@ -138,13 +125,14 @@ fn tool_parts(
             }
         }
     }
+    let (serde_crate, schemars_crate) = (format!("{p}::serde"), format!("{p}::schemars"));
     let (args_struct, args_ty) = match whole {
         Some(inner) => (quote!(), quote!(#inner)),
         None => (
             quote! {
                 #[derive(#p::serde::Deserialize, #p::schemars::JsonSchema)]
-                #[serde(crate = "::toolsmith::__private::serde")]
-                #[schemars(crate = "::toolsmith::__private::schemars")]
+                #[serde(crate = #serde_crate)]
+                #[schemars(crate = #schemars_crate)]
                 #[allow(non_camel_case_types)]
                 struct #args_ident { #(#fields,)* }
             },
@@ -192,53 +180,34 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
-            let e = syn::Error::new_spanned(
-                &item,
+            return not_a_fn(
+                item,
                 "#[tool] goes on an `async fn` (for methods, put #[tools] on the impl block)",
-            );
-            return quote!(#item)
-                .into_iter()
-                .chain(Errors::into_compile_errors(e))
-                .collect();
+            )
         }
     };
     let model = parse_signature(&func.sig, &mut errors);
     check_tool_fn(&model, false, &mut errors);
     let docs = doc_comment(&func.attrs);
     let ident = &func.sig.ident;
+    let p = private_path(tool_attr.krate.as_ref());
     let parts = tool_parts(
         &tool_attr,
         &model,
         docs,
         &format_ident!("__{}_Args", ident),
         quote!(#ident),
+        &p,
         &mut errors,
     );
+    if let Err(e) = errors.finish() {
+        let (marker, def) = (quote!(#p::ToolMarker), quote!(#p::ToolDef));
+        return stand_in(func, model.sig, model.has_receiver, marker, def, e);
+    }
     let vis = &func.vis;
     let attrs = &func.attrs;
     let sig = &model.sig;
     let block = &func.block;
-    let p = quote!(::toolsmith::__private);
-    if let Err(e) = errors.finish() {
-        let errors = Errors::into_compile_errors(e);
-        if model.has_receiver {
-            // A method outside `#[tools]`: only associated items may be emitted here.
-            let mut func = func;
-            func.sig = model.sig;
-            return quote!(#func #errors);
-        }
-        // Keep the user's function so that its body still type-checks, inside a stand-in tool
-        // so that `Server::tool(name)` raises nothing more: the errors above are the whole story.
-        return quote! {
-            #vis fn #ident(_: #p::ToolMarker) -> #p::ToolDef {
-                #(#attrs)*
-                #[allow(dead_code)]
-                #sig #block
-                ::core::unreachable!()
-            }
-            #errors
-        };
-    }
 
     let doc_attrs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
     let ToolParts {
@@ -267,107 +236,6 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
                 |__ctx, __args| #call,
             )
         }
-    }
-}
-
-/// `#[tools]` on an impl block: every `#[tool]` method becomes a tool bound to shared state.
-pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut errors = Errors::default();
-    if !attr.is_empty() {
-        errors.push(syn::Error::new_spanned(&attr, "#[tools] takes no options"));
-    }
-    let mut imp: ItemImpl = match syn::parse2(item.clone()) {
-        Ok(i) => i,
-        Err(_) => {
-            let e = syn::Error::new_spanned(&item, "#[tools] goes on an inherent `impl` block");
-            return quote!(#item)
-                .into_iter()
-                .chain(Errors::into_compile_errors(e))
-                .collect();
-        }
-    };
-    if let Some((_, path, _)) = &imp.trait_ {
-        errors.spanned(
-            path,
-            "#[tools] goes on an inherent `impl Type` block, not a trait impl",
-        );
-    }
-    if !imp.generics.params.is_empty() {
-        errors.spanned(
-            &imp.generics,
-            "#[tools] can't be used on a generic impl block",
-        );
-    }
-    let self_ty = imp.self_ty.clone();
-    let p = quote!(::toolsmith::__private);
-
-    let mut structs = Vec::new();
-    let mut defs = Vec::new();
-    for item in imp.items.iter_mut() {
-        let ImplItem::Fn(method) = item else { continue };
-        let Some(pos) = method.attrs.iter().position(|a| a.path().is_ident("tool")) else {
-            continue;
-        };
-        let attr = method.attrs.remove(pos);
-        let tool_attr = ToolAttr::from_attribute(&attr, &mut errors);
-        let model = parse_signature(&method.sig, &mut errors);
-        check_tool_fn(&model, true, &mut errors);
-        let docs = doc_comment(&method.attrs);
-        let ident = method.sig.ident.clone();
-        let parts = tool_parts(
-            &tool_attr,
-            &model,
-            docs,
-            &format_ident!("__{}_Args", ident),
-            quote!(<#self_ty>::#ident),
-            &mut errors,
-        );
-        // The method keeps its body; only the inert #[arg] attributes go.
-        method.sig = model.sig.clone();
-        let ToolParts {
-            args_struct,
-            args_ty,
-            meta,
-            output_schema,
-            call,
-        } = parts;
-        structs.push(args_struct);
-        defs.push(quote! {
-            #p::ToolDef::from_method::<#self_ty, #args_ty>(
-                ::std::sync::Arc::clone(&__state),
-                #meta,
-                #output_schema,
-                |__this, __ctx, __args| #call,
-            )
-        });
-    }
-    if let Err(e) = errors.finish() {
-        let errors = Errors::into_compile_errors(e);
-        // A stand-in `ToolBox` (when one can be named) so that `Server::tools(state)` raises
-        // nothing more: the errors above are the whole story.
-        let stand_in = imp.generics.params.is_empty().then(|| {
-            quote! {
-                impl #p::ToolBox for #self_ty {
-                    fn tool_defs(_: ::std::sync::Arc<Self>) -> ::std::vec::Vec<#p::ToolDef> {
-                        ::core::unreachable!()
-                    }
-                }
-            }
-        });
-        return quote!(#imp #stand_in #errors);
-    }
-    quote! {
-        #imp
-
-        const _: () = {
-            #(#structs)*
-
-            impl #p::ToolBox for #self_ty {
-                fn tool_defs(__state: ::std::sync::Arc<Self>) -> ::std::vec::Vec<#p::ToolDef> {
-                    ::std::vec![#(#defs),*]
-                }
-            }
-        };
     }
 }
 

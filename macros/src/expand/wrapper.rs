@@ -1,15 +1,26 @@
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::{format_ident, quote};
 
-use syn::{ItemFn, Signature};
+use syn::{GenericArgument, ItemFn, PathArguments, Signature, Type};
 
-use crate::parse::ReturnKind;
+use crate::parse::{CratePath, ReturnKind};
+
+/// The path of the runtime's macro support: `::toolsmith::__private`, or `<path>::__private`
+/// under `crate = "<path>"`.
+pub(crate) fn private_path(krate: Option<&CratePath>) -> TokenStream {
+    match krate {
+        Some(c) => {
+            let path = &c.path;
+            quote!(#path::__private)
+        }
+        None => quote!(::toolsmith::__private),
+    }
+}
 
 /// The shape every free-function handler expands to: a function of the handler's name that
-/// builds its definition (what `Server::resource`/`prompt` take, given the kind's `marker` and
-/// returning `def`), with the user's function kept inside it under its own name, and
-/// `registration` the statements that build the definition.
+/// builds its definition (what `Server::tool`/`resource`/`prompt` take, given the kind's
+/// `marker` and returning `def`), with the user's function kept inside it under its own name,
+/// and `registration` the statements that build the definition.
 pub(crate) fn unit_handler(
     func: &ItemFn,
     sig: &Signature,
@@ -37,12 +48,37 @@ pub(crate) fn unit_handler(
     }
 }
 
-/// The user's item unchanged (minus inert attributes), followed by the errors: so that the body
-/// still type-checks and the errors stay focused on what the macro found.
-pub(crate) fn with_errors(mut func: ItemFn, sig: Signature, error: syn::Error) -> TokenStream {
-    func.sig = sig;
+/// What a handler with errors expands to: the errors, and a stand-in of the same shape as the
+/// real expansion (a function of the handler's name taking the kind's `marker` and returning
+/// `def`), so that registering it (`Server::resource(name)`) raises nothing more: the errors are
+/// the whole story. The user's function is kept inside, so that its body still type-checks. A
+/// method outside `#[tools]` stays a method (only associated items may be emitted there).
+pub(crate) fn stand_in(
+    mut func: ItemFn,
+    sig: Signature,
+    has_receiver: bool,
+    marker: TokenStream,
+    def: TokenStream,
+    error: syn::Error,
+) -> TokenStream {
     let errors = error.to_compile_error();
-    quote!(#func #errors)
+    if has_receiver {
+        func.sig = sig;
+        return quote!(#func #errors);
+    }
+    let ident = &func.sig.ident;
+    let vis = &func.vis;
+    let attrs = &func.attrs;
+    let block = &func.block;
+    quote! {
+        #vis fn #ident(_: #marker) -> #def {
+            #(#attrs)*
+            #[allow(dead_code)]
+            #sig #block
+            ::core::unreachable!()
+        }
+        #errors
+    }
 }
 
 /// `Some("..")` or `None` as tokens.
@@ -53,19 +89,46 @@ pub(crate) fn opt_str(v: Option<String>) -> TokenStream {
     }
 }
 
-/// The conversion of a handler's return value and the compile-time check of its type (spanned at
-/// the type): `__private::{kind}_output` / `assert_{kind}_output` for a plain type, the
-/// `_result_` pair for a `Result`.
-pub(crate) fn output_conversion(ret: &ReturnKind, kind: &str) -> (TokenStream, TokenStream) {
-    let p = quote!(::toolsmith::__private);
-    let (ty, infix) = match ret {
-        ReturnKind::Plain(ty) => (ty, ""),
-        ReturnKind::Result(ty) => (ty, "result_"),
+/// The `T` and `E` written in a `Result<T, E>` return type (`anyhow::Result<T>` has no `E`).
+pub(crate) fn result_args(ty: &Type) -> (Option<&Type>, Option<&Type>) {
+    let Type::Path(p) = ty else {
+        return (None, None);
     };
-    let convert = format_ident!("{kind}_{infix}output");
-    let assert = format_ident!("assert_{kind}_{infix}output");
-    (
-        quote!(#p::#convert::<#ty>),
-        quote_spanned!(ty.span()=> let _ = #p::#assert::<#ty>;),
-    )
+    let Some(PathArguments::AngleBracketed(args)) = p.path.segments.last().map(|s| &s.arguments)
+    else {
+        return (None, None);
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    (types.next(), types.next())
+}
+
+/// The conversion of a handler's return value: `__private::{kind}_output::<T>` for a plain type,
+/// `{kind}_result_output::<T, E>` for a `Result<T, E>` (`_` for what is not written). The user's
+/// types are named in the turbofish, so an unsupported one is reported once, at that type. `p`
+/// is the path of `__private`.
+pub(crate) fn output_conversion(ret: &ReturnKind, kind: &str, p: &TokenStream) -> TokenStream {
+    match ret {
+        ReturnKind::Plain(ty) => {
+            let convert = format_ident!("{kind}_output");
+            quote!(#p::#convert::<#ty>)
+        }
+        ReturnKind::Result(ty) => {
+            let convert = format_ident!("{kind}_result_output");
+            let (ok, err) = result_args(ty);
+            let (ok, err) = (
+                ok.map_or_else(|| quote!(_), |t| quote!(#t)),
+                err.map_or_else(|| quote!(_), |t| quote!(#t)),
+            );
+            quote!(#p::#convert::<#ok, #err>)
+        }
+    }
+}
+
+/// The error for an attribute on something that is not a function, spanned at that item.
+pub(crate) fn not_a_fn(item: TokenStream, message: &str) -> TokenStream {
+    let e = syn::Error::new_spanned(&item, message).to_compile_error();
+    quote!(#item #e)
 }

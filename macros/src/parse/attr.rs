@@ -15,6 +15,43 @@ pub(crate) struct ToolAttr {
     pub open_world: Option<bool>,
     /// Client capabilities the tool cannot work without (`requires(sampling, elicitation)`).
     pub requires: Vec<syn::Ident>,
+    /// `crate = "path::to::toolsmith"`, for crates that re-export Toolsmith.
+    pub krate: Option<CratePath>,
+}
+
+/// A `crate = "..."` option: the path the expansion uses instead of `::toolsmith`, and the
+/// option's path token (to point at it).
+pub(crate) struct CratePath {
+    pub path: syn::Path,
+    pub key: syn::Path,
+}
+
+/// Parse the value of `crate = "..."`: a path, spanned at the string so that a path that does not
+/// resolve is reported there.
+pub(crate) fn crate_path(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<CratePath> {
+    let lit: LitStr = meta.value()?.parse()?;
+    let path = lit.parse::<syn::Path>().map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            "expected the path of the Toolsmith crate as re-exported, like `crate = \"my_sdk::toolsmith\"`",
+        )
+    })?;
+    Ok(CratePath {
+        path,
+        key: meta.path.clone(),
+    })
+}
+
+/// `crate = "..."` given twice is an error at the second one.
+pub(crate) fn set_crate(
+    slot: &mut Option<CratePath>,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(meta.error("this option is given twice"));
+    }
+    *slot = Some(crate_path(meta)?);
+    Ok(())
 }
 
 /// A flag (`read_only`) or an explicit boolean (`read_only = false`).
@@ -55,6 +92,8 @@ impl ToolAttr {
             } else if meta.path.is_ident("open_world") {
                 out.open_world = Some(flag(&meta)?);
                 Ok(())
+            } else if meta.path.is_ident("crate") {
+                set_crate(&mut out.krate, &meta)
             } else if meta.path.is_ident("requires") {
                 meta.parse_nested_meta(|cap| {
                     let Some(ident) = cap.path.get_ident() else {
@@ -75,7 +114,7 @@ impl ToolAttr {
                 })
             } else {
                 Err(meta.error(
-                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires",
+                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires, crate",
                 ))
             }
         });

@@ -1,6 +1,7 @@
 use syn::parse::Parser;
 use syn::LitStr;
 
+use super::attr::{set_crate, CratePath};
 use crate::errors::Errors;
 
 /// `#[resource(...)]` and `#[prompt(...)]` options (each kind accepts its own subset).
@@ -11,6 +12,8 @@ pub(crate) struct HandlerAttr {
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
     pub mime_type: Option<LitStr>,
+    /// `crate = "path::to::toolsmith"`, for crates that re-export Toolsmith.
+    pub krate: Option<CratePath>,
 }
 
 impl HandlerAttr {
@@ -34,6 +37,9 @@ impl HandlerAttr {
                     allowed.join(", ")
                 )));
             }
+            if key == "crate" {
+                return set_crate(&mut out.krate, &meta);
+            }
             let slot = match key.as_str() {
                 "uri" => &mut out.uri,
                 "name" => &mut out.name,
@@ -51,5 +57,22 @@ impl HandlerAttr {
             errors.push(e);
         }
         out
+    }
+
+    /// Parse from an attribute on a method in a `#[tools]` block (`#[kind]` or `#[kind(...)]`).
+    pub fn from_attribute(
+        attr: &syn::Attribute,
+        kind: &str,
+        allowed: &[&str],
+        errors: &mut Errors,
+    ) -> HandlerAttr {
+        match &attr.meta {
+            syn::Meta::Path(_) => HandlerAttr::default(),
+            syn::Meta::List(list) => HandlerAttr::parse(list.tokens.clone(), kind, allowed, errors),
+            syn::Meta::NameValue(nv) => {
+                errors.spanned(nv, format!("expected `#[{kind}]` or `#[{kind}(...)]`"));
+                HandlerAttr::default()
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@ mod attr;
 mod handler_attr;
 mod signature;
 
-pub(crate) use attr::ToolAttr;
+pub(crate) use attr::{crate_path, CratePath, ToolAttr};
 pub(crate) use handler_attr::HandlerAttr;
 pub(crate) use signature::{
     mentions_context, option_inner, parse_signature, FnModel, ParamKind, ReturnKind,

@@ -16,7 +16,7 @@ pub(crate) enum ParamKind {
         optional: bool,
     },
     /// `Params<T>`: the whole argument object decoded as `T`.
-    Whole { inner: Type },
+    Whole { inner: Box<Type> },
 }
 
 pub(crate) struct Param {
@@ -124,7 +124,7 @@ pub(crate) fn parse_signature(sig: &Signature, errors: &mut Errors) -> FnModel {
                     ParamKind::Context
                 } else if let Some(inner) = params_inner(&ty) {
                     ParamKind::Whole {
-                        inner: inner.clone(),
+                        inner: Box::new(inner.clone()),
                     }
                 } else {
                     match &*pt.pat {

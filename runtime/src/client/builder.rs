@@ -1,10 +1,12 @@
 mod establish;
+#[cfg(feature = "http-client")]
 mod http;
 
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "http-client")]
 use reqwest::header::HeaderMap;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::process::Child;
@@ -20,7 +22,7 @@ use super::handlers::{
 };
 use super::router::ModelRouter;
 use super::{Client, Link};
-use crate::context::Root;
+use crate::protocol::Root;
 use crate::protocol::{ClientCapabilities, Implementation};
 use crate::transport;
 pub(crate) use establish::initialize;
@@ -56,8 +58,10 @@ pub struct ClientBuilder {
     probe_timeout: Duration,
     max_input_rounds: u32,
     on_round: Option<era::RoundFn>,
+    #[cfg(feature = "http-client")]
     http_headers: HeaderMap,
     /// An invalid [`http_header`](ClientBuilder::http_header), reported when connecting.
+    #[cfg(feature = "http-client")]
     invalid: Option<ClientError>,
 }
 
@@ -70,8 +74,8 @@ impl Default for ClientBuilder {
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("info", &self.info)
+        let mut d = f.debug_struct("ClientBuilder");
+        d.field("info", &self.info)
             .field("sampling", &self.handlers.sampling.is_some())
             .field("sampling_approval", &self.handlers.approval.is_some())
             .field("elicitation", &self.handlers.elicitation.is_some())
@@ -83,12 +87,13 @@ impl std::fmt::Debug for ClientBuilder {
             .field("max_message_bytes", &self.max_message_bytes)
             .field("protocol", &self.protocol)
             .field("probe_timeout", &self.probe_timeout)
-            .field("max_input_rounds", &self.max_input_rounds)
-            .field(
-                "http_headers",
-                &self.http_headers.keys().collect::<Vec<_>>(),
-            )
-            .finish()
+            .field("max_input_rounds", &self.max_input_rounds);
+        #[cfg(feature = "http-client")]
+        d.field(
+            "http_headers",
+            &self.http_headers.keys().collect::<Vec<_>>(),
+        );
+        d.finish()
     }
 }
 
@@ -111,7 +116,9 @@ impl ClientBuilder {
             probe_timeout: Duration::from_secs(10),
             max_input_rounds: 16,
             on_round: None,
+            #[cfg(feature = "http-client")]
             http_headers: HeaderMap::new(),
+            #[cfg(feature = "http-client")]
             invalid: None,
         }
     }

@@ -183,6 +183,7 @@ impl Connection {
 
     /// The transport could not complete request `id`: its waiter fails with
     /// [`ClientError::Transport`] at once instead of at its timeout.
+    #[cfg(feature = "http-client")]
     pub(crate) fn fail_request(&self, id: &RequestId, failure: TransportFailure) {
         self.failed
             .lock()

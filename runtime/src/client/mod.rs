@@ -44,11 +44,17 @@ mod connection;
 mod era;
 mod error;
 mod handlers;
+#[cfg(feature = "http-client")]
 mod http;
+#[cfg(not(feature = "http-client"))]
+mod http_off;
 mod listen;
+#[cfg(feature = "openai")]
 mod openai;
+#[cfg(feature = "http-client")]
 mod param_headers;
 mod router;
+#[cfg(feature = "http-client")]
 mod sse;
 
 pub use builder::ClientBuilder;
@@ -60,6 +66,8 @@ pub use handlers::{
     SamplingRequest, UNKNOWN_MODEL,
 };
 pub use listen::{ListenFilter, ServerNotification, Subscription};
+#[cfg(feature = "openai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openai")))]
 pub use openai::OpenAiBackend;
 pub use router::{ModelInfo, ModelRouter, Route, RouteReason};
 
@@ -77,7 +85,10 @@ use tokio::task::JoinHandle;
 
 use connection::{Connection, ProgressRegistration};
 use era::Envelope;
+#[cfg(feature = "http-client")]
 use http::HttpTransport;
+#[cfg(not(feature = "http-client"))]
+use http_off::HttpTransport;
 
 use crate::protocol::{
     CallToolParams, CallToolResult, GetPromptResult, Implementation, InitializeResult,

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::handlers::{SamplingError, SamplingHandler, SamplingReply, SamplingRequest};
 use super::router::{ModelInfo, ModelRouter};
+#[cfg(feature = "server")]
 use crate::context::{LocalSampler, SampleError};
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, Role, SamplingContent, StopReason,
@@ -300,6 +301,9 @@ impl SamplingHandler for OpenAiBackend {
     }
 }
 
+/// A server's own sampler (`Server::sampler`), with the `server` feature.
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 impl LocalSampler for OpenAiBackend {
     fn create_message(
         &self,

@@ -8,12 +8,14 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use futures::future::{BoxFuture, FusedFuture};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use super::answers::AnswerError;
+use super::sample::Run;
 use super::Context;
+use crate::protocol::{ElicitResult, Root};
 
 /// Why asking the client (elicitation, roots) produced no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -47,38 +49,6 @@ pub enum AskError {
     Busy,
 }
 
-/// What the user did with an elicitation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ElicitAction {
-    /// Submitted the form.
-    Accept,
-    /// Declined to answer.
-    Decline,
-    /// Dismissed it.
-    Cancel,
-}
-
-/// The answer to an elicitation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ElicitResult {
-    /// What the user did.
-    pub action: ElicitAction,
-    /// The submitted values (with `accept`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<Map<String, Value>>,
-}
-
-/// A root the client exposes (a directory or file URI).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Root {
-    /// The root's URI (`file://...`).
-    pub uri: String,
-    /// A display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
 /// A value an [`Ask`] produces from the client's answer.
 pub trait AskOutput: Sized {
     /// Read the client's result.
@@ -104,6 +74,10 @@ impl AskOutput for Vec<Root> {
 }
 
 /// A request to the client being built; `.await` it for the answer.
+///
+/// Like [`Sample`](crate::Sample) it is lazy and fused: polled again after it completed, it
+/// returns `Poll::Pending` (never panics, never asks again) and
+/// [`FusedFuture::is_terminated`] is true.
 #[must_use = "an ask does nothing until it is awaited"]
 pub struct Ask<'a, T> {
     ctx: Context<'a>,
@@ -112,7 +86,7 @@ pub struct Ask<'a, T> {
     params: Value,
     key: Option<String>,
     timeout: Option<Duration>,
-    running: Option<BoxFuture<'a, Result<T, AskError>>>,
+    running: Run<'a, Result<T, AskError>>,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -130,7 +104,7 @@ impl<'a, T: AskOutput + Send + 'a> Ask<'a, T> {
             params,
             key: None,
             timeout: None,
-            running: None,
+            running: Run::Idle,
             _t: PhantomData,
         }
     }
@@ -187,11 +161,17 @@ impl<'a, T: AskOutput + Send + 'a> Future for Ask<'a, T> {
     type Output = Result<T, AskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        if self.running.is_none() {
+        if self.running.is_idle() {
             let fut = self.start();
-            self.running = Some(fut);
+            self.running.begin(fut);
         }
-        self.running.as_mut().expect("running").as_mut().poll(cx)
+        self.running.poll(cx)
+    }
+}
+
+impl<'a, T: AskOutput + Send + 'a> FusedFuture for Ask<'a, T> {
+    fn is_terminated(&self) -> bool {
+        self.running.is_done()
     }
 }
 

@@ -5,8 +5,9 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::ask::{Ask, AskOutput, ElicitAction, ElicitResult};
+use super::ask::{Ask, AskOutput};
 use super::Context;
+use crate::protocol::{ElicitAction, ElicitResult};
 
 /// A flat form the user can fill in: implemented by `#[derive(Elicit)]` on a struct, which also
 /// checks every field is an allowed primitive.

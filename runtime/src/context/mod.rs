@@ -12,7 +12,7 @@ mod scope;
 mod structured;
 
 pub(crate) use answers::LiveAnswers;
-pub use ask::{Ask, AskError, AskOutput, ElicitAction, ElicitResult, Root};
+pub use ask::{Ask, AskError, AskOutput};
 pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
 pub(crate) use log::LogFilter;
 pub(crate) use replay::{ReplayAnswers, Round};

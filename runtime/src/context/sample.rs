@@ -3,7 +3,7 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, FusedFuture};
 use serde_json::Value;
 
 use super::sample_loop::{self, LoopOptions, ToolChoice};
@@ -186,9 +186,49 @@ impl<S: AsRef<str>> IntoModelPreferences for Vec<S> {
     }
 }
 
+/// The life of a lazily started request future (`Sample`, `Ask`, `Structured`): not yet
+/// started, running, or done. Once done it stays done: polling again returns `Poll::Pending`
+/// forever, as `futures::future::Fuse` does, and `FusedFuture::is_terminated` reports it, so
+/// `&mut sample` can sit in a `tokio::select!` loop (guarded by `!sample.is_terminated()`).
+pub(super) enum Run<'a, T> {
+    Idle,
+    Running(BoxFuture<'a, T>),
+    Done,
+}
+
+impl<'a, T> Run<'a, T> {
+    /// True before the first poll: the caller builds the future and calls [`Run::begin`].
+    pub(super) fn is_idle(&self) -> bool {
+        matches!(self, Run::Idle)
+    }
+
+    /// True once the future has returned `Ready`.
+    pub(super) fn is_done(&self) -> bool {
+        matches!(self, Run::Done)
+    }
+
+    pub(super) fn begin(&mut self, fut: BoxFuture<'a, T>) {
+        *self = Run::Running(fut);
+    }
+
+    /// Poll the running future; `Pending` before [`Run::begin`] and forever after completion.
+    pub(super) fn poll(&mut self, cx: &mut TaskContext<'_>) -> Poll<T> {
+        let Run::Running(fut) = self else {
+            return Poll::Pending;
+        };
+        let out = fut.as_mut().poll(cx);
+        if out.is_ready() {
+            *self = Run::Done;
+        }
+        out
+    }
+}
+
 /// A sampling request being built; `.await` it to send it and get the completion.
 ///
-/// It is lazy: nothing is sent until it is first polled.
+/// It is lazy: nothing is sent until it is first polled. It is fused: polled again after it
+/// completed, it returns `Poll::Pending` (it never panics and never sends again), and
+/// [`FusedFuture::is_terminated`] is then true.
 #[must_use = "a sample does nothing until it is awaited"]
 pub struct Sample<'a> {
     ctx: Context<'a>,
@@ -198,7 +238,7 @@ pub struct Sample<'a> {
     tools: Vec<ToolDef>,
     tool_choice: Option<ToolChoice>,
     max_iterations: Option<u32>,
-    running: Option<BoxFuture<'a, Result<SampleResult, SampleError>>>,
+    running: Run<'a, Result<SampleResult, SampleError>>,
 }
 
 impl<'a> Sample<'a> {
@@ -224,7 +264,7 @@ impl<'a> Sample<'a> {
             tools: Vec::new(),
             tool_choice: None,
             max_iterations: None,
-            running: None,
+            running: Run::Idle,
         }
     }
 
@@ -358,7 +398,7 @@ impl<'a> Sample<'a> {
             tools: std::mem::take(&mut self.tools),
             tool_choice: self.tool_choice,
             max_iterations: self.max_iterations,
-            running: None,
+            running: Run::Idle,
         };
         let (ctx, params, opts) = placeholder.into_parts();
         Box::pin(async move {
@@ -373,11 +413,17 @@ impl Future for Sample<'_> {
     type Output = Result<SampleResult, SampleError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        if self.running.is_none() {
+        if self.running.is_idle() {
             let fut = self.start();
-            self.running = Some(fut);
+            self.running.begin(fut);
         }
-        self.running.as_mut().expect("running").as_mut().poll(cx)
+        self.running.poll(cx)
+    }
+}
+
+impl FusedFuture for Sample<'_> {
+    fn is_terminated(&self) -> bool {
+        self.running.is_done()
     }
 }
 

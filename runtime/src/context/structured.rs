@@ -5,12 +5,12 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, FusedFuture};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use super::sample::{Sample, SampleError};
+use super::sample::{Run, Sample, SampleError};
 use super::sample_loop::{self, ToolChoice};
 use super::sampling_setup::SamplerMode;
 use crate::protocol::{Content, Role, SamplingContent, SamplingMessage};
@@ -18,11 +18,15 @@ use crate::protocol::{Content, Role, SamplingContent, SamplingMessage};
 const FINAL_TOOL: &str = "final_answer";
 
 /// A sample whose answer is parsed as `T`; `.await` it.
+///
+/// Like [`Sample`] it is lazy and fused: polled again after it completed, it returns
+/// `Poll::Pending` (never panics, never samples again) and [`FusedFuture::is_terminated`] is
+/// true.
 #[must_use = "a sample does nothing until it is awaited"]
 pub struct Structured<'a, T> {
     sample: Option<Sample<'a>>,
     max_corrections: u32,
-    running: Option<BoxFuture<'a, Result<T, SampleError>>>,
+    running: Run<'a, Result<T, SampleError>>,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -31,7 +35,7 @@ impl<'a, T: JsonSchema + DeserializeOwned + Send + 'a> Structured<'a, T> {
         Structured {
             sample: Some(sample),
             max_corrections: 2,
-            running: None,
+            running: Run::Idle,
             _t: PhantomData,
         }
     }
@@ -177,11 +181,17 @@ impl<'a, T: JsonSchema + DeserializeOwned + Send + 'a> Future for Structured<'a,
     type Output = Result<T, SampleError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        if self.running.is_none() {
+        if self.running.is_idle() {
             let fut = self.start();
-            self.running = Some(fut);
+            self.running.begin(fut);
         }
-        self.running.as_mut().expect("running").as_mut().poll(cx)
+        self.running.poll(cx)
+    }
+}
+
+impl<'a, T: JsonSchema + DeserializeOwned + Send + 'a> FusedFuture for Structured<'a, T> {
+    fn is_terminated(&self) -> bool {
+        self.running.is_done()
     }
 }
 

@@ -10,4 +10,6 @@ pub(crate) use cancel::{CancelOnDrop, MessageSink};
 pub use error::{codes, ErrorObject};
 pub(crate) use message::{parse_frame, FrameError};
 pub use message::{Message, Notification, Request, RequestId, Response};
-pub(crate) use pending::{PeerError, Pending, RegisterError};
+#[cfg(feature = "server")]
+pub(crate) use pending::RegisterError;
+pub(crate) use pending::{PeerError, Pending};

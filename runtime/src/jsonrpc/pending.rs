@@ -47,6 +47,7 @@ pub(crate) struct PendingGuard<'a> {
 }
 
 impl Pending {
+    #[cfg(any(feature = "client", test))]
     pub(crate) fn new() -> Self {
         Self::with_capacity(usize::MAX)
     }
@@ -61,6 +62,7 @@ impl Pending {
     }
 
     /// Reserve an id and a slot for its answer. `None` when the connection is already closed.
+    #[cfg(any(feature = "client", test))]
     pub(crate) fn register(&self) -> Option<PendingGuard<'_>> {
         self.try_register().ok()
     }

@@ -1,4 +1,5 @@
 use std::str::FromStr;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
@@ -66,6 +67,21 @@ impl PromptArgs {
 pub type PromptFn =
     for<'a> fn(Context<'a>, PromptArgs) -> BoxFuture<'a, Result<GetPromptResult, ErrorObject>>;
 
+/// A prompt method after argument collection: what `#[prompt]` generates for a `&self` method
+/// in a `#[tools]` impl block, given the shared state.
+pub type PromptMethod<S> = for<'a> fn(
+    &'a S,
+    Context<'a>,
+    PromptArgs,
+) -> BoxFuture<'a, Result<GetPromptResult, ErrorObject>>;
+
+/// A type-erased prompt handler (a function, or a method bound to its state).
+type ErasedPromptHandler = Arc<
+    dyn for<'a> Fn(Context<'a>, PromptArgs) -> BoxFuture<'a, Result<GetPromptResult, ErrorObject>>
+        + Send
+        + Sync,
+>;
+
 /// One argument of a prompt.
 #[derive(Debug, Clone)]
 pub struct PromptArgMeta {
@@ -95,7 +111,7 @@ pub struct PromptMeta {
 pub struct PromptDef {
     pub(crate) prompt: Prompt,
     name: &'static str,
-    handler: PromptFn,
+    handler: ErasedPromptHandler,
 }
 
 impl std::fmt::Debug for PromptDef {
@@ -109,6 +125,26 @@ impl std::fmt::Debug for PromptDef {
 impl PromptDef {
     /// A prompt from its description and handler.
     pub fn new(meta: PromptMeta, handler: PromptFn) -> Self {
+        Self::build(meta, Arc::new(handler))
+    }
+
+    /// A prompt answered by a method on shared state `S` (a `#[prompt]` method in a `#[tools]`
+    /// impl block).
+    pub fn from_method<S: Send + Sync + 'static>(
+        state: Arc<S>,
+        meta: PromptMeta,
+        f: PromptMethod<S>,
+    ) -> Self {
+        Self::build(
+            meta,
+            Arc::new(move |ctx, args| {
+                let state = Arc::clone(&state);
+                Box::pin(async move { f(&state, ctx, args).await })
+            }),
+        )
+    }
+
+    fn build(meta: PromptMeta, handler: ErasedPromptHandler) -> Self {
         PromptDef {
             prompt: Prompt {
                 name: meta.name.to_owned(),
@@ -148,7 +184,8 @@ impl PromptDef {
 /// Anything `Server::prompt` accepts: what `#[prompt]` generates.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a prompt",
-    label = "expected a function annotated with `#[prompt]`"
+    label = "expected a function annotated with `#[prompt]`",
+    note = "annotate the function with `#[toolsmith::prompt]`; for methods, put it in a `#[toolsmith::tools]` impl block and register the state with `Server::tools(state)`"
 )]
 pub trait IntoPrompt {
     /// Build the definition.

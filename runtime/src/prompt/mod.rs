@@ -5,5 +5,6 @@ mod output;
 
 pub use def::{
     IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptFn, PromptMarker, PromptMeta,
+    PromptMethod,
 };
 pub use output::PromptOutput;

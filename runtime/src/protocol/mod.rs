@@ -3,15 +3,20 @@
 
 pub mod codes;
 mod content;
+mod elicitation;
+#[cfg(feature = "server")]
 mod era;
 mod lifecycle;
 mod logging;
 mod prompts;
 mod resources;
+mod roots;
 mod sampling;
 mod tools;
 
 pub use content::{Content, ResourceContents};
+pub use elicitation::{ElicitAction, ElicitResult};
+#[cfg(feature = "server")]
 pub(crate) use era::Era;
 pub use lifecycle::{
     ClientCapabilities, Implementation, InitializeParams, InitializeResult, SamplingCapability,
@@ -20,6 +25,7 @@ pub use lifecycle::{
 pub use logging::{LoggingLevel, ProgressToken};
 pub use prompts::{GetPromptResult, Prompt, PromptArgument, PromptMessage};
 pub use resources::{ReadResourceResult, Resource, ResourceTemplate};
+pub use roots::Root;
 pub use sampling::{
     CreateMessageParams, CreateMessageResult, IncludeContext, ModelHint, ModelPreferences, Role,
     SamplingContent, SamplingMessage, StopReason,
@@ -34,7 +40,9 @@ pub const SUPPORTED_PROTOCOL_VERSIONS: &[&str] =
     &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
 /// Streamable HTTP: the header naming the session (handshake era), lowercase.
+#[cfg(feature = "server")]
 pub(crate) const SESSION_HEADER: &str = "mcp-session-id";
 
 /// Streamable HTTP: the header naming the request's protocol version, lowercase.
+#[cfg(feature = "server")]
 pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";

@@ -1,8 +1,9 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use super::template::UriTemplate;
+use super::template::{TemplateError, UriTemplate};
 use crate::context::Context;
 use crate::jsonrpc::ErrorObject;
 use crate::protocol::{ReadResourceResult, Resource, ResourceTemplate};
@@ -21,6 +22,24 @@ pub type ResourceFn = for<'a> fn(
     Context<'a>,
     ResourceRequest,
 ) -> BoxFuture<'a, Result<ReadResourceResult, ErrorObject>>;
+
+/// A resource method after matching: what `#[resource]` generates for a `&self` method in a
+/// `#[tools]` impl block, given the shared state.
+pub type ResourceMethod<S> = for<'a> fn(
+    &'a S,
+    Context<'a>,
+    ResourceRequest,
+) -> BoxFuture<'a, Result<ReadResourceResult, ErrorObject>>;
+
+/// A type-erased resource handler (a function, or a method bound to its state).
+pub(crate) type ErasedResourceHandler = Arc<
+    dyn for<'a> Fn(
+            Context<'a>,
+            ResourceRequest,
+        ) -> BoxFuture<'a, Result<ReadResourceResult, ErrorObject>>
+        + Send
+        + Sync,
+>;
 
 /// What a resource says about itself.
 #[derive(Debug, Clone, Default)]
@@ -47,7 +66,7 @@ pub(crate) enum ResourceKind {
 #[derive(Clone)]
 pub struct ResourceDef {
     pub(crate) kind: ResourceKind,
-    pub(crate) handler: ResourceFn,
+    pub(crate) handler: ErasedResourceHandler,
 }
 
 impl std::fmt::Debug for ResourceDef {
@@ -59,10 +78,32 @@ impl std::fmt::Debug for ResourceDef {
 }
 
 impl ResourceDef {
-    /// A resource at `meta.uri`; a URI containing `{` is a template.
-    pub fn new(meta: ResourceMeta, handler: ResourceFn) -> Result<Self, String> {
-        let kind = if meta.uri.contains('{') {
-            let template = UriTemplate::parse(meta.uri)?;
+    /// A resource at `meta.uri`: a URI template when it has variables (`{id}`, `{+path}`), one
+    /// fixed URI otherwise. Fails when `meta.uri` breaks the URI template rules (the same rules
+    /// `#[resource]` checks at compile time).
+    pub fn new(meta: ResourceMeta, handler: ResourceFn) -> Result<Self, TemplateError> {
+        Self::build(meta, Arc::new(handler))
+    }
+
+    /// A resource read by a method on shared state `S` (a `#[resource]` method in a `#[tools]`
+    /// impl block).
+    pub fn from_method<S: Send + Sync + 'static>(
+        state: Arc<S>,
+        meta: ResourceMeta,
+        f: ResourceMethod<S>,
+    ) -> Result<Self, TemplateError> {
+        Self::build(
+            meta,
+            Arc::new(move |ctx, req| {
+                let state = Arc::clone(&state);
+                Box::pin(async move { f(&state, ctx, req).await })
+            }),
+        )
+    }
+
+    fn build(meta: ResourceMeta, handler: ErasedResourceHandler) -> Result<Self, TemplateError> {
+        let template = UriTemplate::parse(meta.uri)?;
+        let kind = if !template.is_fixed() {
             ResourceKind::Template(
                 ResourceTemplate {
                     uri_template: meta.uri.to_owned(),
@@ -110,18 +151,27 @@ impl ResourceDef {
     }
 }
 
-/// Anything `Server::resource` accepts: what `#[resource]` generates.
+/// Anything `Server::resource` accepts: what `#[resource]` generates, or a [`ResourceDef`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a resource",
-    label = "expected a function annotated with `#[resource(uri = \"..\")]`"
+    label = "expected a function annotated with `#[resource(uri = \"..\")]`",
+    note = "annotate the function with `#[toolsmith::resource(uri = \"..\")]`; for methods, put it in a `#[toolsmith::tools]` impl block and register the state with `Server::tools(state)`"
 )]
 pub trait IntoResource {
-    /// Build the definition.
-    fn into_resource(self) -> ResourceDef;
+    /// Build the definition, or say why its URI template is not allowed (never for
+    /// `#[resource]` functions: the macro checks the same rules at compile time).
+    fn into_resource(self) -> Result<ResourceDef, TemplateError>;
 }
 
 impl IntoResource for ResourceDef {
-    fn into_resource(self) -> ResourceDef {
+    fn into_resource(self) -> Result<ResourceDef, TemplateError> {
+        Ok(self)
+    }
+}
+
+/// What [`ResourceDef::new`] returns: registering it reports its error when the server starts.
+impl IntoResource for Result<ResourceDef, TemplateError> {
+    fn into_resource(self) -> Result<ResourceDef, TemplateError> {
         self
     }
 }
@@ -129,8 +179,8 @@ impl IntoResource for ResourceDef {
 /// Proof that a function was made by `#[resource]`: only the runtime can build one.
 pub struct ResourceMarker(());
 
-impl<F: FnOnce(ResourceMarker) -> ResourceDef> IntoResource for F {
-    fn into_resource(self) -> ResourceDef {
+impl<F: FnOnce(ResourceMarker) -> Result<ResourceDef, TemplateError>> IntoResource for F {
+    fn into_resource(self) -> Result<ResourceDef, TemplateError> {
         self(ResourceMarker(()))
     }
 }

@@ -7,7 +7,8 @@ mod template;
 
 pub(crate) use def::ResourceKind;
 pub use def::{
-    IntoResource, ResourceDef, ResourceFn, ResourceMarker, ResourceMeta, ResourceRequest,
+    IntoResource, ResourceDef, ResourceFn, ResourceMarker, ResourceMeta, ResourceMethod,
+    ResourceRequest,
 };
 pub use output::{Blob, Json, ResourceOutput};
-pub use template::UriTemplate;
+pub use template::{TemplateError, UriTemplate};

@@ -133,8 +133,11 @@ impl ServerHandle {
 
     /// Add (or replace) a resource or resource template.
     pub fn add_resource(&self, resource: impl IntoResource) -> Result<(), Error> {
+        let def = resource
+            .into_resource()
+            .map_err(|e| Error::Config(e.to_string()))?;
         self.shared
-            .update(|r| r.add_resource(resource.into_resource()))
+            .update(|r| r.add_resource(def))
             .map_err(Error::Config)?;
         self.shared.emit(ServerEvent::ResourcesChanged);
         Ok(())
@@ -291,7 +294,8 @@ impl Server {
         })
     }
 
-    /// Register every `#[tool]` method of a type whose impl block has `#[tools]`, bound to `state`.
+    /// Register every `#[tool]`, `#[resource]` and `#[prompt]` method of a type whose impl block
+    /// has `#[tools]`, bound to `state`.
     pub fn tools<S: ToolBox>(self, state: impl Into<Arc<S>>) -> Self {
         self.tools_shared(state.into())
     }
@@ -299,15 +303,20 @@ impl Server {
     /// [`Server::tools`] for state you already hold in an `Arc` (and share with other code):
     /// `server.tools_shared(Arc::clone(&state))`.
     pub fn tools_shared<S: ToolBox>(self, state: Arc<S>) -> Self {
-        S::tool_defs(state)
+        let resources = S::resource_defs(Arc::clone(&state));
+        let prompts = S::prompt_defs(Arc::clone(&state));
+        let server = S::tool_defs(state)
             .into_iter()
-            .fold(self, |s, def| s.tool(def))
+            .fold(self, |s, def| s.tool(def));
+        let server = resources.into_iter().fold(server, |s, def| s.resource(def));
+        prompts.into_iter().fold(server, |s, def| s.prompt(def))
     }
 
     /// Register a resource or resource template: a function annotated with `#[resource]`.
     pub fn resource(self, resource: impl IntoResource) -> Self {
         let def = resource.into_resource();
         self.register(|r| {
+            let def = def.map_err(|e| e.to_string())?;
             if r.resource(def.uri())
                 .is_some_and(|(d, _)| d.uri() == def.uri())
             {
@@ -417,6 +426,8 @@ impl Server {
     /// non-blocking for the life of the connection and served by the runtime's reactor, the
     /// connection running as a task of the runtime; otherwise (a terminal, a file) through
     /// tokio's `Stdin` and `Stdout`. Handlers run on the tokio runtime either way.
+    #[cfg(feature = "stdio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "stdio")))]
     pub async fn serve_stdio(self) -> Result<(), Error> {
         let core = self.build()?;
         let max = core.limits.max_message_bytes;

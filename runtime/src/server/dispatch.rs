@@ -30,8 +30,9 @@ impl Dispatch for Dispatcher {
         era::decide(message, facts)
     }
 
+    /// `initialize` opens a session; nothing else does.
     fn opens_session(&self, message: &Message) -> bool {
-        era::opens_session(message)
+        matches!(message, Message::Request(r) if r.method == "initialize")
     }
 
     fn open_session(&self) -> (Arc<dyn SessionDispatch>, FrameReceiver) {

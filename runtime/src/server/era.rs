@@ -60,11 +60,6 @@ pub(crate) fn decide_request(req: &Request, facts: &RequestFacts) -> Era {
     }
 }
 
-/// True when `req` opens a handshake-era session.
-pub(crate) fn opens_session(message: &Message) -> bool {
-    matches!(message, Message::Request(r) if r.method == "initialize")
-}
-
 fn http_says_stateless(headers: &dyn Headers, req: &Request) -> bool {
     let has_meta = req
         .params
@@ -286,8 +281,6 @@ mod tests {
         // Notifications and responses belong to a session.
         let note = Message::notification("notifications/initialized", None);
         assert_eq!(decide(&note, &version("2026-07-28")), Era::Handshake);
-        assert!(opens_session(&call("initialize", json!({}))));
-        assert!(!opens_session(&call("tools/list", json!({}))));
     }
 
     #[test]

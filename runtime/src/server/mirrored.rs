@@ -77,16 +77,50 @@ fn is_field_name(name: &str) -> bool {
 }
 
 /// Whether a header's decoded text states the body value `value` (a string as is, a boolean as
-/// `true`/`false`, a number compared numerically so that `42.0` states `42`).
+/// `true`/`false`, a number by its exact decimal value so that `42.0` and `4.2e1` state `42`
+/// but `9007199254740992` does not state `9007199254740993`).
 fn states(text: &str, value: &Value) -> bool {
     match value {
         Value::String(s) => text == s,
         Value::Bool(b) => text == if *b { "true" } else { "false" },
-        Value::Number(n) => text
-            .parse::<f64>()
-            .is_ok_and(|h| n.as_f64().is_some_and(|n| n == h)),
+        Value::Number(n) => {
+            // The header must be a JSON number; both are then compared in canonical form (an
+            // integer body value is exact; a decimal one is the shortest text that round-trips).
+            let plain = text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+            plain
+                && serde_json::from_str::<serde_json::Number>(text).is_ok()
+                && canonical(text).is_some_and(|h| canonical(&n.to_string()) == Some(h))
+        }
         _ => false,
     }
+}
+
+/// The exact value of a JSON number's text as (negative, significant digits without leading or
+/// trailing zeros, power of ten), with zero as `(false, "", 0)`; `None` when the exponent does
+/// not fit. The text must already be known to be a JSON number.
+fn canonical(number: &str) -> Option<(bool, String, i64)> {
+    let (negative, unsigned) = match number.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, number),
+    };
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.strip_prefix('+').unwrap_or(e)),
+        None => (unsigned, "0"),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    let trimmed = digits.trim_end_matches('0');
+    let exponent: i64 = exponent.parse().ok()?;
+    // Trailing zeros dropped raise the power; fraction digits lower it.
+    let shift =
+        i64::try_from(digits.len() - trimmed.len()).ok()? - i64::try_from(fraction.len()).ok()?;
+    Some((negative, trimmed.to_owned(), exponent.checked_add(shift)?))
 }
 
 /// Check the `Mcp-Param-*` headers of a `tools/call` against its `arguments`, for the tool whose
@@ -165,6 +199,49 @@ mod tests {
         assert!(decode(b"=?base64?SGVsbG8?=").is_err());
         assert!(decode(b"=?base64?SGVs!!!bG8=?=").is_err());
         assert!(decode("h\u{e9}".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn numbers_are_compared_exactly() {
+        let n = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        // Beyond 2^53 two integers are one f64; they are still different numbers.
+        assert!(!states("9007199254740993", &n("9007199254740992")));
+        assert!(!states("9007199254740992", &n("9007199254740993")));
+        assert!(states("9007199254740993", &n("9007199254740993")));
+        assert!(!states("18446744073709551615", &n("18446744073709551614")));
+        assert!(!states("-9223372036854775808", &n("-9223372036854775807")));
+        assert!(!states("0.30000000000000001", &n("0.3")));
+        // The same value written differently is the same number.
+        for (header, body) in [
+            ("42", "42"),
+            ("42.0", "42"),
+            ("4.2e1", "42"),
+            ("420E-1", "42"),
+            ("0.5", "0.5"),
+            ("5e-1", "0.5"),
+            ("0.50", "0.5"),
+            ("-0", "0"),
+            ("0e999", "0"),
+            ("-17", "-17"),
+            ("1e300", "1e300"),
+            ("18446744073709551615", "18446744073709551615"),
+        ] {
+            assert!(states(header, &n(body)), "{header} vs {body}");
+        }
+        // Not a JSON number, or a different one.
+        for (header, body) in [
+            ("+42", "42"),
+            ("042", "42"),
+            ("42.", "42"),
+            (" 42", "42"),
+            ("0x2a", "42"),
+            ("42", "-42"),
+            ("4.2", "42"),
+            ("1e99999999999999999999", "1"),
+            ("NaN", "0"),
+        ] {
+            assert!(!states(header, &n(body)), "{header} vs {body}");
+        }
     }
 
     #[test]

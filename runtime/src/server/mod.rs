@@ -4,6 +4,7 @@
 //! the handler modules, and implements the transport's `Dispatch`/`Endpoint` traits.
 
 mod builder;
+#[cfg(feature = "http-server")]
 mod dispatch;
 mod era;
 mod http_rules;
@@ -12,9 +13,11 @@ mod prepare;
 mod registry;
 mod request_state;
 mod runner;
+#[cfg(feature = "http-server")]
 mod serve_http;
 mod session;
 mod stateless;
+mod subscriptions;
 
 pub use crate::transport::Limits;
 pub(crate) use builder::ServerCore;

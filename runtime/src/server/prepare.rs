@@ -148,7 +148,7 @@ pub(crate) fn prepare(
                         .with_data(json!({ "uri": p.uri })),
                 );
             };
-            let handler = def.handler;
+            let handler = def.handler.clone();
             let uri = p.uri.clone();
             let binding = binding(era, method, &p.uri, || Value::Null);
             Ok(Prepared {

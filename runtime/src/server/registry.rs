@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::jsonrpc::ErrorObject;
 use crate::prompt::PromptDef;
 use crate::resource::{ResourceDef, ResourceKind, ResourceRequest};
-use crate::tool::{validate_tool_name, ToolDef};
+use crate::tool::{validate_tool, ToolDef};
 
 /// What a completion is for: a prompt's argument or a resource template's variable.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,8 +58,9 @@ impl Listing {
                 .filter(|&s| s <= self.items.len())
                 .ok_or_else(|| ErrorObject::invalid_params(format!("invalid cursor: `{c}`")))?,
         };
+        // `start <= len`, and a page size may be anything up to `usize::MAX`: saturate.
         let end = page_size.map_or(self.items.len(), |n| {
-            (start + n.max(1)).min(self.items.len())
+            start.saturating_add(n.max(1)).min(self.items.len())
         });
         let mut out = String::with_capacity(
             16 + self.items[start..end]
@@ -241,7 +242,7 @@ impl Registry {
 
     /// Add or replace a tool.
     pub(crate) fn add_tool(&mut self, tool: ToolDef) -> Result<(), String> {
-        validate_tool_name(tool.name())?;
+        validate_tool(&tool.tool)?;
         if tool.tool.input_schema.get("type") != Some(&Value::from("object")) {
             return Err(format!(
                 "the input schema of tool `{}` is not an object schema",
@@ -343,5 +344,41 @@ mod tests {
         let err = l.page("tools", Some("not-a-cursor"), Some(2)).unwrap_err();
         assert_eq!(err.code, crate::jsonrpc::codes::INVALID_PARAMS);
         assert!(err.message.contains("cursor"));
+    }
+
+    #[test]
+    fn huge_page_sizes_and_cursors_do_not_overflow() {
+        let l = Listing {
+            items: (0..5).map(|i| i.to_string()).collect(),
+        };
+        // The whole listing in one page, from the start and from a cursor.
+        let all: Value =
+            serde_json::from_str(&l.page("tools", None, Some(usize::MAX)).unwrap()).unwrap();
+        assert_eq!(all["tools"], json!([0, 1, 2, 3, 4]));
+        assert!(all.get("nextCursor").is_none());
+        let rest: Value = serde_json::from_str(
+            &l.page("tools", Some(&encode_cursor(3)), Some(usize::MAX))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(rest["tools"], json!([3, 4]));
+        // A cursor at the end gives an empty page; one past it, or near `usize::MAX`, an error.
+        let end: Value = serde_json::from_str(
+            &l.page("tools", Some(&encode_cursor(5)), Some(usize::MAX))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(end["tools"], json!([]));
+        for offset in [6, usize::MAX - 1, usize::MAX] {
+            let err = l
+                .page("tools", Some(&encode_cursor(offset)), Some(usize::MAX))
+                .unwrap_err();
+            assert_eq!(err.code, crate::jsonrpc::codes::INVALID_PARAMS);
+            assert!(err.message.contains("invalid cursor"), "{}", err.message);
+        }
+        // One more than `usize::MAX` does not parse at all.
+        let beyond = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("toolsmith:{}0", usize::MAX));
+        assert!(l.page("tools", Some(&beyond), Some(usize::MAX)).is_err());
     }
 }

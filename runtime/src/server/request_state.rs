@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use chacha20poly1305::aead::{Aead, AeadCore, OsRng, Payload};
-use chacha20poly1305::XChaCha20Poly1305;
+use chacha20poly1305::aead::{Aead, Payload};
+use chacha20poly1305::XNonce;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -123,7 +123,9 @@ fn aad(key_id: &str) -> Vec<u8> {
 pub(crate) fn seal(keys: &StateKeys, state: &RoundState) -> String {
     let key = keys.sealing();
     let plaintext = serde_json::to_vec(state).expect("request state serialises");
-    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    // A random 24-byte nonce per token: XChaCha20's nonce is long enough for random ones.
+    let mut nonce = XNonce::default();
+    getrandom::fill(&mut nonce).expect("the operating system's random number generator failed");
     let aad = aad(&key.id);
     let ciphertext = key
         .cipher

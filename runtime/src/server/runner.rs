@@ -28,7 +28,7 @@ pub(crate) enum Answers {
 }
 
 /// What a request contributes to its handler's scope.
-pub(crate) struct Request {
+pub(crate) struct ScopeParts {
     pub id: RequestId,
     pub peer: Arc<PeerInfo>,
     pub log_filter: Arc<LogFilter>,
@@ -38,13 +38,13 @@ pub(crate) struct Request {
     pub cancel: CancellationToken,
 }
 
-/// Run `prepared` for `request`. The returned future owns the scope and borrows nothing, so a
+/// Run `prepared` in a scope made of `parts`. The returned future owns the scope and borrows nothing, so a
 /// caller may race it against other events (the stateless era ends a round that way) or spawn
 /// it. Also returns what the `requestState` of a next round binds to.
 pub(crate) fn run(
     core: &ServerCore,
     prepared: Prepared,
-    request: Request,
+    parts: ScopeParts,
 ) -> (
     impl Future<Output = Result<Value, ErrorObject>> + Send + 'static,
     Binding,
@@ -60,14 +60,14 @@ pub(crate) fn run(
     let sampling = Arc::clone(&core.sampling);
     let name = binding.name.clone();
     let run = async move {
-        let Request {
+        let ScopeParts {
             id,
             peer,
             log_filter,
             sink,
             answers,
             cancel,
-        } = request;
+        } = parts;
         let mut scope = RequestScope::new(
             id.clone(),
             progress_token,

@@ -9,6 +9,7 @@ use super::Server;
 use crate::transport;
 use crate::Error;
 
+#[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
 impl Server {
     /// The streamable HTTP endpoint as an axum [`Router`](axum::Router), to serve yourself or
     /// nest into an existing application (`app.merge(router)`). Served with

@@ -13,6 +13,7 @@ use super::era;
 use super::prepare::{complete, prepare, Prepared};
 use super::runner::{self, reply, Answers};
 use super::stateless;
+use super::subscriptions;
 use super::{parse_params, ServerCore};
 use crate::context::{LogFilter, PeerInfo};
 use crate::jsonrpc::{
@@ -131,6 +132,7 @@ impl Session {
     }
 
     /// True while requests are being served (an idle session is not expired then).
+    #[cfg(feature = "http-server")]
     pub(crate) fn is_busy(&self) -> bool {
         !self.in_flight.lock().expect("in-flight lock").is_empty()
     }
@@ -234,14 +236,16 @@ impl Session {
                 }
             }
             "resources/subscribe" | "resources/unsubscribe" => {
-                reply(parse_params::<UriParams>(&method, params).map(|p| {
+                reply(parse_params::<UriParams>(&method, params).and_then(|p| {
                     let mut subs = self.subscriptions.lock().expect("subscriptions lock");
                     if method == "resources/subscribe" {
-                        subs.insert(p.uri);
+                        let known = self.core.shared.registry().resource(&p.uri).is_some();
+                        let max = self.core.limits.max_subscription_bytes;
+                        subscriptions::subscribe(&mut subs, p.uri, known, max)?;
                     } else {
                         subs.remove(&p.uri);
                     }
-                    json!({})
+                    Ok(json!({}))
                 }))
             }
             "completion/complete" => reply(complete(&self.core.shared.registry(), params)),
@@ -335,7 +339,7 @@ impl Session {
                 let (run, _) = runner::run(
                     &session.core,
                     prepared,
-                    runner::Request {
+                    runner::ScopeParts {
                         id: job_id.clone(),
                         peer: session.peer(),
                         log_filter: Arc::clone(&session.log_filter),
@@ -508,7 +512,7 @@ impl Endpoint for Session {
                 self.outbox
                     .room(self.core.limits.max_queued_output_bytes)
                     .await;
-                let era = era::decide_request(r, &RequestFacts::default());
+                let era = era::decide(message, &RequestFacts::default());
                 let permits = self.admit_request(r, era).await;
                 *self.admitted.lock().expect("admitted lock") = Some((era, permits));
             }

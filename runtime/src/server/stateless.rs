@@ -271,7 +271,7 @@ async fn run_rounds(
     let (run, binding) = runner::run(
         core,
         prepared,
-        runner::Request {
+        runner::ScopeParts {
             id: id.clone(),
             peer: envelope.peer,
             log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),

@@ -6,7 +6,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::context::Context;
+use crate::prompt::PromptDef;
 use crate::protocol::{CallToolResult, Tool, ToolAnnotations};
+use crate::resource::{ResourceDef, TemplateError};
 use crate::schema;
 
 /// A type-erased tool handler: decodes the arguments, runs the user's function, encodes the result.
@@ -52,21 +54,13 @@ impl std::fmt::Debug for ToolDef {
     }
 }
 
-/// Check a tool name against the spec: 1 to 128 characters of `[A-Za-z0-9_.-]`.
-pub(crate) fn validate_tool_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 128 {
-        return Err(format!(
-            "tool name `{name}` must be 1 to 128 characters long"
-        ));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
-        return Err(format!(
-            "tool name `{name}` contains `{c}`; only A-Z, a-z, 0-9, `_`, `-` and `.` are allowed"
-        ));
-    }
+/// Check what registration requires of a tool, with the rules `#[tool]` checks at compile time
+/// (the `toolsmith-rules` crate): its name, and its `x-mcp-header` designations (which `#[tool]`
+/// can't see: they come from the argument type's schema).
+pub(crate) fn validate_tool(tool: &Tool) -> Result<(), String> {
+    toolsmith_rules::check_tool_name(&tool.name).map_err(|e| e.to_string())?;
+    toolsmith_rules::designations(&tool.input_schema)
+        .map_err(|e| format!("tool `{}`: {e}", tool.name))?;
     Ok(())
 }
 
@@ -85,11 +79,6 @@ fn decode<A: DeserializeOwned>(tool: &str, args: Value) -> Result<A, String> {
 
 impl ToolDef {
     fn listing(meta: &ToolMeta, input_schema: Value, output_schema: Option<Value>) -> Tool {
-        debug_assert!(
-            validate_tool_name(meta.name).is_ok(),
-            "{:?}",
-            validate_tool_name(meta.name)
-        );
         Tool {
             name: meta.name.to_owned(),
             title: meta.title.map(str::to_owned),
@@ -201,12 +190,26 @@ impl<F: FnOnce(ToolMarker) -> ToolDef> IntoTool for F {
     }
 }
 
-/// A type whose `impl` block is annotated with `#[tools]`: its `#[tool]` methods, bound to state.
+/// A type whose `impl` block is annotated with `#[tools]`: its `#[tool]`, `#[resource]` and
+/// `#[prompt]` methods, bound to state.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no tools",
-    note = "annotate its impl block with `#[toolsmith::tools]` and its tool methods with `#[tool]`"
+    note = "annotate its impl block with `#[toolsmith::tools]` and its methods with `#[tool]`, `#[resource(uri = \"..\")]` or `#[prompt]`"
 )]
 pub trait ToolBox: Send + Sync + Sized + 'static {
     /// The tools, each holding a reference to `state`.
     fn tool_defs(state: Arc<Self>) -> Vec<ToolDef>;
+
+    /// The `#[resource]` methods, each holding a reference to `state` (`Err`: why the runtime
+    /// refuses one, reported when the server starts).
+    fn resource_defs(state: Arc<Self>) -> Vec<Result<ResourceDef, TemplateError>> {
+        let _ = state;
+        Vec::new()
+    }
+
+    /// The `#[prompt]` methods, each holding a reference to `state`.
+    fn prompt_defs(state: Arc<Self>) -> Vec<PromptDef> {
+        let _ = state;
+        Vec::new()
+    }
 }

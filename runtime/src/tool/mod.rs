@@ -4,7 +4,7 @@ mod def;
 mod error;
 mod output;
 
-pub(crate) use def::validate_tool_name;
+pub(crate) use def::validate_tool;
 pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMarker, ToolMeta, ToolMethod};
 pub use error::IntoHandlerError;
 pub use error::ToolError;

@@ -1,79 +1,21 @@
-//! The seam between a transport and the server above it: what a transport knows about a frame
-//! besides its bytes ([`RequestFacts`]), and the narrow interface through which it hands frames
-//! upward ([`Dispatch`], [`SessionDispatch`]), implemented by the server's dispatcher.
+//! The narrow interface through which a transport serving many independent requests (HTTP)
+//! hands frames and their [`RequestFacts`] upward ([`Dispatch`], [`SessionDispatch`]),
+//! implemented by the server's dispatcher. (Byte-stream transports use [`Endpoint`](super::Endpoint).)
 //!
 //! Through this seam the transport learns nothing of MCP methods or of the registry: it asks the
 //! dispatcher which era a frame belongs to and whether it opens a session, and hands it over.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use super::{FrameReceiver, Limits, Outbox};
+use super::{FrameReceiver, Limits, Outbox, RequestFacts};
 use crate::jsonrpc::{Message, Notification, Request, Response};
 use crate::protocol::Era;
 
-/// The header fields of a request, as the dispatcher reads them (HTTP only). Implemented by the
-/// HTTP transport over its header map, so nothing is copied and the layers above need no HTTP
-/// library.
-pub(crate) trait Headers: Send + Sync {
-    /// The raw value of the field `name` (lowercase), if present.
-    fn get(&self, name: &str) -> Option<&[u8]>;
-
-    /// True when the field `name` (lowercase) is present.
-    fn contains(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-
-    /// The value of the field `name` (lowercase) as text, if present and made of visible ASCII
-    /// (and tabs) only, as a field value should be.
-    fn get_str(&self, name: &str) -> Option<&str> {
-        let raw = self.get(name)?;
-        if raw.iter().all(|&b| b == b'\t' || (0x20..0x7f).contains(&b)) {
-            std::str::from_utf8(raw).ok()
-        } else {
-            None
-        }
-    }
-}
-
-/// What the transport knows about one incoming frame besides its content.
-///
-/// Stdio knows nothing more (`RequestFacts::default()`). HTTP adds the request's header fields
-/// and, when served with connection info, the peer's address. The caller established by an
-/// authentication layer goes in `caller`, so that handlers, middleware and the `requestState`
-/// seal can see it.
-#[derive(Default)]
-pub(crate) struct RequestFacts {
-    /// The request's header fields (HTTP); `None` on transports without headers.
-    pub headers: Option<Box<dyn Headers>>,
-    /// The peer's network address, when the transport knows it.
-    pub peer_addr: Option<SocketAddr>,
-    /// The authenticated caller (a stable subject id), once an authentication layer sets it;
-    /// `requestState` is bound to it. `None` without authentication.
-    pub caller: Option<String>,
-}
-
-/// The request's header fields, none off HTTP.
-impl Headers for RequestFacts {
-    fn get(&self, name: &str) -> Option<&[u8]> {
-        self.headers.as_deref()?.get(name)
-    }
-}
-
-impl std::fmt::Debug for RequestFacts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RequestFacts")
-            .field("headers", &self.headers.as_ref().map(|_| ".."))
-            .field("peer_addr", &self.peer_addr)
-            .field("caller", &self.caller)
-            .finish()
-    }
-}
-
 /// What a transport serving many independent requests (HTTP) hands frames to. Implemented by the
 /// server's dispatcher; the transport keeps the sessions it is given, by its own ids.
+#[cfg(feature = "http-server")]
 pub(crate) trait Dispatch: Send + Sync + 'static {
     /// The limits the transport enforces (message size, output queue).
     fn limits(&self) -> &Limits;
@@ -101,6 +43,7 @@ pub(crate) trait Dispatch: Send + Sync + 'static {
 }
 
 /// One handshake-era session as a transport sees it.
+#[cfg(feature = "http-server")]
 pub(crate) trait SessionDispatch: Send + Sync + 'static {
     /// Serve `request` of era `era` in this session; its messages and its response go to `sink`.
     /// Resolves once the request is admitted (the session's and the server's concurrency limits),

@@ -26,6 +26,11 @@ pub struct Limits {
     /// Server-to-client requests (samples, elicitations) awaiting an answer on one session;
     /// beyond it, an ask fails at once. Default: 256.
     pub max_pending_client_requests: usize,
+    /// Resource subscriptions one session may hold, in bytes: each counts its URI's length plus
+    /// 64 bytes. A `resources/subscribe` beyond it fails with a JSON-RPC error (as does one for a
+    /// URI the server has no resource or template for). Default: 256 KiB (2,048 subscriptions
+    /// to 64-byte URIs).
+    pub max_subscription_bytes: usize,
     /// Multi round-trip requests (2026-07-28): how many rounds of input one request may take
     /// before it fails. Default: 16.
     pub max_input_rounds: u32,
@@ -55,6 +60,7 @@ impl Default for Limits {
             max_concurrent_requests: 1024,
             max_concurrent_requests_per_session: 64,
             max_pending_client_requests: 256,
+            max_subscription_bytes: 256 * 1024,
             max_input_rounds: 16,
             input_round_grace: Duration::ZERO,
             request_state_ttl: Duration::from_secs(600),
@@ -105,6 +111,12 @@ impl Limits {
     /// Set [`Limits::max_pending_client_requests`].
     pub fn max_pending_client_requests(mut self, n: usize) -> Self {
         self.max_pending_client_requests = n.max(1);
+        self
+    }
+
+    /// Set [`Limits::max_subscription_bytes`].
+    pub fn max_subscription_bytes(mut self, bytes: usize) -> Self {
+        self.max_subscription_bytes = bytes;
         self
     }
 

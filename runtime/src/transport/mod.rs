@@ -2,21 +2,34 @@
 //! registry. Below them are only `jsonrpc` and `protocol`; above them, the server's dispatcher
 //! implements [`Dispatch`] (HTTP) or [`Endpoint`] (byte streams), through which frames go up.
 
+#[cfg(feature = "http-server")]
 mod dispatch;
+#[cfg(feature = "server")]
+mod facts;
+#[cfg(feature = "http-server")]
 pub mod http;
+#[cfg(feature = "server")]
 mod limits;
 mod lines;
+#[cfg(feature = "server")]
 mod outbox;
 mod queue;
+#[cfg(feature = "stdio")]
 mod stdio;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "stdio"))]
 mod stdio_pipe;
 
-pub(crate) use dispatch::{Dispatch, Headers, RequestFacts, SessionDispatch};
+#[cfg(feature = "http-server")]
+pub(crate) use dispatch::{Dispatch, SessionDispatch};
+#[cfg(feature = "server")]
+pub(crate) use facts::{Headers, RequestFacts};
+#[cfg(feature = "server")]
 pub use limits::Limits;
 pub(crate) use lines::serve_lines;
+#[cfg(feature = "server")]
 pub(crate) use outbox::Outbox;
 pub(crate) use queue::{frame_queue, FrameReceiver, FrameSender};
+#[cfg(feature = "stdio")]
 pub(crate) use stdio::serve_stdio;
 
 use std::sync::Arc;
@@ -32,6 +45,7 @@ use crate::jsonrpc::{FrameError, Message};
 /// every handler it spawns wake a worker. As a task, the loop runs on a worker, and the reader,
 /// the handlers it spawns and the writer they wake stay on that worker's queue. Dropping the
 /// returned future aborts the task.
+#[cfg(feature = "server")]
 pub(crate) async fn on_worker<F>(connection: F) -> std::io::Result<()>
 where
     F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
@@ -46,8 +60,10 @@ where
 }
 
 /// Aborts a task when dropped: the task lives only as long as what waits for it.
+#[cfg(feature = "server")]
 pub(crate) struct AbortOnDrop(pub tokio::task::AbortHandle);
 
+#[cfg(feature = "server")]
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();

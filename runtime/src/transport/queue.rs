@@ -52,12 +52,14 @@ impl FrameSender {
     }
 
     /// Bytes queued and not yet taken by the writer.
+    #[cfg(any(feature = "server", test))]
     pub(crate) fn queued_bytes(&self) -> usize {
         self.level.bytes.load(Ordering::Acquire)
     }
 
     /// Resolve once at most `limit` bytes are queued (at once if that is already so), or the
     /// writer is gone.
+    #[cfg(any(feature = "server", test))]
     pub(crate) async fn room(&self, limit: usize) {
         loop {
             let drained = self.level.drained.notified();

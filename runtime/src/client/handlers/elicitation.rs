@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::HandlerError;
-use crate::context::ElicitResult;
 use crate::jsonrpc::{ErrorObject, RequestId};
+use crate::protocol::ElicitResult;
 use crate::protocol::Implementation;
 
 /// How the server wants the user asked (`elicitation/create` `mode`).

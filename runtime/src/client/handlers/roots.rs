@@ -6,9 +6,9 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use super::HandlerError;
-use crate::context::Root;
 use crate::jsonrpc::RequestId;
 use crate::protocol::Implementation;
+use crate::protocol::Root;
 
 /// A `roots/list` request from the server, as a roots handler receives it.
 #[derive(Debug, Clone, PartialEq)]

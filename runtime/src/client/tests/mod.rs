@@ -4,6 +4,7 @@
 mod auto;
 mod elicitation_roots;
 mod handshake;
+#[cfg(all(feature = "http-client", feature = "http-server"))]
 mod http;
 mod listen;
 mod requests;

@@ -1,8 +1,8 @@
 //! The keys that seal `requestState`: configured secrets checked for strength, each under an id,
 //! turned into XChaCha20-Poly1305 keys with HKDF-SHA256.
 
-use chacha20poly1305::aead::{KeyInit, OsRng};
-use chacha20poly1305::XChaCha20Poly1305;
+use chacha20poly1305::aead::KeyInit;
+use chacha20poly1305::{Key, XChaCha20Poly1305};
 use hkdf::Hkdf;
 use sha2::Sha256;
 
@@ -38,9 +38,12 @@ pub(crate) fn valid_id(id: &str) -> bool {
 impl StateKeys {
     /// A random key for this process only (the default when none is configured).
     pub(crate) fn random() -> Self {
+        let mut key = Key::default();
+        // No key is safe without the operating system's randomness: fail loudly.
+        getrandom::fill(&mut key).expect("the operating system's random number generator failed");
         StateKeys(vec![StateKey {
             id: DEFAULT_KEY_ID.to_owned(),
-            cipher: XChaCha20Poly1305::new(&XChaCha20Poly1305::generate_key(&mut OsRng)),
+            cipher: XChaCha20Poly1305::new(&key),
         }])
     }
 

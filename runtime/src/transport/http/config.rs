@@ -15,7 +15,8 @@ pub struct HttpConfig {
 }
 
 impl Default for HttpConfig {
-    /// Path `/mcp`; `Host`/`Origin` restricted to loopback names; sessions expire after 30
+    /// Path `/mcp`; `Host` and `Origin` (when sent) restricted to loopback names, each turned off
+    /// on its own ([`HttpConfig::disable_host_checks`], [`HttpConfig::disable_origin_checks`]); sessions expire after 30
     /// minutes idle; SSE `retry` 1 s; 1,024 events kept per stream for resumption; at most 10,000
     /// sessions.
     fn default() -> Self {
@@ -54,9 +55,19 @@ impl HttpConfig {
         self
     }
 
-    /// Turn `Host`/`Origin` validation off (only behind a proxy that does it).
+    /// Turn `Host` validation off (only behind a proxy that does it). `Origin` is still checked:
+    /// turning that off too takes [`HttpConfig::disable_origin_checks`].
     pub fn disable_host_checks(mut self) -> Self {
-        self.guard = Guard::default();
+        self.guard.hosts = None;
+        self
+    }
+
+    /// Turn `Origin` validation off (only for a server that browsers must reach from any page, or
+    /// behind a proxy that does it). Requests without an `Origin` header (non-browser clients)
+    /// are never refused for it. `Host` is still checked, unless
+    /// [`HttpConfig::disable_host_checks`] turns that off.
+    pub fn disable_origin_checks(mut self) -> Self {
+        self.guard.origins = None;
         self
     }
 
@@ -88,5 +99,53 @@ impl HttpConfig {
     pub fn max_sessions(mut self, sessions: usize) -> Self {
         self.max_sessions = sessions.max(1);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::http::security::Refusal;
+    use http::HeaderMap;
+
+    fn headers(host: &str, origin: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::HOST, host.parse().unwrap());
+        if let Some(origin) = origin {
+            h.insert(http::header::ORIGIN, origin.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn host_and_origin_checks_are_turned_off_separately() {
+        let evil = Some("https://evil.example");
+        let no_host = HttpConfig::default().disable_host_checks();
+        assert_eq!(
+            no_host.guard.check(&headers("proxy.internal", None)),
+            Ok(())
+        );
+        assert_eq!(
+            no_host.guard.check(&headers("proxy.internal", evil)),
+            Err(Refusal::Origin("https://evil.example".into()))
+        );
+        assert_eq!(
+            no_host
+                .guard
+                .check(&headers("proxy.internal", Some("http://localhost:3000"))),
+            Ok(())
+        );
+
+        let no_origin = HttpConfig::default().disable_origin_checks();
+        assert_eq!(no_origin.guard.check(&headers("localhost", evil)), Ok(()));
+        assert_eq!(
+            no_origin.guard.check(&headers("evil.example", None)),
+            Err(Refusal::Host("evil.example".into()))
+        );
+
+        let neither = HttpConfig::default()
+            .disable_host_checks()
+            .disable_origin_checks();
+        assert_eq!(neither.guard.check(&headers("evil.example", evil)), Ok(()));
     }
 }

@@ -11,6 +11,9 @@ mod security;
 mod sessions;
 mod stream_log;
 
+#[cfg(test)]
+mod seam_tests;
+
 pub use auth::{BearerAuth, BearerAuthService};
 pub use config::HttpConfig;
 pub(crate) use handlers::router;

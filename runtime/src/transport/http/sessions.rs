@@ -5,8 +5,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use rand::RngCore;
-
 use super::stream_log::StreamLog;
 use crate::transport::{Dispatch, SessionDispatch};
 
@@ -71,10 +69,10 @@ pub(crate) struct Sessions {
     map: Mutex<HashMap<String, Arc<HttpSession>>>,
 }
 
-/// A fresh session id: 128 random bits from the OS-seeded CSPRNG, hex (visible ASCII).
+/// A fresh session id: 128 random bits from the operating system's CSPRNG, hex (visible ASCII).
 fn new_session_id() -> String {
     let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -1,0 +1,42 @@
+//! The rules Toolsmith checks twice: once at compile time in its attribute macros (errors at the
+//! user's literal) and once at registration in the runtime (for definitions built by hand). Both
+//! call the functions here, so nothing the macros accept can fail at registration.
+//!
+//! - [`UriTemplate`]: the RFC 6570 subset resource templates use (`{var}` and `{+var}`).
+//! - [`check_tool_name`]: the MCP tool-name rule.
+//! - [`check_designation`] and [`check_unique_headers`]: `x-mcp-header` designations (SEP-2243);
+//!   with the `json` feature, `designations` walks a tool's `serde_json` input schema and applies
+//!   them.
+//!
+//! Each rule fails with its own error enum, whose `Display` is the message both sides print.
+//! Without features the crate uses only `std`; `json` adds `serde_json`.
+//!
+//! ```
+//! use toolsmith_rules::{check_tool_name, TemplateError, UriTemplate};
+//!
+//! let t = UriTemplate::parse("users://{id}/files/{+path}").unwrap();
+//! assert_eq!(t.variables().collect::<Vec<_>>(), ["id", "path"]);
+//!
+//! // Two variables in a row can't be told apart when matching a URI.
+//! let e = UriTemplate::parse("x://{a}{b}").unwrap_err();
+//! assert!(matches!(e, TemplateError::AdjacentVariables { .. }));
+//! assert!(e.to_string().contains("as in `{a}/{b}`"));
+//!
+//! assert!(check_tool_name("get_weather").is_ok());
+//! assert!(check_tool_name("get weather").is_err());
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "json")]
+mod designations;
+mod header;
+mod name;
+mod template;
+
+#[cfg(feature = "json")]
+pub use designations::{designations, Designation};
+pub use header::{check_designation, check_header_name, check_unique_headers, DesignationError};
+pub use name::{check_tool_name, NameError, MAX_TOOL_NAME_LEN};
+pub use template::{Segment, TemplateError, UriTemplate};
