@@ -45,6 +45,7 @@ mod era;
 mod error;
 mod handlers;
 mod http;
+mod limits;
 mod listen;
 mod openai;
 mod param_headers;

@@ -5,6 +5,7 @@ mod auto;
 mod elicitation_roots;
 mod handshake;
 mod http;
+mod limits;
 mod listen;
 mod requests;
 mod sampling;
