@@ -266,6 +266,7 @@ impl ClientBuilder {
     /// with [`ClientError::Timeout`] and is cancelled on the server (over HTTP in protocol
     /// 2026-07-28, by closing its stream). In a multi round-trip request each attempt has the
     /// whole timeout; time spent in the client's handlers between attempts does not count.
+    /// Progress restarts it, up to [`max_request_time`](ClientBuilder::max_request_time).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self

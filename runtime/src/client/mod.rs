@@ -36,8 +36,11 @@
 //! ```
 //!
 //! The client's methods take `&self`: share it (for example in an `Arc`) to make requests
-//! concurrently. The server's requests are answered concurrently too, each on its own task, and
-//! the input requests of one `input_required` round are fulfilled all at once.
+//! concurrently. The server's requests are answered concurrently too, each on its own task (up
+//! to [`ClientBuilder::max_concurrent_asks`] at once), and the input requests of one
+//! `input_required` round are fulfilled all at once (up to
+//! [`ClientBuilder::max_input_requests`]). Over HTTP, redirects are not followed, so the
+//! client's headers and session never reach another origin.
 
 mod builder;
 mod connection;
@@ -380,7 +383,8 @@ impl Client {
     /// [`call_tool`](Client::call_tool), asking the server for progress: `on_progress` receives
     /// each `notifications/progress` sent for this call, in order, before the call returns. Each
     /// update also restarts the request timeout, so a long call that keeps reporting does not
-    /// time out. The callback runs on the connection's reader: keep it quick.
+    /// time out, up to [`ClientBuilder::max_request_time`] in all. The callback runs on the
+    /// connection's reader: keep it quick.
     pub async fn call_tool_with_progress(
         &self,
         name: &str,
