@@ -329,8 +329,8 @@ impl HttpTransport {
         }
     }
 
-    /// Stop every stream, then end the session (DELETE; `405` is fine).
-    async fn shut_down(&self) {
+    /// Stop reading every stream: the GET stream and the answers of requests in flight.
+    pub(crate) fn stop_streams(&self) {
         if let Some(task) = self.standalone.lock().expect("standalone lock").take() {
             task.abort();
         }
@@ -342,6 +342,11 @@ impl HttpTransport {
             .map(|(_, h)| h)
             .collect();
         running.iter().for_each(AbortHandle::abort);
+    }
+
+    /// Stop every stream, then end the session (DELETE; `405` is fine).
+    async fn shut_down(&self) {
+        self.stop_streams();
         let Some(session) = self.session_id() else {
             return;
         };

@@ -553,6 +553,11 @@ impl Link {
         if let Some(io) = self.io.into_inner() {
             io.abort();
         }
+        // The transport's task is gone, so its shutdown will not stop the streams it started
+        // (an `initialize` answer stream that never ends, say).
+        if let Some(http) = &self.http {
+            http.stop_streams();
+        }
         self.connection.shut_down();
         error
     }
