@@ -244,3 +244,29 @@ async fn a_backend_that_never_answers_times_out() {
     let e = outcome.unwrap_err();
     assert!(e.message().contains("unreachable"), "{}", e.message());
 }
+
+/// A backend that redirects elsewhere: the prompt is not re-sent to the other origin.
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let (elsewhere, other) = fake(vec![(200, text_reply("leaked"))]).await;
+    let target = format!("{elsewhere}/chat/completions");
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move || {
+            let target = target.clone();
+            async move { (StatusCode::TEMPORARY_REDIRECT, [("location", target)]) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let backend = OpenAiBackend::new(url, ["m"])
+        .api_key("k")
+        .retries(0, Duration::ZERO);
+    let e = backend.complete(&question()).await.unwrap_err();
+    assert!(e.message().contains("307"), "{}", e.message());
+    assert!(
+        other.seen.lock().unwrap().is_empty(),
+        "the prompt reached the other origin"
+    );
+}

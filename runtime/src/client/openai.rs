@@ -45,7 +45,8 @@ impl std::fmt::Debug for OpenAiBackend {
 
 impl OpenAiBackend {
     /// A backend at `base_url` (e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`)
-    /// offering `models`, the first being the default.
+    /// offering `models`, the first being the default. Redirects are not followed (a `3xx`
+    /// answer fails the request), so prompts and keys go to `base_url` only.
     pub fn new<S: Into<String>>(
         base_url: impl Into<String>,
         models: impl IntoIterator<Item = S>,
@@ -59,7 +60,12 @@ impl OpenAiBackend {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             api_key: None,
             router: ModelRouter::new(models.into_iter().map(ModelInfo::new), default),
-            http: reqwest::Client::new(),
+            // Redirects are not followed: a redirect to another origin would carry the prompt
+            // there. (Building fails only when the TLS backend cannot start, as `new` would.)
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
             max_retries: 3,
             backoff: Duration::from_millis(500),
             timeout: Duration::from_secs(120),
