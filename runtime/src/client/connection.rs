@@ -320,12 +320,13 @@ impl Connection {
                         PeerError::Closed => closed(),
                     });
                 }
-                _ = activity(signal) => continue,
-                _ = tokio::time::sleep(timeout) => break,
+                // Before progress, so that a flood of it cannot starve the deadline.
                 _ = until(deadline) => {
                     waited = self.limits.max_request_time;
                     break;
                 }
+                _ = activity(signal) => continue,
+                _ = tokio::time::sleep(timeout) => break,
             }
         }
         drop(guard);
