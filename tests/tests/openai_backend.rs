@@ -48,15 +48,20 @@ async fn completions(
 }
 
 async fn fake(script: Vec<(u16, Value)>) -> (String, Fake) {
+    fake_at("/v1", script).await
+}
+
+/// A fake backend whose chat-completions endpoint is under `prefix`.
+async fn fake_at(prefix: &str, script: Vec<(u16, Value)>) -> (String, Fake) {
     let fake = Fake {
         script: Arc::new(Mutex::new(script)),
         ..Default::default()
     };
     let app = Router::new()
-        .route("/v1/chat/completions", post(completions))
+        .route(&format!("{prefix}/chat/completions"), post(completions))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let url = format!("http://{}{prefix}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, fake)
 }
@@ -171,4 +176,97 @@ async fn serves_as_the_servers_own_sampler() {
         )
         .await;
     assert_eq!(r["result"]["content"][0]["text"], "Paris");
+}
+
+fn question() -> CreateMessageParams {
+    params(
+        json!({"messages": [{"role": "user", "content": {"type": "text", "text": "x"}}], "maxTokens": 5}),
+    )
+}
+
+/// What the backend says when it fails, and where it lives, stay local: the error the MCP server
+/// gets names the status only.
+#[tokio::test]
+async fn backend_error_bodies_and_urls_are_not_passed_on() {
+    let secret_body = json!({"error": "invalid key sk-SECRET-123"});
+    for status in [400, 503] {
+        let (url, _fake) = fake_at("/token-s3cr3t/v1", vec![(status, secret_body.clone())]).await;
+        let backend = OpenAiBackend::new(url, ["m"]).retries(1, Duration::ZERO);
+        let e = backend.complete(&question()).await.unwrap_err();
+        let text = e.message();
+        assert!(text.contains(&status.to_string()), "{text}");
+        assert!(
+            !text.contains("SECRET") && !text.contains("s3cr3t"),
+            "{text}"
+        );
+    }
+    // Unreachable: reqwest's own message would name the URL.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let backend = OpenAiBackend::new(format!("http://{addr}/token-s3cr3t/v1"), ["m"])
+        .retries(0, Duration::ZERO);
+    let e = backend.complete(&question()).await.unwrap_err();
+    assert!(e.message().contains("unreachable"), "{}", e.message());
+    assert!(!e.message().contains("s3cr3t"), "{}", e.message());
+}
+
+/// A huge retry count is bounded (10 retries) and its backoff saturates instead of overflowing.
+#[tokio::test]
+async fn large_retry_counts_are_bounded_without_overflow() {
+    let (url, fake) = fake(vec![(503, json!({}))]).await;
+    let backend = OpenAiBackend::new(url, ["m"]).retries(u32::MAX, Duration::ZERO);
+    let e = backend.complete(&question()).await.unwrap_err();
+    assert!(e.message().contains("503"), "{}", e.message());
+    assert_eq!(
+        fake.seen.lock().unwrap().len(),
+        11,
+        "the first attempt and 10 retries"
+    );
+}
+
+/// A backend that accepts the request and never answers fails the attempt at the timeout.
+#[tokio::test]
+async fn a_backend_that_never_answers_times_out() {
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(std::future::pending::<StatusCode>),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let backend = OpenAiBackend::new(url, ["m"])
+        .retries(0, Duration::ZERO)
+        .timeout(Duration::from_millis(200));
+    let outcome = tokio::time::timeout(Duration::from_secs(30), backend.complete(&question()))
+        .await
+        .expect("the backend's own timeout ends the attempt");
+    let e = outcome.unwrap_err();
+    assert!(e.message().contains("unreachable"), "{}", e.message());
+}
+
+/// A backend that redirects elsewhere: the prompt is not re-sent to the other origin.
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let (elsewhere, other) = fake(vec![(200, text_reply("leaked"))]).await;
+    let target = format!("{elsewhere}/chat/completions");
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move || {
+            let target = target.clone();
+            async move { (StatusCode::TEMPORARY_REDIRECT, [("location", target)]) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let backend = OpenAiBackend::new(url, ["m"])
+        .api_key("k")
+        .retries(0, Duration::ZERO);
+    let e = backend.complete(&question()).await.unwrap_err();
+    assert!(e.message().contains("307"), "{}", e.message());
+    assert!(
+        other.seen.lock().unwrap().is_empty(),
+        "the prompt reached the other origin"
+    );
 }

@@ -1,6 +1,7 @@
 mod establish;
 #[cfg(feature = "http-client")]
 mod http;
+mod limits;
 
 use std::process::Stdio;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use super::handlers::{
     ElicitationHandler, HandlerError, LogMessage, RootsHandler, RootsRequest, SamplingHandler,
     SamplingRequest,
 };
+use super::limits::ClientLimits;
 use super::router::ModelRouter;
 use super::{Client, Link};
 use crate::protocol::Root;
@@ -58,6 +60,7 @@ pub struct ClientBuilder {
     probe_timeout: Duration,
     max_input_rounds: u32,
     on_round: Option<era::RoundFn>,
+    limits: ClientLimits,
     #[cfg(feature = "http-client")]
     http_headers: HeaderMap,
     /// An invalid [`http_header`](ClientBuilder::http_header), reported when connecting.
@@ -87,7 +90,8 @@ impl std::fmt::Debug for ClientBuilder {
             .field("max_message_bytes", &self.max_message_bytes)
             .field("protocol", &self.protocol)
             .field("probe_timeout", &self.probe_timeout)
-            .field("max_input_rounds", &self.max_input_rounds);
+            .field("max_input_rounds", &self.max_input_rounds)
+            .field("limits", &self.limits);
         #[cfg(feature = "http-client")]
         d.field(
             "http_headers",
@@ -104,7 +108,12 @@ impl ClientBuilder {
     /// declared), server logs go to `tracing`, requests time out after 60 s, [`Client::close`]
     /// waits 5 s for the server to exit, messages are limited to 4 MiB, the handshake era
     /// ([`Protocol::Legacy`]) is spoken, a `server/discover` probe waits 10 s, and a multi
-    /// round-trip request may take 16 rounds of input.
+    /// round-trip request may take 16 rounds of input. Limits on what the server can make the
+    /// client do: a request lasts at most 10 minutes however much progress is reported
+    /// ([`max_request_time`](ClientBuilder::max_request_time)), 16 server requests are answered
+    /// at once ([`max_concurrent_asks`](ClientBuilder::max_concurrent_asks)) and an
+    /// `input_required` round may carry 16 input requests
+    /// ([`max_input_requests`](ClientBuilder::max_input_requests)).
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
         ClientBuilder {
             info: Implementation::new(name, version),
@@ -116,6 +125,7 @@ impl ClientBuilder {
             probe_timeout: Duration::from_secs(10),
             max_input_rounds: 16,
             on_round: None,
+            limits: ClientLimits::default(),
             #[cfg(feature = "http-client")]
             http_headers: HeaderMap::new(),
             #[cfg(feature = "http-client")]
@@ -263,6 +273,7 @@ impl ClientBuilder {
     /// with [`ClientError::Timeout`] and is cancelled on the server (over HTTP in protocol
     /// 2026-07-28, by closing its stream). In a multi round-trip request each attempt has the
     /// whole timeout; time spent in the client's handlers between attempts does not count.
+    /// Progress restarts it, up to [`max_request_time`](ClientBuilder::max_request_time).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
@@ -327,8 +338,9 @@ impl ClientBuilder {
         W: AsyncWrite + Unpin + Send + 'static,
     {
         let max_message_bytes = self.max_message_bytes;
+        let limits = self.limits;
         let (settings, handlers) = self.split();
-        let (connection, outbox) = Connection::new(handlers);
+        let (connection, outbox) = Connection::new(handlers, limits);
         let io = tokio::spawn(transport::serve_lines(
             reader,
             writer,

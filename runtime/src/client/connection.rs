@@ -17,6 +17,7 @@ use tokio::task::AbortHandle;
 
 use super::error::ClientError;
 use super::handlers::{DynApproval, DynElicitation, DynRoots, DynSampling, LogFn, ProgressFn};
+use super::limits::ClientLimits;
 use super::listen::NotificationFn;
 use super::router::ModelRouter;
 use crate::jsonrpc::{
@@ -81,6 +82,7 @@ pub(crate) struct Connection {
     /// write half (the child's stdin). Never cloned, so closing it here is final.
     outbox: Mutex<Option<FrameSender>>,
     handlers: Handlers,
+    limits: ClientLimits,
     progress: Mutex<HashMap<i64, ProgressSink>>,
     next_progress_token: AtomicI64,
     /// Server-to-client requests being answered, by id.
@@ -151,13 +153,22 @@ async fn activity(activity: Option<&Notify>) {
     }
 }
 
+/// Completes at `deadline`; never when there is none.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
 impl Connection {
-    pub(crate) fn new(handlers: Handlers) -> (Arc<Self>, FrameReceiver) {
+    pub(crate) fn new(handlers: Handlers, limits: ClientLimits) -> (Arc<Self>, FrameReceiver) {
         let (tx, rx) = frame_queue();
         let connection = Arc::new(Connection {
             pending: Pending::new(),
             outbox: Mutex::new(Some(tx)),
             handlers,
+            limits,
             progress: Mutex::new(HashMap::new()),
             next_progress_token: AtomicI64::new(1),
             incoming: Mutex::new(HashMap::new()),
@@ -170,6 +181,11 @@ impl Connection {
 
     pub(crate) fn handlers(&self) -> &Handlers {
         &self.handlers
+    }
+
+    /// What the server may make this client do.
+    pub(crate) fn limits(&self) -> &ClientLimits {
+        &self.limits
     }
 
     /// Remember which server this is, for the handlers' requests.
@@ -256,7 +272,9 @@ impl Connection {
     }
 
     /// Send a request and wait for its answer. With `progress`, every progress notification for
-    /// it restarts the timeout. A request that times out is cancelled with
+    /// it restarts the timeout, but the request never lasts longer than the limits'
+    /// `max_request_time`. A `timeout` of `Duration::MAX` marks a long-lived request (a listen
+    /// stream): no timeout and no overall deadline. A request that times out is cancelled with
     /// `notifications/cancelled` (except `initialize`, which may not be cancelled).
     pub(crate) async fn request(
         &self,
@@ -286,6 +304,10 @@ impl Connection {
             reason: "the client stopped waiting".into(),
         };
         let signal = progress.map(|p| &*p.activity);
+        let deadline = (timeout != Duration::MAX)
+            .then(|| tokio::time::Instant::now().checked_add(self.limits.max_request_time))
+            .flatten();
+        let mut waited = timeout;
         loop {
             tokio::select! {
                 biased;
@@ -299,16 +321,21 @@ impl Connection {
                         PeerError::Closed => closed(),
                     });
                 }
+                // Before progress, so that a flood of it cannot starve the deadline.
+                _ = until(deadline) => {
+                    waited = self.limits.max_request_time;
+                    break;
+                }
                 _ = activity(signal) => continue,
                 _ = tokio::time::sleep(timeout) => break,
             }
         }
         drop(guard);
-        abandoned.reason = format!("the client stopped waiting after {timeout:?}").into();
+        abandoned.reason = format!("the client stopped waiting after {waited:?}").into();
         drop(abandoned);
         Err(ClientError::Timeout {
             method: method.to_owned(),
-            timeout,
+            timeout: waited,
         })
     }
 

@@ -180,6 +180,14 @@ pub(crate) async fn request(
                 )))
             }
         };
+        let max_requests = connection.limits().max_input_requests;
+        if requests.len() > max_requests {
+            return Err(ClientError::TooManyInputRequests {
+                method: method.to_owned(),
+                requests: requests.len(),
+                max: max_requests,
+            });
+        }
         // Echoed exactly as received, and only when the server sent one.
         let state = match result.get("requestState") {
             None => None,

@@ -92,6 +92,19 @@ pub enum ClientError {
         /// The rounds fulfilled before giving up.
         rounds: u32,
     },
+    /// Protocol 2026-07-28: one `input_required` round asked for more input requests than the
+    /// client fulfils at once
+    /// ([`ClientBuilder::max_input_requests`](super::ClientBuilder::max_input_requests)); none
+    /// was fulfilled.
+    #[error("`{method}` asked for {requests} inputs in one round, more than the {max} this client fulfils at once; giving up")]
+    TooManyInputRequests {
+        /// The method requested.
+        method: String,
+        /// How many input requests the round carried.
+        requests: usize,
+        /// The most the client allows in one round.
+        max: usize,
+    },
 }
 
 impl ClientError {

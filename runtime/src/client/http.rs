@@ -116,8 +116,11 @@ impl HttpTransport {
                 "`{url}` is not an http or https URL"
             )));
         }
+        // Redirects are not followed: a redirect to another origin would carry the custom
+        // headers (credentials), the session id and the request body there.
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
                 ClientError::InvalidArgument(format!(
@@ -263,6 +266,9 @@ impl HttpTransport {
         if status.is_success() && is_event_stream(&response) {
             return self.follow(connection, &req.id, response).await;
         }
+        if status.is_redirection() {
+            return Err(failure(Some(status), redirected(&response)));
+        }
         let body = self
             .read_body(response)
             .await
@@ -323,8 +329,8 @@ impl HttpTransport {
         }
     }
 
-    /// Stop every stream, then end the session (DELETE; `405` is fine).
-    async fn shut_down(&self) {
+    /// Stop reading every stream: the GET stream and the answers of requests in flight.
+    pub(crate) fn stop_streams(&self) {
         if let Some(task) = self.standalone.lock().expect("standalone lock").take() {
             task.abort();
         }
@@ -336,6 +342,11 @@ impl HttpTransport {
             .map(|(_, h)| h)
             .collect();
         running.iter().for_each(AbortHandle::abort);
+    }
+
+    /// Stop every stream, then end the session (DELETE; `405` is fine).
+    async fn shut_down(&self) {
+        self.stop_streams();
         let Some(session) = self.session_id() else {
             return;
         };
@@ -357,6 +368,22 @@ impl HttpTransport {
             Ok(r) => tracing::debug!(session, status = %r.status(), "ending the session failed"),
             Err(e) => tracing::debug!(session, error = describe(&e), "ending the session failed"),
         }
+    }
+}
+
+/// Why a redirect was not followed, naming where it pointed.
+fn redirected(response: &reqwest::Response) -> String {
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|l| snippet(&String::from_utf8_lossy(l.as_bytes())));
+    let status = response.status();
+    match location {
+        Some(l) => format!(
+            "the server answered {status}, redirecting to `{l}`; this client does not follow \
+             redirects (connect to that URL if it is meant)"
+        ),
+        None => format!("the server answered {status}; this client does not follow redirects"),
     }
 }
 

@@ -15,6 +15,10 @@ impl HttpTransport {
         match *self {}
     }
 
+    pub(crate) fn stop_streams(&self) {
+        match *self {}
+    }
+
     pub(crate) fn session_id(&self) -> Option<String> {
         match *self {}
     }

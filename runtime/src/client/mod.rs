@@ -36,8 +36,11 @@
 //! ```
 //!
 //! The client's methods take `&self`: share it (for example in an `Arc`) to make requests
-//! concurrently. The server's requests are answered concurrently too, each on its own task, and
-//! the input requests of one `input_required` round are fulfilled all at once.
+//! concurrently. The server's requests are answered concurrently too, each on its own task (up
+//! to [`ClientBuilder::max_concurrent_asks`] at once), and the input requests of one
+//! `input_required` round are fulfilled all at once (up to
+//! [`ClientBuilder::max_input_requests`]). Over HTTP, redirects are not followed, so the
+//! client's headers and session never reach another origin.
 
 mod builder;
 mod connection;
@@ -48,6 +51,7 @@ mod handlers;
 mod http;
 #[cfg(not(feature = "http-client"))]
 mod http_off;
+mod limits;
 mod listen;
 #[cfg(feature = "openai")]
 mod openai;
@@ -390,7 +394,8 @@ impl Client {
     /// [`call_tool`](Client::call_tool), asking the server for progress: `on_progress` receives
     /// each `notifications/progress` sent for this call, in order, before the call returns. Each
     /// update also restarts the request timeout, so a long call that keeps reporting does not
-    /// time out. The callback runs on the connection's reader: keep it quick.
+    /// time out, up to [`ClientBuilder::max_request_time`] in all. The callback runs on the
+    /// connection's reader: keep it quick.
     pub async fn call_tool_with_progress(
         &self,
         name: &str,
@@ -558,6 +563,11 @@ impl Link {
         }
         if let Some(io) = self.io.into_inner() {
             io.abort();
+        }
+        // The transport's task is gone, so its shutdown will not stop the streams it started
+        // (an `initialize` answer stream that never ends, say).
+        if let Some(http) = &self.http {
+            http.stop_streams();
         }
         self.connection.shut_down();
         error

@@ -23,7 +23,17 @@ pub struct OpenAiBackend {
     http: reqwest::Client,
     max_retries: u32,
     backoff: Duration,
+    timeout: Duration,
 }
+
+/// The most retries [`OpenAiBackend::retries`] allows.
+const MAX_RETRIES: u32 = 10;
+/// The longest wait between two attempts, whatever the backoff or `Retry-After` says.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The largest response body read from the backend.
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// How much of a backend's error body goes to the local log.
+const LOGGED_BODY_CHARS: usize = 500;
 
 impl std::fmt::Debug for OpenAiBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,7 +46,8 @@ impl std::fmt::Debug for OpenAiBackend {
 
 impl OpenAiBackend {
     /// A backend at `base_url` (e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`)
-    /// offering `models`, the first being the default.
+    /// offering `models`, the first being the default. Redirects are not followed (a `3xx`
+    /// answer fails the request), so prompts and keys go to `base_url` only.
     pub fn new<S: Into<String>>(
         base_url: impl Into<String>,
         models: impl IntoIterator<Item = S>,
@@ -50,9 +61,15 @@ impl OpenAiBackend {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             api_key: None,
             router: ModelRouter::new(models.into_iter().map(ModelInfo::new), default),
-            http: reqwest::Client::new(),
+            // Redirects are not followed: a redirect to another origin would carry the prompt
+            // there. (Building fails only when the TLS backend cannot start, as `new` would.)
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
             max_retries: 3,
             backoff: Duration::from_millis(500),
+            timeout: Duration::from_secs(120),
         }
     }
 
@@ -96,11 +113,28 @@ impl OpenAiBackend {
         &self.router
     }
 
-    /// Retries on 429 and 5xx, with exponential backoff from `first_backoff` (default 3, 500 ms).
+    /// Retries on 429, 5xx and unreachable backends, with exponential backoff from
+    /// `first_backoff` (default 3 retries, 500 ms). At most 10 retries are
+    /// made (a larger count is lowered to it), and no wait exceeds 30 s, whatever the backoff or
+    /// the backend's `Retry-After`.
     pub fn retries(mut self, max_retries: u32, first_backoff: Duration) -> Self {
-        self.max_retries = max_retries;
+        self.max_retries = max_retries.min(MAX_RETRIES);
         self.backoff = first_backoff;
         self
+    }
+
+    /// How long one attempt may take, from connecting to the end of the response body
+    /// (default 120 s). An attempt that times out counts as a failure to reach the backend.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The wait before retry number `attempt + 1`: the first backoff doubled `attempt` times,
+    /// saturating, and at most 30 s.
+    fn backoff_for(&self, attempt: u32) -> Duration {
+        let factor = 2u32.checked_pow(attempt).unwrap_or(u32::MAX);
+        self.backoff.saturating_mul(factor).min(MAX_BACKOFF)
     }
 
     /// The chat-completions request body for a sampling request, for `model`.
@@ -230,6 +264,10 @@ impl OpenAiBackend {
     }
 
     /// Complete `params` with the model the router picks.
+    ///
+    /// The error is deliberately generic (it reaches the MCP server that asked for the sample):
+    /// the backend's URL, its error body and the transport error's detail, which may carry
+    /// secrets, go to the local `tracing` log only.
     pub async fn complete(
         &self,
         params: &CreateMessageParams,
@@ -239,54 +277,108 @@ impl OpenAiBackend {
         let url = format!("{}/chat/completions", self.base_url);
         let mut attempt = 0;
         loop {
-            let mut req = self.http.post(&url).json(&body);
+            let mut req = self.http.post(&url).json(&body).timeout(self.timeout);
             if let Some(key) = &self.api_key {
                 req = req.bearer_auth(key);
             }
             let response = req.send().await;
             let retry_after = match response {
                 Err(e) => {
+                    tracing::warn!(attempt, error = %describe(&e), "the model backend is unreachable");
                     if attempt >= self.max_retries {
-                        return Err(SamplingError::internal(format!(
-                            "the model backend is unreachable: {e}"
-                        )));
+                        return Err(SamplingError::internal("the model backend is unreachable"));
                     }
                     None
                 }
                 Ok(r) if r.status().is_success() => {
-                    let v: Value = r.json().await.map_err(|e| {
-                        SamplingError::internal(format!("the model backend sent invalid JSON: {e}"))
-                    })?;
-                    return Self::parse_response(&v).map_err(SamplingError::internal);
+                    let parsed = read_capped(r)
+                        .await
+                        .and_then(|b| {
+                            serde_json::from_slice::<Value>(&b).map_err(|e| e.to_string())
+                        })
+                        .and_then(|v| Self::parse_response(&v));
+                    return parsed.map_err(|reason| {
+                        tracing::warn!(reason, "the model backend's answer is unusable");
+                        SamplingError::internal("the model backend sent an unusable answer")
+                    });
                 }
                 Ok(r) if r.status().as_u16() == 429 || r.status().is_server_error() => {
-                    if attempt >= self.max_retries {
-                        let status = r.status();
-                        let text = r.text().await.unwrap_or_default();
-                        return Err(SamplingError::internal(format!(
-                            "the model backend answered {status}: {text}"
-                        )));
-                    }
-                    r.headers()
+                    let status = r.status();
+                    let retry_after = r
+                        .headers()
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.parse::<u64>().ok())
-                        .map(Duration::from_secs)
+                        .map(Duration::from_secs);
+                    let text = error_text(r).await;
+                    tracing::warn!(attempt, %status, body = text, "the model backend failed");
+                    if attempt >= self.max_retries {
+                        return Err(SamplingError::internal(format!(
+                            "the model backend failed (HTTP {})",
+                            status.as_u16()
+                        )));
+                    }
+                    retry_after
                 }
                 Ok(r) => {
                     let status = r.status();
-                    let text = r.text().await.unwrap_or_default();
+                    let text = error_text(r).await;
+                    tracing::warn!(%status, body = text, "the model backend refused the request");
                     return Err(SamplingError::internal(format!(
-                        "the model backend refused the request ({status}): {text}"
+                        "the model backend refused the request (HTTP {})",
+                        status.as_u16()
                     )));
                 }
             };
-            let wait = retry_after
-                .unwrap_or(self.backoff * 2u32.pow(attempt))
-                .min(Duration::from_secs(30));
+            let wait =
+                retry_after.map_or_else(|| self.backoff_for(attempt), |w| w.min(MAX_BACKOFF));
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
+    }
+}
+
+/// A transport error with its causes, without the URL (which may carry secrets).
+fn describe(error: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut text = if error.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        String::new()
+    };
+    let mut source = error.source();
+    while let Some(s) = source {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// The response body, up to [`MAX_RESPONSE_BYTES`].
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(format!(
+                "the response is larger than {MAX_RESPONSE_BYTES} bytes"
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The start of an error response's body, for the local log.
+async fn error_text(response: reqwest::Response) -> String {
+    match read_capped(response).await {
+        Ok(body) => String::from_utf8_lossy(&body)
+            .chars()
+            .take(LOGGED_BODY_CHARS)
+            .collect(),
+        Err(e) => format!("(unreadable: {e})"),
     }
 }
 

@@ -23,8 +23,14 @@ pub(crate) struct SseParser {
     /// A `\r` ended the last line: a `\n` right after it belongs to it.
     after_cr: bool,
     event: SseEvent,
-    data_lines: Vec<String>,
+    /// The `data:` lines so far, joined with `\n` as they come (one buffer, so memory is the
+    /// bytes received and each line is checked against the limit in constant time).
+    data: String,
     has_data: bool,
+    /// Bytes the parser touched while accumulating data (copied or measured): the op count the
+    /// linear-time test reads.
+    #[cfg(test)]
+    work: usize,
     /// The most bytes one event's data (or one line) may take.
     max: usize,
 }
@@ -35,9 +41,11 @@ impl SseParser {
             line: Vec::new(),
             after_cr: false,
             event: SseEvent::default(),
-            data_lines: Vec::new(),
+            data: String::new(),
             has_data: false,
             max,
+            #[cfg(test)]
+            work: 0,
         }
     }
 
@@ -83,12 +91,20 @@ impl SseParser {
         };
         match field {
             "data" => {
-                let size: usize = self.data_lines.iter().map(|l| l.len() + 1).sum();
-                if size + value.len() > self.max {
+                // A line after the first is preceded by its `\n`.
+                let separator = usize::from(self.has_data);
+                if self.data.len() + separator + value.len() > self.max {
                     return Err(TooLarge(self.max));
                 }
-                self.data_lines.push(value.to_owned());
+                if self.has_data {
+                    self.data.push('\n');
+                }
+                self.data.push_str(value);
                 self.has_data = true;
+                #[cfg(test)]
+                {
+                    self.work += separator + value.len();
+                }
             }
             // An id with NUL is ignored, as the format says.
             "id" if !value.contains('\0') => self.event.id = Some(value.to_owned()),
@@ -102,9 +118,8 @@ impl SseParser {
 
     fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
         let mut event = std::mem::take(&mut self.event);
-        let lines = std::mem::take(&mut self.data_lines);
         let had_data = std::mem::replace(&mut self.has_data, false);
-        event.data = lines.join("\n");
+        event.data = std::mem::take(&mut self.data);
         // A block with only an id or a retry still matters (a priming event); an empty block
         // does not.
         if had_data || event.id.is_some() || event.retry.is_some() {
@@ -167,5 +182,41 @@ mod tests {
         let mut p = SseParser::new(10);
         assert!(p.feed(b"data: 012345\ndata: 678901\n\n", &mut out).is_err());
         assert!(out.is_empty());
+        // Exactly at the limit is fine: `01234` + `\n` + `56789` is eleven bytes.
+        let mut p = SseParser::new(11);
+        p.feed(b"data: 01234\ndata: 56789\n\n", &mut out).unwrap();
+        assert_eq!(out[0].data, "01234\n56789");
+    }
+
+    /// An event of very many short `data:` lines costs work in proportion to its bytes (it was
+    /// quadratic: each line re-measured every earlier one), and past the message limit it is
+    /// refused, with nothing kept beyond the limit.
+    #[test]
+    fn many_data_lines_take_linear_work_and_bounded_memory() {
+        const LINES: usize = 50_000;
+        let mut p = SseParser::new(1 << 20);
+        let mut out = Vec::new();
+        let line = b"data: x\n";
+        for _ in 0..LINES {
+            p.feed(line, &mut out).unwrap();
+        }
+        p.feed(b"\n", &mut out).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].data.len(), 2 * LINES - 1);
+        // Each line adds two bytes (`x` and its `\n`): a constant per line, not the event so far.
+        assert!(p.work <= 2 * LINES, "work {} for {LINES} lines", p.work);
+
+        // Empty lines count their separators, so an event of nothing but `data:` lines is bounded.
+        let mut p = SseParser::new(1000);
+        let mut refused = None;
+        for i in 0..10_000 {
+            if let Err(e) = p.feed(b"data:\n", &mut out) {
+                refused = Some((i, e));
+                break;
+            }
+        }
+        let (at, TooLarge(max)) = refused.expect("an endless event is refused");
+        assert_eq!((at, max), (1001, 1000));
+        assert!(p.data.capacity() <= 2 * 1000);
     }
 }

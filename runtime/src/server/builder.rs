@@ -221,7 +221,7 @@ impl Server {
     /// as [`Server::request_state_keys`] with the one key id `default`.
     ///
     /// `requestState` is encrypted and authenticated (XChaCha20-Poly1305, a key derived from the
-    /// secret with HKDF-SHA256): the client can neither read what it carries (answers so far,
+    /// secret with SHA-256 over a fixed label): the client can neither read what it carries (answers so far,
     /// memoised values) nor alter it. Give every replica behind a load balancer the same secret
     /// so any of them can serve the next round; by default each process uses its own random key.
     ///

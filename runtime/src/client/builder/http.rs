@@ -46,8 +46,9 @@ impl ClientBuilder {
                 close_timeout: self.close_timeout,
             },
         )?;
+        let limits = self.limits;
         let (settings, handlers) = self.split();
-        let (connection, outbox) = Connection::new(handlers);
+        let (connection, outbox) = Connection::new(handlers, limits);
         let io = tokio::spawn(http::serve(
             Arc::clone(&transport),
             Arc::clone(&connection),

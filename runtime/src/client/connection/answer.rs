@@ -24,9 +24,17 @@ impl Connection {
     }
 
     /// Answer a server-to-client request on its own task, so a slow model or user never holds
-    /// up the others; `notifications/cancelled` aborts it.
+    /// up the others; `notifications/cancelled` aborts it. Beyond the limit of requests answered
+    /// at once, it is refused at once with a "client busy" error.
     fn spawn_answer(self: &Arc<Self>, id: RequestId, method: String, params: Option<Value>) {
         let mut incoming = self.incoming.lock().expect("incoming lock");
+        if incoming.len() >= self.limits.max_concurrent_asks {
+            drop(incoming);
+            tracing::warn!(%id, method, limit = self.limits.max_concurrent_asks, "too many server requests at once; refused");
+            let busy = self.limits.busy(&method);
+            self.reply(id, Err(busy));
+            return;
+        }
         if incoming.contains_key(&id) {
             drop(incoming);
             self.reply(

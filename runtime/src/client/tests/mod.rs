@@ -6,6 +6,7 @@ mod elicitation_roots;
 mod handshake;
 #[cfg(all(feature = "http-client", feature = "http-server"))]
 mod http;
+mod limits;
 mod listen;
 mod requests;
 mod sampling;

@@ -1,10 +1,9 @@
 //! The keys that seal `requestState`: configured secrets checked for strength, each under an id,
-//! turned into XChaCha20-Poly1305 keys with HKDF-SHA256.
+//! turned into XChaCha20-Poly1305 keys with SHA-256 over a fixed label and the secret.
 
 use chacha20poly1305::aead::KeyInit;
 use chacha20poly1305::{Key, XChaCha20Poly1305};
-use hkdf::Hkdf;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 /// The id of the key `Server::request_state_key` configures, and of the random per-process key.
 pub(crate) const DEFAULT_KEY_ID: &str = "default";
@@ -12,9 +11,9 @@ pub(crate) const DEFAULT_KEY_ID: &str = "default";
 pub(crate) const MIN_SECRET_BYTES: usize = 32;
 /// The longest key id.
 const MAX_ID_LEN: usize = 64;
-/// HKDF parameters: distinct from any other use of the same secret.
-const HKDF_SALT: &[u8] = b"toolsmith requestState";
-const HKDF_INFO: &[u8] = b"XChaCha20-Poly1305 key v1";
+/// What the key derivation hashes before the secret: a key for this use only, distinct from any
+/// other use of the same secret.
+const KEY_LABEL: &[u8] = b"toolsmith requestState XChaCha20-Poly1305 key v1\0";
 
 /// One key: its id (carried in the clear in every token it seals) and its cipher.
 #[derive(Clone)]
@@ -74,13 +73,17 @@ impl StateKeys {
                     "the requestState key `{id}` is too weak: it is one byte repeated; use random bytes"
                 ));
             }
-            let mut key = [0u8; 32];
-            Hkdf::<Sha256>::new(Some(HKDF_SALT), secret)
-                .expand(HKDF_INFO, &mut key)
-                .expect("32 bytes is a valid HKDF-SHA256 output length");
+            // The secret has at least 32 bytes and is not one byte repeated (checked above), so
+            // one SHA-256 over a fixed label and the secret is a sound key derivation here (a
+            // salt and HKDF's expand step add nothing for one fixed-length key from
+            // high-entropy input), and it keeps HKDF and HMAC out of the default build.
+            let key = Sha256::new()
+                .chain_update(KEY_LABEL)
+                .chain_update(secret)
+                .finalize();
             keys.push(StateKey {
                 id,
-                cipher: XChaCha20Poly1305::new(&key.into()),
+                cipher: XChaCha20Poly1305::new(&key),
             });
         }
         if keys.is_empty() {
