@@ -221,6 +221,14 @@ pub fn initialize_params(capabilities: Value) -> Value {
     })
 }
 
+/// The `_meta` envelope of a 2026-07-28 request from a client that can sample.
+pub fn stateless_meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {"sampling": {}},
+    })
+}
+
 /// A sampling answer with `text`.
 pub fn sample_answer(text: &str) -> Value {
     json!({"role": "assistant", "model": "test-model", "content": {"type": "text", "text": text}, "stopReason": "endTurn"})
