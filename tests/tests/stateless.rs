@@ -118,6 +118,17 @@ async fn call(c: &mut RawClient, name: &str, args: Value, extra: Value) -> Value
     c.request("tools/call", params).await
 }
 
+/// The key of the first ask in an `input_required` result.
+fn first_ask_key(r: &Value) -> String {
+    r["result"]["inputRequests"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no inputRequests in {r}"))
+        .keys()
+        .next()
+        .unwrap_or_else(|| panic!("empty inputRequests in {r}"))
+        .clone()
+}
+
 #[tokio::test]
 async fn discover_lists_and_envelope_errors() {
     let mut c = RawClient::start(server());
@@ -434,21 +445,9 @@ async fn answers_to_asks_never_made_are_ignored() {
     let mut c = RawClient::start(server());
     // Learn the keys chain asks, round by round.
     let r1 = call(&mut c, "chain", json!({}), json!({})).await;
-    let k1 = r1["result"]["inputRequests"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
+    let k1 = first_ask_key(&r1);
     let r2 = call(&mut c, "chain", json!({}), json!({"inputResponses": {&k1: answer("one")}, "requestState": r1["result"]["requestState"]})).await;
-    let k2 = r2["result"]["inputRequests"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
+    let k2 = first_ask_key(&r2);
 
     // Both answers at once, with no state: the server made neither ask in this request.
     let both = json!({&k1: answer("one"), &k2: answer("two")});
@@ -479,13 +478,7 @@ async fn answers_to_asks_never_made_are_ignored() {
 async fn request_state_is_not_readable_by_the_client() {
     let mut c = RawClient::start(server());
     let r1 = call(&mut c, "secretive", json!({}), json!({})).await;
-    let k1 = r1["result"]["inputRequests"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
+    let k1 = first_ask_key(&r1);
     let r2 = call(&mut c, "secretive", json!({}), json!({"inputResponses": {&k1: answer("ANSWER-TEXT-5e2b")}, "requestState": r1["result"]["requestState"]})).await;
     assert_eq!(r2["result"]["resultType"], "input_required", "{r2}");
     let token = r2["result"]["requestState"].as_str().unwrap();
@@ -513,13 +506,7 @@ async fn request_state_is_not_readable_by_the_client() {
         }
     }
     // And the state still carries them: the last round completes with both.
-    let k2 = r2["result"]["inputRequests"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
+    let k2 = first_ask_key(&r2);
     let r3 = call(&mut c, "secretive", json!({}), json!({"inputResponses": {&k2: answer("last")}, "requestState": r2["result"]["requestState"]})).await;
     assert_eq!(
         r3["result"]["content"][0]["text"], "MEMO-VALUE-8c1f/ANSWER-TEXT-5e2b/last",
@@ -534,13 +521,7 @@ async fn request_state_is_not_readable_by_the_client() {
 async fn arguments_colliding_in_48_bits_are_another_request() {
     let mut c = RawClient::start(server());
     let r1 = call(&mut c, "one", json!({"question": "q21490965"}), json!({})).await;
-    let key = r1["result"]["inputRequests"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
+    let key = first_ask_key(&r1);
     let with = json!({"inputResponses": {&key: answer("A")}, "requestState": r1["result"]["requestState"]});
     let r = call(
         &mut c,
