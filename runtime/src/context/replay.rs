@@ -18,13 +18,17 @@ use tokio::sync::Notify;
 
 use super::answers::{AnswerError, AnswerSource};
 
-/// A short, stable digest of a JSON value (serde_json maps are sorted, so this is canonical).
+/// How many bytes of SHA-256 an ask's digest keeps: 128 bits, so that no client can find another
+/// ask with the same key (an answer to one ask is never taken for another).
+const DIGEST_BYTES: usize = 16;
+
+/// A stable digest of an ask, 128 bits in hex (serde_json maps are sorted, so this is canonical).
 pub(crate) fn digest(method: &str, params: &Value) -> String {
     let mut h = Sha256::new();
     h.update(method.as_bytes());
     h.update([0]);
     h.update(params.to_string().as_bytes());
-    h.finalize()[..6]
+    h.finalize()[..DIGEST_BYTES]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -258,6 +262,17 @@ mod tests {
             None
         );
         assert!(r3.has_open_asks());
+    }
+
+    #[test]
+    fn ask_digests_keep_128_bits() {
+        let d = digest("sampling/createMessage", &json!({"maxTokens": 5}));
+        assert_eq!(d.len(), 32, "128 bits in hex: {d}");
+        assert!(d.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(
+            d,
+            digest("sampling/createMessage", &json!({"maxTokens": 6}))
+        );
     }
 
     #[test]
