@@ -1,0 +1,183 @@
+//! The command line: subcommands, the server selection they share, and the options that shape
+//! how asks from the server are answered.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Call any MCP server from the command line, answer what it asks, scaffold new servers.
+#[derive(Debug, Parser)]
+#[command(name = "toolsmith", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the server's tools, with descriptions and their arguments.
+    Tools {
+        /// The server and how to talk to it.
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// List the server's resources and resource templates.
+    Resources {
+        /// The server and how to talk to it.
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// List the server's prompts and their arguments.
+    Prompts {
+        /// The server and how to talk to it.
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Call a tool: `toolsmith call TOOL key=value ... -- CMD`. Values are typed from the tool's
+    /// input schema (numbers, booleans, JSON arrays and objects).
+    Call {
+        /// The tool's name.
+        tool: String,
+        /// Arguments as `key=value` pairs.
+        #[arg(value_name = "KEY=VALUE")]
+        arguments: Vec<String>,
+        /// All arguments as one JSON object (`key=value` pairs are added to it).
+        #[arg(long, value_name = "JSON")]
+        json_args: Option<String>,
+        /// The server and how to talk to it.
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Read a resource by URI.
+    Read {
+        /// The resource's URI.
+        uri: String,
+        /// The server and how to talk to it.
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Get a prompt: `toolsmith prompt NAME key=value ... -- CMD`.
+    Prompt {
+        /// The prompt's name.
+        name: String,
+        /// Arguments as `key=value` pairs (prompt arguments are strings).
+        #[arg(value_name = "KEY=VALUE")]
+        arguments: Vec<String>,
+        /// The server and how to talk to it.
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Create a new MCP server project in the directory NAME.
+    New {
+        /// The project's name (a Cargo package name), also its directory.
+        name: String,
+        /// Where to create it (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Depend on the toolsmith checkout at this path (default: the checkout this binary was
+        /// built from, when it still exists).
+        #[arg(long, value_name = "PATH")]
+        toolsmith_path: Option<PathBuf>,
+    },
+}
+
+/// Which protocol era to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolChoice {
+    /// Ask the server (`server/discover`), fall back to the handshake.
+    Auto,
+    /// The `initialize` handshake (2025-11-25).
+    #[value(name = "2025-11-25", alias = "legacy")]
+    Handshake,
+    /// Stateless requests (2026-07-28).
+    #[value(name = "2026-07-28", alias = "stateless")]
+    Stateless,
+}
+
+/// Server log levels, least severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    /// Everything.
+    Debug,
+    /// Informational and above.
+    Info,
+    /// Notices and above.
+    Notice,
+    /// Warnings and above.
+    Warning,
+    /// Errors and above.
+    Error,
+}
+
+/// The server to talk to, and how: shared by every command that connects.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// A streamable HTTP server's URL (e.g. http://127.0.0.1:8080/mcp).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Force a protocol era (default: negotiated).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub protocol: ProtocolChoice,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Show each sampling request and ask before answering it (or type the answer yourself).
+    #[arg(long)]
+    pub interactive: bool,
+    /// Expose this directory (or file) to the server as a root; may be repeated.
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<PathBuf>,
+    /// The lowest level of server log messages to show on stderr.
+    #[arg(long, value_enum, default_value = "info")]
+    pub log_level: LogLevel,
+    /// How long to wait for each answer, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub timeout: u64,
+    /// The server to start and talk to over stdio: `-- CMD [ARGS]`, last on the line.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("toolsmith").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn a_call_takes_pairs_then_the_command_after_the_double_dash() {
+        let cli = parse(&["call", "add", "a=1", "b=2", "--", "server", "--flag"]).unwrap();
+        let Command::Call {
+            tool,
+            arguments,
+            server,
+            ..
+        } = cli.command
+        else {
+            panic!("not a call: {cli:?}");
+        };
+        assert_eq!(tool, "add");
+        assert_eq!(arguments, ["a=1", "b=2"]);
+        assert_eq!(server.command, ["server", "--flag"]);
+        assert_eq!(server.protocol, ProtocolChoice::Auto);
+    }
+
+    #[test]
+    fn the_protocol_is_named_by_revision_or_era() {
+        let cli = parse(&["tools", "--protocol", "stateless", "--url", "http://x/mcp"]).unwrap();
+        let Command::Tools { server } = cli.command else {
+            panic!("not tools");
+        };
+        assert_eq!(server.protocol, ProtocolChoice::Stateless);
+        let cli = parse(&["tools", "--protocol", "2025-11-25", "--", "s"]).unwrap();
+        let Command::Tools { server } = cli.command else {
+            panic!("not tools");
+        };
+        assert_eq!(server.protocol, ProtocolChoice::Handshake);
+        assert!(parse(&["tools", "--protocol", "1999", "--", "s"]).is_err());
+    }
+}

@@ -1,0 +1,61 @@
+//! Connecting to the server named on the command line: `--url` (streamable HTTP) or `-- CMD`
+//! (a child process over stdio), in the era asked for, with the handlers for its asks.
+
+use std::time::Duration;
+
+use toolsmith::client::{Client, Protocol};
+use toolsmith::protocol::LoggingLevel;
+
+use crate::args::{LogLevel, ProtocolChoice, ServerArgs};
+use crate::asks;
+use crate::error::Failure;
+
+/// Connect to the server `args` names.
+pub async fn connect(args: &ServerArgs) -> Result<Client, Failure> {
+    let level = logging_level(args.log_level);
+    let builder = Client::builder("toolsmith-cli", env!("CARGO_PKG_VERSION"))
+        .request_timeout(Duration::from_secs(args.timeout))
+        .protocol(match args.protocol {
+            ProtocolChoice::Auto => Protocol::Auto,
+            ProtocolChoice::Handshake => Protocol::Legacy,
+            ProtocolChoice::Stateless => Protocol::Stateless,
+        });
+    let builder = asks::install(builder, args.interactive, &args.roots, level)?;
+    let client =
+        match (&args.url, args.command.split_first()) {
+            (Some(url), None) => builder.connect_http(url).await?,
+            (None, Some((program, rest))) => {
+                let mut command = tokio::process::Command::new(program);
+                command.args(rest);
+                builder.connect_stdio(command).await.map_err(|e| {
+                    Failure::Server(format!("could not start or talk to `{program}`: {e}"))
+                })?
+            }
+            (Some(_), Some(_)) => {
+                return Err(Failure::Usage(
+                    "name one server: either --url URL or -- CMD [ARGS], not both".into(),
+                ))
+            }
+            (None, None) => return Err(Failure::Usage(
+                "name a server: --url URL (streamable HTTP), or -- CMD [ARGS] at the end (stdio)"
+                    .into(),
+            )),
+        };
+    // Logs: the handshake era sends none below the level set (and none without `logging`); the
+    // stateless era sends the level with every request.
+    let stateless = client.protocol() == Protocol::Stateless;
+    if stateless || client.initialize_result().capabilities.logging.is_some() {
+        client.set_log_level(level).await?;
+    }
+    Ok(client)
+}
+
+fn logging_level(level: LogLevel) -> LoggingLevel {
+    match level {
+        LogLevel::Debug => LoggingLevel::Debug,
+        LogLevel::Info => LoggingLevel::Info,
+        LogLevel::Notice => LoggingLevel::Notice,
+        LogLevel::Warning => LoggingLevel::Warning,
+        LogLevel::Error => LoggingLevel::Error,
+    }
+}
