@@ -6,5 +6,7 @@ use crate::error::Failure;
 
 /// Create the project (not written yet).
 pub fn run(_name: &str, _dir: Option<&Path>, _toolsmith: Option<&Path>) -> Result<(), Failure> {
-    Err(Failure::Local("`toolsmith new` is not available yet".into()))
+    Err(Failure::Local(
+        "`toolsmith new` is not available yet".into(),
+    ))
 }

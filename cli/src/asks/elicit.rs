@@ -72,7 +72,7 @@ async fn fill(talk: &Conversation<'_>, schema: &Value) -> Option<Map<String, Val
     let Some(properties) = schema["properties"].as_object() else {
         return Some(content);
     };
-    for (name, field) in properties {
+    for (name, field) in field_order(properties, &required) {
         let required = required.contains(&name.as_str());
         let options = options(field);
         if !options.is_empty() {
@@ -98,6 +98,24 @@ async fn fill(talk: &Conversation<'_>, schema: &Value) -> Option<Map<String, Val
         }
     }
     Some(content)
+}
+
+/// The order fields are asked in: the required ones in the order `required` lists them (an
+/// array keeps the server's order, a JSON map may not), then the others.
+fn field_order<'a>(
+    properties: &'a Map<String, Value>,
+    required: &[&str],
+) -> Vec<(&'a String, &'a Value)> {
+    let mut fields: Vec<(&String, &Value)> = required
+        .iter()
+        .filter_map(|name| properties.get_key_value(*name))
+        .collect();
+    fields.extend(
+        properties
+            .iter()
+            .filter(|(name, _)| !required.contains(&name.as_str())),
+    );
+    fields
 }
 
 fn shown_value(value: &str, title: &str) -> String {
@@ -264,6 +282,19 @@ mod tests {
         let optional = json!({ "type": "string" });
         assert_eq!(parse_field(&optional, "", false), Ok(None));
         assert!(parse_field(&optional, "", true).is_err());
+    }
+
+    #[test]
+    fn required_fields_come_first_in_the_order_they_are_listed() {
+        let schema = json!({
+            "properties": { "a": {}, "b": {}, "c": {}, "d": {} },
+            "required": ["d", "b"]
+        });
+        let order: Vec<&str> = field_order(schema["properties"].as_object().unwrap(), &["d", "b"])
+            .into_iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert_eq!(order, ["d", "b", "a", "c"]);
     }
 
     #[test]
