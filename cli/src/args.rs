@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::install::ClientApp;
+
 /// Call any MCP server from the command line, answer what it asks, scaffold new servers.
 #[derive(Debug, Parser)]
 #[command(name = "toolsmith", version, about, long_about = None)]
@@ -80,6 +82,30 @@ pub enum Command {
         /// built from, when it still exists).
         #[arg(long, value_name = "PATH")]
         toolsmith_path: Option<PathBuf>,
+    },
+    /// Add a server to an MCP client's configuration (merged with what is there, the old file
+    /// kept as FILE.bak): `toolsmith install cursor NAME -- CMD [ARGS]` or `--url URL`.
+    Install {
+        /// The client to configure.
+        #[arg(value_enum)]
+        client: ClientApp,
+        /// The server's name in that configuration.
+        name: String,
+        /// A streamable HTTP server's URL (instead of `-- CMD`).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// An environment variable for a stdio server; may be repeated.
+        #[arg(long = "env", value_name = "KEY=VALUE")]
+        env: Vec<String>,
+        /// The configuration file to change (default: the client's usual one).
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// Print the new configuration instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
+        /// The command that starts the server: `-- CMD [ARGS]`, last on the line.
+        #[arg(last = true, value_name = "CMD")]
+        command: Vec<String>,
     },
 }
 

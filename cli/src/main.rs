@@ -8,6 +8,7 @@ mod args;
 mod asks;
 mod connect;
 mod error;
+mod install;
 mod list;
 mod progress;
 mod render;
@@ -46,6 +47,23 @@ async fn run(command: Command) -> Result<(), Failure> {
             dir,
             toolsmith_path,
         } => scaffold::run(&name, dir.as_deref(), toolsmith_path.as_deref()),
+        Command::Install {
+            client,
+            name,
+            url,
+            env,
+            config,
+            dry_run,
+            command,
+        } => install::run(&install::Request {
+            app: client,
+            name: &name,
+            url: url.as_deref(),
+            command: &command,
+            env: &env,
+            config: config.as_deref(),
+            dry_run,
+        }),
         Command::Tools { server } => {
             with_client(
                 &server,
