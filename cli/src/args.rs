@@ -37,8 +37,10 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
-    /// Call a tool: `toolsmith call TOOL key=value ... -- CMD`. Values are typed from the tool's
-    /// input schema (numbers, booleans, JSON arrays and objects).
+    /// Call a tool.
+    ///
+    /// `toolsmith call TOOL key=value ... -- CMD`: values are typed from the tool's input schema
+    /// (numbers, booleans, JSON arrays and objects). Exit code 1 when the tool reports an error.
     Call {
         /// The tool's name.
         tool: String,
@@ -60,7 +62,9 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
-    /// Get a prompt: `toolsmith prompt NAME key=value ... -- CMD`.
+    /// Get a prompt.
+    ///
+    /// `toolsmith prompt NAME key=value ... -- CMD` (prompt arguments are strings).
     Prompt {
         /// The prompt's name.
         name: String,
@@ -83,8 +87,10 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         toolsmith_path: Option<PathBuf>,
     },
-    /// Add a server to an MCP client's configuration (merged with what is there, the old file
-    /// kept as FILE.bak): `toolsmith install cursor NAME -- CMD [ARGS]` or `--url URL`.
+    /// Add a server to an MCP client's configuration.
+    ///
+    /// `toolsmith install cursor NAME -- CMD [ARGS]`, or `--url URL`: merged with what is there,
+    /// the old file kept as FILE.bak.
     Install {
         /// The client to configure.
         #[arg(value_enum)]
