@@ -72,10 +72,17 @@ impl std::fmt::Debug for Run {
 /// Run `toolsmith ARGS` with `stdin` as its input, without any `OPENAI_*` variable (so the
 /// offline model answers).
 pub fn toolsmith(args: &[&str], stdin: &str) -> Run {
+    toolsmith_with_env(args, stdin, &[])
+}
+
+/// [`toolsmith`] with these environment variables set.
+pub fn toolsmith_with_env(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_toolsmith"))
         .args(args)
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_MODELS")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
