@@ -9,9 +9,10 @@ use toolsmith::protocol::LoggingLevel;
 use crate::args::{LogLevel, ProtocolChoice, ServerArgs};
 use crate::asks;
 use crate::error::Failure;
+use crate::progress::ProgressView;
 
-/// Connect to the server `args` names.
-pub async fn connect(args: &ServerArgs) -> Result<Client, Failure> {
+/// Connect to the server `args` names; its logs are printed through `view`.
+pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, Failure> {
     let level = logging_level(args.log_level);
     let builder = Client::builder("toolsmith-cli", env!("CARGO_PKG_VERSION"))
         .request_timeout(Duration::from_secs(args.timeout))
@@ -20,7 +21,7 @@ pub async fn connect(args: &ServerArgs) -> Result<Client, Failure> {
             ProtocolChoice::Handshake => Protocol::Legacy,
             ProtocolChoice::Stateless => Protocol::Stateless,
         });
-    let builder = asks::install(builder, args.interactive, &args.roots, level)?;
+    let builder = asks::install(builder, args.interactive, &args.roots, level, view.clone())?;
     let client =
         match (&args.url, args.command.split_first()) {
             (Some(url), None) => builder.connect_http(url).await?,

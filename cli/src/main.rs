@@ -91,8 +91,9 @@ async fn run(command: Command) -> Result<(), Failure> {
             server,
         } => {
             let as_json = server.json;
-            let client = connect::connect(&server).await?;
-            let outcome = call(&client, &tool, &arguments, json_args.as_deref()).await;
+            let view = ProgressView::default();
+            let client = connect::connect(&server, &view).await?;
+            let outcome = call(&client, &tool, &arguments, json_args.as_deref(), view).await;
             close(&client).await;
             let result = outcome?;
             if as_json {
@@ -144,7 +145,7 @@ where
     F: FnOnce(std::sync::Arc<Client>) -> Fut,
     Fut: std::future::Future<Output = Result<String, Failure>>,
 {
-    let client = std::sync::Arc::new(connect::connect(server).await?);
+    let client = std::sync::Arc::new(connect::connect(server, &ProgressView::default()).await?);
     let outcome = body(std::sync::Arc::clone(&client)).await;
     close(&client).await;
     println!("{}", outcome?);
@@ -157,6 +158,7 @@ async fn call(
     tool: &str,
     pairs: &[String],
     json_args: Option<&str>,
+    view: ProgressView,
 ) -> Result<toolsmith::protocol::CallToolResult, Failure> {
     // The schema types the `key=value` pairs; with none, there is nothing to look up.
     let schema = if pairs.is_empty() {
@@ -170,7 +172,6 @@ async fn call(
     };
     let arguments =
         typed_args::tool_arguments(&schema, json_args, pairs).map_err(Failure::Usage)?;
-    let view = ProgressView::default();
     let shown = view.clone();
     let result = client
         .call_tool_with_progress(tool, Value::Object(arguments), move |p: Progress| {

@@ -36,6 +36,15 @@ impl ProgressView {
         }
     }
 
+    /// Print a line on stderr without breaking a bar being drawn (it is redrawn below).
+    pub fn println(&self, line: &str) {
+        let bar = self.bar.lock().ok().and_then(|slot| slot.clone());
+        match bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
     /// Take the bar off the screen, leaving its last state.
     pub fn finish(&self) {
         if let Ok(mut slot) = self.bar.lock() {

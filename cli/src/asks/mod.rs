@@ -15,24 +15,26 @@ use sampling::Sampler;
 use terminal::Terminal;
 
 use crate::error::Failure;
+use crate::progress::ProgressView;
 
 /// Give `builder` the handlers for the server's asks: sampling (backend or offline model,
 /// `interactive` to consult the user), elicitation at the terminal, `roots`, and server logs at
-/// `min_level` and above on stderr.
+/// `min_level` and above on stderr (through `view`, so that they do not break a progress bar).
 pub fn install(
     builder: ClientBuilder,
     interactive: bool,
     roots: &[PathBuf],
     min_level: LoggingLevel,
+    view: ProgressView,
 ) -> Result<ClientBuilder, Failure> {
     let terminal = Terminal::default();
-    let builder = Sampler::from_env(interactive, terminal.clone()).install(builder);
+    let builder = Sampler::from_env(interactive, terminal.clone(), view.clone()).install(builder);
     let builder = builder.elicitation_handler(move |request: ElicitationRequest| {
         elicit::answer(terminal.clone(), request)
     });
     let builder = builder.on_log(move |log: LogMessage| {
         if log.level >= min_level {
-            eprintln!("{}", log_line(&log));
+            view.println(&log_line(&log));
         }
     });
     if roots.is_empty() {

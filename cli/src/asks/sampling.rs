@@ -11,6 +11,7 @@ use toolsmith::protocol::{CreateMessageResult, Role};
 
 use super::offline;
 use super::terminal::Terminal;
+use crate::progress::ProgressView;
 
 /// Who answers sampling requests.
 #[derive(Clone)]
@@ -18,16 +19,18 @@ pub struct Sampler {
     backend: Option<Arc<OpenAiBackend>>,
     interactive: bool,
     terminal: Terminal,
+    view: ProgressView,
 }
 
 impl Sampler {
     /// The backend from the environment (`OPENAI_BASE_URL` / `OPENAI_API_KEY`, `OPENAI_MODELS`),
-    /// or the offline model.
-    pub fn from_env(interactive: bool, terminal: Terminal) -> Self {
+    /// or the offline model; who answered is reported through `view`.
+    pub fn from_env(interactive: bool, terminal: Terminal, view: ProgressView) -> Self {
         Sampler {
             backend: OpenAiBackend::from_env().map(Arc::new),
             interactive,
             terminal,
+            view,
         }
     }
 
@@ -51,7 +54,8 @@ impl Sampler {
     async fn answer(&self, request: SamplingRequest) -> Result<CreateMessageResult, SamplingError> {
         if self.interactive {
             if let Some(typed) = self.consult(&request).await? {
-                eprintln!("sampling: answered by you at the terminal");
+                self.view
+                    .println("sampling: answered by you at the terminal");
                 return Ok(CreateMessageResult::text("user", typed));
             }
         }
@@ -62,11 +66,11 @@ impl Sampler {
             ),
             None => (offline::answer(&request), "the built-in offline model"),
         };
-        eprintln!(
+        self.view.println(&format!(
             "sampling: answered by {who} (model {}): {}",
             result.model,
             one_line(&result.text_content(), 80)
-        );
+        ));
         Ok(result)
     }
 
