@@ -165,9 +165,15 @@ async fn call(
         Value::Null
     } else {
         let tools = client.list_tools().await?;
+        let names: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
         match tools.into_iter().find(|t| t.name == tool) {
             Some(found) => found.input_schema,
-            None => return Err(Failure::Usage(format!("the server has no tool `{tool}`"))),
+            None => {
+                return Err(Failure::Server(format!(
+                    "the server has no tool `{tool}` (it has: {})",
+                    names.join(", ")
+                )))
+            }
         }
     };
     let arguments =

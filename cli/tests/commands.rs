@@ -150,6 +150,20 @@ fn a_tool_error_exits_1_and_a_protocol_error_exits_3() {
         );
         assert_eq!(run.code, 3, "{era}: {run:?}");
         assert!(run.stderr.contains("no_such_tool"), "{era}: {run:?}");
+        // With arguments, the tool's schema is looked up first: the same failure.
+        let run = toolsmith_owned(
+            &stdio(
+                &["call", "no_such_tool", "a=1", "--protocol", era],
+                "everything_server",
+            ),
+            "",
+        );
+        assert_eq!(run.code, 3, "{era}: {run:?}");
+        assert!(
+            run.stderr
+                .contains("the server has no tool `no_such_tool` (it has: "),
+            "{era}: {run:?}"
+        );
     }
     let run = toolsmith(&["tools", "--", "/nonexistent/server"], "");
     assert_eq!(run.code, 3, "{run:?}");
