@@ -149,6 +149,10 @@ pub struct ServerArgs {
     /// A streamable HTTP server's URL (e.g. http://127.0.0.1:8080/mcp).
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+    /// An HTTP header to send with every message to a `--url` server, as `Name: value` (for
+    /// example `Authorization: Bearer TOKEN`); may be repeated.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
     /// Force a protocol era (default: negotiated).
     #[arg(long, value_enum, default_value = "auto")]
     pub protocol: ProtocolChoice,

@@ -21,6 +21,18 @@ pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, F
             ProtocolChoice::Handshake => Protocol::Legacy,
             ProtocolChoice::Stateless => Protocol::Stateless,
         });
+    if !args.headers.is_empty() && args.url.is_none() {
+        return Err(Failure::Usage("--header is for --url servers".into()));
+    }
+    let mut builder = builder;
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(Failure::Usage(format!(
+                "--header `{header}` is not `Name: value`"
+            )));
+        };
+        builder = builder.http_header(name.trim(), value.trim());
+    }
     let builder = asks::install(builder, args.interactive, &args.roots, level, view.clone())?;
     let client =
         match (&args.url, args.command.split_first()) {
