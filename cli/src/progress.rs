@@ -45,6 +45,20 @@ impl ProgressView {
         }
     }
 
+    /// Stop drawing the bar (while the user is asked something), until [`show`](Self::show).
+    pub fn hide(&self) {
+        if let Some(bar) = self.bar.lock().ok().and_then(|slot| slot.clone()) {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+    }
+
+    /// Draw the bar again after [`hide`](Self::hide).
+    pub fn show(&self) {
+        if let Some(bar) = self.bar.lock().ok().and_then(|slot| slot.clone()) {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
     /// Take the bar off the screen, leaving its last state.
     pub fn finish(&self) {
         if let Ok(mut slot) = self.bar.lock() {

@@ -27,7 +27,7 @@ pub fn install(
     min_level: LoggingLevel,
     view: ProgressView,
 ) -> Result<ClientBuilder, Failure> {
-    let terminal = Terminal::default();
+    let terminal = Terminal::new(view.clone());
     let builder = Sampler::from_env(interactive, terminal.clone(), view.clone()).install(builder);
     let builder = builder.elicitation_handler(move |request: ElicitationRequest| {
         elicit::answer(terminal.clone(), request)

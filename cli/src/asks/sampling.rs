@@ -90,7 +90,10 @@ impl Sampler {
             };
             talk.say(&format!("{role}: {}", message.text()));
         }
-        let model = request.routed_model().unwrap_or("the default model");
+        let model = match &self.backend {
+            Some(_) => request.routed_model().unwrap_or("the default model"),
+            None => "the built-in offline model",
+        };
         talk.say(&format!(
             "max tokens: {}; would go to {model}",
             request.max_tokens()

@@ -1,28 +1,51 @@
 //! The user at the terminal: questions go to stderr (stdout is for results), answers come from
-//! stdin one line at a time, and one conversation at a time (the server may ask concurrently).
+//! stdin one line at a time, and one conversation at a time (the server may ask concurrently);
+//! a progress bar is not drawn during a conversation.
 
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, MutexGuard};
 
+use crate::progress::ProgressView;
+
 /// Shared access to the terminal.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Terminal {
     turn: Arc<Mutex<()>>,
+    view: ProgressView,
 }
 
-/// One conversation with the user: nobody else asks until it is dropped.
+/// One conversation with the user: nobody else asks, and no progress bar is drawn, until it is
+/// dropped.
 pub struct Conversation<'a> {
     _turn: MutexGuard<'a, ()>,
+    view: &'a ProgressView,
 }
 
 impl Terminal {
+    /// The terminal, shared with the progress bar `view`.
+    pub fn new(view: ProgressView) -> Self {
+        Terminal {
+            turn: Arc::default(),
+            view,
+        }
+    }
+
     /// Wait for the terminal, then hold it for a whole conversation (a form's fields, say).
     pub async fn conversation(&self) -> Conversation<'_> {
+        let turn = self.turn.lock().await;
+        self.view.hide();
         Conversation {
-            _turn: self.turn.lock().await,
+            _turn: turn,
+            view: &self.view,
         }
+    }
+}
+
+impl Drop for Conversation<'_> {
+    fn drop(&mut self) {
+        self.view.show();
     }
 }
 
