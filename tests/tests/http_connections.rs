@@ -395,3 +395,24 @@ async fn a_fresh_client_is_answered_while_300_trickling_connections_are_open() {
     }
     assert_eq!(closed, 300);
 }
+
+#[tokio::test]
+async fn dropping_the_serving_future_closes_the_listener_and_its_connections() {
+    let server = start(HttpConfig::default()).await;
+    let mut open = connect_from(loopback(1), server.addr).await;
+    assert_eq!(
+        status_of(&mut open, NOT_FOUND).await.as_deref(),
+        Some("HTTP/1.1 404 Not Found")
+    );
+    let addr = server.addr;
+    drop(server);
+    let closed = read_until_closed(&mut open, Duration::from_secs(10)).await;
+    assert!(
+        closed.is_some(),
+        "a connection still open 10 s after serving stopped"
+    );
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "the listener still accepts after serving stopped"
+    );
+}

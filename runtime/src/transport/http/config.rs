@@ -117,7 +117,8 @@ impl HttpConfig {
     /// How long a request head (request line and headers) may take to arrive in full; a
     /// connection that has not delivered one by then is closed (default 10 s). It runs from the
     /// connection's start for its first request, and from the first byte of each later request
-    /// (the wait before that byte is [`HttpConfig::keep_alive_idle_timeout`]).
+    /// (the wait before that byte is [`HttpConfig::keep_alive_idle_timeout`]). `Duration::MAX`
+    /// turns it off, as it does each timeout below.
     ///
     /// This and the other connection settings below apply where toolsmith runs the accept loop
     /// ([`Server::serve_http`](crate::Server::serve_http) and its siblings,

@@ -3,13 +3,14 @@
 //! [`HttpConfig::serve_router`] for routers served by toolsmith's loop.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use super::connection::{self, Timeouts};
@@ -27,9 +28,14 @@ impl HttpConfig {
     /// [`Server::into_http_router`](crate::Server::into_http_router), alone or merged into an
     /// application.
     ///
-    /// Runs until the returned future is dropped, which closes the listener and every connection
-    /// it accepted. Errors accepting a connection are logged and never end it.
-    pub async fn serve_router(&self, listener: TcpListener, router: Router) {
+    /// The returned future runs until it is dropped, which closes the listener and every
+    /// connection it accepted; it borrows nothing, so it can be spawned. Errors accepting a
+    /// connection are logged and never end it.
+    pub fn serve_router(
+        &self,
+        listener: TcpListener,
+        router: Router,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let caps = Arc::new(Caps {
             max_total: self.max_connections,
             max_per_peer: self.max_connections_per_peer,
@@ -40,48 +46,64 @@ impl HttpConfig {
             body_read: self.body_read_timeout,
             keep_alive_idle: self.keep_alive_idle_timeout,
         };
-        // Owned here: dropping this future aborts (and so closes) every connection.
-        let mut connections = JoinSet::new();
-        loop {
-            tokio::select! {
-                Some(ended) = connections.join_next() => {
-                    if let Err(e) = ended {
-                        if e.is_panic() {
-                            tracing::error!(error = %e, "an HTTP connection task panicked");
-                        }
+        accept_loop(listener, router, caps, timeouts)
+    }
+}
+
+/// Where connections come from: a [`TcpListener`] (in tests, one that fails first).
+trait Accept {
+    fn accept(&self) -> impl Future<Output = io::Result<(TcpStream, SocketAddr)>> + Send;
+}
+
+impl Accept for TcpListener {
+    fn accept(&self) -> impl Future<Output = io::Result<(TcpStream, SocketAddr)>> + Send {
+        TcpListener::accept(self)
+    }
+}
+
+/// Accept connections on `listener` until dropped, each served by its own task.
+async fn accept_loop(listener: impl Accept, router: Router, caps: Arc<Caps>, timeouts: Timeouts) {
+    // Owned here: dropping this future aborts (and so closes) every connection.
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            Some(ended) = connections.join_next() => {
+                if let Err(e) = ended {
+                    if e.is_panic() {
+                        tracing::error!(error = %e, "an HTTP connection task panicked");
                     }
                 }
-                accepted = listener.accept() => {
-                    let (stream, peer) = match accepted {
-                        Ok(accepted) => accepted,
-                        Err(e) if about_one_connection(&e) => {
-                            tracing::debug!(error = %e, "accepting a connection failed");
-                            continue;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "accept failed; retrying in {ACCEPT_BACKOFF:?}");
-                            tokio::time::sleep(ACCEPT_BACKOFF).await;
-                            continue;
-                        }
-                    };
-                    let admitted = match Caps::admit(&caps, peer.ip()) {
-                        Ok(admitted) => admitted,
-                        Err(refusal) => {
-                            tracing::debug!(%peer, "refusing connection: {refusal}");
-                            drop(stream);
-                            continue;
-                        }
-                    };
-                    // Small request/response frames: don't let Nagle hold them back.
-                    if let Err(e) = stream.set_nodelay(true) {
-                        tracing::debug!(%peer, error = %e, "could not set TCP_NODELAY");
+            }
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) if about_one_connection(&e) => {
+                        tracing::debug!(error = %e, "accepting a connection failed");
+                        continue;
                     }
-                    let router = router.clone();
-                    connections.spawn(async move {
-                        let _admitted = admitted;
-                        connection::serve(stream, peer, router, timeouts).await;
-                    });
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed; retrying in {ACCEPT_BACKOFF:?}");
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                        continue;
+                    }
+                };
+                let admitted = match Caps::admit(&caps, peer.ip()) {
+                    Ok(admitted) => admitted,
+                    Err(refusal) => {
+                        tracing::debug!(%peer, "refusing connection: {refusal}");
+                        drop(stream);
+                        continue;
+                    }
+                };
+                // Small request/response frames: don't let Nagle hold them back.
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(%peer, error = %e, "could not set TCP_NODELAY");
                 }
+                let router = router.clone();
+                connections.spawn(async move {
+                    let _admitted = admitted;
+                    connection::serve(stream, peer, router, timeouts).await;
+                });
             }
         }
     }
@@ -183,6 +205,65 @@ impl Drop for Admitted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A listener out of file descriptors for its first `failures` accepts.
+    struct Exhausted {
+        listener: TcpListener,
+        failures: Arc<AtomicUsize>,
+    }
+
+    impl Accept for Exhausted {
+        fn accept(&self) -> impl Future<Output = io::Result<(TcpStream, SocketAddr)>> + Send {
+            let fail = self
+                .failures
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            async move {
+                if fail {
+                    return Err(io::Error::other("Too many open files (os error 24)"));
+                }
+                self.listener.accept().await
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn accept_errors_do_not_end_serving() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let failures = Arc::new(AtomicUsize::new(3));
+        let exhausted = Exhausted {
+            listener,
+            failures: Arc::clone(&failures),
+        };
+        let timeouts = Timeouts {
+            header_read: Duration::from_secs(10),
+            body_read: Duration::from_secs(10),
+            keep_alive_idle: Duration::from_secs(10),
+        };
+        let serving = tokio::spawn(accept_loop(
+            exhausted,
+            Router::new(),
+            caps(10, 10),
+            timeouts,
+        ));
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        client
+            .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = [0u8; 12];
+        tokio::time::timeout(Duration::from_secs(10), client.read_exact(&mut answer))
+            .await
+            .expect("not served within 10 s")
+            .unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 404");
+        assert_eq!(failures.load(Ordering::SeqCst), 0, "every failure was met");
+        assert!(!serving.is_finished());
+        serving.abort();
+    }
 
     fn caps(max_total: usize, max_per_peer: usize) -> Arc<Caps> {
         Arc::new(Caps {
