@@ -339,7 +339,7 @@ async fn connection_caps_hold_in_total_and_per_peer_and_free_on_close() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_client_is_answered_while_300_trickling_connections_are_open() {
-    let header = Duration::from_secs(4);
+    let header = Duration::from_secs(6);
     // Default caps: 300 connections from three addresses stay under 256 per peer.
     let server = start(HttpConfig::default().header_read_timeout(header)).await;
     let opened = Instant::now();
@@ -377,8 +377,8 @@ async fn a_fresh_client_is_answered_while_300_trickling_connections_are_open() {
         .expect("no answer within 10 s with 300 trickling connections open");
     assert_eq!(answer["result"]["content"][0]["text"], "hi", "{answer}");
     assert!(
-        opened.elapsed() < header,
-        "answered only after the trickling connections could have been closed: {:?}",
+        tricklers.try_join_next().is_none(),
+        "a trickling connection ended before the answer came ({:?} after they opened)",
         opened.elapsed()
     );
 
