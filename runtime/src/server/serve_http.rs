@@ -1,7 +1,6 @@
 //! Serving streamable HTTP: every HTTP entry point of [`Server`] in one place, wiring the HTTP
 //! transport to the dispatcher.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::dispatch::Dispatcher;
@@ -14,6 +13,12 @@ impl Server {
     /// The streamable HTTP endpoint as an axum [`Router`](axum::Router), to serve yourself or
     /// nest into an existing application (`app.merge(router)`). Served with
     /// `into_make_service_with_connect_info::<SocketAddr>()`, requests know their peer's address.
+    ///
+    /// `config`'s connection settings (header, body and keep-alive idle timeouts,
+    /// `max_connections`, `max_connections_per_peer`) belong to the accept loop, not the router:
+    /// they do not apply when the router is served some other way (e.g. `axum::serve`). To keep
+    /// them, serve the router (or the application it is merged into) with
+    /// [`HttpConfig::serve_router`](crate::HttpConfig::serve_router).
     pub fn into_http_router(self, config: crate::HttpConfig) -> Result<axum::Router, Error> {
         let dispatcher = Arc::new(Dispatcher(self.build()?));
         Ok(transport::http::router(dispatcher, config))
@@ -32,21 +37,21 @@ impl Server {
         addr: impl tokio::net::ToSocketAddrs,
         config: crate::HttpConfig,
     ) -> Result<(), Error> {
-        let router = self.into_http_router(config)?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
+        self.serve_http_listener(listener, config).await
+    }
+
+    /// Serve streamable HTTP on an already bound `listener` with `config` (e.g. port 0 in tests,
+    /// or a socket handed over by a service manager). Runs until the future is dropped, which
+    /// closes the listener and every connection.
+    pub async fn serve_http_listener(
+        self,
+        listener: tokio::net::TcpListener,
+        config: crate::HttpConfig,
+    ) -> Result<(), Error> {
+        let router = self.into_http_router(config.clone())?;
         tracing::info!(addr = %listener.local_addr()?, "serving MCP over streamable HTTP");
-        // Small request/response frames: don't let Nagle hold them back.
-        use axum::serve::ListenerExt;
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await?;
+        config.serve_router(listener, router).await;
         Ok(())
     }
 }

@@ -12,13 +12,21 @@ pub struct HttpConfig {
     pub(crate) max_replay_events: usize,
     pub(crate) max_sessions: usize,
     pub(crate) bearer: Option<super::BearerAuth>,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) keep_alive_idle_timeout: Duration,
+    pub(crate) max_connections: usize,
+    pub(crate) max_connections_per_peer: usize,
 }
 
 impl Default for HttpConfig {
     /// Path `/mcp`; `Host` and `Origin` (when sent) restricted to loopback names, each turned off
     /// on its own ([`HttpConfig::disable_host_checks`], [`HttpConfig::disable_origin_checks`]); sessions expire after 30
     /// minutes idle; SSE `retry` 1 s; 1,024 events kept per stream for resumption; at most 10,000
-    /// sessions.
+    /// sessions. Connections (when served by [`Server::serve_http`](crate::Server::serve_http) and
+    /// its siblings, or [`HttpConfig::serve_router`]): request heads within 10 s, request bodies
+    /// within 30 s, idle keep-alive connections closed after 60 s, at most 10,000 connections in
+    /// all and 256 from one IP address.
     fn default() -> Self {
         HttpConfig {
             path: "/mcp".to_owned(),
@@ -28,6 +36,11 @@ impl Default for HttpConfig {
             max_replay_events: 1024,
             max_sessions: 10_000,
             bearer: None,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            keep_alive_idle_timeout: Duration::from_secs(60),
+            max_connections: 10_000,
+            max_connections_per_peer: 256,
         }
     }
 }
@@ -98,6 +111,53 @@ impl HttpConfig {
     /// The most sessions at once; `initialize` beyond it gets 503 (default 10,000).
     pub fn max_sessions(mut self, sessions: usize) -> Self {
         self.max_sessions = sessions.max(1);
+        self
+    }
+
+    /// How long a request head (request line and headers) may take to arrive in full; a
+    /// connection that has not delivered one by then is closed (default 10 s). It runs from the
+    /// connection's start for its first request, and from the first byte of each later request
+    /// (the wait before that byte is [`HttpConfig::keep_alive_idle_timeout`]). `Duration::MAX`
+    /// turns it off, as it does each timeout below.
+    ///
+    /// This and the other connection settings below apply where toolsmith runs the accept loop
+    /// ([`Server::serve_http`](crate::Server::serve_http) and its siblings,
+    /// [`HttpConfig::serve_router`]), not to a router served some other way.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a request body may take to arrive in full, counted from its complete head
+    /// (default 30 s). On expiry the request is answered `400` with a JSON-RPC error saying so,
+    /// and the connection is closed.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// How long a keep-alive connection may stay idle (no request in flight, no byte of a new
+    /// one) before it is closed (default 60 s). A request is in flight until its response has
+    /// ended, so a connection carrying an open SSE stream is never idle.
+    pub fn keep_alive_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.keep_alive_idle_timeout = timeout;
+        self
+    }
+
+    /// The most connections open at once (default 10,000). A connection beyond it is closed as
+    /// soon as it is accepted (logged at debug level), never queued.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
+        self
+    }
+
+    /// The most connections open at once from one IP address (default 256); beyond it a new
+    /// connection from that address is closed as soon as it is accepted. Behind a reverse proxy
+    /// every connection comes from the proxy's address: raise this to about
+    /// [`HttpConfig::max_connections`] (`usize::MAX` turns the per-address cap off) and cap
+    /// clients at the proxy.
+    pub fn max_connections_per_peer(mut self, connections: usize) -> Self {
+        self.max_connections_per_peer = connections.max(1);
         self
     }
 }

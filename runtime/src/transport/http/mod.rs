@@ -6,10 +6,13 @@
 
 mod auth;
 mod config;
+mod connection;
 mod handlers;
+mod listener;
 mod security;
 mod sessions;
 mod stream_log;
+mod timed_body;
 
 #[cfg(test)]
 mod seam_tests;
