@@ -148,4 +148,5 @@ impl RawClient {
 pub mod conformance;
 pub mod fixtures;
 pub mod interop;
+pub mod prerequisites;
 pub mod sse;
