@@ -64,6 +64,7 @@ pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig};
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use client::{Client, ClientBuilder, ClientError};
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use context::{
     Ask, AskError, AskOutput, Context, ElicitChoice, ElicitField, ElicitForm, Elicitation,
     IntoModelPreferences, IntoSamplingMessages, LocalSampler, Sample, SampleError, SampleHook,
@@ -71,8 +72,10 @@ pub use context::{
 };
 pub use error::Error;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use params::Params;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use prompt::{
     IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptFn, PromptMeta, PromptOutput,
 };
@@ -81,13 +84,16 @@ pub use protocol::{
     SamplingMessage, StopReason,
 };
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use resource::{
     Blob, IntoResource, Json, ResourceDef, ResourceFn, ResourceMeta, ResourceOutput,
     ResourceRequest, TemplateError, UriTemplate,
 };
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use server::{Completer, CompletionRef, Limits, Server, ServerHandle};
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use tool::{
     IntoHandlerError, IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolError, ToolFn,
     ToolMeta, ToolMethod, ToolOutput,
