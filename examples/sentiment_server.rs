@@ -3,11 +3,26 @@
 //! Each call asks the client (MCP sampling) to label a text; when sampling is unavailable or fails,
 //! the tool still answers, with `unknown`, and tells the client why in an error-level log.
 //!
-//! Run it under any MCP client over stdio: `cargo run --example sentiment_server`.
+//! Many clients cannot sample. With `--fallback-model` the server brings its own model for them
+//! (`Server::sampler(.., SamplerMode::Fallback)`; clients that can sample are still asked): the
+//! OpenAI-compatible backend when `OPENAI_BASE_URL` or `OPENAI_API_KEY` is set (`OPENAI_MODELS`
+//! names the models), else the offline lexicon model of `support/lexicon.rs`. Every answer names
+//! the model that produced it.
+//!
+//! Run it under any MCP client over stdio: `cargo run --example sentiment_server`
+//! (`-- --fallback-model` for the server's own model, `-- --http 127.0.0.1:8080` for HTTP).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use toolsmith::client::OpenAiBackend;
 use toolsmith::prelude::*;
+use toolsmith::protocol::{CreateMessageParams, CreateMessageResult, Role};
+use toolsmith::SamplerMode;
+
+// The offline model; the server uses `classify` and `MODEL_NAME`, the demo the rest.
+#[allow(dead_code)]
+#[path = "support/lexicon.rs"]
+mod lexicon;
 
 /// A sentiment label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -126,6 +141,19 @@ async fn analyze_batch(
     Batch { results }
 }
 
+/// The offline fallback model: the lexicon classifier answers the last user message with a label.
+async fn lexicon_model(params: CreateMessageParams) -> Result<CreateMessageResult, SampleError> {
+    let text = params
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .map(SamplingMessage::text)
+        .unwrap_or_default();
+    let label = lexicon::classify(&text).polarity.as_str();
+    Ok(CreateMessageResult::text(lexicon::MODEL_NAME, label))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), toolsmith::Error> {
     tracing_subscriber::fmt()
@@ -138,8 +166,17 @@ async fn main() -> Result<(), toolsmith::Error> {
         .instructions("Classifies the sentiment of texts with the client's own model.")
         .tool(analyze_sentiment)
         .tool(analyze_batch);
-    // `--http 127.0.0.1:PORT` serves streamable HTTP at /mcp; the default is stdio.
     let args: Vec<String> = std::env::args().collect();
+    // `--fallback-model`: answer the samples of clients that cannot sample with our own model.
+    let server = if args.iter().any(|a| a == "--fallback-model") {
+        match OpenAiBackend::from_env() {
+            Some(backend) => server.sampler(backend, SamplerMode::Fallback),
+            None => server.sampler(lexicon_model, SamplerMode::Fallback),
+        }
+    } else {
+        server
+    };
+    // `--http 127.0.0.1:PORT` serves streamable HTTP at /mcp; the default is stdio.
     match args.iter().position(|a| a == "--http") {
         Some(i) => {
             let addr = args.get(i + 1).map_or("127.0.0.1:8080", String::as_str);

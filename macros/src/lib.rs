@@ -15,10 +15,35 @@ mod validate;
 
 /// Turn an `async fn` into an MCP tool.
 ///
-/// ```ignore
+/// ```
+/// use toolsmith::prelude::*;
+/// use toolsmith::IntoTool;
+///
+/// #[derive(Serialize, JsonSchema)]
+/// struct Sentiment {
+///     label: String,
+/// }
+///
 /// /// Classify the sentiment of a text.
-/// #[tool]
-/// async fn analyze_sentiment(text: String, ctx: Context<'_>) -> Result<Sentiment, ToolError> { .. }
+/// #[tool(read_only)]
+/// async fn analyze_sentiment(
+///     #[arg(description = "The text to classify")] text: String,
+///     ctx: Context<'_>,
+/// ) -> Result<Sentiment, ToolError> {
+///     let reply = ctx.sample(format!("Classify: {text}")).max_tokens(5).await?;
+///     Ok(Sentiment { label: reply.text().trim().to_lowercase() })
+/// }
+///
+/// let def = analyze_sentiment.into_tool();
+/// let tool = def.tool();
+/// assert_eq!(tool.name, "analyze_sentiment");
+/// assert_eq!(tool.description.as_deref(), Some("Classify the sentiment of a text."));
+/// // `text` is an input property; the context is not.
+/// assert_eq!(tool.input_schema["required"], serde_json::json!(["text"]));
+/// assert!(tool.input_schema["properties"].get("ctx").is_none());
+/// assert!(tool.output_schema.is_some()); // from `Sentiment`'s JsonSchema
+/// let server = Server::new("sentiment", "1.0.0").tool(analyze_sentiment);
+/// # drop(server);
 /// ```
 ///
 /// Options: `name = ".."`, `description = ".."` (default: the doc comment), `title = ".."`,
@@ -38,17 +63,32 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Collect the `#[tool]`, `#[resource]` and `#[prompt]` methods of an impl block; register them
 /// all with `Server::tools(state)`. Each takes `&self`, so they share the state.
 ///
-/// ```ignore
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// use toolsmith::prelude::*;
+///
+/// struct Counter {
+///     count: AtomicU64,
+/// }
+///
 /// #[tools]
 /// impl Counter {
 ///     /// Add one and return the new count.
 ///     #[tool]
-///     async fn increment(&self) -> u64 { .. }
+///     async fn increment(&self) -> u64 {
+///         self.count.fetch_add(1, Ordering::Relaxed) + 1
+///     }
 ///
 ///     /// The current count.
 ///     #[resource(uri = "counter://value")]
-///     async fn value(&self) -> String { .. }
+///     async fn value(&self) -> String {
+///         self.count.load(Ordering::Relaxed).to_string()
+///     }
 /// }
+///
+/// let server = Server::new("counter", "1.0.0").tools(Counter { count: AtomicU64::new(0) });
+/// # drop(server);
 /// ```
 ///
 /// Option: `crate = "path::to::toolsmith"` (for every method of the block).
@@ -59,10 +99,29 @@ pub fn tools(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Turn an `async fn` into an MCP resource (static URI) or resource template (RFC 6570 URI).
 ///
-/// ```ignore
+/// ```
+/// use toolsmith::prelude::*;
+///
+/// #[derive(Serialize)]
+/// struct Profile {
+///     id: u64,
+///     name: String,
+/// }
+///
 /// /// A user's profile.
 /// #[resource(uri = "users://{id}/profile", mime_type = "application/json")]
-/// async fn profile(id: u64) -> Json<Profile> { .. }
+/// async fn profile(id: u64) -> Json<Profile> {
+///     Json(Profile { id, name: format!("user {id}") })
+/// }
+///
+/// /// The application's settings.
+/// #[resource(uri = "config://app")]
+/// async fn config() -> &'static str {
+///     "theme = dark"
+/// }
+///
+/// let server = Server::new("users", "1.0.0").resource(profile).resource(config);
+/// # drop(server);
 /// ```
 ///
 /// Options: `uri` (required), `name` (default: the function's name), `title`, `description`
@@ -77,10 +136,21 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Turn an `async fn` into an MCP prompt; its parameters are the prompt's arguments (required
 /// unless `Option<T>`, parsed with `FromStr`).
 ///
-/// ```ignore
+/// ```
+/// use toolsmith::prelude::*;
+///
 /// /// Review a piece of code.
-/// #[prompt]
-/// async fn code_review(code: String, language: Option<String>) -> String { .. }
+/// #[prompt(title = "Code review")]
+/// async fn code_review(
+///     #[arg(description = "The code to review")] code: String,
+///     language: Option<String>,
+/// ) -> String {
+///     let language = language.unwrap_or_else(|| "Rust".into());
+///     format!("Review this {language} code:\n\n{code}")
+/// }
+///
+/// let server = Server::new("reviews", "1.0.0").prompt(code_review);
+/// # drop(server);
 /// ```
 ///
 /// Options: `name`, `title`, `description` (default: the doc comment),
@@ -96,12 +166,30 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// integer, boolean, an enum deriving `Elicit` (unit variants), a `Vec` of such an enum
 /// (multi-select), or an `Option` of these; anything else is a compile error at that field.
 ///
-/// ```ignore
-/// #[derive(Deserialize, JsonSchema, Elicit)]
-/// struct Contact { name: String, age: Option<u32>, plan: Plan }
+/// ```
+/// use toolsmith::prelude::*;
 ///
 /// #[derive(Deserialize, JsonSchema, Elicit)]
-/// enum Plan { Free, Pro }
+/// struct Contact {
+///     name: String,
+///     age: Option<u32>,
+///     plan: Plan,
+/// }
+///
+/// #[derive(Deserialize, JsonSchema, Elicit)]
+/// enum Plan {
+///     Free,
+///     Pro,
+/// }
+///
+/// /// Sign the user up.
+/// #[tool]
+/// async fn sign_up(ctx: Context<'_>) -> Result<String, ToolError> {
+///     Ok(match ctx.elicit_as::<Contact>("Who are you?").await? {
+///         Elicitation::Accepted(contact) => format!("welcome, {}", contact.name),
+///         Elicitation::Declined | Elicitation::Cancelled => "maybe later".to_string(),
+///     })
+/// }
 /// ```
 ///
 /// For a crate that re-exports Toolsmith: `#[elicit(crate = "path::to::toolsmith")]`.

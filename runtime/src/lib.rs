@@ -1,42 +1,30 @@
-//! # Toolsmith
-//!
-//! Write Model Context Protocol servers with plain async functions, and the clients that answer
-//! them.
-//!
-//! A one-tool stdio server (the default features: `server`, `macros`, `stdio`; see the README's
-//! feature table for the others):
-//!
-#![cfg_attr(all(feature = "macros", feature = "stdio"), doc = "```no_run")]
-#![cfg_attr(not(all(feature = "macros", feature = "stdio")), doc = "```ignore")]
-//! use toolsmith::prelude::*;
-//!
-//! #[derive(Serialize, JsonSchema)]
-//! struct Sentiment {
-//!     label: String,
-//! }
-//!
-//! /// Classify the sentiment of a text.
-//! #[tool]
-//! async fn analyze_sentiment(text: String, ctx: Context<'_>) -> Result<Sentiment, ToolError> {
-//!     let reply = ctx
-//!         .sample(format!("Classify: {text}"))
-//!         .system_prompt("Answer positive, negative or neutral.")
-//!         .model_preferences(["custom_model", "gpt-4o"])
-//!         .temperature(0.0)
-//!         .max_tokens(5)
-//!         .await?;
-//!     Ok(Sentiment { label: reply.text().trim().to_lowercase() })
-//! }
-//!
-//! #[tokio::main]
-//! async fn main() -> Result<(), toolsmith::Error> {
-//!     Server::new("sentiment", "1.0.0").tool(analyze_sentiment).serve_stdio().await
-//! }
-//! ```
-//!
-//! A parameter of type [`Context`] (any name, any position) is injected per request and left out
-//! of the input schema; every other parameter becomes an input property.
+// The README is the crate's front page; its examples need every feature they show (the client,
+// HTTP serving, the OpenAI backend), so with fewer features a shorter page stands in for it.
+#![cfg_attr(
+    all(feature = "macros", feature = "stdio", feature = "http-server", feature = "openai"),
+    doc = include_str!("../README.md")
+)]
+#![cfg_attr(
+    not(all(
+        feature = "macros",
+        feature = "stdio",
+        feature = "http-server",
+        feature = "openai"
+    )),
+    doc = r#"
+# Toolsmith
 
+Write Model Context Protocol servers with plain async functions, and the clients that answer
+them. This is the short front page of a build without every feature; the full guide is the
+README (on docs.rs, built with every feature, it is this page).
+
+A one-tool stdio server is on `Server`; the macros are `#[tool]` and its siblings (feature
+`macros`), the client is `toolsmith::client` (feature `client`).
+
+A parameter of type `Context` (any name, any position) is injected per request and left out
+of the input schema; every other parameter becomes an input property.
+"#
+)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // With neither `server` nor `client`, only the wire types are left: the framing and queues both
@@ -76,6 +64,7 @@ pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig};
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use client::{Client, ClientBuilder, ClientError};
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use context::{
     Ask, AskError, AskOutput, Context, ElicitChoice, ElicitField, ElicitForm, Elicitation,
     IntoModelPreferences, IntoSamplingMessages, LocalSampler, Sample, SampleError, SampleHook,
@@ -83,8 +72,10 @@ pub use context::{
 };
 pub use error::Error;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use params::Params;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use prompt::{
     IntoPrompt, PromptArgMeta, PromptArgs, PromptDef, PromptFn, PromptMeta, PromptOutput,
 };
@@ -93,13 +84,16 @@ pub use protocol::{
     SamplingMessage, StopReason,
 };
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use resource::{
     Blob, IntoResource, Json, ResourceDef, ResourceFn, ResourceMeta, ResourceOutput,
     ResourceRequest, TemplateError, UriTemplate,
 };
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use server::{Completer, CompletionRef, Limits, Server, ServerHandle};
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use tool::{
     IntoHandlerError, IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolError, ToolFn,
     ToolMeta, ToolMethod, ToolOutput,

@@ -5,19 +5,27 @@
 use std::process::Command;
 
 use crate::interop::workspace_root;
+use crate::prerequisites::missing;
 
 /// Run `bash .ci/<script>` from the workspace root after checking that npm is on PATH (the first
-/// run installs from the npm registry); assert it exits 0 and return its stdout.
-pub fn run_conformance_script(script: &str) -> String {
+/// run installs from the npm registry); assert it exits 0 and return its stdout. Without npm,
+/// `None` after [`missing`] said why (the caller skips `test`), or a failure under
+/// `TOOLSMITH_REQUIRE_INTEROP`.
+pub fn run_conformance_script(test: &str, script: &str) -> Option<String> {
     let root = workspace_root();
     let path = root.join(".ci").join(script);
     assert!(path.is_file(), "{} is missing", path.display());
     let npm = Command::new("npm").arg("--version").output();
-    assert!(
-        npm.as_ref().is_ok_and(|o| o.status.success()),
-        "{script} needs npm on PATH (it installs Node 22 and @modelcontextprotocol/conformance \
-         from the npm registry): {npm:?}"
-    );
+    if !npm.as_ref().is_ok_and(|o| o.status.success()) {
+        missing(
+            test,
+            &format!(
+                "{script} needs npm on PATH (it installs Node 22 and \
+                 @modelcontextprotocol/conformance from the npm registry): {npm:?}"
+            ),
+        );
+        return None;
+    }
     let output = Command::new("bash")
         .arg(&path)
         .current_dir(&root)
@@ -31,5 +39,5 @@ pub fn run_conformance_script(script: &str) -> String {
         path.display(),
         output.status
     );
-    stdout
+    Some(stdout)
 }

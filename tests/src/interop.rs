@@ -90,19 +90,26 @@ pub async fn build_server(_workspace: &Path) -> PathBuf {
         .expect("building the server panicked")
 }
 
-pub fn venv_python(workspace: &Path) -> PathBuf {
+/// The interop venv's Python, or `None` (after [`prerequisites::missing`] said why) when
+/// `.ci/setup-python.sh` has not made it: the caller then skips the test.
+///
+/// [`prerequisites::missing`]: crate::prerequisites::missing
+pub fn venv_python(workspace: &Path, test: &str) -> Option<PathBuf> {
     let python = workspace.join(".venv").join("bin").join("python");
-    if !python.exists() {
-        panic!(
-            "\n\nPython interop venv missing: {} does not exist.\n\
-             Run `bash .ci/setup-python.sh` from the workspace root ({}) to create it \
-             (it installs mcp==2.3.0 from tests/interop/python/requirements.txt), \
-             then rerun this test.\n",
+    if python.exists() {
+        return Some(python);
+    }
+    crate::prerequisites::missing(
+        test,
+        &format!(
+            "the Python interop venv is missing: {} does not exist. Run `bash .ci/setup-python.sh` \
+             from the workspace root ({}) to create it (it installs mcp==2.3.0 from \
+             tests/interop/python/requirements.txt).",
             python.display(),
             workspace.display()
-        );
-    }
-    python
+        ),
+    );
+    None
 }
 
 /// The environment the Python interop scripts run with (unbuffered output, no `.pyc` files in

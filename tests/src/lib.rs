@@ -148,4 +148,11 @@ impl RawClient {
 pub mod conformance;
 pub mod fixtures;
 pub mod interop;
+pub mod prerequisites;
 pub mod sse;
+
+/// `docs/from-rmcp.md`, whose Toolsmith server compiles as a doctest of this crate (the rmcp one
+/// is `ignore`d: rmcp is not a dependency of the workspace).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/from-rmcp.md")]
+pub struct FromRmcpPage;

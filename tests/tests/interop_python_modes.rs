@@ -5,8 +5,8 @@
 //! * the default `auto` mode, which negotiates protocol 2026-07-28 through `server/discover`
 //!   (sampling by multi round-trip requests), over stdio and over streamable HTTP.
 //!
-//! Needs `<workspace>/.venv` made by `bash .ci/setup-python.sh`; each test fails (never skips)
-//! when that venv is missing. The checks live in `tests/interop/python/` (`sentiment_legacy.py`,
+//! Needs `<workspace>/.venv` made by `bash .ci/setup-python.sh`; without it each test is skipped
+//! with a message, or fails under `TOOLSMITH_REQUIRE_INTEROP=1` (which `.ci/run` sets). The checks live in `tests/interop/python/` (`sentiment_legacy.py`,
 //! `sentiment_auto.py`, shared `sentiment_checks.py`); every script prints one line per check and
 //! ends with `N passed, 0 failed`. The HTTP server listens on a free loopback port only.
 
@@ -33,7 +33,9 @@ async fn over_stdio(script_name: &str) {
     let _turn = SERIAL.lock().await;
     let workspace = workspace_root();
     // Check the venv first: no point building when the client side is absent.
-    let python = venv_python(&workspace);
+    let Some(python) = venv_python(&workspace, script_name) else {
+        return;
+    };
     let server = build_server(&workspace).await;
     let args = vec![server.display().to_string()];
     run_script(&workspace, &python, script_name, &args, async {
@@ -45,7 +47,9 @@ async fn over_stdio(script_name: &str) {
 async fn over_http(script_name: &str) {
     let _turn = SERIAL.lock().await;
     let workspace = workspace_root();
-    let python = venv_python(&workspace);
+    let Some(python) = venv_python(&workspace, script_name) else {
+        return;
+    };
     let server = build_server(&workspace).await;
     let http = HttpServer::start(&server).await;
     let args = vec!["--url".to_string(), http.url.clone()];

@@ -9,8 +9,10 @@
 //!   requests).
 //!
 //! Needs `tests/interop/ts/node_modules` made by `bash .ci/setup-node.sh` (`npm ci` of the pinned
-//! versions) and Node.js >= 20 (`node` on PATH, or `$TOOLSMITH_NODE`); each test fails (never
-//! skips) when they are missing. The checks live in `tests/interop/ts/` (`sentiment_sdk1.mjs`,
+//! versions) and Node.js >= 20 (`node` on PATH, or `$TOOLSMITH_NODE`); when the SDKs are not
+//! installed each test is skipped with a message, or fails under `TOOLSMITH_REQUIRE_INTEROP=1`
+//! (which `.ci/run` sets). A Node.js that is present but too old, or SDKs of other versions,
+//! always fail. The checks live in `tests/interop/ts/` (`sentiment_sdk1.mjs`,
 //! `sentiment_client2.mjs`, shared `checks.mjs`); every script prints one line per check and ends
 //! with `N passed, 0 failed`. The HTTP server listens on a free loopback port only.
 
@@ -38,8 +40,9 @@ fn setup_hint(workspace: &Path) -> String {
 }
 
 /// The Node.js binary, checked to run and to be >= 20; and the installed SDKs, checked to be the
-/// versions tests/interop/ts/package.json pins.
-async fn node_and_sdks(workspace: &Path) -> PathBuf {
+/// versions tests/interop/ts/package.json pins. `None` (after saying why) when Node.js or the
+/// SDKs are not installed: the caller skips the test.
+async fn node_and_sdks(workspace: &Path, test: &str) -> Option<PathBuf> {
     let node = PathBuf::from(std::env::var_os("TOOLSMITH_NODE").unwrap_or_else(|| "node".into()));
     let version = Command::new(&node)
         .arg("--version")
@@ -50,12 +53,16 @@ async fn node_and_sdks(workspace: &Path) -> PathBuf {
         .filter(|o| o.status.success())
         .map(|o| show(&o.stdout).trim().to_owned());
     let Some(version) = version else {
-        panic!(
-            "\n\nNode.js not found: `{} --version` did not run. The TypeScript interop tests need \
-             Node.js >= 20 on PATH (or TOOLSMITH_NODE). {}\n",
-            node.display(),
-            setup_hint(workspace)
+        toolsmith_tests::prerequisites::missing(
+            test,
+            &format!(
+                "Node.js not found: `{} --version` did not run. The TypeScript interop tests \
+                 need Node.js >= 20 on PATH (or TOOLSMITH_NODE). {}",
+                node.display(),
+                setup_hint(workspace)
+            ),
         );
+        return None;
     };
     let major: u32 = version
         .trim_start_matches('v')
@@ -80,11 +87,15 @@ async fn node_and_sdks(workspace: &Path) -> PathBuf {
     for (name, pinned) in pins {
         let installed = dir.join("node_modules").join(name).join("package.json");
         let Ok(text) = std::fs::read_to_string(&installed) else {
-            panic!(
-                "\n\nTypeScript interop dependencies missing: {} does not exist. {}\n",
-                installed.display(),
-                setup_hint(workspace)
+            toolsmith_tests::prerequisites::missing(
+                test,
+                &format!(
+                    "TypeScript interop dependencies missing: {} does not exist. {}",
+                    installed.display(),
+                    setup_hint(workspace)
+                ),
             );
+            return None;
         };
         let version: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         assert_eq!(
@@ -94,7 +105,7 @@ async fn node_and_sdks(workspace: &Path) -> PathBuf {
             setup_hint(workspace)
         );
     }
-    node
+    Some(node)
 }
 
 /// Run `node script args...` (a script of tests/interop/ts, run from that folder).
@@ -113,7 +124,9 @@ async fn over_stdio(script_name: &str) {
     let _turn = SERIAL.lock().await;
     let workspace = workspace_root();
     // Check the client side first: no point building when it is absent.
-    let node = node_and_sdks(&workspace).await;
+    let Some(node) = node_and_sdks(&workspace, script_name).await else {
+        return;
+    };
     let server = build_server(&workspace).await;
     let args = vec![server.display().to_string()];
     run_script(&workspace, &node, script_name, &args, async {
@@ -125,7 +138,9 @@ async fn over_stdio(script_name: &str) {
 async fn over_http(script_name: &str) {
     let _turn = SERIAL.lock().await;
     let workspace = workspace_root();
-    let node = node_and_sdks(&workspace).await;
+    let Some(node) = node_and_sdks(&workspace, script_name).await else {
+        return;
+    };
     let server = build_server(&workspace).await;
     let http = HttpServer::start(&server).await;
     let args = vec!["--url".to_string(), http.url.clone()];

@@ -33,6 +33,27 @@ use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel};
 /// (`join!`, `select!`, `FuturesUnordered`), but it can never outlive the request: storing it in a
 /// `static`, moving it into `tokio::spawn` or a thread, or returning it does not compile. Nothing
 /// reachable from it is `'static`, so no handle that can talk to the client escapes.
+///
+/// ```
+/// use toolsmith::prelude::*;
+///
+/// /// Compare two texts, asking the client's model about both at once.
+/// #[tool]
+/// async fn compare(a: String, b: String, ctx: Context<'_>) -> Result<String, ToolError> {
+///     ctx.info(format!("request {:?} from {:?}", ctx.request_id(), ctx.client_info())).await;
+///     // `Context` is `Copy`: both samples use it concurrently (one round in 2026-07-28).
+///     let (first, second) = futures::future::join(
+///         ctx.sample(format!("Summarise: {a}")).max_tokens(50),
+///         ctx.sample(format!("Summarise: {b}")).max_tokens(50),
+///     )
+///     .await;
+///     ctx.report_progress(1.0, Some(1.0), Some("both summarised")).await;
+///     Ok(format!("{}\n---\n{}", first?.text(), second?.text()))
+/// }
+///
+/// let server = Server::new("compare", "1.0.0").tool(compare);
+/// # drop(server);
+/// ```
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     scope: &'a RequestScope,

@@ -229,6 +229,36 @@ impl<'a, T> Run<'a, T> {
 /// It is lazy: nothing is sent until it is first polled. It is fused: polled again after it
 /// completed, it returns `Poll::Pending` (it never panics and never sends again), and
 /// [`FusedFuture::is_terminated`] is then true.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use toolsmith::prelude::*;
+///
+/// /// Translate a text to French.
+/// #[tool]
+/// async fn translate(text: String, ctx: Context<'_>) -> Result<String, ToolError> {
+///     let reply = ctx
+///         .sample(text)
+///         .system_prompt("Translate the user's text to French. Answer with the translation only.")
+///         .model_preferences(["claude-haiku", "gpt-4o-mini"]) // hints, best first
+///         .temperature(0.2)
+///         .max_tokens(400)
+///         .timeout(Duration::from_secs(30))
+///         .await;
+///     match reply {
+///         Ok(reply) => Ok(reply.text()),
+///         // The client has no sampling: say so instead of failing as an internal error.
+///         Err(SampleError::NotSupported) => {
+///             Err(ToolError::new("this tool needs a client that supports sampling"))
+///         }
+///         Err(e) => Err(e.into()),
+///     }
+/// }
+///
+/// let server = Server::new("translator", "1.0.0").tool(translate);
+/// # drop(server);
+/// ```
 #[must_use = "a sample does nothing until it is awaited"]
 pub struct Sample<'a> {
     ctx: Context<'a>,

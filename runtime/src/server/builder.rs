@@ -107,6 +107,35 @@ impl ServerCore {
 
 /// Changes what a running server offers; every connected client is told (`list_changed`), and
 /// subscribers hear of resource updates.
+///
+/// ```no_run
+/// use toolsmith::prelude::*;
+///
+/// /// The build status.
+/// #[resource(uri = "ci://status")]
+/// async fn status() -> String {
+///     std::fs::read_to_string("status.txt").unwrap_or_else(|_| "unknown".into())
+/// }
+///
+/// /// Deploy the last green build.
+/// #[tool(destructive)]
+/// async fn deploy() -> &'static str {
+///     "deployed"
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), toolsmith::Error> {
+///     let server = Server::new("ci", "1.0.0").resource(status);
+///     let handle = server.handle();
+///     tokio::spawn(async move {
+///         // Once the build is green: offer `deploy`, and tell subscribers `ci://status` changed.
+///         tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+///         handle.add_tool(deploy).expect("`deploy` is a valid tool");
+///         handle.resource_updated("ci://status");
+///     });
+///     server.serve_stdio().await
+/// }
+/// ```
 #[derive(Clone)]
 pub struct ServerHandle {
     shared: Arc<Shared>,

@@ -14,6 +14,34 @@ pub(crate) const INTERNAL_DETAIL: &str = "toolsmith/internalErrorDetail";
 /// detail is logged on the server (unless the server opts in with
 /// `Server::expose_error_details(true)`). The toolkit's own errors ([`SampleError`](crate::SampleError),
 /// [`AskError`](crate::AskError)) are shown as they are: they describe the request, not the server.
+///
+/// ```
+/// use toolsmith::prelude::*;
+///
+/// /// Read a number from the settings file.
+/// #[tool]
+/// async fn setting(key: String) -> Result<u32, ToolError> {
+///     if key.is_empty() {
+///         // For the client: it can fix its call.
+///         return Err(ToolError::new("`key` must not be empty"));
+///     }
+///     // Internal: the client sees only that the tool failed; the detail is logged.
+///     let text = std::fs::read_to_string("settings.txt")?;
+///     text.lines()
+///         .find_map(|line| line.strip_prefix(&format!("{key}=")))
+///         .ok_or_else(|| ToolError::new(format!("no setting `{key}`")))?
+///         .parse()
+///         .map_err(ToolError::internal)
+/// }
+///
+/// let err = ToolError::new("`key` must not be empty");
+/// assert_eq!(err.message(), "`key` must not be empty");
+/// let internal = ToolError::internal("disk on fire");
+/// assert_eq!(internal.detail(), Some("disk on fire"));
+/// assert_ne!(internal.message(), "disk on fire");
+/// let server = Server::new("settings", "1.0.0").tool(setting);
+/// # drop(server);
+/// ```
 pub struct ToolError {
     message: String,
     internal: Option<String>,

@@ -1,6 +1,21 @@
 use std::time::Duration;
 
 /// Limits and timeouts, in one place. Every field has a documented default.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use toolsmith::{Limits, Server};
+///
+/// let limits = Limits::default()
+///     .sample_timeout(Duration::from_secs(30))
+///     .max_message_bytes(1 << 20)
+///     .max_concurrent_requests(64);
+/// assert_eq!(limits.sample_timeout, Duration::from_secs(30));
+/// assert_eq!(limits.max_message_bytes, 1 << 20);
+/// let server = Server::new("bounded", "1.0.0").limits(limits);
+/// # drop(server);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Limits {

@@ -10,6 +10,7 @@ use crate::client::error::ClientError;
 use crate::client::http::{self, HttpOptions, HttpTransport};
 use crate::client::{Client, Link};
 
+#[cfg_attr(docsrs, doc(cfg(feature = "http-client")))]
 impl ClientBuilder {
     /// Send this header with every HTTP message (for example `Authorization`). Ignored off
     /// HTTP; an invalid name or value fails [`connect_http`](ClientBuilder::connect_http).

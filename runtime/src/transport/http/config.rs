@@ -3,6 +3,22 @@ use std::time::Duration;
 use super::security::Guard;
 
 /// Settings of the streamable HTTP transport. Every field has a documented default.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use toolsmith::{HttpConfig, Server};
+///
+/// # async fn run() -> Result<(), toolsmith::Error> {
+/// // Behind a reverse proxy that serves `mcp.example.com`, with a shared token.
+/// let config = HttpConfig::default()
+///     .allowed_hosts(["mcp.example.com"])
+///     .allowed_origins(["https://app.example.com"])
+///     .session_idle_timeout(Duration::from_secs(10 * 60))
+///     .bearer_token("s3cret");
+/// Server::new("remote", "1.0.0").serve_http_with("0.0.0.0:8080", config).await
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     pub(crate) path: String,
