@@ -7,6 +7,7 @@
 mod auth;
 mod config;
 mod handlers;
+mod replay_budget;
 mod security;
 mod sessions;
 mod stream_log;
