@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use toolsmith::prelude::*;
-use toolsmith::HttpConfig;
+use toolsmith::{HttpConfig, Limits};
 use toolsmith_tests::sse::SseReader;
 
 use reliability_support::{read_reply, Http};
@@ -27,8 +27,14 @@ async fn chatty(n: u32, size: usize, ctx: Context<'_>) -> String {
     "done".into()
 }
 
+/// Sample with a prompt of `size` bytes.
+#[tool]
+async fn ask_big(size: usize, ctx: Context<'_>) -> Result<String, ToolError> {
+    Ok(ctx.sample("q".repeat(size)).max_tokens(5).await?.text())
+}
+
 fn server() -> Server {
-    Server::new("floods", "1").tool(chatty)
+    Server::new("floods", "1").tool(chatty).tool(ask_big)
 }
 
 fn ping(id: u64) -> Value {
@@ -271,4 +277,33 @@ async fn replay_past_the_servers_bytes_drops_from_the_biggest_session() {
         let (id, _) = replay.next_message().await.expect("a kept event");
         assert_eq!(id, Some(format!("{kept}-{seq}")));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-to-client asks bounded by bytes.
+
+#[tokio::test]
+async fn an_ask_beyond_the_sessions_pending_bytes_fails_at_once() {
+    let limits = Limits::default().max_pending_client_request_bytes(4096);
+    let mut http = Http::start(server().limits(limits), HttpConfig::default()).await;
+    http.initialize(json!({"sampling": {}})).await;
+    let call = |id: u64, size: usize| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": "ask_big", "arguments": {"size": size}}})
+    };
+    // Within the bound the request goes to the client (and waits for its answer).
+    let small = http
+        .post()
+        .body(call(1, 1000).to_string())
+        .send()
+        .await
+        .expect("POST");
+    let mut small = SseReader::new(small);
+    let (_, ask) = small.next_message().await.expect("a sampling request");
+    assert_eq!(ask["method"], "sampling/createMessage", "{ask}");
+    // Another that would take the params waiting past 4 KiB fails without being sent.
+    let r = http.call(&call(2, 3500)).await;
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    let text = r["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("too many requests to the client"), "{text}");
 }

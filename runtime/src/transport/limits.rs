@@ -26,6 +26,10 @@ pub struct Limits {
     /// Server-to-client requests (samples, elicitations) awaiting an answer on one session;
     /// beyond it, an ask fails at once. Default: 256.
     pub max_pending_client_requests: usize,
+    /// The bytes of params (serialised JSON) of the server-to-client requests awaiting an answer
+    /// on one session; an ask that would go beyond it fails at once, as one beyond
+    /// [`Limits::max_pending_client_requests`] does (`Busy`). Default: 16 MiB.
+    pub max_pending_client_request_bytes: usize,
     /// Resource subscriptions one session may hold, in bytes: each counts its URI's length plus
     /// 64 bytes. A `resources/subscribe` beyond it fails with a JSON-RPC error (as does one for a
     /// URI the server has no resource or template for). Default: 256 KiB (2,048 subscriptions
@@ -60,6 +64,7 @@ impl Default for Limits {
             max_concurrent_requests: 1024,
             max_concurrent_requests_per_session: 64,
             max_pending_client_requests: 256,
+            max_pending_client_request_bytes: 16 * 1024 * 1024,
             max_subscription_bytes: 256 * 1024,
             max_input_rounds: 16,
             input_round_grace: Duration::ZERO,
@@ -111,6 +116,12 @@ impl Limits {
     /// Set [`Limits::max_pending_client_requests`].
     pub fn max_pending_client_requests(mut self, n: usize) -> Self {
         self.max_pending_client_requests = n.max(1);
+        self
+    }
+
+    /// Set [`Limits::max_pending_client_request_bytes`].
+    pub fn max_pending_client_request_bytes(mut self, bytes: usize) -> Self {
+        self.max_pending_client_request_bytes = bytes;
         self
     }
 
