@@ -307,3 +307,85 @@ async fn an_ask_beyond_the_sessions_pending_bytes_fails_at_once() {
     let text = r["result"]["content"][0]["text"].as_str().unwrap();
     assert!(text.contains("too many requests to the client"), "{text}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// `subscriptions/listen` streams (2026-07-28) per caller.
+
+/// POST a stateless-era `subscriptions/listen` outside any session.
+async fn listen(http: &Http, id: u64, notifications: Value) -> reqwest::Response {
+    let mut params = json!({"notifications": notifications});
+    params["_meta"] = reliability_support::stateless_meta();
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": "subscriptions/listen",
+        "params": params});
+    http.post()
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "subscriptions/listen")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("POST")
+}
+
+#[tokio::test]
+async fn listen_streams_beyond_the_callers_cap_are_refused() {
+    let limits = Limits::default()
+        .max_listen_streams_per_caller(2)
+        .max_listen_bytes_per_caller(1024);
+    let http = start_with_peers(server().limits(limits), HttpConfig::default()).await;
+    let mut open = Vec::new();
+    for id in 1..=2 {
+        let r = listen(&http, id, json!({"toolsListChanged": true})).await;
+        assert_eq!(r.status(), 200);
+        let mut stream = SseReader::new(r);
+        let (_, ack) = stream.next_message().await.expect("acknowledged");
+        assert_eq!(
+            ack["method"], "notifications/subscriptions/acknowledged",
+            "{ack}"
+        );
+        open.push(stream);
+    }
+    let r = read_reply(listen(&http, 3, json!({"toolsListChanged": true})).await).await;
+    assert_eq!(r.status, 400, "{r:?}");
+    let error = &r.json()["error"];
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many listen streams"),
+        "{error}"
+    );
+    // Ordinary requests are not affected.
+    assert_eq!(list_tools(&http).await["result"]["resultType"], "complete");
+}
+
+#[tokio::test]
+async fn listen_filters_beyond_the_callers_bytes_are_refused() {
+    let limits = Limits::default().max_listen_bytes_per_caller(1024);
+    let http = start_with_peers(server().limits(limits), HttpConfig::default()).await;
+    let uri = format!("config://{}", "x".repeat(1000));
+    let r = read_reply(listen(&http, 1, json!({"resourceSubscriptions": [uri]})).await).await;
+    assert_eq!(r.status, 400, "{r:?}");
+    let error = &r.json()["error"];
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("listen filters too large"),
+        "{error}"
+    );
+}
+
+/// A stateless-era `tools/list`, answered at once.
+async fn list_tools(http: &Http) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list",
+        "params": {"_meta": reliability_support::stateless_meta()}});
+    let r = http
+        .post()
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/list")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("POST");
+    read_reply(r).await.json()
+}
