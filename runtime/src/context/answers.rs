@@ -12,7 +12,7 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 use crate::jsonrpc::{
-    CancelOnDrop, ErrorObject, Message, PeerError, Pending, RegisterError, Request,
+    json_len, CancelOnDrop, ErrorObject, Message, PeerError, Pending, RegisterError, Request,
 };
 use crate::transport::Outbox;
 
@@ -67,10 +67,13 @@ impl AnswerSource for LiveAnswers {
         Box::pin(async move {
             // The guard removes the pending entry however this future ends (answer, timeout,
             // or being dropped on cancellation), so a late answer is ignored.
-            let mut guard = self.pending.try_register().map_err(|e| match e {
-                RegisterError::Closed => AnswerError::Closed,
-                RegisterError::Full => AnswerError::Busy,
-            })?;
+            let mut guard = self
+                .pending
+                .try_register(json_len(&params))
+                .map_err(|e| match e {
+                    RegisterError::Closed => AnswerError::Closed,
+                    RegisterError::Full | RegisterError::FullBytes => AnswerError::Busy,
+                })?;
             let sent = self.sink.send(&Message::Request(Request {
                 id: guard.id().clone(),
                 method: method.to_owned(),

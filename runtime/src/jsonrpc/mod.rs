@@ -12,4 +12,4 @@ pub(crate) use message::{parse_frame, FrameError};
 pub use message::{Message, Notification, Request, RequestId, Response};
 #[cfg(feature = "server")]
 pub(crate) use pending::RegisterError;
-pub(crate) use pending::{PeerError, Pending};
+pub(crate) use pending::{json_len, PeerError, Pending};

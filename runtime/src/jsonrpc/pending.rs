@@ -19,14 +19,53 @@ pub(crate) enum PeerError {
     Closed,
 }
 
-type Slot = oneshot::Sender<Result<Value, ErrorObject>>;
+/// A waiting request: where its answer goes, and the bytes of params it counts as.
+struct Slot {
+    tx: oneshot::Sender<Result<Value, ErrorObject>>,
+    bytes: usize,
+}
+
+#[derive(Default)]
+struct Slots {
+    map: HashMap<RequestId, Slot>,
+    /// The sum of the slots' `bytes`.
+    bytes: usize,
+}
+
+impl Slots {
+    fn remove(&mut self, id: &RequestId) -> Option<Slot> {
+        let slot = self.map.remove(id)?;
+        self.bytes -= slot.bytes;
+        Some(slot)
+    }
+}
 
 /// Requests this side sent and is waiting on, keyed by id. One per connection: the transport's
-/// reader resolves entries, the requester awaits them.
+/// reader resolves entries, the requester awaits them. Bounded by count and by the bytes of the
+/// params of the requests waiting.
 pub(crate) struct Pending {
     next_id: AtomicI64,
-    slots: Mutex<Option<HashMap<RequestId, Slot>>>,
+    slots: Mutex<Option<Slots>>,
     capacity: usize,
+    max_bytes: usize,
+}
+
+/// The length of `value` serialised as JSON, counted without building the text.
+pub(crate) fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 = self.0.saturating_add(buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` to a sink that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 /// Why a request could not be registered.
@@ -36,6 +75,8 @@ pub(crate) enum RegisterError {
     Closed,
     /// Too many requests are already waiting.
     Full,
+    /// The requests waiting would hold too many bytes of params.
+    FullBytes,
 }
 
 /// Removes its entry when dropped, so an abandoned request (timeout, cancellation) leaves nothing
@@ -49,34 +90,41 @@ pub(crate) struct PendingGuard<'a> {
 impl Pending {
     #[cfg(any(feature = "client", test))]
     pub(crate) fn new() -> Self {
-        Self::with_capacity(usize::MAX)
+        Self::with_limits(usize::MAX, usize::MAX)
     }
 
-    /// A map that holds at most `capacity` waiting requests.
-    pub(crate) fn with_capacity(capacity: usize) -> Self {
+    /// A map that holds at most `capacity` waiting requests, whose params hold at most
+    /// `max_bytes` together.
+    pub(crate) fn with_limits(capacity: usize, max_bytes: usize) -> Self {
         Pending {
             next_id: AtomicI64::new(1),
-            slots: Mutex::new(Some(HashMap::new())),
+            slots: Mutex::new(Some(Slots::default())),
             capacity,
+            max_bytes,
         }
     }
 
     /// Reserve an id and a slot for its answer. `None` when the connection is already closed.
     #[cfg(any(feature = "client", test))]
     pub(crate) fn register(&self) -> Option<PendingGuard<'_>> {
-        self.try_register().ok()
+        self.try_register(0).ok()
     }
 
-    /// Reserve an id and a slot for its answer, saying why not.
-    pub(crate) fn try_register(&self) -> Result<PendingGuard<'_>, RegisterError> {
+    /// Reserve an id and a slot for the answer to a request whose params are `bytes` long,
+    /// saying why not.
+    pub(crate) fn try_register(&self, bytes: usize) -> Result<PendingGuard<'_>, RegisterError> {
         let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         let mut slots = self.slots.lock().expect("pending map lock");
-        let map = slots.as_mut().ok_or(RegisterError::Closed)?;
-        if map.len() >= self.capacity {
+        let slots = slots.as_mut().ok_or(RegisterError::Closed)?;
+        if slots.map.len() >= self.capacity {
             return Err(RegisterError::Full);
         }
-        map.insert(id.clone(), tx);
+        if slots.bytes.saturating_add(bytes) > self.max_bytes {
+            return Err(RegisterError::FullBytes);
+        }
+        slots.bytes += bytes;
+        slots.map.insert(id.clone(), Slot { tx, bytes });
         Ok(PendingGuard {
             pending: self,
             id,
@@ -92,7 +140,7 @@ impl Pending {
             slots.as_mut().and_then(|s| s.remove(id))
         };
         match slot {
-            Some(tx) => tx.send(outcome).is_ok(),
+            Some(slot) => slot.tx.send(outcome).is_ok(),
             None => false,
         }
     }
@@ -110,7 +158,17 @@ impl Pending {
             .lock()
             .expect("pending map lock")
             .as_ref()
-            .map_or(0, |s| s.len())
+            .map_or(0, |s| s.map.len())
+    }
+
+    /// The bytes of params of the requests waiting.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.slots
+            .lock()
+            .expect("pending map lock")
+            .as_ref()
+            .map_or(0, |s| s.bytes)
     }
 }
 
@@ -171,15 +229,38 @@ mod tests {
         assert_eq!(p.len(), 0);
         assert!(!p.resolve(&id, Ok(Value::Null)));
 
-        let cap = Pending::with_capacity(1);
-        let held = cap.try_register().unwrap();
-        assert_eq!(cap.try_register().err(), Some(RegisterError::Full));
+        let cap = Pending::with_limits(1, usize::MAX);
+        let held = cap.try_register(0).unwrap();
+        assert_eq!(cap.try_register(0).err(), Some(RegisterError::Full));
         drop(held);
-        assert!(cap.try_register().is_ok());
+        assert!(cap.try_register(0).is_ok());
 
         let mut g = p.register().unwrap();
         p.close();
         assert_eq!(g.answer().await, Err(PeerError::Closed));
         assert!(p.register().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_params_waiting_are_bounded_by_bytes() {
+        let p = Pending::with_limits(100, 1000);
+        let a = p.try_register(600).unwrap();
+        assert_eq!(p.try_register(401).err(), Some(RegisterError::FullBytes));
+        let b = p.try_register(400).unwrap();
+        assert_eq!(p.bytes(), 1000);
+        assert_eq!(p.try_register(1).err(), Some(RegisterError::FullBytes));
+        // Answered or abandoned, a request gives its bytes back.
+        assert!(p.resolve(&a.id().clone(), Ok(Value::Null)));
+        assert_eq!(p.bytes(), 400);
+        drop(a);
+        drop(b);
+        assert_eq!(p.bytes(), 0);
+        assert!(p.try_register(1000).is_ok());
+    }
+
+    #[test]
+    fn json_len_is_the_serialised_length() {
+        let v = serde_json::json!({"a": [1, "two", null], "b": "é\n"});
+        assert_eq!(json_len(&v), serde_json::to_string(&v).unwrap().len());
     }
 }

@@ -86,6 +86,8 @@ pub(crate) struct ServerCore {
     pub expose_errors: bool,
     /// Requests running server-wide (all sessions and stateless requests).
     pub request_permits: Arc<tokio::sync::Semaphore>,
+    /// Open `subscriptions/listen` streams, per caller.
+    pub listens: super::subscriptions::ListenStreams,
 }
 
 impl ServerCore {
@@ -443,6 +445,7 @@ impl Server {
             sampling: Arc::new(self.sampling),
             expose_errors: self.expose_errors,
             request_permits,
+            listens: Default::default(),
         }))
     }
 

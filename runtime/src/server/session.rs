@@ -105,12 +105,13 @@ impl Session {
         let (outbox, rx) = Outbox::channel();
         let events = core.shared.events.subscribe();
         let pending_cap = core.limits.max_pending_client_requests;
+        let pending_bytes = core.limits.max_pending_client_request_bytes;
         let session_permits = core.limits.max_concurrent_requests_per_session;
         let session = Arc::new(Session {
             core,
             peer: OnceLock::new(),
             log_filter: Arc::new(LogFilter::default()),
-            pending: Arc::new(Pending::with_capacity(pending_cap)),
+            pending: Arc::new(Pending::with_limits(pending_cap, pending_bytes)),
             in_flight: Mutex::new(HashMap::new()),
             subscriptions: Mutex::new(HashSet::new()),
             tasks: TaskTracker::new(),

@@ -17,7 +17,7 @@ use super::era::{
 use super::prepare::{complete, prepare, Prepared};
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
-use super::{http_rules, parse_params, ServerCore};
+use super::{http_rules, parse_params, subscriptions, ServerCore};
 use crate::context::{LogFilter, Round};
 use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::Era;
@@ -27,6 +27,8 @@ use crate::transport::{Outbox, RequestFacts};
 pub(crate) struct Admitted {
     envelope: Envelope,
     owner: Owner,
+    /// Whom a listen stream counts against ([`subscriptions::listener_key`]).
+    listener: Option<String>,
 }
 
 /// Admit a stateless-era request: its `_meta` envelope (with the version header on HTTP outside a
@@ -46,7 +48,11 @@ pub(crate) fn accept(
         protocol_version: envelope.peer.protocol_version.clone(),
         caller: facts.caller.clone(),
     };
-    Ok(Admitted { envelope, owner })
+    Ok(Admitted {
+        envelope,
+        owner,
+        listener: subscriptions::listener_key(facts),
+    })
 }
 
 /// True when serving `req` runs a handler or other work that takes a concurrency permit (a
@@ -65,7 +71,11 @@ pub(crate) async fn serve(
     sink: Outbox,
     cancel: CancellationToken,
 ) {
-    let Admitted { envelope, owner } = admitted;
+    let Admitted {
+        envelope,
+        owner,
+        listener,
+    } = admitted;
     let Request { id, method, params } = req;
     let registry = core.shared.registry();
     let outcome = match method.as_str() {
@@ -129,7 +139,7 @@ pub(crate) async fn serve(
             }
         }
         "subscriptions/listen" => {
-            listen(&core, &id, params, &sink, cancel).await;
+            listen(&core, &id, params, listener, &sink, cancel).await;
             return;
         }
         _ => Err(ErrorObject::method_not_found(&method)),
@@ -368,11 +378,23 @@ async fn listen(
     core: &Arc<ServerCore>,
     id: &RequestId,
     params: Option<Value>,
+    listener: Option<String>,
     sink: &Outbox,
     cancel: CancellationToken,
 ) {
     let filter = match parse_params::<ListenParams>("subscriptions/listen", params) {
         Ok(p) => p.notifications.unwrap_or_default(),
+        Err(e) => {
+            sink.send(&Message::error(Some(id.clone()), e));
+            return;
+        }
+    };
+    // Held until the stream ends.
+    let _open = match core
+        .listens
+        .open(listener, &filter.resource_subscriptions, &core.limits)
+    {
+        Ok(guard) => guard,
         Err(e) => {
             sink.send(&Message::error(Some(id.clone()), e));
             return;

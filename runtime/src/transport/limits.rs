@@ -41,11 +41,23 @@ pub struct Limits {
     /// Server-to-client requests (samples, elicitations) awaiting an answer on one session;
     /// beyond it, an ask fails at once. Default: 256.
     pub max_pending_client_requests: usize,
+    /// The bytes of params (serialised JSON) of the server-to-client requests awaiting an answer
+    /// on one session; an ask that would go beyond it fails at once, as one beyond
+    /// [`Limits::max_pending_client_requests`] does (`Busy`). Default: 16 MiB.
+    pub max_pending_client_request_bytes: usize,
     /// Resource subscriptions one session may hold, in bytes: each counts its URI's length plus
     /// 64 bytes. A `resources/subscribe` beyond it fails with a JSON-RPC error (as does one for a
     /// URI the server has no resource or template for). Default: 256 KiB (2,048 subscriptions
     /// to 64-byte URIs).
     pub max_subscription_bytes: usize,
+    /// `subscriptions/listen` streams (2026-07-28) one caller may have open at once: the
+    /// authenticated caller, else the peer's IP address (callers known by neither, as on stdio,
+    /// count together). One more is refused with a JSON-RPC error. Default: 16.
+    pub max_listen_streams_per_caller: usize,
+    /// The bytes of the filters of one caller's open listen streams: each stream counts 64, each
+    /// resource URI it names its length plus 64. A listen beyond it is refused with a JSON-RPC
+    /// error. Default: 256 KiB.
+    pub max_listen_bytes_per_caller: usize,
     /// Multi round-trip requests (2026-07-28): how many rounds of input one request may take
     /// before it fails. Default: 16.
     pub max_input_rounds: u32,
@@ -75,7 +87,10 @@ impl Default for Limits {
             max_concurrent_requests: 1024,
             max_concurrent_requests_per_session: 64,
             max_pending_client_requests: 256,
+            max_pending_client_request_bytes: 16 * 1024 * 1024,
             max_subscription_bytes: 256 * 1024,
+            max_listen_streams_per_caller: 16,
+            max_listen_bytes_per_caller: 256 * 1024,
             max_input_rounds: 16,
             input_round_grace: Duration::ZERO,
             request_state_ttl: Duration::from_secs(600),
@@ -129,9 +144,27 @@ impl Limits {
         self
     }
 
+    /// Set [`Limits::max_pending_client_request_bytes`].
+    pub fn max_pending_client_request_bytes(mut self, bytes: usize) -> Self {
+        self.max_pending_client_request_bytes = bytes;
+        self
+    }
+
     /// Set [`Limits::max_subscription_bytes`].
     pub fn max_subscription_bytes(mut self, bytes: usize) -> Self {
         self.max_subscription_bytes = bytes;
+        self
+    }
+
+    /// Set [`Limits::max_listen_streams_per_caller`].
+    pub fn max_listen_streams_per_caller(mut self, n: usize) -> Self {
+        self.max_listen_streams_per_caller = n;
+        self
+    }
+
+    /// Set [`Limits::max_listen_bytes_per_caller`].
+    pub fn max_listen_bytes_per_caller(mut self, bytes: usize) -> Self {
+        self.max_listen_bytes_per_caller = bytes;
         self
     }
 

@@ -33,6 +33,11 @@ pub struct HttpConfig {
     pub(crate) keep_alive_idle_timeout: Duration,
     pub(crate) max_connections: usize,
     pub(crate) max_connections_per_peer: usize,
+    pub(crate) new_session_idle_timeout: Duration,
+    pub(crate) max_sessions_per_caller: usize,
+    pub(crate) max_stream_lifetime: Duration,
+    pub(crate) max_replay_bytes_per_session: usize,
+    pub(crate) max_replay_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -42,7 +47,9 @@ impl Default for HttpConfig {
     /// sessions. Connections (when served by [`Server::serve_http`](crate::Server::serve_http) and
     /// its siblings, or [`HttpConfig::serve_router`]): request heads within 10 s, request bodies
     /// within 30 s, idle keep-alive connections closed after 60 s, at most 10,000 connections in
-    /// all and 256 from one IP address.
+    /// all and 256 from one IP address. Floods: a session that did nothing after `initialize` expires after 60 s idle; at
+    /// most 256 sessions per caller; a GET stream is closed after 5 min (the client reconnects);
+    /// replay buffers hold at most 4 MiB per session and 256 MiB in all.
     fn default() -> Self {
         HttpConfig {
             path: "/mcp".to_owned(),
@@ -57,6 +64,11 @@ impl Default for HttpConfig {
             keep_alive_idle_timeout: Duration::from_secs(60),
             max_connections: 10_000,
             max_connections_per_peer: 256,
+            new_session_idle_timeout: Duration::from_secs(60),
+            max_sessions_per_caller: 256,
+            max_stream_lifetime: Duration::from_secs(5 * 60),
+            max_replay_bytes_per_session: 4 * 1024 * 1024,
+            max_replay_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -100,7 +112,10 @@ impl HttpConfig {
         self
     }
 
-    /// How long a session may stay idle before it is ended (default 30 min).
+    /// How long a session may stay idle before it is ended (default 30 min). Idle means no POST
+    /// (request, notification or response) for the session: an open GET stream does not keep a
+    /// session alive, so a client that only listens on GET sends a `ping` now and then. A request
+    /// still running keeps its session alive.
     pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
         self.session_idle_timeout = timeout;
         self
@@ -112,9 +127,56 @@ impl HttpConfig {
         self
     }
 
-    /// How many events each stream keeps for resumption (default 1,024).
+    /// How many events each stream keeps for resumption (default 1,024), within the byte bounds
+    /// of [`HttpConfig::max_replay_bytes_per_session`] and [`HttpConfig::max_replay_bytes`];
+    /// past it the stream's oldest event is dropped.
     pub fn max_replay_events(mut self, events: usize) -> Self {
         self.max_replay_events = events.max(1);
+        self
+    }
+
+    /// How long a session that did nothing after `initialize` may stay idle before it is ended
+    /// (default 60 s; `session_idle_timeout` applies instead when shorter). "Nothing" means no
+    /// request other than `initialize`, no response, and no notification other than the first
+    /// (`notifications/initialized`); an open GET stream is not activity. Sessions opened and
+    /// abandoned in bulk so go within a minute instead of 30.
+    pub fn new_session_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.new_session_idle_timeout = timeout;
+        self
+    }
+
+    /// The most sessions one caller may hold at once (default 256): the authenticated caller
+    /// when an authentication layer sets one, else the peer's IP address (known when the router
+    /// is served with `into_make_service_with_connect_info::<SocketAddr>()`, as
+    /// [`Server::serve_http`](crate::Server::serve_http) does; without it only
+    /// [`HttpConfig::max_sessions`] applies). An `initialize` beyond it gets 503 with a JSON-RPC
+    /// error body and `Retry-After`.
+    pub fn max_sessions_per_caller(mut self, sessions: usize) -> Self {
+        self.max_sessions_per_caller = sessions.max(1);
+        self
+    }
+
+    /// How long one GET SSE stream stays open (default 5 min). Then the server ends it; the
+    /// stream's priming event carried the `retry` advice ([`HttpConfig::sse_retry`]), and a client
+    /// that reconnects (a plain GET, or with `Last-Event-ID`) continues where it left off, as long
+    /// as the session lives. Streams answering a POST end with their request instead.
+    pub fn max_stream_lifetime(mut self, lifetime: Duration) -> Self {
+        self.max_stream_lifetime = lifetime;
+        self
+    }
+
+    /// The bytes one session's SSE replay buffers may hold, all its streams together (default
+    /// 4 MiB; each event counts its message plus 64 bytes). Past it the session's oldest events
+    /// are dropped, never a stream's newest; resuming from before a dropped event gets 404.
+    pub fn max_replay_bytes_per_session(mut self, bytes: usize) -> Self {
+        self.max_replay_bytes_per_session = bytes;
+        self
+    }
+
+    /// The bytes all sessions' SSE replay buffers may hold together (default 256 MiB). Past it
+    /// the oldest events of the session holding the most are dropped first.
+    pub fn max_replay_bytes(mut self, bytes: usize) -> Self {
+        self.max_replay_bytes = bytes;
         self
     }
 

@@ -17,10 +17,11 @@ use http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 use super::config::HttpConfig;
 use super::security::Refusal;
-use super::sessions::{HttpSession, Sessions};
+use super::sessions::{caller_key, Activity, HttpSession, Refused, Sessions};
 use super::stream_log::{parse_event_id, StreamLog};
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
 use crate::protocol::codes::{
@@ -49,7 +50,7 @@ pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router 
     let bearer = config.bearer.clone();
     let state = Arc::new(HttpState {
         dispatch,
-        sessions: Sessions::default(),
+        sessions: Sessions::new(config.max_replay_bytes),
         config,
         reaper_started: AtomicBool::new(false),
     });
@@ -61,6 +62,32 @@ pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router 
         Some(auth) => router.layer(auth),
         None => router,
     }
+}
+
+/// The answer to an `initialize` refused for the number of sessions: 503, `Retry-After`.
+fn too_many_sessions(refused: Refused, config: &HttpConfig) -> Response {
+    let message = match refused {
+        Refused::Full(max) => {
+            format!("too many sessions: the server holds its most ({max}); try again later")
+        }
+        Refused::CallerFull(max) => format!(
+            "too many sessions for this caller: it holds its most ({max}); end some with DELETE \
+             or let them expire, then try again"
+        ),
+    };
+    let mut response = error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        codes::INTERNAL_ERROR,
+        message,
+    );
+    let retry = config
+        .new_session_idle_timeout
+        .min(config.session_idle_timeout);
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(retry.as_secs().max(1)),
+    );
+    response
 }
 
 /// An error response with a JSON-RPC error body.
@@ -105,20 +132,12 @@ impl HttpState {
             return;
         }
         let weak: Weak<HttpState> = Arc::downgrade(self);
-        let timeout = self.config.session_idle_timeout;
-        let every = (timeout / 4).clamp(
-            std::time::Duration::from_millis(50),
-            std::time::Duration::from_secs(30),
-        );
+        let every = Sessions::reap_every(&self.config);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
                 let Some(state) = weak.upgrade() else { return };
-                for s in state.sessions.expired(timeout) {
-                    tracing::debug!(session = %s.id, "ending idle session");
-                    state.sessions.remove(&s.id);
-                    tokio::spawn(Arc::clone(&s.session).close());
-                }
+                state.sessions.reap(&state.config);
             }
         });
     }
@@ -152,7 +171,6 @@ impl HttpState {
                 ));
             }
         }
-        session.touch();
         Ok(session)
     }
 }
@@ -250,17 +268,14 @@ async fn on_post(
                 "bad request: only a request can open a session",
             );
         };
-        let Some(session) = state.sessions.create(
-            state.dispatch.as_ref(),
-            state.config.max_replay_events,
-            state.config.max_sessions,
-        ) else {
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                codes::INTERNAL_ERROR,
-                "too many sessions; try again later",
-            );
-        };
+        let session =
+            match state
+                .sessions
+                .create(state.dispatch.as_ref(), caller_key(&facts), &state.config)
+            {
+                Ok(session) => session,
+                Err(refused) => return too_many_sessions(refused, &state.config),
+            };
         let mut response = run_request(&session, req, era, facts, &state.config).await;
         if response.status().is_success() && session.session.is_open() {
             response.headers_mut().insert(
@@ -277,6 +292,11 @@ async fn on_post(
         Ok(s) => s,
         Err(r) => return r,
     };
+    session.note(match &message {
+        Message::Request(_) => Activity::Request,
+        Message::Notification(_) => Activity::Notification,
+        Message::Response(_) => Activity::Response,
+    });
     match message {
         Message::Request(req) => run_request(&session, req, era, facts, &state.config).await,
         Message::Notification(n) => {
@@ -389,7 +409,7 @@ async fn run_request(
         }
         pump.finish();
     });
-    sse(log, 0, config, None)
+    sse(log, 0, config, session.ended.clone(), None)
 }
 
 /// Resets the "standalone stream is open" flag when a GET stream ends.
@@ -401,21 +421,33 @@ impl Drop for OpenFlag {
     }
 }
 
+/// What a GET stream carries besides its events: the standalone stream records how far it got
+/// and holds the session's one-GET flag; a resumed request stream has neither.
+#[derive(Default)]
+struct GetStream {
+    cursor: Option<Arc<AtomicU64>>,
+    flag: Option<OpenFlag>,
+}
+
 /// An SSE response carrying `log` after sequence `after`, preceded by a priming event (an id and
-/// empty data) with the `retry` advice.
+/// empty data) with the `retry` advice. It ends with the log, when `ended` is cancelled (the
+/// session ended), or, for a GET stream, after [`HttpConfig::max_stream_lifetime`].
 fn sse(
     log: Arc<StreamLog>,
     after: u64,
     config: &HttpConfig,
-    cursor: Option<(Arc<AtomicU64>, OpenFlag)>,
+    ended: CancellationToken,
+    get: Option<GetStream>,
 ) -> Response {
     let priming = Event::default()
         .id(log.event_id(after))
         .retry(config.sse_retry)
         .data("");
+    let lifetime = get.is_some().then_some(config.max_stream_lifetime);
+    let GetStream { cursor, mut flag } = get.unwrap_or_default();
     let events_log = Arc::clone(&log);
     let events = log.subscribe(after).map(move |(seq, message)| {
-        if let Some((cursor, _)) = &cursor {
+        if let Some(cursor) = &cursor {
             cursor.store(seq, Ordering::Relaxed);
         }
         Ok::<_, Infallible>(
@@ -424,7 +456,26 @@ fn sse(
                 .data(&*message),
         )
     });
-    let stream = futures::stream::once(async move { Ok::<_, Infallible>(priming) }).chain(events);
+    let stop = async move {
+        match lifetime {
+            Some(lifetime) => {
+                tokio::select! {
+                    _ = ended.cancelled() => {}
+                    _ = tokio::time::sleep(lifetime) => {}
+                }
+            }
+            None => ended.cancelled().await,
+        }
+    };
+    let stream = futures::stream::once(async move { Ok::<_, Infallible>(priming) })
+        .chain(events)
+        .take_until(stop)
+        // Let go of the GET flag as the stream ends, before the client can see the end and
+        // reconnect.
+        .chain(futures::stream::poll_fn(move |_| {
+            drop(flag.take());
+            std::task::Poll::Ready(None)
+        }));
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
@@ -462,6 +513,7 @@ async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Resp
         Ok(s) => s,
         Err(r) => return r,
     };
+    let mut after = None;
     if let Some(last) = header_str(&headers, "last-event-id") {
         let Some((stream, seq)) = parse_event_id(last) else {
             return error(
@@ -477,8 +529,23 @@ async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Resp
                 format!("stream of event `{last}` is gone; it cannot be resumed"),
             );
         };
-        return sse(log, seq, &state.config, None);
+        if !log.holds_all_after(seq) {
+            return error(
+                StatusCode::NOT_FOUND,
+                codes::INVALID_REQUEST,
+                format!(
+                    "events after `{last}` were dropped (the replay buffer's bound); the stream \
+                     cannot be resumed without loss"
+                ),
+            );
+        }
+        if stream != 0 {
+            let get = GetStream::default();
+            return sse(log, seq, &state.config, session.ended.clone(), Some(get));
+        }
+        after = Some(seq);
     }
+    // The standalone stream: one GET at a time, continuing where the last one stopped.
     if session.standalone_open.swap(true, Ordering::Relaxed) {
         return error(
             StatusCode::CONFLICT,
@@ -486,13 +553,17 @@ async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Resp
             "conflict: this session already has an open GET stream",
         );
     }
-    let after = session.standalone_cursor.load(Ordering::Relaxed);
-    let flag = OpenFlag(Arc::clone(&session));
+    let after = after.unwrap_or_else(|| session.standalone_cursor.load(Ordering::Relaxed));
+    let get = GetStream {
+        cursor: Some(Arc::clone(&session.standalone_cursor)),
+        flag: Some(OpenFlag(Arc::clone(&session))),
+    };
     sse(
         Arc::clone(&session.standalone),
         after,
         &state.config,
-        Some((Arc::clone(&session.standalone_cursor), flag)),
+        session.ended.clone(),
+        Some(get),
     )
 }
 

@@ -9,6 +9,7 @@ mod config;
 mod connection;
 mod handlers;
 mod listener;
+mod replay_budget;
 mod security;
 mod sessions;
 mod stream_log;

@@ -1,43 +1,82 @@
-//! The table of live HTTP sessions, each a session of the dispatcher plus its SSE streams.
+//! The table of live HTTP sessions, each a session of the dispatcher plus its SSE streams, and
+//! the policy that ends them (idle timeouts, per-caller caps).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use tokio_util::sync::CancellationToken;
+
+use super::config::HttpConfig;
+use super::replay_budget::{ReplayBudget, SessionReplay};
 use super::stream_log::StreamLog;
-use crate::transport::{Dispatch, SessionDispatch};
+use crate::transport::{Dispatch, RequestFacts, SessionDispatch};
 
 /// How many finished request streams a session keeps for resumption.
 const KEPT_STREAMS: usize = 64;
 
+/// What a POST brought to a session, for telling a session in use from one that only opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Activity {
+    /// A request (other than the one that opened the session).
+    Request,
+    /// A notification: the first one (`notifications/initialized`, as a client sends it after
+    /// `initialize`) does not count as use; any further one does.
+    Notification,
+    /// A response to a server-to-client request.
+    Response,
+}
+
 pub(crate) struct HttpSession {
     pub id: String,
+    /// Whom the session counts against ([`caller_key`]), if known.
+    caller: Option<String>,
     pub session: Arc<dyn SessionDispatch>,
     /// Stream 0: messages not tied to a request, delivered on GET.
     pub standalone: Arc<StreamLog>,
     pub standalone_open: AtomicBool,
     /// How far GET streams have delivered the standalone stream, so a new GET continues there.
     pub standalone_cursor: Arc<AtomicU64>,
+    /// Cancelled when the session ends (expired or deleted): its SSE streams close.
+    pub ended: CancellationToken,
     streams: Mutex<HashMap<u64, Arc<StreamLog>>>,
     next_stream: AtomicU64,
-    last_seen: Mutex<Instant>,
+    /// When the last POST came (GET streams do not count: see [`Sessions::expired`]).
+    last_post: Mutex<Instant>,
+    notifications: AtomicU32,
+    in_use: AtomicBool,
+    replay: Arc<SessionReplay>,
     max_events: usize,
 }
 
 impl HttpSession {
-    pub(crate) fn touch(&self) {
-        *self.last_seen.lock().expect("last-seen lock") = Instant::now();
+    /// A POST came for this session, bringing `activity`.
+    pub(crate) fn note(&self, activity: Activity) {
+        *self.last_post.lock().expect("last-post lock") = Instant::now();
+        let in_use = match activity {
+            Activity::Request | Activity::Response => true,
+            Activity::Notification => self.notifications.fetch_add(1, Ordering::Relaxed) >= 1,
+        };
+        if in_use {
+            self.in_use.store(true, Ordering::Relaxed);
+        }
     }
 
-    pub(crate) fn idle_for(&self) -> std::time::Duration {
-        self.last_seen.lock().expect("last-seen lock").elapsed()
+    /// How long since the last POST.
+    pub(crate) fn idle_for(&self) -> Duration {
+        self.last_post.lock().expect("last-post lock").elapsed()
+    }
+
+    /// True once the session did something beyond opening (see [`Activity`]).
+    pub(crate) fn in_use(&self) -> bool {
+        self.in_use.load(Ordering::Relaxed)
     }
 
     /// A new stream for one request's messages.
     pub(crate) fn new_stream(&self) -> Arc<StreamLog> {
         let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
-        let log = StreamLog::new(id, self.max_events);
+        let log = StreamLog::with_budget(id, self.max_events, Arc::clone(&self.replay));
         let mut streams = self.streams.lock().expect("streams lock");
         if streams.len() >= KEPT_STREAMS {
             // Forget the oldest finished streams.
@@ -63,10 +102,47 @@ impl HttpSession {
     }
 }
 
-/// Live sessions by id.
+/// Whom a new session counts against for [`HttpConfig::max_sessions_per_caller`]: the
+/// authenticated caller when there is one, else the peer's IP address; `None` when neither is
+/// known (a router served without connection info), and then only the server-wide cap applies.
+pub(crate) fn caller_key(facts: &RequestFacts) -> Option<String> {
+    match (&facts.caller, facts.peer_addr) {
+        (Some(caller), _) => Some(format!("caller {caller}")),
+        (None, Some(addr)) => Some(format!("address {}", addr.ip())),
+        (None, None) => None,
+    }
+}
+
+/// Why no session was created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The server holds its most sessions.
+    Full(usize),
+    /// This caller holds its most sessions.
+    CallerFull(usize),
+}
+
 #[derive(Default)]
+struct Table {
+    map: HashMap<String, Arc<HttpSession>>,
+    per_caller: HashMap<String, usize>,
+}
+
+impl Table {
+    fn refusal(&self, caller: Option<&str>, config: &HttpConfig) -> Option<Refused> {
+        if self.map.len() >= config.max_sessions {
+            return Some(Refused::Full(config.max_sessions));
+        }
+        let held = caller.and_then(|c| self.per_caller.get(c)).copied();
+        (held.unwrap_or(0) >= config.max_sessions_per_caller)
+            .then_some(Refused::CallerFull(config.max_sessions_per_caller))
+    }
+}
+
+/// Live sessions by id, and the bytes their replay buffers hold.
 pub(crate) struct Sessions {
-    map: Mutex<HashMap<String, Arc<HttpSession>>>,
+    table: Mutex<Table>,
+    replay: Arc<ReplayBudget>,
 }
 
 /// A fresh session id: 128 random bits from the operating system's CSPRNG, hex (visible ASCII).
@@ -77,18 +153,34 @@ fn new_session_id() -> String {
 }
 
 impl Sessions {
-    /// Create a session; `None` when the table is full.
+    /// An empty table whose sessions' replay buffers hold at most `max_replay_bytes` together.
+    pub(crate) fn new(max_replay_bytes: usize) -> Self {
+        Sessions {
+            table: Mutex::default(),
+            replay: ReplayBudget::new(max_replay_bytes),
+        }
+    }
+
+    /// Create a session for `caller` ([`caller_key`]), unless the server or the caller holds its
+    /// most sessions.
     pub(crate) fn create(
         &self,
         dispatch: &dyn Dispatch,
-        max_events: usize,
-        max_sessions: usize,
-    ) -> Option<Arc<HttpSession>> {
-        if self.len() >= max_sessions {
-            return None;
+        caller: Option<String>,
+        config: &HttpConfig,
+    ) -> Result<Arc<HttpSession>, Refused> {
+        if let Some(refused) = self
+            .table
+            .lock()
+            .expect("sessions lock")
+            .refusal(caller.as_deref(), config)
+        {
+            return Err(refused);
         }
         let (session, mut outbox) = dispatch.open_session();
-        let standalone = StreamLog::new(0, max_events);
+        let replay = self.replay.session(config.max_replay_bytes_per_session);
+        let max_events = config.max_replay_events;
+        let standalone = StreamLog::with_budget(0, max_events, Arc::clone(&replay));
         let pump = Arc::clone(&standalone);
         tokio::spawn(async move {
             while let Some(m) = outbox.recv().await {
@@ -98,47 +190,101 @@ impl Sessions {
         });
         let http = Arc::new(HttpSession {
             id: new_session_id(),
+            caller,
             session,
             standalone,
             standalone_open: AtomicBool::new(false),
             standalone_cursor: Arc::new(AtomicU64::new(0)),
+            ended: CancellationToken::new(),
             streams: Mutex::new(HashMap::new()),
             next_stream: AtomicU64::new(1),
-            last_seen: Mutex::new(Instant::now()),
+            last_post: Mutex::new(Instant::now()),
+            notifications: AtomicU32::new(0),
+            in_use: AtomicBool::new(false),
+            replay,
             max_events,
         });
-        let mut map = self.map.lock().expect("sessions lock");
-        if map.len() >= max_sessions {
-            return None;
+        let mut table = self.table.lock().expect("sessions lock");
+        if let Some(refused) = table.refusal(http.caller.as_deref(), config) {
+            drop(table);
+            tokio::spawn(Arc::clone(&http.session).close());
+            return Err(refused);
         }
-        map.insert(http.id.clone(), Arc::clone(&http));
-        Some(http)
+        if let Some(caller) = &http.caller {
+            *table.per_caller.entry(caller.clone()).or_default() += 1;
+        }
+        table.map.insert(http.id.clone(), Arc::clone(&http));
+        Ok(http)
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
-        self.map.lock().expect("sessions lock").get(id).cloned()
-    }
-
-    pub(crate) fn remove(&self, id: &str) -> Option<Arc<HttpSession>> {
-        self.map.lock().expect("sessions lock").remove(id)
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.map.lock().expect("sessions lock").len()
-    }
-
-    /// Sessions idle for longer than `timeout`.
-    pub(crate) fn expired(&self, timeout: std::time::Duration) -> Vec<Arc<HttpSession>> {
-        self.map
+        self.table
             .lock()
             .expect("sessions lock")
+            .map
+            .get(id)
+            .cloned()
+    }
+
+    /// Take the session out of the table and close its SSE streams (the caller closes the
+    /// dispatcher's session).
+    pub(crate) fn remove(&self, id: &str) -> Option<Arc<HttpSession>> {
+        let mut table = self.table.lock().expect("sessions lock");
+        let session = table.map.remove(id)?;
+        if let Some(caller) = &session.caller {
+            if let Some(n) = table.per_caller.get_mut(caller) {
+                *n -= 1;
+                if *n == 0 {
+                    table.per_caller.remove(caller);
+                }
+            }
+        }
+        drop(table);
+        session.ended.cancel();
+        Some(session)
+    }
+
+    /// Sessions past their idle timeout, by the last POST (a request, notification or
+    /// response): a session not [in use](HttpSession::in_use) after
+    /// [`HttpConfig::new_session_idle_timeout`] (or `session_idle_timeout` if shorter), any
+    /// other after `session_idle_timeout`. An open GET stream does not keep a session alive; a
+    /// request still running does.
+    pub(crate) fn expired(&self, config: &HttpConfig) -> Vec<Arc<HttpSession>> {
+        let fresh_timeout = config
+            .new_session_idle_timeout
+            .min(config.session_idle_timeout);
+        self.table
+            .lock()
+            .expect("sessions lock")
+            .map
             .values()
             .filter(|s| {
-                s.idle_for() > timeout
-                    && !s.standalone_open.load(Ordering::Relaxed)
-                    && !s.session.is_busy()
+                let timeout = if s.in_use() {
+                    config.session_idle_timeout
+                } else {
+                    fresh_timeout
+                };
+                s.idle_for() > timeout && !s.session.is_busy()
             })
             .cloned()
             .collect()
+    }
+
+    /// End every expired session: out of the table, its streams closed, the session closed.
+    pub(crate) fn reap(&self, config: &HttpConfig) {
+        for s in self.expired(config) {
+            tracing::debug!(session = %s.id, in_use = s.in_use(), "ending idle session");
+            if self.remove(&s.id).is_some() {
+                tokio::spawn(Arc::clone(&s.session).close());
+            }
+        }
+    }
+
+    /// How often the reaper looks: a quarter of the shortest timeout, within 50 ms and 30 s.
+    pub(crate) fn reap_every(config: &HttpConfig) -> Duration {
+        let shortest = config
+            .new_session_idle_timeout
+            .min(config.session_idle_timeout);
+        (shortest / 4).clamp(Duration::from_millis(50), Duration::from_secs(30))
     }
 }
