@@ -249,3 +249,82 @@ fn request_bytes(req: &Request) -> usize {
     const ENVELOPE: usize = 64;
     ENVELOPE + req.method.len() + count.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(params_bytes: usize) -> Request {
+        Request {
+            id: crate::jsonrpc::RequestId::Number(1),
+            method: "tools/call".into(),
+            params: Some(json!({ "text": "x".repeat(params_bytes) })),
+        }
+    }
+
+    fn admission(limits: Limits) -> Arc<Admission> {
+        Arc::new(Admission::new(&limits))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn counts_are_given_back_so_nothing_grows_per_caller() {
+        let a = admission(Limits::default().max_concurrent_requests(1));
+        let caller = Caller::Address([10, 0, 0, 1].into());
+        let first = a.admit(caller.clone(), None, &request(10)).await.unwrap();
+        let waiting = {
+            let a = Arc::clone(&a);
+            let caller = caller.clone();
+            tokio::spawn(async move { a.admit(caller, None, &request(1_000)).await.is_ok() })
+        };
+        tokio::task::yield_now().await;
+        assert_eq!(
+            a.lock_callers()[&caller],
+            2,
+            "running and waiting both count"
+        );
+        assert!(
+            *a.lock_queued() >= 1_000,
+            "the waiting request's bytes are queued"
+        );
+        drop(first);
+        assert!(waiting.await.unwrap(), "admitted once the slot came free");
+        assert!(
+            a.lock_callers().is_empty(),
+            "no entry outlives its requests"
+        );
+        assert_eq!(*a.lock_queued(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_request_gives_its_counts_back() {
+        let a = admission(
+            Limits::default()
+                .max_concurrent_requests(1)
+                .max_admission_wait(Duration::from_secs(1)),
+        );
+        let held = a.admit(Caller::Unknown, None, &request(0)).await.unwrap();
+        let e = a
+            .admit(Caller::Unknown, None, &request(100))
+            .await
+            .err()
+            .expect("refused once the wait runs out");
+        assert_eq!(e.code, codes::SERVER_BUSY);
+        assert_eq!(a.lock_callers()[&Caller::Unknown], 1, "only the held one");
+        assert_eq!(*a.lock_queued(), 0);
+        drop(held);
+        assert!(a.lock_callers().is_empty());
+    }
+
+    #[test]
+    fn the_caller_is_the_subject_else_the_address() {
+        let addr: std::net::SocketAddr = "192.0.2.7:4000".parse().unwrap();
+        let mut facts = RequestFacts {
+            peer_addr: Some(addr),
+            ..RequestFacts::default()
+        };
+        assert_eq!(Caller::of(&facts), Caller::Address(addr.ip()));
+        facts.caller = Some("alice".into());
+        assert_eq!(Caller::of(&facts), Caller::Subject("alice".into()));
+        assert_eq!(Caller::of(&RequestFacts::default()), Caller::Unknown);
+    }
+}
