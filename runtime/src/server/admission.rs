@@ -33,18 +33,21 @@ pub(crate) enum Caller {
     Subject(String),
     /// The peer's IP address (no authentication).
     Address(IpAddr),
-    /// Neither is known: stdio and other byte streams (one caller), or HTTP served without
-    /// connection info (all requests count as one caller).
-    Unknown,
+    /// The one client of a byte stream (stdio): it has no headers, no address, no subject.
+    Stream,
 }
 
 impl Caller {
-    /// The caller of a request with these transport facts.
-    pub(crate) fn of(facts: &RequestFacts) -> Caller {
-        match (&facts.caller, facts.peer_addr) {
-            (Some(subject), _) => Caller::Subject(subject.clone()),
-            (None, Some(addr)) => Caller::Address(addr.ip()),
-            (None, None) => Caller::Unknown,
+    /// The caller of a request with these transport facts; `None` for an HTTP request whose
+    /// peer is unknown (a router served without connection info): counting every such request
+    /// as one caller would let any client refuse service to all the others, so they are not
+    /// capped per caller.
+    pub(crate) fn of(facts: &RequestFacts) -> Option<Caller> {
+        match (&facts.caller, facts.peer_addr, &facts.headers) {
+            (Some(subject), _, _) => Some(Caller::Subject(subject.clone())),
+            (None, Some(addr), _) => Some(Caller::Address(addr.ip())),
+            (None, None, None) => Some(Caller::Stream),
+            (None, None, Some(_)) => None,
         }
     }
 }
@@ -62,7 +65,7 @@ pub(crate) struct Admission {
 /// A running handler's share of the limits: its caller's count, its session's slot (handshake
 /// era, or any request in a session) and its server-wide execution slot.
 pub(crate) struct Permits {
-    _caller: CallerTicket,
+    _caller: Option<CallerTicket>,
     _session: Option<OwnedSemaphorePermit>,
     slot: Arc<ExecutionSlot>,
 }
@@ -133,17 +136,17 @@ impl Admission {
         self.queued_bytes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Admit `req` from `caller`, taking one of `session`'s slots (when in a session) and a
+    /// Admit `req` from `caller` (none: not capped per caller), taking one of `session`'s slots (when in a session) and a
     /// server-wide one. Waits at most [`Limits::max_admission_wait`] for them; refused (the
     /// busy error) when the wait runs out, when the caller is at its cap, or when the bytes
     /// queued for slots would exceed their cap.
     pub(crate) async fn admit(
         self: &Arc<Self>,
-        caller: Caller,
+        caller: Option<Caller>,
         session: Option<&Arc<Semaphore>>,
         req: &Request,
     ) -> Result<Permits, ErrorObject> {
-        let ticket = self.enter(caller)?;
+        let ticket = caller.map(|c| self.enter(c)).transpose()?;
         let mut session_permit = None;
         let session_free = match session {
             Some(s) => {
@@ -270,11 +273,14 @@ mod tests {
     async fn counts_are_given_back_so_nothing_grows_per_caller() {
         let a = admission(Limits::default().max_concurrent_requests(1));
         let caller = Caller::Address([10, 0, 0, 1].into());
-        let first = a.admit(caller.clone(), None, &request(10)).await.unwrap();
+        let first = a
+            .admit(Some(caller.clone()), None, &request(10))
+            .await
+            .unwrap();
         let waiting = {
             let a = Arc::clone(&a);
             let caller = caller.clone();
-            tokio::spawn(async move { a.admit(caller, None, &request(1_000)).await.is_ok() })
+            tokio::spawn(async move { a.admit(Some(caller), None, &request(1_000)).await.is_ok() })
         };
         tokio::task::yield_now().await;
         assert_eq!(
@@ -302,14 +308,17 @@ mod tests {
                 .max_concurrent_requests(1)
                 .max_admission_wait(Duration::from_secs(1)),
         );
-        let held = a.admit(Caller::Unknown, None, &request(0)).await.unwrap();
+        let held = a
+            .admit(Some(Caller::Stream), None, &request(0))
+            .await
+            .unwrap();
         let e = a
-            .admit(Caller::Unknown, None, &request(100))
+            .admit(Some(Caller::Stream), None, &request(100))
             .await
             .err()
             .expect("refused once the wait runs out");
         assert_eq!(e.code, codes::SERVER_BUSY);
-        assert_eq!(a.lock_callers()[&Caller::Unknown], 1, "only the held one");
+        assert_eq!(a.lock_callers()[&Caller::Stream], 1, "only the held one");
         assert_eq!(*a.lock_queued(), 0);
         drop(held);
         assert!(a.lock_callers().is_empty());
@@ -322,9 +331,24 @@ mod tests {
             peer_addr: Some(addr),
             ..RequestFacts::default()
         };
-        assert_eq!(Caller::of(&facts), Caller::Address(addr.ip()));
+        assert_eq!(Caller::of(&facts), Some(Caller::Address(addr.ip())));
         facts.caller = Some("alice".into());
-        assert_eq!(Caller::of(&facts), Caller::Subject("alice".into()));
-        assert_eq!(Caller::of(&RequestFacts::default()), Caller::Unknown);
+        assert_eq!(Caller::of(&facts), Some(Caller::Subject("alice".into())));
+        assert_eq!(Caller::of(&RequestFacts::default()), Some(Caller::Stream));
+    }
+
+    #[test]
+    fn http_requests_of_unknown_peers_are_not_lumped_into_one_caller() {
+        struct NoHeaders;
+        impl crate::transport::Headers for NoHeaders {
+            fn get(&self, _: &str) -> Option<&[u8]> {
+                None
+            }
+        }
+        let facts = RequestFacts {
+            headers: Some(Box::new(NoHeaders)),
+            ..RequestFacts::default()
+        };
+        assert_eq!(Caller::of(&facts), None);
     }
 }

@@ -30,7 +30,10 @@ pub struct Limits {
     /// Handlers running or waiting for a slot at once for one caller, across all its sessions
     /// and stateless requests: the authenticated subject when there is one, else the peer's IP
     /// address (stdio: the one client). A request beyond it is refused at once with the "server
-    /// busy" error. Default: 256 (a quarter of [`Limits::max_concurrent_requests`]).
+    /// busy" error. Behind a reverse proxy every client has the proxy's address: raise it, or
+    /// authenticate. HTTP requests whose peer address is unknown (a router served without
+    /// connection info) are not capped per caller. Default: 256 (a quarter of
+    /// [`Limits::max_concurrent_requests`]).
     pub max_concurrent_requests_per_caller: usize,
     /// How long a request that runs a handler may wait for its slots (the session's and the
     /// server's); then it is refused with the "server busy" error
