@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
+use super::slot::ExecutionSlot;
 use crate::jsonrpc::{
     json_len, CancelOnDrop, ErrorObject, Message, PeerError, Pending, RegisterError, Request,
 };
@@ -54,6 +55,9 @@ pub(crate) trait AnswerSource: Send + Sync {
 pub(crate) struct LiveAnswers {
     pub pending: Arc<Pending>,
     pub sink: Outbox,
+    /// The handler's server-wide execution slot, lent back to the server while an ask waits on
+    /// the client (none when the request runs without one).
+    pub slot: Option<Arc<ExecutionSlot>>,
 }
 
 impl AnswerSource for LiveAnswers {
@@ -89,7 +93,14 @@ impl AnswerSource for LiveAnswers {
                 id: Some(guard.id().clone()),
                 reason: "the server no longer needs the answer".into(),
             };
-            let outcome = match tokio::time::timeout(timeout, guard.answer()).await {
+            // Waiting on the client holds no server-wide slot: a client that never answers
+            // cannot starve the others. The slot is taken back before the handler goes on.
+            let lent = self.slot.as_ref().map(ExecutionSlot::lend);
+            let answer = tokio::time::timeout(timeout, guard.answer()).await;
+            if let Some(lent) = lent {
+                lent.retake().await;
+            }
+            let outcome = match answer {
                 Err(_) => {
                     cancel.reason = "the server stopped waiting for the answer (timeout)".into();
                     Err(AnswerError::Timeout(timeout))

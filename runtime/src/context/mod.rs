@@ -9,6 +9,7 @@ mod sample;
 mod sample_loop;
 mod sampling_setup;
 mod scope;
+mod slot;
 mod structured;
 
 pub(crate) use answers::LiveAnswers;
@@ -21,6 +22,7 @@ pub use sample_loop::ToolChoice;
 pub(crate) use sampling_setup::SamplingSetup;
 pub use sampling_setup::{LocalSampler, SampleHook, SampleOrigin, SamplerMode, SamplingPolicy};
 pub(crate) use scope::{PeerInfo, RequestScope};
+pub(crate) use slot::ExecutionSlot;
 pub use structured::Structured;
 
 use crate::jsonrpc::RequestId;

@@ -8,3 +8,9 @@ pub const HEADER_MISMATCH: i64 = -32020;
 pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
 /// 2026-07-28: the protocol version is not supported.
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+/// The server is at capacity and did not run the request: no execution slot came free within
+/// `Limits::max_admission_wait`, the caller has as many requests running or waiting as it may,
+/// or too many request bytes wait for a slot. Nothing was done; retry later. The error's
+/// `data.retryAfter` is the suggested wait in seconds; over HTTP the response is a 503 with
+/// `Retry-After`.
+pub const SERVER_BUSY: i64 = -32030;

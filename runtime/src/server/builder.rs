@@ -4,6 +4,7 @@ use serde_json::{json, Map, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::broadcast;
 
+use super::admission::Admission;
 use super::registry::{Completer, CompletionRef, Registry};
 use super::request_state::{StateKeys, DEFAULT_KEY_ID};
 use super::{Limits, Session};
@@ -84,8 +85,9 @@ pub(crate) struct ServerCore {
     pub state_keys: StateKeys,
     pub sampling: Arc<SamplingSetup>,
     pub expose_errors: bool,
-    /// Requests running server-wide (all sessions and stateless requests).
-    pub request_permits: Arc<tokio::sync::Semaphore>,
+    /// Admission of requests that run handlers: the server-wide execution slots, per-caller
+    /// counts, the bytes queued for a slot.
+    pub admission: Arc<Admission>,
     /// Open `subscriptions/listen` streams, per caller.
     pub listens: super::subscriptions::ListenStreams,
 }
@@ -432,9 +434,7 @@ impl Server {
         if !errors.is_empty() {
             return Err(Error::Config(errors.join("; ")));
         }
-        let request_permits = Arc::new(tokio::sync::Semaphore::new(
-            self.limits.max_concurrent_requests,
-        ));
+        let admission = Arc::new(Admission::new(&self.limits));
         Ok(Arc::new(ServerCore {
             info: self.info,
             instructions: self.instructions,
@@ -444,7 +444,7 @@ impl Server {
             state_keys,
             sampling: Arc::new(self.sampling),
             expose_errors: self.expose_errors,
-            request_permits,
+            admission,
             listens: Default::default(),
         }))
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
+use super::admission::Caller;
 use super::era;
 use super::runner::reply;
 use super::session::Session;
@@ -52,8 +53,11 @@ impl Dispatch for Dispatcher {
                 Ok(e) => e,
                 Err(e) => return reply(&sink, req.id, Err(e)),
             };
-            let _permit = if stateless::takes_permit(&req) {
-                Arc::clone(&core.request_permits).acquire_owned().await.ok()
+            let _permits = if stateless::takes_permit(&req) {
+                match core.admission.admit(Caller::of(&facts), None, &req).await {
+                    Ok(permits) => Some(permits),
+                    Err(busy) => return reply(&sink, req.id, Err(busy)),
+                }
             } else {
                 None
             };
@@ -74,8 +78,10 @@ impl SessionDispatch for Session {
         sink: Outbox,
     ) -> BoxFuture<'static, ()> {
         Box::pin(async move {
-            let permits = self.admit_request(&req, era).await;
-            self.on_request(req, era, &facts, sink, permits);
+            match self.admit_request(&req, era, &facts).await {
+                Ok(permits) => self.on_request(req, era, &facts, sink, permits),
+                Err(busy) => reply(&sink, req.id, Err(busy)),
+            }
         })
     }
 

@@ -3,6 +3,7 @@
 //! requests, and runs handlers through one runner). It sits on top of `transport`, `context` and
 //! the handler modules, and implements the transport's `Dispatch`/`Endpoint` traits.
 
+mod admission;
 mod builder;
 #[cfg(feature = "http-server")]
 mod dispatch;

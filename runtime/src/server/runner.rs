@@ -14,15 +14,16 @@ use super::prepare::Prepared;
 use super::request_state::Binding;
 use super::ServerCore;
 use crate::context::{
-    Context, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers, RequestScope, Round,
+    Context, ExecutionSlot, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers, RequestScope, Round,
 };
 use crate::jsonrpc::{ErrorObject, Message, Pending, RequestId, Response};
 use crate::transport::Outbox;
 
 /// Where the answers to the handler's asks come from.
 pub(crate) enum Answers {
-    /// Handshake era: live requests to the client on the request's own sink.
-    Live(Arc<Pending>),
+    /// Handshake era: live requests to the client on the request's own sink, and the handler's
+    /// server-wide execution slot (lent back while an ask waits on the client).
+    Live(Arc<Pending>, Option<Arc<ExecutionSlot>>),
     /// Stateless era: the retried request's answers, or the end of the round.
     Replay(Arc<Round>),
 }
@@ -76,7 +77,11 @@ pub(crate) fn run(
             log_filter,
             sink.clone(),
             match answers {
-                Answers::Live(pending) => Box::new(LiveAnswers { pending, sink }),
+                Answers::Live(pending, slot) => Box::new(LiveAnswers {
+                    pending,
+                    sink,
+                    slot,
+                }),
                 Answers::Replay(round) => Box::new(ReplayAnswers(round)),
             },
             cancel,

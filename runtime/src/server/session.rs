@@ -4,10 +4,11 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{broadcast, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::admission::{Caller, Permits};
 use super::builder::ServerEvent;
 use super::era;
 use super::prepare::{complete, prepare, Prepared};
@@ -39,17 +40,15 @@ pub(crate) struct Session {
     outbox: Outbox,
     /// Bounds the handlers running for this session.
     permits: Arc<Semaphore>,
-    /// The era decided, and the permits taken, by `admit` for the request the transport hands
-    /// over next (byte streams).
-    admitted: Mutex<Option<(Era, Option<Permits>)>>,
+    /// The era decided, and the permits taken (or the busy error), by `admit` for the request
+    /// the transport hands over next (byte streams).
+    admitted: Mutex<Option<(Era, Admitted)>>,
     closed: CancellationToken,
 }
 
-/// A running handler's share of the session's and the server's concurrency limits.
-pub(crate) struct Permits {
-    _session: OwnedSemaphorePermit,
-    _server: OwnedSemaphorePermit,
-}
+/// What admission gave a request: the permits its handler runs under (none for requests
+/// answered inline), or the "server busy" error.
+pub(crate) type Admitted = Result<Option<Permits>, ErrorObject>;
 
 /// Removes a request from the in-flight map however its task ends.
 struct InFlight {
@@ -144,8 +143,14 @@ impl Session {
     }
 
     /// Wait until a request that runs a handler may start (back-pressure: the caller stops
-    /// reading meanwhile); cheap requests answered inline need no permit.
-    pub(crate) async fn admit_request(&self, req: &Request, era: Era) -> Option<Permits> {
+    /// reading meanwhile), at most `Limits::max_admission_wait`; then, or when its caller is at
+    /// its cap, the busy error. Cheap requests answered inline need no permit.
+    pub(crate) async fn admit_request(
+        &self,
+        req: &Request,
+        era: Era,
+        facts: &RequestFacts,
+    ) -> Admitted {
         let runs_handler = match era {
             Era::Handshake => matches!(
                 req.method.as_str(),
@@ -154,17 +159,13 @@ impl Session {
             Era::Stateless => stateless::takes_permit(req),
         };
         if !runs_handler {
-            return None;
+            return Ok(None);
         }
-        let session = Arc::clone(&self.permits).acquire_owned().await.ok()?;
-        let server = Arc::clone(&self.core.request_permits)
-            .acquire_owned()
+        self.core
+            .admission
+            .admit(Caller::of(facts), Some(&self.permits), req)
             .await
-            .ok()?;
-        Some(Permits {
-            _session: session,
-            _server: server,
-        })
+            .map(Some)
     }
 
     /// Serve a request of era `era` (decided by [`era::decide`]). Its response, and every
@@ -331,6 +332,7 @@ impl Session {
     ) {
         let session = Arc::clone(self);
         let job_id = id.clone();
+        let slot = permits.as_ref().map(Permits::slot);
         self.spawn_job(
             id,
             sink.clone(),
@@ -345,7 +347,7 @@ impl Session {
                         peer: session.peer(),
                         log_filter: Arc::clone(&session.log_filter),
                         sink: sink.clone(),
-                        answers: Answers::Live(Arc::clone(&session.pending)),
+                        answers: Answers::Live(Arc::clone(&session.pending), slot),
                         cancel,
                     },
                 );
@@ -488,8 +490,11 @@ impl Endpoint for Session {
                 // `admit` decided the era; a transport that did not call it gets it decided here.
                 let admitted = self.admitted.lock().expect("admitted lock").take();
                 let (era, permits) =
-                    admitted.unwrap_or_else(|| (era::decide_request(&r, &facts), None));
-                self.on_request(r, era, &facts, self.outbox.clone(), permits)
+                    admitted.unwrap_or_else(|| (era::decide_request(&r, &facts), Ok(None)));
+                match permits {
+                    Ok(permits) => self.on_request(r, era, &facts, self.outbox.clone(), permits),
+                    Err(busy) => reply(&self.outbox, r.id, Err(busy)),
+                }
             }
             Message::Notification(n) => self.on_notification(n),
             Message::Response(r) => self.on_response(r),
@@ -513,8 +518,9 @@ impl Endpoint for Session {
                 self.outbox
                     .room(self.core.limits.max_queued_output_bytes)
                     .await;
-                let era = era::decide(message, &RequestFacts::default());
-                let permits = self.admit_request(r, era).await;
+                let facts = RequestFacts::default();
+                let era = era::decide(message, &facts);
+                let permits = self.admit_request(r, era, &facts).await;
                 *self.admitted.lock().expect("admitted lock") = Some((era, permits));
             }
         })

@@ -34,10 +34,31 @@ pub struct Limits {
     /// aborted. Default: 5 s.
     pub shutdown_grace: Duration,
     /// Handlers (tool calls, resource reads, prompt gets) running at once in the whole server;
-    /// further requests wait (the transport stops reading) until one finishes. Default: 1,024.
+    /// further requests wait for one to finish, up to [`Limits::max_admission_wait`]. A handler
+    /// waiting on the client's answer (a sample, an elicitation, a roots list) gives its slot
+    /// back for the time of the wait, so clients that never answer cannot starve the others.
+    /// Default: 1,024.
     pub max_concurrent_requests: usize,
-    /// Handlers running at once for one session or connection. Default: 64.
+    /// Handlers running at once for one session or connection (waiting on the client's answer
+    /// included); further requests wait up to [`Limits::max_admission_wait`]. Default: 64.
     pub max_concurrent_requests_per_session: usize,
+    /// Handlers running or waiting for a slot at once for one caller, across all its sessions
+    /// and stateless requests: the authenticated subject when there is one, else the peer's IP
+    /// address (stdio: the one client). A request beyond it is refused at once with the "server
+    /// busy" error. Behind a reverse proxy every client has the proxy's address: raise it, or
+    /// authenticate. HTTP requests whose peer address is unknown (a router served without
+    /// connection info) are not capped per caller. Default: 256 (a quarter of
+    /// [`Limits::max_concurrent_requests`]).
+    pub max_concurrent_requests_per_caller: usize,
+    /// How long a request that runs a handler may wait for its slots (the session's and the
+    /// server's); then it is refused with the "server busy" error
+    /// ([`protocol::codes::SERVER_BUSY`](crate::protocol::codes::SERVER_BUSY); over HTTP a 503
+    /// with `Retry-After`), never left hanging. Default: 5 s.
+    pub max_admission_wait: Duration,
+    /// Server-wide, the bytes of requests waiting for a slot (each counted as its JSON size); a
+    /// request that must wait and would exceed it is refused at once with the "server busy"
+    /// error. Default: 32 MiB.
+    pub max_queued_request_bytes: usize,
     /// Server-to-client requests (samples, elicitations) awaiting an answer on one session;
     /// beyond it, an ask fails at once. Default: 256.
     pub max_pending_client_requests: usize,
@@ -86,6 +107,9 @@ impl Default for Limits {
             shutdown_grace: Duration::from_secs(5),
             max_concurrent_requests: 1024,
             max_concurrent_requests_per_session: 64,
+            max_concurrent_requests_per_caller: 256,
+            max_admission_wait: Duration::from_secs(5),
+            max_queued_request_bytes: 32 * 1024 * 1024,
             max_pending_client_requests: 256,
             max_pending_client_request_bytes: 16 * 1024 * 1024,
             max_subscription_bytes: 256 * 1024,
@@ -135,6 +159,24 @@ impl Limits {
     /// Set [`Limits::max_concurrent_requests_per_session`].
     pub fn max_concurrent_requests_per_session(mut self, n: usize) -> Self {
         self.max_concurrent_requests_per_session = n.max(1);
+        self
+    }
+
+    /// Set [`Limits::max_concurrent_requests_per_caller`].
+    pub fn max_concurrent_requests_per_caller(mut self, n: usize) -> Self {
+        self.max_concurrent_requests_per_caller = n.max(1);
+        self
+    }
+
+    /// Set [`Limits::max_admission_wait`].
+    pub fn max_admission_wait(mut self, wait: Duration) -> Self {
+        self.max_admission_wait = wait;
+        self
+    }
+
+    /// Set [`Limits::max_queued_request_bytes`].
+    pub fn max_queued_request_bytes(mut self, bytes: usize) -> Self {
+        self.max_queued_request_bytes = bytes;
         self
     }
 

@@ -19,6 +19,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::busy;
 use super::config::HttpConfig;
 use super::security::Refusal;
 use super::sessions::{caller_key, Activity, HttpSession, Refused, Sessions};
@@ -340,6 +341,9 @@ async fn stateless_post(state: &Arc<HttpState>, facts: RequestFacts, message: Me
         return StatusCode::ACCEPTED.into_response();
     };
     if is_response_to(&first, &id) {
+        if let Some(busy) = busy::refusal(&first) {
+            return busy;
+        }
         let status = serde_json::from_str::<Value>(&first)
             .ok()
             .and_then(|v| v["error"]["code"].as_i64())
@@ -396,6 +400,9 @@ async fn run_request(
         return StatusCode::ACCEPTED.into_response();
     };
     if is_response_to(&first, &id) {
+        if let Some(busy) = busy::refusal(&first) {
+            return busy;
+        }
         return ([(header::CONTENT_TYPE, "application/json")], first).into_response();
     }
     let log = session.new_stream();

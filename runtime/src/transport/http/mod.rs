@@ -5,6 +5,7 @@
 //! [`Router`] nested into an existing application ([`Server::into_http_router`](crate::Server::into_http_router)).
 
 mod auth;
+mod busy;
 mod config;
 mod connection;
 mod handlers;
