@@ -59,4 +59,23 @@ run rmcp target/bench-rmcp/release/rmcp-bench-server \
   --sample-tool ask --sample-arg question --trivial-tool echo --trivial-args '{"text":"hi"}'
 
 echo "load after: $(uptime)" | tee -a "$txt"
-echo "abuse: results in $out and $txt"
+
+# A side-by-side table (attack x server) of the summaries, for RELIABILITY.md.
+md=target/bench/abuse.md
+python3 - "$out" > "$md" <<'PY'
+import json, sys
+rows, targets = {}, []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["target"] not in targets:
+        targets.append(r["target"])
+    rows.setdefault(r["attack"], {})[r["target"]] = r
+print("| attack | parameters | " + " | ".join(targets) + " |")
+print("| --- | --- | " + " | ".join("---" for _ in targets) + " |")
+for attack, by in rows.items():
+    params = next(iter(by.values()))["params"]
+    shown = ", ".join(f"{k} {v}" for k, v in params.items() if not k.endswith("_tool"))
+    cells = [by[t]["summary"].replace("|", "/") if t in by else "-" for t in targets]
+    print(f"| {attack} | {shown} | " + " | ".join(cells) + " |")
+PY
+echo "abuse: results in $out, $txt and $md"

@@ -13,8 +13,8 @@
 //! or already running (`--url`, and `--pid` for its memory). Only 127.0.0.0/8 is ever contacted;
 //! every attack is bounded in count (flags, with ceilings) and in time.
 //!
-//! Output: one JSON line per attack on stdout (`{"target", "attack", "params", "result"}`), and
-//! a human summary on stderr.
+//! Output: one JSON line per attack on stdout (`{"target", "attack", "params", "result",
+//! "summary"}`), and the summaries on stderr as they come.
 //!
 //! ```text
 //! abuse --name toolsmith --server "target/release/examples/everything_server"
@@ -212,6 +212,7 @@ fn main() {
                     "attack": name,
                     "params": outcome.params,
                     "result": outcome.result,
+                    "summary": outcome.summary,
                 });
                 println!("{line}");
                 eprintln!("abuse: {} {name}: {}", args.name, outcome.summary);
