@@ -68,6 +68,12 @@ fn abuse(args: &[&str]) -> Output {
             "20",
             "--probe-timeout-ms",
             "20000",
+            "--big-bodies",
+            "3",
+            "--big-body-kib",
+            "64",
+            "--big-body-settle-ms",
+            "500",
         ])
         .stdin(Stdio::null())
         .output()
@@ -109,7 +115,16 @@ fn every_attack_reports_figures_that_add_up_against_everything_server() {
     let server = server.to_str().expect("a UTF-8 path");
     let out = lines(&abuse(&["--name", "toolsmith", "--server", server]));
     let attacks: Vec<&str> = out.iter().map(|l| l["attack"].as_str().unwrap()).collect();
-    assert_eq!(attacks, ["starvation", "slowloris", "slow_body", "flood"]);
+    assert_eq!(
+        attacks,
+        [
+            "starvation",
+            "slowloris",
+            "slow_body",
+            "flood",
+            "big_bodies"
+        ]
+    );
     for line in &out {
         assert_eq!(line["target"], "toolsmith");
         assert_eq!(line["result"]["server_alive"], true, "{line:#}");
@@ -143,6 +158,15 @@ fn every_attack_reports_figures_that_add_up_against_everything_server() {
     );
     assert_eq!(flood["probe"]["answered"], true, "{flood:#}");
     assert!(num(flood, "rss_after_kib") > 0);
+
+    let bodies = &out[4]["result"];
+    assert_eq!(sum(&bodies["fill_heads"]), 6, "{bodies:#}");
+    assert_eq!(
+        sum(&bodies["heads"]),
+        3,
+        "every body accounted for: {bodies:#}"
+    );
+    assert!(num(bodies, "rss_during_kib") > 0, "{bodies:#}");
 }
 
 /// A fixture that reads what a connection sends for a moment, then answers 408 and closes.

@@ -7,6 +7,8 @@
 //! - `slow_body`: connections send a complete head with `Content-Length`, then trickle the body.
 //! - `flood`: many `initialize`s never used again; the server's memory, and whether a new
 //!   session still works.
+//! - `big_bodies`: after the starvation calls, large `tools/call` bodies held open; the memory
+//!   the server holds for them.
 //!
 //! The server is either started by the driver, afresh for every attack (`--server COMMAND`:
 //! `--http 127.0.0.1:PORT` is appended, so it can read its memory and descriptors from `/proc`),
@@ -22,6 +24,8 @@
 //!       --sample-tool ask --sample-arg question --trivial-tool echo --trivial-args '{"text":"hi"}'
 //! ```
 
+#[path = "abuse/bodies.rs"]
+mod bodies;
 #[path = "abuse/client.rs"]
 mod client;
 #[path = "abuse/flood.rs"]
@@ -40,7 +44,13 @@ use server::Server;
 use trickle::Phase;
 
 /// The attacks, in the order they run.
-const ATTACKS: [&str; 4] = ["starvation", "slowloris", "slow_body", "flood"];
+const ATTACKS: [&str; 5] = [
+    "starvation",
+    "slowloris",
+    "slow_body",
+    "flood",
+    "big_bodies",
+];
 
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Attacks a streamable HTTP MCP server on loopback and measures the damage")]
@@ -61,7 +71,7 @@ pub(crate) struct Args {
     /// Let the started server write to the driver's stderr.
     #[arg(long)]
     pub(crate) server_stderr: bool,
-    /// Attacks to run, comma-separated: starvation, slowloris, slow_body, flood.
+    /// Attacks to run, comma-separated: starvation, slowloris, slow_body, flood, big_bodies.
     #[arg(long, value_delimiter = ',', default_values_t = ATTACKS.map(String::from))]
     pub(crate) attacks: Vec<String>,
     /// The tool that samples the client's model.
@@ -106,6 +116,15 @@ pub(crate) struct Args {
     /// flood: initializes in flight at once.
     #[arg(long, default_value_t = 32)]
     pub(crate) flood_concurrency: usize,
+    /// big_bodies: bodies sent after the starvation calls (at most 1,024).
+    #[arg(long, default_value_t = 64)]
+    pub(crate) big_bodies: usize,
+    /// big_bodies: the size of each body's sampling argument, KiB (at most 16,384).
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) big_body_kib: usize,
+    /// big_bodies: when the server's memory is read after the bodies are sent, ms.
+    #[arg(long, default_value_t = 3_000)]
+    pub(crate) big_body_settle_ms: u64,
 }
 
 impl Args {
@@ -118,6 +137,13 @@ impl Args {
                 self.trivial_args
             )),
         }
+    }
+
+    /// The sampling tool's arguments: `text` under `--sample-arg`.
+    pub(crate) fn sample_arguments(&self, text: String) -> Value {
+        let mut arguments = serde_json::Map::new();
+        arguments.insert(self.sample_arg.clone(), text.into());
+        Value::Object(arguments)
     }
 
     /// Refuse unknown attacks and counts beyond the ceilings.
@@ -138,6 +164,9 @@ impl Args {
             ("--trickle-conns", self.trickle_conns as u64, 5_000),
             ("--trickle-hold-ms", self.trickle_hold_ms, 600_000),
             ("--flood-sessions", self.flood_sessions as u64, 100_000),
+            ("--big-bodies", self.big_bodies as u64, 1_024),
+            ("--big-body-kib", self.big_body_kib as u64, 16_384),
+            ("--big-body-settle-ms", self.big_body_settle_ms, 600_000),
             ("--probe-timeout-ms", self.probe_timeout_ms, 600_000),
             ("--head-timeout-ms", self.head_timeout_ms, 600_000),
         ];
@@ -175,6 +204,7 @@ async fn attack(args: &Args, attack: &str) -> Result<Outcome, String> {
         "slowloris" => trickle::run(&server, args, Phase::Head).await,
         "slow_body" => trickle::run(&server, args, Phase::Body).await,
         "flood" => flood::run(&server, args).await,
+        "big_bodies" => bodies::run(&server, args).await,
         other => Err(format!("unknown attack `{other}`")),
     };
     let alive = server.alive();

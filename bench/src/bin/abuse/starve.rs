@@ -11,10 +11,14 @@ use crate::client::{self, Session};
 use crate::server::Server;
 use crate::{Args, Outcome};
 
-/// Run the starvation attack against `server`.
-pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String> {
+/// The attackers: sessions declaring sampling, then every sampling call at once, each hung up
+/// after its response head. Returns the sessions (alive until dropped, never deleted), the
+/// session errors and the heads, tallied.
+pub(crate) async fn fill(
+    server: &Server,
+    args: &Args,
+) -> (Vec<Session>, BTreeMap<String, u64>, BTreeMap<String, u64>) {
     let head_cap = Duration::from_millis(args.head_timeout_ms);
-    let t0 = Instant::now();
     // The attackers' sessions, each on its own connection-per-request client.
     let opened = futures::future::join_all(
         (0..args.starve_sessions).map(|_| Session::open(client::fresh_client(), &server.url, true)),
@@ -31,14 +35,15 @@ pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String>
     // Every call at once; each reads the head and drops the response, which closes its connection.
     let calls = sessions.iter().flat_map(|s| {
         (0..args.starve_calls).map(move |i| {
-            let mut arguments = serde_json::Map::new();
-            arguments.insert(args.sample_arg.clone(), format!("attack {i}").into());
-            let arguments = Value::Object(arguments);
             let req = client::post(
                 &s.client,
                 &s.url,
                 Some(&s.id),
-                client::call_frame(i as u64 + 1, &args.sample_tool, &arguments),
+                client::call_frame(
+                    i as u64 + 1,
+                    &args.sample_tool,
+                    &args.sample_arguments(format!("attack {i}")),
+                ),
             );
             async move {
                 match tokio::time::timeout(head_cap, req.send()).await {
@@ -53,6 +58,13 @@ pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String>
     for h in futures::future::join_all(calls).await {
         *heads.entry(h).or_default() += 1;
     }
+    (sessions, open_errors, heads)
+}
+
+/// Run the starvation attack against `server`.
+pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String> {
+    let t0 = Instant::now();
+    let (sessions, open_errors, heads) = fill(server, args).await;
     let attack_ms = t0.elapsed().as_secs_f64() * 1e3;
     let memory = server.memory_kib();
     let trivial: Value = args.trivial_arguments()?;
