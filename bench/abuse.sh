@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the abuse driver (bench/src/bin/abuse.rs; RELIABILITY.md, "Abuse") against our
 # everything_server example and against the rmcp 3.11 server (bench/rmcp_server), one after the
-# other, each started afresh for every attack, on loopback only. About 4 minutes per server with
-# the default parameters (the two slow-client attacks hold their connections 45 s each).
+# other, each started afresh for every attack, on loopback only. About 5 minutes for both with
+# the default parameters (the two slow-client attacks hold their connections 45 s each, and the
+# innocent caller waits up to 30 s).
 #
 #   bash bench/abuse.sh                 # build (release) and run both
 #   bash bench/abuse.sh --no-build      # reuse the release binaries
