@@ -46,6 +46,8 @@
     allow(dead_code, unused_imports)
 )]
 
+#[cfg(feature = "server")]
+pub mod auth;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
@@ -70,7 +72,7 @@ mod transport;
 
 #[cfg(feature = "http-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
-pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig};
+pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig, ResourceServer};
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]

@@ -47,6 +47,7 @@ pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router 
     let body_limit = dispatch.limits().max_message_bytes;
     let path = config.path.clone();
     let bearer = config.bearer.clone();
+    let oauth = config.oauth.clone();
     let state = Arc::new(HttpState {
         dispatch,
         sessions: Sessions::default(),
@@ -57,9 +58,10 @@ pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router 
         .route(&path, post(on_post).get(on_get).delete(on_delete))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);
-    match bearer {
-        Some(auth) => router.layer(auth),
-        None => router,
+    match (oauth, bearer) {
+        (Some(oauth), _) => oauth.protect(router, &path),
+        (None, Some(auth)) => router.layer(auth),
+        (None, None) => router,
     }
 }
 

@@ -6,7 +6,9 @@
 
 mod auth;
 mod config;
+mod credentials;
 mod handlers;
+mod oauth;
 mod security;
 mod sessions;
 mod stream_log;
@@ -17,3 +19,4 @@ mod seam_tests;
 pub use auth::{BearerAuth, BearerAuthService};
 pub use config::HttpConfig;
 pub(crate) use handlers::router;
+pub use oauth::ResourceServer;
