@@ -31,6 +31,17 @@ pub use futures::future::BoxFuture;
 #[cfg(feature = "http-server")]
 pub use verifier::{StaticToken, TokenVerifier, VerifyError};
 
+#[cfg(all(feature = "auth", feature = "http-server"))]
+mod fetch;
+#[cfg(all(feature = "auth", feature = "http-server"))]
+mod jwks;
+#[cfg(all(feature = "auth", feature = "http-server"))]
+mod jwt;
+#[cfg(all(feature = "auth", feature = "http-server"))]
+mod metadata;
+#[cfg(all(feature = "auth", feature = "http-server"))]
+pub use jwt::JwtVerifier;
+
 /// The JSON-RPC error code of a call refused because the caller's token lacks a scope the
 /// handler requires (`data: {"requiredScopes": [..]}`). On HTTP the transport answers such a call
 /// with `403 insufficient_scope` instead.
