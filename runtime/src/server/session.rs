@@ -10,7 +10,7 @@ use tokio_util::task::TaskTracker;
 
 use super::builder::ServerEvent;
 use super::era;
-use super::prepare::{complete, prepare, Prepared};
+use super::prepare::{complete, prepare, Caller, Prepared};
 use super::runner::{self, reply, Answers};
 use super::stateless;
 use super::subscriptions;
@@ -230,6 +230,7 @@ impl Session {
                     &self.peer(),
                     era,
                     self.core.expose_errors,
+                    &Caller::of(facts),
                 ) {
                     Ok(p) => self.spawn_handler(id, p, sink, permits),
                     Err(e) => reply(Err(e)),

@@ -14,7 +14,7 @@ use super::builder::ServerEvent;
 use super::era::{
     self, Envelope, META_SERVER_INFO, META_SUBSCRIPTION, STATELESS_PROTOCOL_VERSIONS,
 };
-use super::prepare::{complete, prepare, Prepared};
+use super::prepare::{complete, prepare, Caller, Prepared};
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
 use super::{http_rules, parse_params, ServerCore};
@@ -27,6 +27,8 @@ use crate::transport::{Outbox, RequestFacts};
 pub(crate) struct Admitted {
     envelope: Envelope,
     owner: Owner,
+    /// Who is calling, for scope checks, `ctx.auth()` and `ctx.http_request()`.
+    caller: Caller,
 }
 
 /// Admit a stateless-era request: its `_meta` envelope (with the version header on HTTP outside a
@@ -46,7 +48,11 @@ pub(crate) fn accept(
         protocol_version: envelope.peer.protocol_version.clone(),
         caller: facts.caller.clone(),
     };
-    Ok(Admitted { envelope, owner })
+    Ok(Admitted {
+        envelope,
+        owner,
+        caller: Caller::of(facts),
+    })
 }
 
 /// True when serving `req` runs a handler or other work that takes a concurrency permit (a
@@ -65,7 +71,11 @@ pub(crate) async fn serve(
     sink: Outbox,
     cancel: CancellationToken,
 ) {
-    let Admitted { envelope, owner } = admitted;
+    let Admitted {
+        envelope,
+        owner,
+        caller,
+    } = admitted;
     let Request { id, method, params } = req;
     let registry = core.shared.registry();
     let outcome = match method.as_str() {
@@ -104,6 +114,7 @@ pub(crate) async fn serve(
                     &envelope.peer,
                     Era::Stateless,
                     core.expose_errors,
+                    &caller,
                 ) {
                     Err(e) => Err(e),
                     Ok(prepared) => run_rounds(

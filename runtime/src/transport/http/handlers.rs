@@ -19,9 +19,11 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::config::HttpConfig;
+use super::oauth::step_up;
 use super::security::Refusal;
 use super::sessions::{HttpSession, Sessions};
 use super::stream_log::{parse_event_id, StreamLog};
+use crate::auth::AuthInfo;
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
 use crate::protocol::codes::{
     HEADER_MISMATCH, MISSING_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION,
@@ -162,9 +164,11 @@ impl HttpState {
 async fn on_post(
     State(state): State<Arc<HttpState>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
+    auth: Option<Extension<Arc<AuthInfo>>>,
+    parts: http::request::Parts,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let headers = parts.headers.clone();
     state.start_reaper();
     if let Err(r) = state.guard(&headers) {
         return r;
@@ -233,10 +237,13 @@ async fn on_post(
         }
     };
 
+    let auth = auth.map(|Extension(a)| a);
     let facts = RequestFacts {
         headers: Some(Box::new(headers)),
         peer_addr: peer.map(|Extension(ConnectInfo(addr))| addr),
-        caller: None,
+        caller: auth.as_ref().map(|a| a.subject.clone()),
+        auth,
+        request: Some(Arc::new(parts)),
     };
     let era = state.dispatch.era(&message, &facts);
     // A stateless-era request outside a session is served on its own; everything else belongs
@@ -322,6 +329,9 @@ async fn stateless_post(state: &Arc<HttpState>, facts: RequestFacts, message: Me
         return StatusCode::ACCEPTED.into_response();
     };
     if is_response_to(&first, &id) {
+        if let Some(refusal) = step_up(&first, state.config.oauth.as_ref()) {
+            return refusal;
+        }
         let status = serde_json::from_str::<Value>(&first)
             .ok()
             .and_then(|v| v["error"]["code"].as_i64())
@@ -378,6 +388,9 @@ async fn run_request(
         return StatusCode::ACCEPTED.into_response();
     };
     if is_response_to(&first, &id) {
+        if let Some(refusal) = step_up(&first, config.oauth.as_ref()) {
+            return refusal;
+        }
         return ([(header::CONTENT_TYPE, "application/json")], first).into_response();
     }
     let log = session.new_stream();

@@ -325,7 +325,6 @@ fn unavailable(why: &str) -> Response {
 
 /// The `403 insufficient_scope` answer to a call the dispatcher refused for lacking scopes
 /// (its response `frame` has error code [`INSUFFICIENT_SCOPE`]), or `None` for any other frame.
-#[allow(dead_code)] // Wired into the handlers with the per-handler scopes.
 pub(crate) fn step_up(frame: &str, oauth: Option<&ResourceServer>) -> Option<Response> {
     if !frame.contains(&INSUFFICIENT_SCOPE.to_string()) {
         return None;
