@@ -40,7 +40,6 @@ impl Fetcher {
         .await
     }
 
-    #[allow(dead_code)] // Used by token introspection, next.
     /// POST the form `fields` to `url` with HTTP basic authentication, as a JSON object.
     pub(crate) async fn post_form(
         &self,
@@ -136,7 +135,6 @@ fn plain(e: &reqwest::Error) -> String {
     text
 }
 
-#[allow(dead_code)] // Used by token introspection, next.
 /// `application/x-www-form-urlencoded` encoding of one name or value (also what RFC 6749 §2.3.1
 /// asks of client credentials in basic authentication).
 fn form_encode(s: &str) -> String {

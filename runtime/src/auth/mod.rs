@@ -34,11 +34,15 @@ pub use verifier::{StaticToken, TokenVerifier, VerifyError};
 #[cfg(all(feature = "auth", feature = "http-server"))]
 mod fetch;
 #[cfg(all(feature = "auth", feature = "http-server"))]
+mod introspection;
+#[cfg(all(feature = "auth", feature = "http-server"))]
 mod jwks;
 #[cfg(all(feature = "auth", feature = "http-server"))]
 mod jwt;
 #[cfg(all(feature = "auth", feature = "http-server"))]
 mod metadata;
+#[cfg(all(feature = "auth", feature = "http-server"))]
+pub use introspection::IntrospectionVerifier;
 #[cfg(all(feature = "auth", feature = "http-server"))]
 pub use jwt::JwtVerifier;
 
