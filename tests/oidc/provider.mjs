@@ -10,7 +10,8 @@
 //   that resource as its audience: a JWT access token (RFC 9068), or an opaque one (for
 //   introspection) when the resource's path ends in `/opaque`.
 // - Clients (client_secret_basic):
-//   `mcp-client` / `client-secret`: client_credentials, scopes `files:read files:write mcp`;
+//   `mcp-client` / `client-secret`: client_credentials, scopes `files:read files:write notes:read
+//   notes:write mcp`;
 //   `short-lived` / `short-secret`: the same, with tokens that live 1 s;
 //   `mcp-server` / `server-secret`: the resource server itself, for token introspection.
 // - POST /__rotate: the provider starts signing with a new key; the old one stays in its JWKS
@@ -28,7 +29,7 @@ if (!packageDir) {
 }
 const { default: Provider } = await import(pathToFileURL(join(packageDir, 'lib', 'index.js')).href);
 
-const SCOPES = 'files:read files:write mcp';
+const SCOPES = 'files:read files:write notes:read notes:write mcp';
 
 function rsaKey() {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -218,3 +218,64 @@ fn a_resource_must_be_an_absolute_url() {
         assert!(e.to_string().contains("OAuth resource"), "{e}");
     }
 }
+
+/// What the server logs through `tracing`, captured on the test's (current) thread.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn tokens_never_appear_in_the_logs() {
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let secret = "valid-SECRET-token";
+    let mut ep = start(
+        server(),
+        HttpConfig::default().oauth(oauth(StaticToken::new(secret))),
+    )
+    .await;
+    for auth in [
+        "Bearer wrong-SECRET-token",
+        "Bearer bad\"SECRET\"token",
+        "Bearer SECRET-a SECRET-b",
+    ] {
+        let a = ep
+            .post_raw(&Endpoint::initialize_request(), Some(auth))
+            .await;
+        assert!(a.status == 401 || a.status == 400, "{auth}");
+        assert!(!a.challenge().contains("SECRET"), "{}", a.challenge());
+        assert!(!a.body.to_string().contains("SECRET"), "{}", a.body);
+    }
+    ep.token = Some(secret.into());
+    ep.initialize().await;
+    ep.call_tool("hi").await;
+
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    // The refusals were logged (so this capture sees the server's logs)...
+    assert!(text.contains("bearer token refused"), "{text}");
+    assert!(text.contains("malformed Authorization header"), "{text}");
+    // ...and no token, valid or not, was.
+    assert!(!text.contains("SECRET"), "{text}");
+}
