@@ -321,3 +321,37 @@ async fn request_state_is_bound_to_the_verified_subject() {
     let r = call_one(&ep.url, "alice-token", retry).await;
     assert_eq!(r["result"]["content"][0]["text"], "Paris", "{r}");
 }
+
+#[tokio::test]
+async fn a_session_belongs_to_the_caller_that_opened_it() {
+    let rs = ResourceServer::new(RESOURCE, Two).unwrap();
+    let mut alice = start(server(), HttpConfig::default().oauth(rs))
+        .await
+        .with_token("alice-token");
+    alice.initialize().await;
+    let bob = Endpoint {
+        url: alice.url.clone(),
+        base: alice.base.clone(),
+        http: alice.http.clone(),
+        token: Some("bob-token".into()),
+        session: alice.session.clone(),
+    };
+    // To Bob, Alice's session does not exist: not on POST, GET or DELETE.
+    let a = bob.call_tool("whoami").await;
+    assert_eq!(a.status, 404, "{}", a.body);
+    for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+        let r = bob
+            .http
+            .request(method.clone(), &bob.url)
+            .header("accept", "text/event-stream")
+            .header("authorization", "Bearer bob-token")
+            .header("mcp-session-id", bob.session.as_deref().unwrap())
+            .header("mcp-protocol-version", "2025-11-25")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{method}");
+    }
+    let a = alice.call_tool("whoami").await;
+    assert_eq!(text(&a), "alice []");
+}

@@ -127,8 +127,13 @@ impl HttpState {
         });
     }
 
-    /// The session named by the request's header, with its protocol version checked.
-    fn session(&self, headers: &dyn Headers) -> Result<Arc<HttpSession>, Response> {
+    /// The session named by the request's header, with its protocol version checked, if
+    /// `caller` (the authenticated caller, if any) is the one that opened it.
+    fn session(
+        &self,
+        headers: &dyn Headers,
+        caller: Option<&str>,
+    ) -> Result<Arc<HttpSession>, Response> {
         let Some(id) = headers.get_str(SESSION_HEADER) else {
             return Err(error(
                 StatusCode::BAD_REQUEST,
@@ -136,7 +141,8 @@ impl HttpState {
                 "bad request: the Mcp-Session-Id header is required after initialization",
             ));
         };
-        let Some(session) = self.sessions.get(id) else {
+        let owned = |s: &HttpSession| s.owner.get().is_none_or(|o| o.as_deref() == caller);
+        let Some(session) = self.sessions.get(id).filter(|s| owned(s)) else {
             return Err(error(
                 StatusCode::NOT_FOUND,
                 codes::INVALID_REQUEST,
@@ -270,6 +276,7 @@ async fn on_post(
                 "too many sessions; try again later",
             );
         };
+        let _ = session.owner.set(facts.caller.clone());
         let mut response = run_request(&session, req, era, facts, &state.config).await;
         if response.status().is_success() && session.session.is_open() {
             response.headers_mut().insert(
@@ -282,7 +289,7 @@ async fn on_post(
         return response;
     }
 
-    let session = match state.session(&facts) {
+    let session = match state.session(&facts, facts.caller.as_deref()) {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -459,7 +466,11 @@ fn stateless_only(headers: &HeaderMap) -> Option<Response> {
     )
 }
 
-async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
+async fn on_get(
+    State(state): State<Arc<HttpState>>,
+    auth: Option<Extension<Arc<AuthInfo>>>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = state.guard(&headers) {
         return r;
     }
@@ -473,7 +484,8 @@ async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Resp
             "not acceptable: the Accept header must list text/event-stream",
         );
     }
-    let session = match state.session(&headers) {
+    let caller = auth.as_ref().map(|Extension(a)| a.subject.as_str());
+    let session = match state.session(&headers, caller) {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -511,14 +523,19 @@ async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Resp
     )
 }
 
-async fn on_delete(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
+async fn on_delete(
+    State(state): State<Arc<HttpState>>,
+    auth: Option<Extension<Arc<AuthInfo>>>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = state.guard(&headers) {
         return r;
     }
     if let Some(r) = stateless_only(&headers) {
         return r;
     }
-    let session = match state.session(&headers) {
+    let caller = auth.as_ref().map(|Extension(a)| a.subject.as_str());
+    let session = match state.session(&headers, caller) {
         Ok(s) => s,
         Err(r) => return r,
     };

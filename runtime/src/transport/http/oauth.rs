@@ -38,15 +38,16 @@ const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
 /// `error="insufficient_scope"` and the scopes needed.
 ///
 /// ```no_run
-/// # #[cfg(feature = "auth")]
-/// # async fn f(server: toolsmith::Server) -> Result<(), Box<dyn std::error::Error>> {
-/// use toolsmith::auth::JwtVerifier;
+/// # async fn f(
+/// #     server: toolsmith::Server,
+/// #     verifier: impl toolsmith::auth::TokenVerifier,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use toolsmith::{HttpConfig, ResourceServer};
 ///
-/// let issuer = "https://auth.example.com";
+/// // With the `auth` feature: `JwtVerifier::new("https://auth.example.com", resource)`.
 /// let resource = "https://mcp.example.com/mcp";
-/// let oauth = ResourceServer::new(resource, JwtVerifier::new(issuer, resource))?
-///     .authorization_server(issuer)
+/// let oauth = ResourceServer::new(resource, verifier)?
+///     .authorization_server("https://auth.example.com")
 ///     .scopes_supported(["files:read", "files:write"]);
 /// server.serve_http_with("0.0.0.0:8080", HttpConfig::default().oauth(oauth)).await?;
 /// # Ok(()) }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use super::stream_log::StreamLog;
@@ -23,6 +23,9 @@ pub(crate) struct HttpSession {
     next_stream: AtomicU64,
     last_seen: Mutex<Instant>,
     max_events: usize,
+    /// The authenticated caller that opened the session (`None` inside: no authentication);
+    /// requests of anyone else are answered as if the session did not exist.
+    pub owner: OnceLock<Option<String>>,
 }
 
 impl HttpSession {
@@ -106,6 +109,7 @@ impl Sessions {
             next_stream: AtomicU64::new(1),
             last_seen: Mutex::new(Instant::now()),
             max_events,
+            owner: OnceLock::new(),
         });
         let mut map = self.map.lock().expect("sessions lock");
         if map.len() >= max_sessions {
