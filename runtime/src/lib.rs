@@ -1,7 +1,13 @@
 // The README is the crate's front page; its examples need every feature they show (the client,
-// HTTP serving, the OpenAI backend), so with fewer features a shorter page stands in for it.
+// HTTP serving, the OpenAI backend, OAuth), so with fewer features a shorter page stands in for it.
 #![cfg_attr(
-    all(feature = "macros", feature = "stdio", feature = "http-server", feature = "openai"),
+    all(
+        feature = "macros",
+        feature = "stdio",
+        feature = "http-server",
+        feature = "openai",
+        feature = "auth"
+    ),
     doc = include_str!("../README.md")
 )]
 #![cfg_attr(
@@ -9,7 +15,8 @@
         feature = "macros",
         feature = "stdio",
         feature = "http-server",
-        feature = "openai"
+        feature = "openai",
+        feature = "auth"
     )),
     doc = r#"
 # Toolsmith
@@ -34,6 +41,8 @@ of the input schema; every other parameter becomes an input property.
     allow(dead_code, unused_imports)
 )]
 
+#[cfg(feature = "server")]
+pub mod auth;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
@@ -58,7 +67,7 @@ mod transport;
 
 #[cfg(feature = "http-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
-pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig};
+pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig, ResourceServer};
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]

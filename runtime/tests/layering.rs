@@ -15,6 +15,8 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["jsonrpc", "error", "params", "schema"], false),
     // MCP wire types and error codes.
     (&["protocol"], false),
+    // Who is calling: the authenticated caller and the token verifiers.
+    (&["auth"], false),
     // Bytes and frames: stdio, HTTP, the outgoing queue, limits, the Dispatch seam.
     (&["transport"], false),
     // Handlers and the context they run in. They name each other: a sample's tool loop hands

@@ -11,7 +11,7 @@ use crate::parse::{doc_comment, option_inner, parse_signature, FnModel, HandlerA
 use crate::validate::check_prompt_fn;
 
 /// The options `#[prompt(...)]` takes.
-pub(crate) const PROMPT_OPTIONS: &[&str] = &["name", "title", "description", "crate"];
+pub(crate) const PROMPT_OPTIONS: &[&str] = &["name", "title", "description", "scopes", "crate"];
 
 /// The parts of a prompt. `callee` names the user's function (`name` or `<Type>::name`); methods
 /// get `__this` as their first argument. `p` is the path of `__private`.
@@ -79,12 +79,14 @@ pub(crate) fn prompt_parts(
             #convert(#callee(#(#call_args),*).await)
         })
     };
+    let scopes = &opts.scopes;
     let meta = quote! {
         #p::PromptMeta {
             name: #name,
             title: #title,
             description: #description,
             arguments: ::std::vec![#(#arg_metas),*],
+            scopes: &[#(#scopes),*],
         }
     };
     HandlerParts { meta, body }

@@ -10,8 +10,15 @@ use crate::parse::{doc_comment, parse_signature, FnModel, HandlerAttr, ParamKind
 use crate::validate::check_resource_fn;
 
 /// The options `#[resource(...)]` takes.
-pub(crate) const RESOURCE_OPTIONS: &[&str] =
-    &["uri", "name", "title", "description", "mime_type", "crate"];
+pub(crate) const RESOURCE_OPTIONS: &[&str] = &[
+    "uri",
+    "name",
+    "title",
+    "description",
+    "mime_type",
+    "scopes",
+    "crate",
+];
 
 /// What one resource expands to, whether a free function or a method.
 pub(crate) struct HandlerParts {
@@ -76,6 +83,7 @@ pub(crate) fn resource_parts(
             #convert(__out, &__req.uri, #mime)
         })
     };
+    let scopes = &opts.scopes;
     let meta = quote! {
         #p::ResourceMeta {
             uri: #uri,
@@ -83,6 +91,7 @@ pub(crate) fn resource_parts(
             title: #title,
             description: #description,
             mime_type: #mime,
+            scopes: &[#(#scopes),*],
         }
     };
     HandlerParts { meta, body }

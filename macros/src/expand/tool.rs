@@ -67,6 +67,7 @@ pub(crate) fn tool_parts(
         opt_bool(attr.open_world),
     );
     let requires = attr.requires.iter().map(|r| r.to_string());
+    let scopes = &attr.scopes;
     let meta = quote! {
         #p::ToolMeta {
             name: #name,
@@ -80,6 +81,7 @@ pub(crate) fn tool_parts(
                 open_world_hint: #ow,
             },
             requires: &[#(#requires),*],
+            scopes: &[#(#scopes),*],
         }
     };
 

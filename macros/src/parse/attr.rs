@@ -15,6 +15,8 @@ pub(crate) struct ToolAttr {
     pub open_world: Option<bool>,
     /// Client capabilities the tool cannot work without (`requires(sampling, elicitation)`).
     pub requires: Vec<syn::Ident>,
+    /// OAuth scopes a caller's token must carry (`scopes = ["files:read"]`).
+    pub scopes: Vec<LitStr>,
     /// `crate = "path::to::toolsmith"`, for crates that re-export Toolsmith.
     pub krate: Option<CratePath>,
 }
@@ -51,6 +53,43 @@ pub(crate) fn set_crate(
         return Err(meta.error("this option is given twice"));
     }
     *slot = Some(crate_path(meta)?);
+    Ok(())
+}
+
+/// Parse the value of `scopes = ["a", "b"]`: string literals, each one OAuth scope token (checked
+/// with the runtime's rule, spanned at the offending literal). Given twice is an error.
+pub(crate) fn parse_scopes(
+    slot: &mut Vec<LitStr>,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+) -> syn::Result<()> {
+    if !slot.is_empty() {
+        return Err(meta.error("this option is given twice"));
+    }
+    let array: syn::ExprArray = meta.value()?.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected a list of scopes, like `scopes = [\"files:read\"]`",
+        )
+    })?;
+    for elem in &array.elems {
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) = elem
+        else {
+            return Err(syn::Error::new_spanned(
+                elem,
+                "expected a scope as a string literal, like `\"files:read\"`",
+            ));
+        };
+        if let Err(e) = toolsmith_rules::check_scope(&lit.value()) {
+            return Err(syn::Error::new(lit.span(), e.to_string()));
+        }
+        slot.push(lit.clone());
+    }
+    if slot.is_empty() {
+        return Err(meta.error("`scopes = []` names no scope; leave the option out instead"));
+    }
     Ok(())
 }
 
@@ -94,6 +133,8 @@ impl ToolAttr {
                 Ok(())
             } else if meta.path.is_ident("crate") {
                 set_crate(&mut out.krate, &meta)
+            } else if meta.path.is_ident("scopes") {
+                parse_scopes(&mut out.scopes, &meta)
             } else if meta.path.is_ident("requires") {
                 meta.parse_nested_meta(|cap| {
                     let Some(ident) = cap.path.get_ident() else {
@@ -114,7 +155,7 @@ impl ToolAttr {
                 })
             } else {
                 Err(meta.error(
-                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires, crate",
+                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires, scopes, crate",
                 ))
             }
         });

@@ -1,7 +1,7 @@
 use syn::parse::Parser;
 use syn::LitStr;
 
-use super::attr::{set_crate, CratePath};
+use super::attr::{parse_scopes, set_crate, CratePath};
 use crate::errors::Errors;
 
 /// `#[resource(...)]` and `#[prompt(...)]` options (each kind accepts its own subset).
@@ -12,6 +12,8 @@ pub(crate) struct HandlerAttr {
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
     pub mime_type: Option<LitStr>,
+    /// OAuth scopes a caller's token must carry (`scopes = ["files:read"]`).
+    pub scopes: Vec<LitStr>,
     /// `crate = "path::to::toolsmith"`, for crates that re-export Toolsmith.
     pub krate: Option<CratePath>,
 }
@@ -39,6 +41,9 @@ impl HandlerAttr {
             }
             if key == "crate" {
                 return set_crate(&mut out.krate, &meta);
+            }
+            if key == "scopes" {
+                return parse_scopes(&mut out.scopes, &meta);
             }
             let slot = match key.as_str() {
                 "uri" => &mut out.uri,

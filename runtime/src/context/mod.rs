@@ -84,6 +84,35 @@ impl<'a> Context<'a> {
         &self.scope.request_id
     }
 
+    /// The authenticated caller: its subject, scopes and claims, as the server's
+    /// [`TokenVerifier`](crate::auth::TokenVerifier) established them from the request's bearer
+    /// token. `None` without authentication (stdio, an HTTP server without
+    /// [`HttpConfig::oauth`](crate::HttpConfig) or a bearer token).
+    pub fn auth(&self) -> Option<&'a crate::auth::AuthInfo> {
+        self.scope.auth.as_deref()
+    }
+
+    /// The HTTP request this call came in (its method, URI, headers, and the extensions your own
+    /// tower layers set on it), for servers that need more than [`Context::auth`], such as a
+    /// tenant chosen by a header or a middleware. `None` on stdio.
+    ///
+    /// ```no_run
+    /// # use toolsmith::prelude::*;
+    /// #[tool]
+    /// async fn tenant(ctx: Context<'_>) -> String {
+    ///     ctx.http_request()
+    ///         .and_then(|r| r.headers.get("x-tenant"))
+    ///         .and_then(|v| v.to_str().ok())
+    ///         .unwrap_or("default")
+    ///         .to_owned()
+    /// }
+    /// ```
+    #[cfg(feature = "http-server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
+    pub fn http_request(&self) -> Option<&'a http::request::Parts> {
+        self.scope.request.as_deref()?.downcast_ref()
+    }
+
     /// The protocol revision this request is served under.
     pub fn protocol_version(&self) -> &'a str {
         &self.scope.peer.protocol_version

@@ -6,6 +6,7 @@ use tokio_util::sync::CancellationToken;
 use super::answers::AnswerSource;
 use super::log::LogFilter;
 use super::sampling_setup::SamplingSetup;
+use crate::auth::AuthInfo;
 use crate::jsonrpc::{Message, RequestId};
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, ProgressToken};
 use crate::transport::{Limits, Outbox};
@@ -35,6 +36,10 @@ pub(crate) struct RequestScope {
     pub handler: Option<String>,
     /// Sampling policy and the server's own sampler.
     pub sampling: Arc<SamplingSetup>,
+    /// The authenticated caller, if any.
+    pub auth: Option<Arc<AuthInfo>>,
+    /// The transport's view of the request (HTTP: `http::request::Parts`).
+    pub request: Option<Arc<dyn std::any::Any + Send + Sync>>,
     last_progress: Mutex<Option<f64>>,
 }
 
@@ -61,6 +66,8 @@ impl RequestScope {
             cancel,
             handler: None,
             sampling: Arc::default(),
+            auth: None,
+            request: None,
             last_progress: Mutex::new(None),
         }
     }

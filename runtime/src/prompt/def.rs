@@ -104,6 +104,9 @@ pub struct PromptMeta {
     pub description: Option<&'static str>,
     /// Its arguments.
     pub arguments: Vec<PromptArgMeta>,
+    /// OAuth scopes a caller's token must carry to get it (`scopes = [..]`; default none):
+    /// checked before the handler runs, for authenticated callers (see [`crate::auth`]).
+    pub scopes: &'static [&'static str],
 }
 
 /// A registered prompt. Built by `#[prompt]`.
@@ -112,6 +115,7 @@ pub struct PromptDef {
     pub(crate) prompt: Prompt,
     name: &'static str,
     handler: ErasedPromptHandler,
+    scopes: &'static [&'static str],
 }
 
 impl std::fmt::Debug for PromptDef {
@@ -164,7 +168,13 @@ impl PromptDef {
             },
             name: meta.name,
             handler,
+            scopes: meta.scopes,
         }
+    }
+
+    /// The OAuth scopes a caller needs to get it.
+    pub fn scopes(&self) -> &'static [&'static str] {
+        self.scopes
     }
 
     /// The prompt's name.

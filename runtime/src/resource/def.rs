@@ -54,6 +54,9 @@ pub struct ResourceMeta {
     pub description: Option<&'static str>,
     /// MIME type.
     pub mime_type: Option<&'static str>,
+    /// OAuth scopes a caller's token must carry to read it (`scopes = [..]`; default none):
+    /// checked before the handler runs, for authenticated callers (see [`crate::auth`]).
+    pub scopes: &'static [&'static str],
 }
 
 #[derive(Clone)]
@@ -67,6 +70,7 @@ pub(crate) enum ResourceKind {
 pub struct ResourceDef {
     pub(crate) kind: ResourceKind,
     pub(crate) handler: ErasedResourceHandler,
+    scopes: &'static [&'static str],
 }
 
 impl std::fmt::Debug for ResourceDef {
@@ -125,7 +129,16 @@ impl ResourceDef {
                 meta: None,
             })
         };
-        Ok(ResourceDef { kind, handler })
+        Ok(ResourceDef {
+            kind,
+            handler,
+            scopes: meta.scopes,
+        })
+    }
+
+    /// The OAuth scopes a caller needs to read it.
+    pub fn scopes(&self) -> &'static [&'static str] {
+        self.scopes
     }
 
     /// The URI or URI template.

@@ -28,7 +28,7 @@ pub(crate) const RETRY_AFTER_SECS: u64 = 1;
 
 /// Who a request counts against for [`Limits::max_concurrent_requests_per_caller`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Caller {
+pub(crate) enum CallerKey {
     /// The authenticated subject.
     Subject(String),
     /// The peer's IP address (no authentication).
@@ -37,16 +37,16 @@ pub(crate) enum Caller {
     Stream,
 }
 
-impl Caller {
+impl CallerKey {
     /// The caller of a request with these transport facts; `None` for an HTTP request whose
     /// peer is unknown (a router served without connection info): counting every such request
     /// as one caller would let any client refuse service to all the others, so they are not
     /// capped per caller.
-    pub(crate) fn of(facts: &RequestFacts) -> Option<Caller> {
+    pub(crate) fn of(facts: &RequestFacts) -> Option<CallerKey> {
         match (&facts.caller, facts.peer_addr, &facts.headers) {
-            (Some(subject), _, _) => Some(Caller::Subject(subject.clone())),
-            (None, Some(addr), _) => Some(Caller::Address(addr.ip())),
-            (None, None, None) => Some(Caller::Stream),
+            (Some(subject), _, _) => Some(CallerKey::Subject(subject.clone())),
+            (None, Some(addr), _) => Some(CallerKey::Address(addr.ip())),
+            (None, None, None) => Some(CallerKey::Stream),
             (None, None, Some(_)) => None,
         }
     }
@@ -55,7 +55,7 @@ impl Caller {
 /// The server-wide admission state, shared by every session and stateless request.
 pub(crate) struct Admission {
     slots: Arc<Semaphore>,
-    callers: Mutex<HashMap<Caller, usize>>,
+    callers: Mutex<HashMap<CallerKey, usize>>,
     queued_bytes: Mutex<usize>,
     max_wait: Duration,
     per_caller: usize,
@@ -80,7 +80,7 @@ impl Permits {
 /// One request counted against its caller, until dropped.
 struct CallerTicket {
     admission: Arc<Admission>,
-    caller: Caller,
+    caller: CallerKey,
 }
 
 impl Drop for CallerTicket {
@@ -128,7 +128,7 @@ impl Admission {
     }
 
     // Both maps hold plain counts, consistent at every unlock: a poisoned lock is usable.
-    fn lock_callers(&self) -> std::sync::MutexGuard<'_, HashMap<Caller, usize>> {
+    fn lock_callers(&self) -> std::sync::MutexGuard<'_, HashMap<CallerKey, usize>> {
         self.callers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -142,7 +142,7 @@ impl Admission {
     /// queued for slots would exceed their cap.
     pub(crate) async fn admit(
         self: &Arc<Self>,
-        caller: Option<Caller>,
+        caller: Option<CallerKey>,
         session: Option<&Arc<Semaphore>>,
         req: &Request,
     ) -> Result<Permits, ErrorObject> {
@@ -195,7 +195,7 @@ impl Admission {
     }
 
     /// Count one more request against `caller`, unless it is at its cap.
-    fn enter(self: &Arc<Self>, caller: Caller) -> Result<CallerTicket, ErrorObject> {
+    fn enter(self: &Arc<Self>, caller: CallerKey) -> Result<CallerTicket, ErrorObject> {
         let mut callers = self.lock_callers();
         let n = callers.entry(caller.clone()).or_insert(0);
         if *n >= self.per_caller {
@@ -272,7 +272,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn counts_are_given_back_so_nothing_grows_per_caller() {
         let a = admission(Limits::default().max_concurrent_requests(1));
-        let caller = Caller::Address([10, 0, 0, 1].into());
+        let caller = CallerKey::Address([10, 0, 0, 1].into());
         let first = a
             .admit(Some(caller.clone()), None, &request(10))
             .await
@@ -309,16 +309,16 @@ mod tests {
                 .max_admission_wait(Duration::from_secs(1)),
         );
         let held = a
-            .admit(Some(Caller::Stream), None, &request(0))
+            .admit(Some(CallerKey::Stream), None, &request(0))
             .await
             .unwrap();
         let e = a
-            .admit(Some(Caller::Stream), None, &request(100))
+            .admit(Some(CallerKey::Stream), None, &request(100))
             .await
             .err()
             .expect("refused once the wait runs out");
         assert_eq!(e.code, codes::SERVER_BUSY);
-        assert_eq!(a.lock_callers()[&Caller::Stream], 1, "only the held one");
+        assert_eq!(a.lock_callers()[&CallerKey::Stream], 1, "only the held one");
         assert_eq!(*a.lock_queued(), 0);
         drop(held);
         assert!(a.lock_callers().is_empty());
@@ -331,10 +331,10 @@ mod tests {
             peer_addr: Some(addr),
             ..RequestFacts::default()
         };
-        assert_eq!(Caller::of(&facts), Some(Caller::Address(addr.ip())));
+        assert_eq!(CallerKey::of(&facts), Some(CallerKey::Address(addr.ip())));
         facts.caller = Some("alice".into());
-        assert_eq!(Caller::of(&facts), Some(Caller::Subject("alice".into())));
-        assert_eq!(Caller::of(&RequestFacts::default()), Some(Caller::Stream));
+        assert_eq!(CallerKey::of(&facts), Some(CallerKey::Subject("alice".into())));
+        assert_eq!(CallerKey::of(&RequestFacts::default()), Some(CallerKey::Stream));
     }
 
     #[test]
@@ -349,6 +349,6 @@ mod tests {
             headers: Some(Box::new(NoHeaders)),
             ..RequestFacts::default()
         };
-        assert_eq!(Caller::of(&facts), None);
+        assert_eq!(CallerKey::of(&facts), None);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use super::admission::Caller;
+use super::admission::CallerKey;
 use super::era;
 use super::runner::reply;
 use super::session::Session;
@@ -54,7 +54,7 @@ impl Dispatch for Dispatcher {
                 Err(e) => return reply(&sink, req.id, Err(e)),
             };
             let _permits = if stateless::takes_permit(&req) {
-                match core.admission.admit(Caller::of(&facts), None, &req).await {
+                match core.admission.admit(CallerKey::of(&facts), None, &req).await {
                     Ok(permits) => Some(permits),
                     Err(busy) => return reply(&sink, req.id, Err(busy)),
                 }

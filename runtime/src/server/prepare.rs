@@ -1,6 +1,7 @@
 //! Turning a `tools/call`, `resources/read` or `prompts/get` into a handler ready to run, the same
 //! way for both protocol eras (only error details differ, and the era says which).
 
+use std::any::Any;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -10,11 +11,13 @@ use serde_json::{json, Map, Value};
 use super::parse_params;
 use super::registry::Registry;
 use super::request_state::{request_digest, Binding};
+use crate::auth::{AuthInfo, INSUFFICIENT_SCOPE};
 use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::protocol::codes::MISSING_CLIENT_CAPABILITY;
 use crate::protocol::{CallToolParams, CallToolResult, Era};
 use crate::tool::{unmask, unmask_error};
+use crate::transport::RequestFacts;
 
 /// A handler, given the request's context.
 pub(crate) type Handler = Box<
@@ -29,6 +32,25 @@ pub(crate) struct Prepared {
     /// What `requestState` binds to (stateless era).
     pub binding: Binding,
     pub meta: Option<Map<String, Value>>,
+    /// Who is calling, for `ctx.auth()` and `ctx.http_request()`.
+    pub caller: Caller,
+}
+
+/// What a handler may learn of its caller: the authenticated caller and the transport's view of
+/// the request (see `RequestFacts`).
+#[derive(Clone, Default)]
+pub(crate) struct Caller {
+    pub auth: Option<Arc<AuthInfo>>,
+    pub request: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl Caller {
+    pub(crate) fn of(facts: &RequestFacts) -> Caller {
+        Caller {
+            auth: facts.auth.clone(),
+            request: facts.request.clone(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -76,7 +98,30 @@ pub(crate) fn missing_capabilities(requires: &[&str], peer: &PeerInfo) -> Option
     (!missing.is_empty()).then_some(Value::Object(missing))
 }
 
-/// Prepare `method` (one of the three that run user handlers) for `peer`.
+/// Refuse a caller whose token lacks a scope of `required` (the handler `what`'s). Callers
+/// without authentication are not restricted (see the `auth` module's docs).
+fn check_scopes(
+    required: &[&str],
+    auth: Option<&Arc<AuthInfo>>,
+    what: &str,
+) -> Result<(), ErrorObject> {
+    let Some(auth) = auth else { return Ok(()) };
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|s| !auth.has_scope(s))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ErrorObject::new(
+        INSUFFICIENT_SCOPE,
+        format!("insufficient scope: {what} needs the scopes {missing:?}"),
+    )
+    .with_data(json!({ "requiredScopes": required })))
+}
+
+/// Prepare `method` (one of the three that run user handlers) for `peer`, called by `caller`.
 pub(crate) fn prepare(
     registry: &Arc<Registry>,
     method: &str,
@@ -84,6 +129,24 @@ pub(crate) fn prepare(
     peer: &PeerInfo,
     era: Era,
     expose_errors: bool,
+    caller: &Caller,
+) -> Result<Prepared, ErrorObject> {
+    let auth = caller.auth.as_ref();
+    let prepared = prepare_handler(registry, method, params, peer, era, expose_errors, auth)?;
+    Ok(Prepared {
+        caller: caller.clone(),
+        ..prepared
+    })
+}
+
+fn prepare_handler(
+    registry: &Arc<Registry>,
+    method: &str,
+    params: Option<Value>,
+    peer: &PeerInfo,
+    era: Era,
+    expose_errors: bool,
+    auth: Option<&Arc<AuthInfo>>,
 ) -> Result<Prepared, ErrorObject> {
     match method {
         "tools/call" => {
@@ -94,6 +157,7 @@ pub(crate) fn prepare(
                     call.name
                 )));
             };
+            check_scopes(tool.scopes(), auth, &format!("tool `{}`", call.name))?;
             let binding = binding(era, method, &call.name, || {
                 Value::Object(call.arguments.clone().unwrap_or_default())
             });
@@ -114,6 +178,7 @@ pub(crate) fn prepare(
                             on_panic: Err(ErrorObject::internal("unreachable")),
                             binding,
                             meta: call.meta,
+                            caller: Caller::default(),
                         })
                     }
                 };
@@ -134,6 +199,7 @@ pub(crate) fn prepare(
                 on_panic,
                 binding,
                 meta: call.meta,
+                caller: Caller::default(),
             })
         }
         "resources/read" => {
@@ -148,6 +214,7 @@ pub(crate) fn prepare(
                         .with_data(json!({ "uri": p.uri })),
                 );
             };
+            check_scopes(def.scopes(), auth, &format!("resource `{}`", p.uri))?;
             let handler = def.handler.clone();
             let uri = p.uri.clone();
             let binding = binding(era, method, &p.uri, || Value::Null);
@@ -166,6 +233,7 @@ pub(crate) fn prepare(
                 ))),
                 binding,
                 meta: p.meta,
+                caller: Caller::default(),
             })
         }
         "prompts/get" => {
@@ -176,6 +244,7 @@ pub(crate) fn prepare(
                     p.name
                 )));
             };
+            check_scopes(prompt.scopes(), auth, &format!("prompt `{}`", p.name))?;
             let args = p.arguments.unwrap_or_default();
             let binding = binding(era, method, &p.name, || Value::Object(args.clone()));
             let prompt_name = p.name.clone();
@@ -195,6 +264,7 @@ pub(crate) fn prepare(
                 ))),
                 binding,
                 meta: p.meta,
+                caller: Caller::default(),
             })
         }
         other => Err(ErrorObject::method_not_found(other)),

@@ -242,7 +242,7 @@ impl Registry {
 
     /// Add or replace a tool.
     pub(crate) fn add_tool(&mut self, tool: ToolDef) -> Result<(), String> {
-        validate_tool(&tool.tool)?;
+        validate_tool(&tool.tool, tool.scopes())?;
         if tool.tool.input_schema.get("type") != Some(&Value::from("object")) {
             return Err(format!(
                 "the input schema of tool `{}` is not an object schema",

@@ -55,6 +55,7 @@ pub(crate) fn run(
         on_panic,
         binding,
         meta,
+        caller,
     } = prepared;
     let progress_token = progress_token(meta.as_ref());
     let limits = Arc::clone(&core.limits);
@@ -88,6 +89,8 @@ pub(crate) fn run(
         );
         scope.handler = Some(name);
         scope.sampling = sampling;
+        scope.auth = caller.auth;
+        scope.request = caller.request;
         AssertUnwindSafe(handler(Context::new(&scope)))
             .catch_unwind()
             .await

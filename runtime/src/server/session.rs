@@ -8,10 +8,10 @@ use tokio::sync::{broadcast, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::admission::{Caller, Permits};
+use super::admission::{CallerKey, Permits};
 use super::builder::ServerEvent;
 use super::era;
-use super::prepare::{complete, prepare, Prepared};
+use super::prepare::{complete, prepare, Caller, Prepared};
 use super::runner::{self, reply, Answers};
 use super::stateless;
 use super::subscriptions;
@@ -163,7 +163,7 @@ impl Session {
         }
         self.core
             .admission
-            .admit(Caller::of(facts), Some(&self.permits), req)
+            .admit(CallerKey::of(facts), Some(&self.permits), req)
             .await
             .map(Some)
     }
@@ -232,6 +232,7 @@ impl Session {
                     &self.peer(),
                     era,
                     self.core.expose_errors,
+                    &Caller::of(facts),
                 ) {
                     Ok(p) => self.spawn_handler(id, p, sink, permits),
                     Err(e) => reply(Err(e)),

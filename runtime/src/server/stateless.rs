@@ -14,7 +14,7 @@ use super::builder::ServerEvent;
 use super::era::{
     self, Envelope, META_SERVER_INFO, META_SUBSCRIPTION, STATELESS_PROTOCOL_VERSIONS,
 };
-use super::prepare::{complete, prepare, Prepared};
+use super::prepare::{complete, prepare, Caller, Prepared};
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
 use super::{http_rules, parse_params, subscriptions, ServerCore};
@@ -29,6 +29,8 @@ pub(crate) struct Admitted {
     owner: Owner,
     /// Whom a listen stream counts against ([`subscriptions::listener_key`]).
     listener: Option<String>,
+    /// Who is calling, for scope checks, `ctx.auth()` and `ctx.http_request()`.
+    caller: Caller,
 }
 
 /// Admit a stateless-era request: its `_meta` envelope (with the version header on HTTP outside a
@@ -52,6 +54,7 @@ pub(crate) fn accept(
         envelope,
         owner,
         listener: subscriptions::listener_key(facts),
+        caller: Caller::of(facts),
     })
 }
 
@@ -75,6 +78,7 @@ pub(crate) async fn serve(
         envelope,
         owner,
         listener,
+        caller,
     } = admitted;
     let Request { id, method, params } = req;
     let registry = core.shared.registry();
@@ -114,6 +118,7 @@ pub(crate) async fn serve(
                     &envelope.peer,
                     Era::Stateless,
                     core.expose_errors,
+                    &caller,
                 ) {
                     Err(e) => Err(e),
                     Ok(prepared) => run_rounds(

@@ -35,6 +35,9 @@ pub struct ToolMeta {
     /// Client capabilities the tool cannot work without (`"sampling"`, `"elicitation"`,
     /// `"roots"`): a request that does not declare them is refused before the tool runs.
     pub requires: &'static [&'static str],
+    /// OAuth scopes a caller's token must carry to call the tool (`scopes = [..]`; default
+    /// none): checked before it runs, for authenticated callers (see [`crate::auth`]).
+    pub scopes: &'static [&'static str],
 }
 
 /// A registered tool: its listing and its handler. Built by `#[tool]`/`#[tools]`, or by hand.
@@ -44,6 +47,7 @@ pub struct ToolDef {
     pub(crate) tool: Arc<Tool>,
     pub(crate) handler: ErasedHandler,
     requires: &'static [&'static str],
+    scopes: &'static [&'static str],
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -57,8 +61,11 @@ impl std::fmt::Debug for ToolDef {
 /// Check what registration requires of a tool, with the rules `#[tool]` checks at compile time
 /// (the `toolsmith-rules` crate): its name, and its `x-mcp-header` designations (which `#[tool]`
 /// can't see: they come from the argument type's schema).
-pub(crate) fn validate_tool(tool: &Tool) -> Result<(), String> {
+pub(crate) fn validate_tool(tool: &Tool, scopes: &[&str]) -> Result<(), String> {
     toolsmith_rules::check_tool_name(&tool.name).map_err(|e| e.to_string())?;
+    for scope in scopes {
+        toolsmith_rules::check_scope(scope).map_err(|e| format!("tool `{}`: {e}", tool.name))?;
+    }
     toolsmith_rules::designations(&tool.input_schema)
         .map_err(|e| format!("tool `{}`: {e}", tool.name))?;
     Ok(())
@@ -104,6 +111,7 @@ impl ToolDef {
                 output_schema,
             )),
             requires: meta.requires,
+            scopes: meta.scopes,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => f(ctx, a),
                 Err(msg) => Box::pin(std::future::ready(CallToolResult::error(msg))),
@@ -130,6 +138,7 @@ impl ToolDef {
                 output_schema,
             )),
             requires: meta.requires,
+            scopes: meta.scopes,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => {
                     let state = Arc::clone(&state);
@@ -148,6 +157,11 @@ impl ToolDef {
     /// The client capabilities the tool requires.
     pub fn requires(&self) -> &'static [&'static str] {
         self.requires
+    }
+
+    /// The OAuth scopes a caller needs to call the tool.
+    pub fn scopes(&self) -> &'static [&'static str] {
+        self.scopes
     }
 
     /// The tool's name.

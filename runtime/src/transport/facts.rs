@@ -1,7 +1,11 @@
 //! What a transport knows about an incoming frame besides its content: [`RequestFacts`], with
 //! the request's header fields behind [`Headers`] so the layers above need no HTTP library.
 
+use std::any::Any;
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::auth::AuthInfo;
 
 /// The header fields of a request, as the dispatcher reads them (HTTP only). Implemented by the
 /// HTTP transport over its header map, so nothing is copied and the layers above need no HTTP
@@ -42,6 +46,12 @@ pub(crate) struct RequestFacts {
     /// The authenticated caller (a stable subject id), once an authentication layer sets it;
     /// `requestState` is bound to it. `None` without authentication.
     pub caller: Option<String>,
+    /// The authenticated caller in full (subject, scopes, claims), when an authentication layer
+    /// established one; `caller` is its subject.
+    pub auth: Option<Arc<AuthInfo>>,
+    /// The transport's own view of the request, for handlers that read it (HTTP: the request's
+    /// `http::request::Parts`: method, URI, headers, extensions). `None` on stdio.
+    pub request: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 /// The request's header fields, none off HTTP.

@@ -1,5 +1,5 @@
 //! Bearer-token authentication as a tower layer: `Authorization: Bearer <token>` compared in
-//! constant time; anything else gets `401` with `WWW-Authenticate: Bearer`.
+//! constant time (a [`StaticToken`]); anything else gets `401` with `WWW-Authenticate: Bearer`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -8,10 +8,13 @@ use std::task::{Context, Poll};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use http::{header, HeaderValue, Request, StatusCode};
-use sha2::{Digest, Sha256};
 use tower::{Layer, Service};
 
-/// Requires `Authorization: Bearer <token>` on every request of the wrapped service.
+use crate::auth::{AuthInfo, StaticToken};
+
+/// Requires `Authorization: Bearer <token>` on every request of the wrapped service. The
+/// caller it lets through is the [`StaticToken`]'s (subject `bearer`, no scopes, unless built
+/// with [`BearerAuth::with_token`]), as handlers see with [`Context::auth`](crate::Context::auth).
 ///
 /// ```no_run
 /// # fn f(router: axum::Router) -> axum::Router {
@@ -20,16 +23,23 @@ use tower::{Layer, Service};
 /// ```
 #[derive(Clone)]
 pub struct BearerAuth {
-    /// SHA-256 of the token: comparing digests takes the same time whatever the input's length.
-    digest: Arc<[u8; 32]>,
+    token: Arc<StaticToken>,
+    caller: Arc<AuthInfo>,
     realm: Arc<str>,
 }
 
 impl BearerAuth {
     /// Accept requests carrying `token`.
     pub fn new(token: impl AsRef<[u8]>) -> Self {
+        Self::with_token(StaticToken::new(token))
+    }
+
+    /// Accept requests carrying `token`'s token, as its caller.
+    pub fn with_token(token: StaticToken) -> Self {
+        let caller = Arc::new(token.caller().clone());
         BearerAuth {
-            digest: Arc::new(Sha256::digest(token.as_ref()).into()),
+            token: Arc::new(token),
+            caller,
             realm: Arc::from("mcp"),
         }
     }
@@ -47,13 +57,7 @@ impl BearerAuth {
         }) else {
             return false;
         };
-        let given: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        // Constant time: every byte is compared.
-        given
-            .iter()
-            .zip(self.digest.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        self.token.matches(token.trim().as_bytes())
     }
 
     fn refusal(&self, had_credentials: bool) -> Response {
@@ -115,9 +119,10 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request<B>) -> Self::Future {
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let value = req.headers().get(header::AUTHORIZATION);
         if self.auth.allows(value) {
+            req.extensions_mut().insert(Arc::clone(&self.auth.caller));
             // Call the instance that was polled ready; leave a fresh clone in its place.
             let clone = self.inner.clone();
             let mut ready = std::mem::replace(&mut self.inner, clone);

@@ -38,6 +38,7 @@ pub struct HttpConfig {
     pub(crate) max_stream_lifetime: Duration,
     pub(crate) max_replay_bytes_per_session: usize,
     pub(crate) max_replay_bytes: usize,
+    pub(crate) oauth: Option<super::ResourceServer>,
 }
 
 impl Default for HttpConfig {
@@ -69,6 +70,7 @@ impl Default for HttpConfig {
             max_stream_lifetime: Duration::from_secs(5 * 60),
             max_replay_bytes_per_session: 4 * 1024 * 1024,
             max_replay_bytes: 256 * 1024 * 1024,
+            oauth: None,
         }
     }
 }
@@ -181,8 +183,19 @@ impl HttpConfig {
     }
 
     /// Require `Authorization: Bearer <token>` (compared in constant time; `401` otherwise).
+    /// The caller is `bearer`, with no scopes (see [`StaticToken`](crate::auth::StaticToken)).
+    /// Default: no authentication.
     pub fn bearer_token(mut self, token: impl AsRef<[u8]>) -> Self {
         self.bearer = Some(super::BearerAuth::new(token));
+        self
+    }
+
+    /// Protect the endpoint as an OAuth 2.1 resource server: tokens checked by the
+    /// [`ResourceServer`](super::ResourceServer)'s verifier, its Protected Resource Metadata
+    /// served at the well-known locations, `401`/`403` challenges. Default: no authentication.
+    /// Takes the place of [`HttpConfig::bearer_token`] when both are given.
+    pub fn oauth(mut self, resource_server: super::ResourceServer) -> Self {
+        self.oauth = Some(resource_server);
         self
     }
 

@@ -21,9 +21,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::busy;
 use super::config::HttpConfig;
+use super::oauth::step_up;
 use super::security::Refusal;
 use super::sessions::{caller_key, Activity, HttpSession, Refused, Sessions};
 use super::stream_log::{parse_event_id, StreamLog};
+use crate::auth::AuthInfo;
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
 use crate::protocol::codes::{
     HEADER_MISMATCH, MISSING_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION,
@@ -49,6 +51,7 @@ pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router 
     let body_limit = dispatch.limits().max_message_bytes;
     let path = config.path.clone();
     let bearer = config.bearer.clone();
+    let oauth = config.oauth.clone();
     let state = Arc::new(HttpState {
         dispatch,
         sessions: Sessions::new(config.max_replay_bytes),
@@ -59,9 +62,10 @@ pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router 
         .route(&path, post(on_post).get(on_get).delete(on_delete))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);
-    match bearer {
-        Some(auth) => router.layer(auth),
-        None => router,
+    match (oauth, bearer) {
+        (Some(oauth), _) => oauth.protect(router, &path),
+        (None, Some(auth)) => router.layer(auth),
+        (None, None) => router,
     }
 }
 
@@ -143,8 +147,13 @@ impl HttpState {
         });
     }
 
-    /// The session named by the request's header, with its protocol version checked.
-    fn session(&self, headers: &dyn Headers) -> Result<Arc<HttpSession>, Response> {
+    /// The session named by the request's header, with its protocol version checked, if
+    /// `caller` (the authenticated caller, if any) is the one that opened it.
+    fn session(
+        &self,
+        headers: &dyn Headers,
+        caller: Option<&str>,
+    ) -> Result<Arc<HttpSession>, Response> {
         let Some(id) = headers.get_str(SESSION_HEADER) else {
             return Err(error(
                 StatusCode::BAD_REQUEST,
@@ -152,7 +161,8 @@ impl HttpState {
                 "bad request: the Mcp-Session-Id header is required after initialization",
             ));
         };
-        let Some(session) = self.sessions.get(id) else {
+        let owned = |s: &HttpSession| s.owner.get().is_none_or(|o| o.as_deref() == caller);
+        let Some(session) = self.sessions.get(id).filter(|s| owned(s)) else {
             return Err(error(
                 StatusCode::NOT_FOUND,
                 codes::INVALID_REQUEST,
@@ -179,9 +189,11 @@ impl HttpState {
 async fn on_post(
     State(state): State<Arc<HttpState>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
+    auth: Option<Extension<Arc<AuthInfo>>>,
+    parts: http::request::Parts,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let headers = parts.headers.clone();
     state.start_reaper();
     if let Err(r) = state.guard(&headers) {
         return r;
@@ -250,10 +262,13 @@ async fn on_post(
         }
     };
 
+    let auth = auth.map(|Extension(a)| a);
     let facts = RequestFacts {
         headers: Some(Box::new(headers)),
         peer_addr: peer.map(|Extension(ConnectInfo(addr))| addr),
-        caller: None,
+        caller: auth.as_ref().map(|a| a.subject.clone()),
+        auth,
+        request: Some(Arc::new(parts)),
     };
     let era = state.dispatch.era(&message, &facts);
     // A stateless-era request outside a session is served on its own; everything else belongs
@@ -277,6 +292,7 @@ async fn on_post(
                 Ok(session) => session,
                 Err(refused) => return too_many_sessions(refused, &state.config),
             };
+        let _ = session.owner.set(facts.caller.clone());
         let mut response = run_request(&session, req, era, facts, &state.config).await;
         if response.status().is_success() && session.session.is_open() {
             response.headers_mut().insert(
@@ -289,7 +305,7 @@ async fn on_post(
         return response;
     }
 
-    let session = match state.session(&facts) {
+    let session = match state.session(&facts, facts.caller.as_deref()) {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -343,6 +359,9 @@ async fn stateless_post(state: &Arc<HttpState>, facts: RequestFacts, message: Me
     if is_response_to(&first, &id) {
         if let Some(busy) = busy::refusal(&first) {
             return busy;
+        }
+        if let Some(refusal) = step_up(&first, state.config.oauth.as_ref()) {
+            return refusal;
         }
         let status = serde_json::from_str::<Value>(&first)
             .ok()
@@ -402,6 +421,9 @@ async fn run_request(
     if is_response_to(&first, &id) {
         if let Some(busy) = busy::refusal(&first) {
             return busy;
+        }
+        if let Some(refusal) = step_up(&first, config.oauth.as_ref()) {
+            return refusal;
         }
         return ([(header::CONTENT_TYPE, "application/json")], first).into_response();
     }
@@ -502,7 +524,11 @@ fn stateless_only(headers: &HeaderMap) -> Option<Response> {
     )
 }
 
-async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
+async fn on_get(
+    State(state): State<Arc<HttpState>>,
+    auth: Option<Extension<Arc<AuthInfo>>>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = state.guard(&headers) {
         return r;
     }
@@ -516,7 +542,8 @@ async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Resp
             "not acceptable: the Accept header must list text/event-stream",
         );
     }
-    let session = match state.session(&headers) {
+    let caller = auth.as_ref().map(|Extension(a)| a.subject.as_str());
+    let session = match state.session(&headers, caller) {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -574,14 +601,19 @@ async fn on_get(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Resp
     )
 }
 
-async fn on_delete(State(state): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
+async fn on_delete(
+    State(state): State<Arc<HttpState>>,
+    auth: Option<Extension<Arc<AuthInfo>>>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = state.guard(&headers) {
         return r;
     }
     if let Some(r) = stateless_only(&headers) {
         return r;
     }
-    let session = match state.session(&headers) {
+    let caller = auth.as_ref().map(|Extension(a)| a.subject.as_str());
+    let session = match state.session(&headers, caller) {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
@@ -48,6 +48,9 @@ pub(crate) struct HttpSession {
     in_use: AtomicBool,
     replay: Arc<SessionReplay>,
     max_events: usize,
+    /// The authenticated caller that opened the session (`None` inside: no authentication);
+    /// requests of anyone else are answered as if the session did not exist.
+    pub owner: OnceLock<Option<String>>,
 }
 
 impl HttpSession {
@@ -203,6 +206,7 @@ impl Sessions {
             in_use: AtomicBool::new(false),
             replay,
             max_events,
+            owner: OnceLock::new(),
         });
         let mut table = self.table.lock().expect("sessions lock");
         if let Some(refused) = table.refusal(http.caller.as_deref(), config) {
