@@ -1,0 +1,297 @@
+//! Finding the authorization server: protected resource metadata (RFC 9728), then the
+//! authorization server's metadata (RFC 8414, OpenID Connect Discovery), with the locations
+//! and checks the MCP authorization spec lists.
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use super::challenge::Challenge;
+use super::fetch::get_json;
+
+/// Protected resource metadata (the fields the client uses).
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct ResourceMetadata {
+    pub resource: Option<String>,
+    #[serde(default)]
+    pub authorization_servers: Vec<String>,
+    pub scopes_supported: Option<Vec<String>>,
+}
+
+/// Authorization server metadata (the fields the client uses).
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct ServerMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: String,
+    pub registration_endpoint: Option<String>,
+    pub scopes_supported: Option<Vec<String>>,
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub client_id_metadata_document_supported: bool,
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// Where to get tokens for the server, and for which resource.
+#[derive(Debug, Clone)]
+pub(super) struct Discovered {
+    /// The `resource` parameter: the resource identifier exactly as the metadata publishes it
+    /// (the server URL when there is no metadata).
+    pub resource: String,
+    /// The resource's `scopes_supported`.
+    pub scopes_supported: Option<Vec<String>>,
+    /// The issuer the authorization server metadata was looked up for (and checked against).
+    pub issuer: String,
+    pub server: ServerMetadata,
+}
+
+/// The origin of `url` as `scheme://host[:port]`, without a trailing slash.
+fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// `url`'s path without its trailing slashes (`""` for the root).
+fn trimmed_path(url: &Url) -> &str {
+    url.path().trim_end_matches('/')
+}
+
+/// Where to look for the protected resource metadata of `server`, in order: the challenge's
+/// `resource_metadata`, the path-suffixed well-known location, the root one.
+pub(super) fn resource_metadata_urls(server: &Url, challenge: &Challenge) -> Vec<Url> {
+    let mut urls = Vec::new();
+    if let Some(u) = challenge
+        .resource_metadata
+        .as_deref()
+        .and_then(|u| Url::parse(u).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+    {
+        urls.push(u);
+    }
+    let base = origin(server);
+    let path = trimmed_path(server);
+    let mut well_known = Vec::new();
+    if !path.is_empty() {
+        well_known.push(format!("{base}/.well-known/oauth-protected-resource{path}"));
+    }
+    well_known.push(format!("{base}/.well-known/oauth-protected-resource"));
+    for u in well_known.iter().filter_map(|u| Url::parse(u).ok()) {
+        if !urls.contains(&u) {
+            urls.push(u);
+        }
+    }
+    urls
+}
+
+/// Where to look for the metadata of the authorization server `issuer`, in the order of the
+/// MCP spec: with a path, RFC 8414 path insertion, then OpenID path insertion, then OpenID
+/// path appending; without one, RFC 8414 then OpenID.
+pub(super) fn server_metadata_urls(issuer: &Url) -> Vec<Url> {
+    let base = origin(issuer);
+    let path = trimmed_path(issuer);
+    let candidates = if path.is_empty() {
+        vec![
+            format!("{base}/.well-known/oauth-authorization-server"),
+            format!("{base}/.well-known/openid-configuration"),
+        ]
+    } else {
+        vec![
+            format!("{base}/.well-known/oauth-authorization-server{path}"),
+            format!("{base}/.well-known/openid-configuration{path}"),
+            format!("{base}{path}/.well-known/openid-configuration"),
+        ]
+    };
+    candidates
+        .iter()
+        .filter_map(|u| Url::parse(u).ok())
+        .collect()
+}
+
+/// True when `resource` (from the metadata) identifies `server`: the same origin, and the
+/// server's path is the resource's path or below it.
+pub(super) fn resource_matches(server: &Url, resource: &str) -> bool {
+    let Ok(resource) = Url::parse(resource) else {
+        return false;
+    };
+    if resource.origin() != server.origin() || resource.fragment().is_some() {
+        return false;
+    }
+    let want = trimmed_path(&resource);
+    let have = trimmed_path(server);
+    have == want || (have.starts_with(want) && have[want.len()..].starts_with('/'))
+}
+
+/// Find the protected resource metadata and the authorization server of `server`.
+pub(super) async fn discover(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: &Challenge,
+) -> Result<Discovered, String> {
+    let mut found = None;
+    for url in resource_metadata_urls(server, challenge) {
+        if let Some(m) =
+            get_json::<ResourceMetadata>(http, "protected resource metadata", &url).await?
+        {
+            found = Some((url, m));
+            break;
+        }
+    }
+    let Some((url, metadata)) = found else {
+        // No protected resource metadata (the 2025-03-26 revision): the authorization server
+        // is at the MCP server's origin.
+        tracing::debug!(%server, "no protected resource metadata; using the server's origin");
+        return legacy(http, server).await;
+    };
+    let resource = match metadata.resource {
+        Some(r) if resource_matches(server, &r) => r,
+        Some(r) => {
+            return Err(format!(
+                "the protected resource metadata at {url} is for `{r}`, not for {server}; not \
+                 logging in to it"
+            ))
+        }
+        None => server.as_str().to_owned(),
+    };
+    let Some(issuer) = metadata.authorization_servers.first().cloned() else {
+        return Err(format!(
+            "the protected resource metadata at {url} names no authorization server"
+        ));
+    };
+    let issuer_url = Url::parse(&issuer)
+        .map_err(|e| format!("the authorization server `{issuer}` is not a valid URL: {e}"))?;
+    let server_metadata = server_metadata(http, &issuer, &issuer_url)
+        .await?
+        .ok_or_else(|| format!("no authorization server metadata found for {issuer}"))?;
+    Ok(Discovered {
+        resource,
+        scopes_supported: metadata.scopes_supported,
+        issuer,
+        server: server_metadata,
+    })
+}
+
+/// The metadata of `issuer` from the first location that has it, checked to be `issuer`'s.
+async fn server_metadata(
+    http: &reqwest::Client,
+    issuer: &str,
+    issuer_url: &Url,
+) -> Result<Option<ServerMetadata>, String> {
+    for url in server_metadata_urls(issuer_url) {
+        let Some(m) =
+            get_json::<ServerMetadata>(http, "authorization server metadata", &url).await?
+        else {
+            continue;
+        };
+        if m.issuer != issuer {
+            return Err(format!(
+                "the authorization server metadata at {url} is for issuer `{}`, not `{issuer}`; \
+                 not using it",
+                m.issuer
+            ));
+        }
+        return Ok(Some(m));
+    }
+    Ok(None)
+}
+
+/// Without protected resource metadata: the authorization server is the MCP server's origin,
+/// with its metadata or, without that, the default endpoints `/authorize`, `/token` and
+/// `/register` there.
+async fn legacy(http: &reqwest::Client, server: &Url) -> Result<Discovered, String> {
+    let issuer = origin(server);
+    let issuer_url = Url::parse(&issuer).map_err(|e| format!("bad origin {issuer}: {e}"))?;
+    let metadata = match server_metadata(http, &issuer, &issuer_url).await? {
+        Some(m) => m,
+        None => ServerMetadata {
+            issuer: issuer.clone(),
+            authorization_endpoint: Some(format!("{issuer}/authorize")),
+            token_endpoint: format!("{issuer}/token"),
+            registration_endpoint: Some(format!("{issuer}/register")),
+            scopes_supported: None,
+            token_endpoint_auth_methods_supported: None,
+            code_challenge_methods_supported: None,
+            client_id_metadata_document_supported: false,
+            authorization_response_iss_parameter_supported: false,
+        },
+    };
+    Ok(Discovered {
+        resource: server.as_str().to_owned(),
+        scopes_supported: None,
+        issuer,
+        server: metadata,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("test URL")
+    }
+
+    fn strings(urls: Vec<Url>) -> Vec<String> {
+        urls.into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn resource_metadata_is_looked_for_in_the_spec_order() {
+        let header = Challenge {
+            resource_metadata: Some("https://mcp.example/custom/prm.json".into()),
+            ..Challenge::default()
+        };
+        assert_eq!(
+            strings(resource_metadata_urls(
+                &url("https://mcp.example/api/mcp"),
+                &header
+            )),
+            [
+                "https://mcp.example/custom/prm.json",
+                "https://mcp.example/.well-known/oauth-protected-resource/api/mcp",
+                "https://mcp.example/.well-known/oauth-protected-resource",
+            ]
+        );
+        assert_eq!(
+            strings(resource_metadata_urls(
+                &url("https://mcp.example/"),
+                &Challenge::default()
+            )),
+            ["https://mcp.example/.well-known/oauth-protected-resource"]
+        );
+    }
+
+    #[test]
+    fn server_metadata_locations_follow_the_issuer_path() {
+        assert_eq!(
+            strings(server_metadata_urls(&url("https://auth.example/tenant1"))),
+            [
+                "https://auth.example/.well-known/oauth-authorization-server/tenant1",
+                "https://auth.example/.well-known/openid-configuration/tenant1",
+                "https://auth.example/tenant1/.well-known/openid-configuration",
+            ]
+        );
+        assert_eq!(
+            strings(server_metadata_urls(&url("https://auth.example:8443"))),
+            [
+                "https://auth.example:8443/.well-known/oauth-authorization-server",
+                "https://auth.example:8443/.well-known/openid-configuration",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_resource_matches_its_server_and_paths_below_it() {
+        let server = url("http://localhost:3000/mcp");
+        assert!(resource_matches(&server, "http://localhost:3000/mcp"));
+        assert!(resource_matches(&server, "http://localhost:3000"));
+        assert!(resource_matches(&server, "http://localhost:3000/"));
+        assert!(!resource_matches(&server, "https://evil.example.com/mcp"));
+        assert!(!resource_matches(&server, "http://localhost:3001/mcp"));
+        assert!(!resource_matches(&server, "http://localhost:3000/mc"));
+        assert!(!resource_matches(
+            &server,
+            "http://localhost:3000/mcp/deeper"
+        ));
+        assert!(!resource_matches(&server, "not a url"));
+    }
+}
