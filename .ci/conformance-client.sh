@@ -78,9 +78,17 @@ const fs = require("fs"), path = require("path");
 const dir = process.argv[2];
 let passed = 0, failed = 0, warnings = 0, other = 0;
 const failures = [];
-for (const d of fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []) {
-  const file = path.join(dir, d, "checks.json");
-  if (!fs.existsSync(file)) continue;
+// The suite writes <dir>/<scenario>-<time>/checks.json; auth/* scenario names add a level.
+const files = [];
+const walk = (d) => {
+  for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.name === "checks.json") files.push(p);
+  }
+};
+walk(dir);
+for (const file of files.sort()) {
   for (const c of JSON.parse(fs.readFileSync(file, "utf8"))) {
     if (c.status === "SUCCESS") passed++;
     else if (c.status === "WARNING") warnings++;

@@ -194,22 +194,33 @@ async fn server_metadata(
     Ok(None)
 }
 
-/// Without protected resource metadata: the authorization server is the MCP server's origin,
-/// with its metadata or, without that, the default endpoints `/authorize`, `/token` and
-/// `/register` there.
+/// Without protected resource metadata (2025-03-26): the authorization server is the MCP
+/// server's origin, with its metadata there (whose `issuer` that revision does not constrain:
+/// the server is trusted for its own origin) or, without that, the default endpoints
+/// `/authorize`, `/token` and `/register` there, which that revision requires to support PKCE.
 async fn legacy(http: &reqwest::Client, server: &Url) -> Result<Discovered, String> {
-    let issuer = origin(server);
-    let issuer_url = Url::parse(&issuer).map_err(|e| format!("bad origin {issuer}: {e}"))?;
-    let metadata = match server_metadata(http, &issuer, &issuer_url).await? {
+    let base = origin(server);
+    let base_url = Url::parse(&base).map_err(|e| format!("bad origin {base}: {e}"))?;
+    let mut found = None;
+    for url in server_metadata_urls(&base_url) {
+        if let Some(m) =
+            get_json::<ServerMetadata>(http, "authorization server metadata", &url).await?
+        {
+            found = Some(m);
+            break;
+        }
+    }
+    let issuer = found.as_ref().map_or(base.clone(), |m| m.issuer.clone());
+    let metadata = match found {
         Some(m) => m,
         None => ServerMetadata {
-            issuer: issuer.clone(),
-            authorization_endpoint: Some(format!("{issuer}/authorize")),
-            token_endpoint: format!("{issuer}/token"),
-            registration_endpoint: Some(format!("{issuer}/register")),
+            issuer: base.clone(),
+            authorization_endpoint: Some(format!("{base}/authorize")),
+            token_endpoint: format!("{base}/token"),
+            registration_endpoint: Some(format!("{base}/register")),
             scopes_supported: None,
             token_endpoint_auth_methods_supported: None,
-            code_challenge_methods_supported: None,
+            code_challenge_methods_supported: Some(vec!["S256".into()]),
             client_id_metadata_document_supported: false,
             authorization_response_iss_parameter_supported: false,
         },
