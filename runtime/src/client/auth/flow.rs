@@ -161,11 +161,9 @@ impl OAuth {
             (None, None) => Vec::new(),
         };
         if step_up {
-            for s in &state.requested {
-                if !scopes.contains(s) {
-                    scopes.insert(0, s.clone());
-                }
-            }
+            let mut union = state.requested.clone();
+            union.extend(scopes.into_iter().filter(|s| !state.requested.contains(s)));
+            scopes = union;
         }
         let offered = found
             .server
@@ -356,4 +354,128 @@ pub(super) fn check_redirect(
         _ => {}
     }
     param("code").ok_or_else(|| "the authorization response has no `code`".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::auth::discovery::ServerMetadata;
+
+    fn found(advertises_iss: bool) -> Discovered {
+        Discovered {
+            resource: "https://mcp.example/mcp".into(),
+            scopes_supported: None,
+            issuer: "https://as.example".into(),
+            server: ServerMetadata {
+                issuer: "https://as.example".into(),
+                authorization_endpoint: Some("https://as.example/authorize".into()),
+                token_endpoint: "https://as.example/token".into(),
+                registration_endpoint: None,
+                scopes_supported: None,
+                token_endpoint_auth_methods_supported: None,
+                code_challenge_methods_supported: Some(vec!["S256".into()]),
+                client_id_metadata_document_supported: false,
+                authorization_response_iss_parameter_supported: advertises_iss,
+            },
+        }
+    }
+
+    const BACK: &str = "http://localhost:3000/callback";
+
+    #[test]
+    fn a_matching_response_gives_its_code() {
+        let url = format!("{BACK}?code=c1&state=s1&iss=https%3A%2F%2Fas.example");
+        assert_eq!(check_redirect(&url, "s1", &found(true)), Ok("c1".into()));
+        let url = format!("{BACK}?code=c2&state=s1");
+        assert_eq!(check_redirect(&url, "s1", &found(false)), Ok("c2".into()));
+    }
+
+    #[test]
+    fn the_state_must_be_the_one_sent() {
+        let url = format!("{BACK}?code=c1&state=other");
+        assert!(check_redirect(&url, "s1", &found(false)).is_err());
+        let url = format!("{BACK}?code=c1");
+        assert!(check_redirect(&url, "s1", &found(false)).is_err());
+    }
+
+    #[test]
+    fn iss_is_compared_exactly_and_required_when_advertised() {
+        for iss in ["https%3A%2F%2Fevil.example", "https%3A%2F%2Fas.example%2F"] {
+            let url = format!("{BACK}?code=c1&state=s1&iss={iss}");
+            assert!(check_redirect(&url, "s1", &found(true)).is_err(), "{iss}");
+            // Present but not advertised: still compared.
+            assert!(check_redirect(&url, "s1", &found(false)).is_err(), "{iss}");
+        }
+        let url = format!("{BACK}?code=c1&state=s1");
+        assert!(check_redirect(&url, "s1", &found(true)).is_err());
+    }
+
+    #[test]
+    fn an_error_response_is_reported() {
+        let url = format!("{BACK}?error=access_denied&error_description=no&state=s1");
+        let e = check_redirect(&url, "s1", &found(false)).unwrap_err();
+        assert!(e.contains("access_denied"), "{e}");
+    }
+
+    fn oauth(offline_access: bool) -> Arc<OAuth> {
+        let config = OAuthConfig::new(BACK, |_url: String| async { Err("unused".into()) })
+            .offline_access(offline_access);
+        OAuth::new(config, "https://mcp.example/mcp").expect("valid")
+    }
+
+    #[test]
+    fn scopes_come_from_the_challenge_then_the_metadata() {
+        let auth = oauth(false);
+        let state = State::default();
+        let mut f = found(false);
+        f.scopes_supported = Some(vec!["a".into(), "b".into()]);
+        let challenge = Challenge {
+            scope: Some("c d".into()),
+            ..Challenge::default()
+        };
+        assert_eq!(auth.scopes(&state, &challenge, &f, false), ["c", "d"]);
+        assert_eq!(
+            auth.scopes(&state, &Challenge::default(), &f, false),
+            ["a", "b"]
+        );
+        f.scopes_supported = None;
+        assert!(auth
+            .scopes(&state, &Challenge::default(), &f, false)
+            .is_empty());
+    }
+
+    #[test]
+    fn a_step_up_keeps_the_scopes_asked_before() {
+        let auth = oauth(false);
+        let state = State {
+            requested: vec!["read".into(), "list".into()],
+            ..State::default()
+        };
+        let challenge = Challenge {
+            scope: Some("write list".into()),
+            error: Some("insufficient_scope".into()),
+            ..Challenge::default()
+        };
+        assert_eq!(
+            auth.scopes(&state, &challenge, &found(false), true),
+            ["read", "list", "write"]
+        );
+    }
+
+    #[test]
+    fn offline_access_only_where_the_server_offers_it() {
+        let state = State::default();
+        let challenge = Challenge {
+            scope: Some("read".into()),
+            ..Challenge::default()
+        };
+        let mut f = found(false);
+        assert_eq!(oauth(true).scopes(&state, &challenge, &f, false), ["read"]);
+        f.server.scopes_supported = Some(vec!["read".into(), "offline_access".into()]);
+        assert_eq!(
+            oauth(true).scopes(&state, &challenge, &f, false),
+            ["read", "offline_access"]
+        );
+        assert_eq!(oauth(false).scopes(&state, &challenge, &f, false), ["read"]);
+    }
 }
