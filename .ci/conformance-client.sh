@@ -50,8 +50,8 @@ AUTH_2026=(auth/resource-mismatch auth/offline-access-scope auth/offline-access-
   auth/iss-supported-missing auth/iss-wrong-issuer auth/iss-unexpected auth/iss-normalized
   auth/metadata-issuer-mismatch)
 # Extension scenarios the client implements (run on 2025-11-25, the suite's default).
-EXTENSIONS_016=(auth/client-credentials-basic)
-EXTENSIONS_020=(auth/client-credentials-basic)
+EXTENSIONS_016=(auth/client-credentials-basic auth/client-credentials-jwt)
+EXTENSIONS_020=(auth/client-credentials-basic auth/client-credentials-jwt)
 
 # 0.1.16: every client scenario.
 SCENARIOS_016=(initialize tools_call elicitation-sep1034-client-defaults sse-retry
@@ -156,7 +156,6 @@ done
 say "skipped client scenarios"
 skip_reason() { # scenario
   case "$1" in
-    auth/client-credentials-jwt) echo "client credentials with private_key_jwt (RFC 7523): the client signs no JWT assertions" ;;
     auth/enterprise-managed-authorization|auth/cross-app-access-complete-flow) echo "enterprise-managed authorization (SEP-990: token exchange + JWT bearer grant): not implemented" ;;
     auth/dpop|auth/dpop-nonce) echo "DPoP (RFC 9449) proof-of-possession tokens: not implemented (the client uses bearer tokens)" ;;
     auth/wif-jwt-bearer) echo "workload identity federation (SEP-1933, JWT bearer grant): not implemented" ;;

@@ -128,6 +128,10 @@ fn oauth(scenario: &str, context: &Value) -> OAuthConfig {
     let config = OAuthConfig::new(REDIRECT_URI, follow_authorization)
         .client_name("toolsmith-conformance-client")
         .client_metadata_url(CLIENT_METADATA_URL);
+    if let (Some(id), Some(key)) = (text("client_id"), text("private_key_pem")) {
+        let algorithm = text("signing_algorithm").unwrap_or_else(|| "ES256".into());
+        return config.client_credentials_jwt(id, key, algorithm);
+    }
     match (text("client_id"), text("client_secret")) {
         (Some(id), Some(secret)) if scenario.starts_with("auth/client-credentials") => {
             config.client_credentials(id, secret)

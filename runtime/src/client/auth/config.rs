@@ -4,6 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use super::assertion::JwtCredentials;
 use super::store::{MemoryTokenStore, TokenStore};
 
 /// What the user-facing step returns: the URL the authorization server redirected the user
@@ -21,6 +22,8 @@ pub enum TokenAuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the request body.
     ClientSecretPost,
+    /// A JWT signed with the client's private key (RFC 7523 §2.2).
+    PrivateKeyJwt,
 }
 
 impl TokenAuthMethod {
@@ -30,6 +33,7 @@ impl TokenAuthMethod {
             TokenAuthMethod::None => "none",
             TokenAuthMethod::ClientSecretBasic => "client_secret_basic",
             TokenAuthMethod::ClientSecretPost => "client_secret_post",
+            TokenAuthMethod::PrivateKeyJwt => "private_key_jwt",
         }
     }
 
@@ -38,6 +42,7 @@ impl TokenAuthMethod {
             "none" => Some(TokenAuthMethod::None),
             "client_secret_basic" => Some(TokenAuthMethod::ClientSecretBasic),
             "client_secret_post" => Some(TokenAuthMethod::ClientSecretPost),
+            "private_key_jwt" => Some(TokenAuthMethod::PrivateKeyJwt),
             _ => None,
         }
     }
@@ -91,6 +96,7 @@ pub struct OAuthConfig {
     pub(super) metadata_url: Option<String>,
     pub(super) pre_registered: Vec<ClientSecret>,
     pub(super) client_credentials: Option<ClientSecret>,
+    pub(super) jwt_credentials: Option<JwtCredentials>,
     pub(super) store: Arc<dyn TokenStore>,
     pub(super) offline_access: bool,
 }
@@ -103,6 +109,7 @@ impl std::fmt::Debug for OAuthConfig {
             .field("metadata_url", &self.metadata_url)
             .field("pre_registered", &self.pre_registered)
             .field("client_credentials", &self.client_credentials)
+            .field("jwt_credentials", &self.jwt_credentials)
             .field("offline_access", &self.offline_access)
             .finish_non_exhaustive()
     }
@@ -126,6 +133,7 @@ impl OAuthConfig {
             metadata_url: None,
             pre_registered: Vec::new(),
             client_credentials: None,
+            jwt_credentials: None,
             store: Arc::new(MemoryTokenStore::new()),
             offline_access: true,
         }
@@ -176,6 +184,29 @@ impl OAuthConfig {
             issuer: None,
         });
         self
+    }
+
+    /// Log in without a user: the client credentials grant, authenticated with a JWT this
+    /// client signs (`private_key_jwt`, RFC 7523) with `private_key_pem` (PKCS#8 PEM) and
+    /// `algorithm` (`ES256`, `ES384`, `RS256`..`PS512`, `EdDSA`). A key that cannot be read
+    /// fails the login with a clear error.
+    pub fn client_credentials_jwt(
+        mut self,
+        client_id: impl Into<String>,
+        private_key_pem: impl Into<String>,
+        algorithm: impl Into<String>,
+    ) -> Self {
+        self.jwt_credentials = Some(JwtCredentials {
+            client_id: client_id.into(),
+            key_pem: private_key_pem.into(),
+            algorithm: algorithm.into(),
+        });
+        self
+    }
+
+    /// True when the client logs in with the client credentials grant.
+    pub(super) fn machine(&self) -> bool {
+        self.client_credentials.is_some() || self.jwt_credentials.is_some()
     }
 
     /// Keep tokens in `store` (default: a [`MemoryTokenStore`]).

@@ -108,7 +108,7 @@ impl OAuth {
             }
         }
         let scopes = self.scopes(&state, &challenge, &found, step_up);
-        let client_credentials = self.config.client_credentials.is_some();
+        let client_credentials = self.config.machine();
         let client = match state.clients.get(&found.issuer) {
             Some(c) => c.clone(),
             None => {
@@ -172,7 +172,7 @@ impl OAuth {
             .is_some_and(|s| s.iter().any(|s| s == "offline_access"));
         if self.config.offline_access
             && offered
-            && self.config.client_credentials.is_none()
+            && !self.config.machine()
             && !scopes.iter().any(|s| s == "offline_access")
         {
             scopes.push("offline_access".into());

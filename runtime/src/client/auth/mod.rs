@@ -20,13 +20,14 @@
 //! - **Tokens:** sent as `Authorization: Bearer` to the MCP endpoint only, refreshed with the
 //!   refresh token when one was issued, kept in a [`TokenStore`] (in memory by default). They
 //!   are never logged (their `Debug` output is redacted).
-//! - **Client credentials** (the `io.modelcontextprotocol/oauth-client-credentials` extension,
-//!   `client_secret_basic`/`client_secret_post`): [`OAuthConfig::client_credentials`], for
-//!   machine clients without a user.
+//! - **Client credentials** (the `io.modelcontextprotocol/oauth-client-credentials` extension):
+//!   [`OAuthConfig::client_credentials`] (a secret) or [`OAuthConfig::client_credentials_jwt`]
+//!   (`private_key_jwt`, RFC 7523), for machine clients without a user.
 //!
 //! Every request that gets `401` or `403 insufficient_scope` is sent again once the client
 //! holds a new token; a request authorizes at most [`MAX_AUTHORIZATIONS`] times.
 
+mod assertion;
 mod challenge;
 mod config;
 mod discovery;

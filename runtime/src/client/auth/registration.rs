@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
+use super::assertion::JwtCredentials;
 use super::config::{OAuthConfig, TokenAuthMethod};
 use super::discovery::{Discovered, ServerMetadata};
 use super::fetch::{describe, oauth_error, read};
@@ -14,6 +15,8 @@ pub(super) struct Registered {
     pub client_id: String,
     pub client_secret: Option<String>,
     pub method: TokenAuthMethod,
+    /// The key of `private_key_jwt`.
+    pub jwt: Option<JwtCredentials>,
 }
 
 /// The token endpoint authentication for a client with (or without) a secret, among the
@@ -57,6 +60,18 @@ pub(super) async fn obtain(
 ) -> Result<Registered, String> {
     let server = &found.server;
     let supported = server.token_endpoint_auth_methods_supported.as_deref();
+    if let Some(jwt) = config
+        .jwt_credentials
+        .as_ref()
+        .filter(|_| client_credentials)
+    {
+        return Ok(Registered {
+            client_id: jwt.client_id.clone(),
+            client_secret: None,
+            method: TokenAuthMethod::PrivateKeyJwt,
+            jwt: Some(jwt.clone()),
+        });
+    }
     let preset = if client_credentials {
         config.client_credentials.as_ref()
     } else {
@@ -70,6 +85,7 @@ pub(super) async fn obtain(
             client_id: c.client_id.clone(),
             client_secret: c.client_secret.clone(),
             method: method_for(c.client_secret.is_some(), supported),
+            jwt: None,
         });
     }
     if let Some(url) = config
@@ -81,6 +97,7 @@ pub(super) async fn obtain(
             client_id: url.clone(),
             client_secret: None,
             method: TokenAuthMethod::None,
+            jwt: None,
         });
     }
     match &server.registration_endpoint {
@@ -145,6 +162,7 @@ async fn register(
         client_id: r.client_id,
         client_secret: r.client_secret,
         method,
+        jwt: None,
     })
 }
 

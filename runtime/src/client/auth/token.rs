@@ -7,10 +7,14 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::Deserialize;
 
+use super::assertion;
 use super::config::TokenAuthMethod;
 use super::fetch::{describe, oauth_error, read};
 use super::registration::Registered;
 use super::store::Tokens;
+
+/// The `client_assertion_type` of a JWT assertion (RFC 7523 §2.2).
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// A token response (RFC 6749 §5.1).
 #[derive(Deserialize)]
@@ -51,6 +55,12 @@ pub(super) async fn request(
                 reqwest::header::AUTHORIZATION,
                 basic_credentials(&client.client_id, secret),
             );
+        }
+        (TokenAuthMethod::PrivateKeyJwt, _) => {
+            let jwt = client.jwt.as_ref().ok_or("private_key_jwt without a key")?;
+            form.push(("client_id", client.client_id.clone()));
+            form.push(("client_assertion_type", ASSERTION_TYPE.to_owned()));
+            form.push(("client_assertion", assertion::sign(jwt, issuer)?));
         }
         (TokenAuthMethod::ClientSecretPost, Some(secret)) => {
             form.push(("client_id", client.client_id.clone()));
