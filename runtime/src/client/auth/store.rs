@@ -43,8 +43,9 @@ impl Tokens {
     }
 }
 
-/// Keeps the tokens of each protected resource (keyed by its resource identifier) between
-/// requests, and, with a persistent implementation, between runs.
+/// Keeps the tokens of each protected server (keyed by the MCP endpoint URL the client
+/// connects to, as parsed: `https://host/mcp`) between requests and, with a persistent
+/// implementation, between runs. Whatever keeps them should keep them secret.
 pub trait TokenStore: Send + Sync + 'static {
     /// The tokens saved for `resource`.
     fn load(&self, resource: &str) -> Option<Tokens>;
