@@ -121,6 +121,43 @@ pub(super) fn resource_matches(server: &Url, resource: &str) -> bool {
     have == want || (have.starts_with(want) && have[want.len()..].starts_with('/'))
 }
 
+/// True for an HTTPS URL, or an HTTP one on a loopback host (a local development server):
+/// authorization codes, secrets and tokens travel to these endpoints.
+pub(super) fn secure_endpoint(url: &str) -> bool {
+    let Ok(url) = Url::parse(url) else {
+        return false;
+    };
+    match url.scheme() {
+        "https" => true,
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            host.eq_ignore_ascii_case("localhost")
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        _ => false,
+    }
+}
+
+/// Refuse an authorization server whose endpoints are not [secure](secure_endpoint).
+fn check_endpoints(m: &ServerMetadata) -> Result<(), String> {
+    let endpoints = [
+        m.authorization_endpoint.as_deref(),
+        Some(m.token_endpoint.as_str()),
+        m.registration_endpoint.as_deref(),
+    ];
+    match endpoints.into_iter().flatten().find(|e| !secure_endpoint(e)) {
+        Some(e) => Err(format!(
+            "the authorization server {} has the endpoint `{e}`, which is neither HTTPS nor on              this machine; not sending credentials there",
+            m.issuer
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Find the protected resource metadata and the authorization server of `server`.
 pub(super) async fn discover(
     http: &reqwest::Client,
@@ -162,6 +199,7 @@ pub(super) async fn discover(
     let server_metadata = server_metadata(http, &issuer, &issuer_url)
         .await?
         .ok_or_else(|| format!("no authorization server metadata found for {issuer}"))?;
+    check_endpoints(&server_metadata)?;
     Ok(Discovered {
         resource,
         scopes_supported: metadata.scopes_supported,
@@ -225,6 +263,7 @@ async fn legacy(http: &reqwest::Client, server: &Url) -> Result<Discovered, Stri
             authorization_response_iss_parameter_supported: false,
         },
     };
+    check_endpoints(&metadata)?;
     Ok(Discovered {
         resource: server.as_str().to_owned(),
         scopes_supported: None,
@@ -288,6 +327,18 @@ mod tests {
                 "https://auth.example:8443/.well-known/openid-configuration",
             ]
         );
+    }
+
+    #[test]
+    fn credentials_go_to_https_or_this_machine_only() {
+        assert!(secure_endpoint("https://as.example/token"));
+        assert!(secure_endpoint("http://localhost:8080/token"));
+        assert!(secure_endpoint("http://127.0.0.1/token"));
+        assert!(secure_endpoint("http://[::1]:9/token"));
+        assert!(!secure_endpoint("http://as.example/token"));
+        assert!(!secure_endpoint("http://10.0.0.1/token"));
+        assert!(!secure_endpoint("ftp://as.example/token"));
+        assert!(!secure_endpoint("not a url"));
     }
 
     #[test]
