@@ -237,3 +237,53 @@ async fn a_request_logs_in_at_most_three_times() {
     assert_eq!(shared.authorizations.load(Ordering::SeqCst) - before, 3);
     client.close().await.ok();
 }
+
+/// Everything logged through `tracing` on this thread while the guard lives (the test's
+/// current-thread runtime runs the client's tasks here).
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn tokens_never_reach_the_logs() {
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (base, shared) = protected().await;
+    let client = Client::builder("c", "1")
+        .oauth(config())
+        .connect_http(&format!("{base}/mcp"))
+        .await
+        .unwrap();
+    shared.valid.lock().unwrap().clear();
+    client.ping().await.unwrap();
+    client.close().await.unwrap();
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(
+        text.contains("logged in"),
+        "the capture saw nothing of the login:\n{text}"
+    );
+    for secret in ["access-0", "access-1", "refresh-0", "refresh-1", "the-code"] {
+        assert!(!text.contains(secret), "`{secret}` was logged:\n{text}");
+    }
+}
