@@ -18,6 +18,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
+use toolsmith::client::auth::OAuthConfig;
 use toolsmith::client::{
     Client, ClientError, ElicitationMode, ElicitationRequest, HandlerError, Protocol,
     SamplingRequest,
@@ -26,6 +27,11 @@ use toolsmith::{ElicitAction, ElicitResult, Root};
 
 /// The stateless protocol revision.
 const STATELESS: &str = "2026-07-28";
+/// Where the authorization server sends the user back (never listened on: the redirect is
+/// read from the authorization endpoint's answer).
+const REDIRECT_URI: &str = "http://localhost:3000/callback";
+/// The Client ID Metadata Document URL the `auth/basic-cimd` scenario expects.
+const CLIENT_METADATA_URL: &str = "https://conformance-test.local/client-metadata.json";
 
 #[tokio::main]
 async fn main() {
@@ -115,13 +121,55 @@ fn placeholder(schema: &Value) -> Value {
     }
 }
 
+/// The login of the `auth/*` scenarios: credentials from the scenario's context where it has
+/// them, a Client ID Metadata Document URL, and the user-facing step done headlessly.
+fn oauth(scenario: &str, context: &Value) -> OAuthConfig {
+    let text = |key: &str| context.get(key).and_then(Value::as_str).map(str::to_owned);
+    let config = OAuthConfig::new(REDIRECT_URI, follow_authorization)
+        .client_name("toolsmith-conformance-client")
+        .client_metadata_url(CLIENT_METADATA_URL);
+    if let (Some(id), Some(key)) = (text("client_id"), text("private_key_pem")) {
+        let algorithm = text("signing_algorithm").unwrap_or_else(|| "ES256".into());
+        return config.client_credentials_jwt(id, key, algorithm);
+    }
+    match (text("client_id"), text("client_secret")) {
+        (Some(id), Some(secret)) if scenario.starts_with("auth/client-credentials") => {
+            config.client_credentials(id, secret)
+        }
+        (Some(id), secret) => config.pre_registered(id, secret, text("issuer")),
+        _ => config,
+    }
+}
+
+/// The user-facing step without a user: request the authorization URL and return where the
+/// authorization server redirects (the mock servers approve at once).
+async fn follow_authorization(url: String) -> Result<String, String> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let response = http.get(&url).send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the authorization endpoint answered {status} without a redirect"))
+}
+
 async fn run(
     scenario: &str,
     context: &Value,
     stateless: bool,
     url: &str,
 ) -> Result<(), ClientError> {
-    let c = client(stateless).connect_http(url).await?;
+    let mut builder = client(stateless);
+    if scenario.starts_with("auth/") {
+        builder = builder.oauth(oauth(scenario, context));
+    }
+    let c = builder.connect_http(url).await?;
     eprintln!(
         "conformance_client: connected ({:?}, {})",
         c.protocol(),
@@ -129,6 +177,11 @@ async fn run(
     );
     match scenario {
         "initialize" => {}
+        // Every auth/* scenario: the protected server's one tool (the login happens on the way).
+        s if s.starts_with("auth/") => {
+            c.list_tools().await?;
+            c.call_tool("test-tool", json!({})).await?;
+        }
         "tools_call" => {
             c.list_tools().await?;
             let r = c.call_tool("add_numbers", json!({"a": 2, "b": 3})).await?;

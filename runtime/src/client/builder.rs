@@ -66,6 +66,9 @@ pub struct ClientBuilder {
     /// An invalid [`http_header`](ClientBuilder::http_header), reported when connecting.
     #[cfg(feature = "http-client")]
     invalid: Option<ClientError>,
+    /// How to log in to a protected HTTP server.
+    #[cfg(all(feature = "auth", feature = "http-client"))]
+    oauth: Option<super::auth::OAuthConfig>,
 }
 
 impl Default for ClientBuilder {
@@ -130,6 +133,8 @@ impl ClientBuilder {
             http_headers: HeaderMap::new(),
             #[cfg(feature = "http-client")]
             invalid: None,
+            #[cfg(all(feature = "auth", feature = "http-client"))]
+            oauth: None,
         }
     }
 

@@ -14,6 +14,7 @@
 //! - Protocol 2026-07-28: requests carry `MCP-Protocol-Version` (from their `_meta`),
 //!   `Mcp-Method` and `Mcp-Name`; no session, no GET; cancelling closes the request's stream.
 
+mod authorize;
 mod routing;
 mod stream;
 
@@ -56,6 +57,9 @@ pub(crate) struct HttpOptions {
     pub message_timeout: Duration,
     /// Bounds the DELETE on close.
     pub close_timeout: Duration,
+    /// The OAuth login, when the builder has one.
+    #[cfg(feature = "auth")]
+    pub auth: Option<Arc<crate::client::auth::OAuth>>,
 }
 
 /// The HTTP side of one client: where to send, and the session state.
@@ -204,7 +208,7 @@ impl HttpTransport {
         if let Some(id) = last_event_id {
             builder = builder.header(LAST_EVENT_HEADER, id);
         }
-        self.with_session(builder)
+        self.with_token(self.with_session(builder))
     }
 
     /// Start POSTing a request; its answer is read on its own task.
@@ -238,15 +242,8 @@ impl HttpTransport {
     ) -> Result<(), TransportFailure> {
         let routing = self.routing(req);
         let response = self
-            .post(frame, routing.as_ref())
-            .send()
-            .await
-            .map_err(|e| {
-                failure(
-                    None,
-                    format!("could not reach {}: {}", self.url, describe(&e)),
-                )
-            })?;
+            .send_authorized(|| self.post(frame.clone(), routing.as_ref()))
+            .await?;
         let status = response.status();
         if req.method == "initialize" && status.is_success() {
             if let Some(s) = response
@@ -307,9 +304,10 @@ impl HttpTransport {
     /// POST a notification or a response; the server answers `202 Accepted`.
     async fn send_message(&self, frame: String) {
         let sent = self
-            .post(frame, None)
-            .timeout(self.options.message_timeout)
-            .send()
+            .send_authorized(|| {
+                self.post(frame.clone(), None)
+                    .timeout(self.options.message_timeout)
+            })
             .await;
         match sent {
             Ok(r) if r.status().is_success() => {}
@@ -318,7 +316,7 @@ impl HttpTransport {
                 let body = r.text().await.unwrap_or_default();
                 tracing::warn!(%status, body = snippet(&body), "the server refused a message");
             }
-            Err(e) => tracing::warn!(error = describe(&e), "a message could not be sent"),
+            Err(f) => tracing::warn!(error = f.reason, "a message could not be sent"),
         }
     }
 
@@ -351,10 +349,12 @@ impl HttpTransport {
             return;
         };
         let deleted = self
-            .with_session(
-                self.http
-                    .delete(self.url.clone())
-                    .headers(self.options.headers.clone()),
+            .with_token(
+                self.with_session(
+                    self.http
+                        .delete(self.url.clone())
+                        .headers(self.options.headers.clone()),
+                ),
             )
             .timeout(self.options.close_timeout)
             .send()

@@ -42,6 +42,8 @@
 //! [`ClientBuilder::max_input_requests`]). Over HTTP, redirects are not followed, so the
 //! client's headers and session never reach another origin.
 
+#[cfg(all(feature = "auth", feature = "http-client"))]
+pub mod auth;
 mod builder;
 mod connection;
 mod era;

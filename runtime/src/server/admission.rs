@@ -333,8 +333,14 @@ mod tests {
         };
         assert_eq!(CallerKey::of(&facts), Some(CallerKey::Address(addr.ip())));
         facts.caller = Some("alice".into());
-        assert_eq!(CallerKey::of(&facts), Some(CallerKey::Subject("alice".into())));
-        assert_eq!(CallerKey::of(&RequestFacts::default()), Some(CallerKey::Stream));
+        assert_eq!(
+            CallerKey::of(&facts),
+            Some(CallerKey::Subject("alice".into()))
+        );
+        assert_eq!(
+            CallerKey::of(&RequestFacts::default()),
+            Some(CallerKey::Stream)
+        );
     }
 
     #[test]

@@ -54,7 +54,11 @@ impl Dispatch for Dispatcher {
                 Err(e) => return reply(&sink, req.id, Err(e)),
             };
             let _permits = if stateless::takes_permit(&req) {
-                match core.admission.admit(CallerKey::of(&facts), None, &req).await {
+                match core
+                    .admission
+                    .admit(CallerKey::of(&facts), None, &req)
+                    .await
+                {
                     Ok(permits) => Some(permits),
                     Err(busy) => return reply(&sink, req.id, Err(busy)),
                 }

@@ -24,6 +24,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Log in to the server with OAuth 2.1 when it asks (`401`, or `403` with
+    /// `insufficient_scope`): discovery, registration, the authorization code flow with PKCE
+    /// (the user-facing step is `config`'s callback) or client credentials, refresh. The token
+    /// goes to the server's URL only; see [`auth`](crate::client::auth). Ignored off HTTP.
+    #[cfg(feature = "auth")]
+    pub fn oauth(mut self, config: crate::client::auth::OAuthConfig) -> Self {
+        self.oauth = Some(config);
+        self
+    }
+
     /// Talk to a server over streamable HTTP at `url` (for example
     /// `http://127.0.0.1:8080/mcp`; HTTPS needs this crate's `tls` feature).
     ///
@@ -45,6 +55,14 @@ impl ClientBuilder {
                 max_message_bytes: self.max_message_bytes,
                 message_timeout: self.request_timeout,
                 close_timeout: self.close_timeout,
+                #[cfg(feature = "auth")]
+                auth: match self.oauth.take() {
+                    Some(config) => Some(
+                        crate::client::auth::OAuth::new(config, url)
+                            .map_err(ClientError::InvalidArgument)?,
+                    ),
+                    None => None,
+                },
             },
         )?;
         let limits = self.limits;
