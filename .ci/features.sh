@@ -27,5 +27,8 @@ cargo clippy -p toolsmith --lib --quiet --no-default-features -- -D warnings
 for f in "${features[@]}"; do
   lint "$f" --no-default-features --features "$f"
 done
+# The pairs that turn on each side of OAuth: the resource server and the client's login.
+lint auth+http-server --no-default-features --features auth,http-server
+lint auth+http-client --no-default-features --features auth,http-client
 lint all --all-features
 echo "== features: matrix took $(($(date +%s) - start)) s"

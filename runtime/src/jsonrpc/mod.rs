@@ -11,5 +11,5 @@ pub use error::{codes, ErrorObject};
 pub(crate) use message::{parse_frame, FrameError};
 pub use message::{Message, Notification, Request, RequestId, Response};
 #[cfg(feature = "server")]
-pub(crate) use pending::RegisterError;
-pub(crate) use pending::{json_len, PeerError, Pending};
+pub(crate) use pending::{json_len, RegisterError};
+pub(crate) use pending::{PeerError, Pending};

@@ -51,6 +51,7 @@ pub(crate) struct Pending {
 }
 
 /// The length of `value` serialised as JSON, counted without building the text.
+#[cfg(feature = "server")]
 pub(crate) fn json_len(value: &Value) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
@@ -258,6 +259,7 @@ mod tests {
         assert!(p.try_register(1000).is_ok());
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn json_len_is_the_serialised_length() {
         let v = serde_json::json!({"a": [1, "two", null], "b": "é\n"});
