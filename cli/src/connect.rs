@@ -6,9 +6,10 @@ use std::time::Duration;
 use toolsmith::client::{Client, Protocol};
 use toolsmith::protocol::LoggingLevel;
 
-use crate::args::{LogLevel, ProtocolChoice, ServerArgs};
+use crate::args::{LogLevel, LoginArgs, ProtocolChoice, ServerArgs};
 use crate::asks;
 use crate::error::Failure;
+use crate::login;
 use crate::progress::ProgressView;
 
 /// Connect to the server `args` names; its logs are printed through `view`.
@@ -33,7 +34,19 @@ pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, F
         };
         builder = builder.http_header(name.trim(), value.trim());
     }
-    let builder = asks::install(builder, args.interactive, &args.roots, level, view.clone())?;
+    let mut builder = asks::install(builder, args.interactive, &args.roots, level, view.clone())?;
+    match &args.url {
+        Some(url) => {
+            let wait = Duration::from_secs(args.timeout);
+            builder = builder.oauth(login::oauth_config(&args.login, url, wait).await?);
+        }
+        None if login_flags(&args.login) => {
+            return Err(Failure::Usage(
+                "the login options are for --url servers".into(),
+            ))
+        }
+        None => {}
+    }
     let client =
         match (&args.url, args.command.split_first()) {
             (Some(url), None) => builder.connect_http(url).await?,
@@ -61,6 +74,15 @@ pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, F
         client.set_log_level(level).await?;
     }
     Ok(client)
+}
+
+/// True when any login option was given.
+fn login_flags(login: &LoginArgs) -> bool {
+    login.client_id.is_some()
+        || login.scope.is_some()
+        || login.no_login
+        || login.open
+        || login.token_store.is_some()
 }
 
 fn logging_level(level: LogLevel) -> LoggingLevel {
