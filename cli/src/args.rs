@@ -177,7 +177,7 @@ pub struct ServerArgs {
     /// The lowest level of server log messages to show on stderr.
     #[arg(long, value_enum, default_value = "info")]
     pub log_level: LogLevel,
-    /// How long to wait for each answer, in seconds.
+    /// How long to wait for each answer (and for a login in the browser), in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub timeout: u64,
     /// Logging in to an OAuth-protected `--url` server.

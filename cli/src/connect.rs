@@ -35,10 +35,19 @@ pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, F
         builder = builder.http_header(name.trim(), value.trim());
     }
     let mut builder = asks::install(builder, args.interactive, &args.roots, level, view.clone())?;
+    let authorization_header = args.headers.iter().any(|h| {
+        h.split_once(':')
+            .is_some_and(|(name, _)| name.trim().eq_ignore_ascii_case("authorization"))
+    });
     match &args.url {
+        // An `Authorization` header of the user's own: no login on top of it.
+        Some(_) if authorization_header => {}
         Some(url) => {
             let wait = Duration::from_secs(args.timeout);
             builder = builder.oauth(login::oauth_config(&args.login, url, wait).await?);
+            // The first request (the era probe) may wait for the user to log in: give it as
+            // long as any request, not the runtime's short probe timeout.
+            builder = builder.probe_timeout(wait);
         }
         None if login_flags(&args.login) => {
             return Err(Failure::Usage(

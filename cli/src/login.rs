@@ -74,7 +74,7 @@ pub async fn oauth_config(
             let back = tokio::time::timeout(wait, receive(&listener, port))
                 .await
                 .map_err(|_| format!("no login within {} s", wait.as_secs()))??;
-            eprintln!("logged in.");
+            eprintln!("the browser came back; finishing the login");
             Ok(back)
         }
     })

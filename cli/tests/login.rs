@@ -38,6 +38,11 @@ impl std::fmt::Debug for Run {
 
 /// Run `toolsmith ARGS`; when it prints an authorization URL, follow it as a browser would.
 async fn toolsmith(args: &[&str]) -> Run {
+    toolsmith_with_user(args, Duration::ZERO).await
+}
+
+/// [`toolsmith`], with a user who takes `slow` before following the URL.
+async fn toolsmith_with_user(args: &[&str], slow: Duration) -> Run {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_toolsmith"))
         .args(args)
         .stdin(Stdio::null())
@@ -57,6 +62,7 @@ async fn toolsmith(args: &[&str]) -> Run {
     let mut logged_in = false;
     while let Some(line) = lines.next_line().await.unwrap() {
         if let Some(url) = line.strip_prefix(PROMPT) {
+            tokio::time::sleep(slow).await;
             let (page, status) = browse(url).await;
             assert_eq!((page.path(), status), ("/callback", 200), "{page}");
             logged_in = true;
@@ -134,8 +140,13 @@ async fn the_cli_logs_in_once_then_uses_and_refreshes_the_kept_token() {
         "{refused:?}"
     );
 
-    // The first call logs in through the browser.
-    let first = toolsmith(&["call", "whoami", "--url", url, "--token-store", store_arg]).await;
+    // The first call logs in through the browser, with a user slower than the runtime's 10 s
+    // era probe: the login is not cut short.
+    let first = toolsmith_with_user(
+        &["call", "whoami", "--url", url, "--token-store", store_arg],
+        Duration::from_secs(11),
+    )
+    .await;
     assert_eq!(first.code, 0, "{first:?}");
     assert!(first.logged_in, "{first:?}");
     assert!(
