@@ -243,6 +243,36 @@ mod tests {
     }
 
     #[test]
+    fn login_options_parse_and_a_secret_needs_a_client_id() {
+        let cli = parse(&[
+            "tools",
+            "--url",
+            "http://x/mcp",
+            "--client-id",
+            "me",
+            "--client-secret",
+            "s",
+            "--scope",
+            "a b",
+            "--token-store",
+            "/tmp/t.json",
+        ])
+        .unwrap();
+        let Command::Tools { server } = cli.command else {
+            panic!("not tools");
+        };
+        assert_eq!(server.login.client_id.as_deref(), Some("me"));
+        assert_eq!(server.login.client_secret.as_deref(), Some("s"));
+        assert_eq!(server.login.scope.as_deref(), Some("a b"));
+        assert!(!server.login.no_login && !server.login.open);
+        assert!(parse(&["tools", "--url", "http://x/mcp", "--client-secret", "s"]).is_err());
+        assert!(parse(&["tools", "--url", "http://x/mcp", "--no-login", "--open"]).is_err());
+        let cli = parse(&["logout", "--url", "http://x/mcp"]).unwrap();
+        assert!(matches!(cli.command, Command::Logout { .. }));
+        assert!(parse(&["logout"]).is_err());
+    }
+
+    #[test]
     fn the_protocol_is_named_by_revision_or_era() {
         let cli = parse(&["tools", "--protocol", "stateless", "--url", "http://x/mcp"]).unwrap();
         let Command::Tools { server } = cli.command else {

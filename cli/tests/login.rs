@@ -242,3 +242,40 @@ async fn the_cli_logs_in_once_then_uses_and_refreshes_the_kept_token() {
     assert_eq!(again.code, 3, "{again:?}");
     assert_no_token(&again, &seen);
 }
+
+#[tokio::test]
+async fn login_options_are_for_url_servers_and_logout_needs_a_url() {
+    let run = toolsmith(&["tools", "--no-login", "--", "/nonexistent/server"]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("the login options are for --url servers"),
+        "{run:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("credentials.json");
+    let run = toolsmith(&[
+        "logout",
+        "--url",
+        "not a url",
+        "--token-store",
+        store.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("is not a URL"), "{run:?}");
+    let run = toolsmith(&[
+        "logout",
+        "--url",
+        "http://127.0.0.1:9/mcp",
+        "--token-store",
+        store.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("no login to http://127.0.0.1:9/mcp was kept"),
+        "{run:?}"
+    );
+}
