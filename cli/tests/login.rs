@@ -279,3 +279,59 @@ async fn login_options_are_for_url_servers_and_logout_needs_a_url() {
         "{run:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pre_registered_client_logs_in_with_the_scopes_asked_for() {
+    let Some(node) = tokio::task::spawn_blocking(|| node("login")).await.unwrap() else {
+        return;
+    };
+    let provider = Provider::start(&node).await;
+    let issuer = provider.issuer.clone();
+    let server = tokio::task::spawn_blocking(move || NotesServer::start(&issuer))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("credentials.json");
+    let store_arg = store.to_str().unwrap();
+    let url = server.url.as_str();
+    let pre_registered = ["--client-id", "cli-public", "--scope", "notes:read"];
+
+    let first = toolsmith(
+        &[
+            &["call", "whoami", "--url", url, "--token-store", store_arg][..],
+            &pre_registered,
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(first.code, 0, "{first:?}");
+    assert!(first.logged_in, "{first:?}");
+    assert!(first.stdout.contains(r#"["notes:read"]"#), "{first:?}");
+    // Nothing registered, so nothing kept but the tokens.
+    let file: Value = serde_json::from_slice(&std::fs::read(&store).unwrap()).unwrap();
+    assert_eq!(file["clients"], serde_json::json!({}));
+    assert_eq!(file["tokens"][url]["scope"], "notes:read");
+
+    // Writing needs notes:write: the server asks for more (403 insufficient_scope), which is
+    // a new login, refused under --no-login.
+    let write = toolsmith(
+        &[
+            &[
+                "call",
+                "add_note",
+                "text=x",
+                "--url",
+                url,
+                "--token-store",
+                store_arg,
+            ][..],
+            &pre_registered,
+            &["--no-login"],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(write.code, 3, "{write:?}");
+    assert!(write.stderr.contains("403"), "{write:?}");
+    assert_no_token(&write, &tokens_of(&file["tokens"][url]));
+}

@@ -13,7 +13,9 @@
 //   `mcp-client` / `client-secret`: client_credentials, scopes `files:read files:write notes:read
 //   notes:write mcp`;
 //   `short-lived` / `short-secret`: the same, with tokens that live 1 s;
-//   `mcp-server` / `server-secret`: the resource server itself, for token introspection.
+//   `mcp-server` / `server-secret`: the resource server itself, for token introspection;
+//   `cli-public` (no secret): a public client of the authorization code flow, redirecting to
+//   http://127.0.0.1:ANY-PORT/callback.
 // - Logging in (the `toolsmith` CLI's tests, cli/tests/login.rs): Dynamic Client Registration
 //   (RFC 7591, loopback redirect URIs on any port, RFC 8252) and the authorization code flow with
 //   PKCE; the user's step is approved at once: GET /interaction/UID logs in as `cli-user` and
@@ -51,6 +53,11 @@ function makeProvider(issuer, keys) {
       {
         client_id: 'short-lived', client_secret: 'short-secret',
         grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: SCOPES,
+      },
+      {
+        client_id: 'cli-public', token_endpoint_auth_method: 'none', application_type: 'native',
+        grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+        redirect_uris: ['http://127.0.0.1/callback'],
       },
       {
         client_id: 'mcp-server', client_secret: 'server-secret',
