@@ -12,6 +12,9 @@ use crate::error::Failure;
 use crate::login;
 use crate::progress::ProgressView;
 
+/// How much longer than `--timeout` the protocol probe waits (it may include a login).
+const PROBE_MARGIN: Duration = Duration::from_secs(10);
+
 /// Connect to the server `args` names; its logs are printed through `view`.
 pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, Failure> {
     let level = logging_level(args.log_level);
@@ -46,8 +49,9 @@ pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, F
             let wait = Duration::from_secs(args.timeout);
             builder = builder.oauth(login::oauth_config(&args.login, url, wait).await?);
             // The first request (the era probe) may wait for the user to log in: give it as
-            // long as any request, not the runtime's short probe timeout.
-            builder = builder.probe_timeout(wait);
+            // long as the login may take and a little more, so that a login not finished in
+            // time fails as such rather than as a probe timeout.
+            builder = builder.probe_timeout(wait + PROBE_MARGIN);
         }
         None if login_flags(&args.login) => {
             return Err(Failure::Usage(

@@ -17,6 +17,9 @@ use crate::token_file::TokenFile;
 /// The longest request line and headers the callback listener reads.
 const MAX_HEAD: usize = 16 * 1024;
 
+/// How long one connection to the callback listener may take to send its request.
+const IDLE: Duration = Duration::from_secs(60);
+
 /// The store at `path`, or the default one.
 pub fn token_file(path: Option<&PathBuf>) -> Result<TokenFile, Failure> {
     let path = match path {
@@ -53,16 +56,27 @@ pub async fn oauth_config(
     let server = url.to_owned();
     let no_login = args.no_login;
     let open = args.open;
+    // A login that failed (not finished in time, refused) is not offered again in this run:
+    // the protocol probe's fallback would otherwise ask the user a second time.
+    let failed: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
     let mut config = OAuthConfig::new(redirect_uri.clone(), move |authorization: String| {
         let listener = Arc::clone(&listener);
         let server = server.clone();
         let redirect_uri = redirect_uri.clone();
+        let failed = Arc::clone(&failed);
         async move {
             if no_login {
                 return Err(format!(
                     "{server} needs a login and --no-login was given (run without --no-login \
                      to log in)"
                 ));
+            }
+            let remember = |reason: String| {
+                *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.clone());
+                reason
+            };
+            if let Some(reason) = failed.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+                return Err(reason);
             }
             eprintln!("{server} needs you to log in.");
             eprintln!("open this URL in a browser: {authorization}");
@@ -73,7 +87,11 @@ pub async fn oauth_config(
             let listener = listener.lock().await;
             let back = tokio::time::timeout(wait, receive(&listener, port))
                 .await
-                .map_err(|_| format!("no login within {} s", wait.as_secs()))??;
+                .map_err(|_| remember(format!("no login within {} s", wait.as_secs())))?
+                .map_err(remember)?;
+            if back.contains("error=") {
+                remember("the authorization server refused the login".into());
+            }
             eprintln!("the browser came back; finishing the login");
             Ok(back)
         }
@@ -90,28 +108,43 @@ pub async fn oauth_config(
 }
 
 /// Wait for the browser's request to `/callback` and answer it; other requests (a favicon)
-/// get `404`. Returns the URL it was called with.
+/// get `404`. Each connection is served on its own task, so that one a browser opened ahead
+/// and left idle does not hold up the others. Returns the URL the callback was called with.
 async fn receive(listener: &TcpListener, port: u16) -> Result<String, String> {
+    let (found, mut callbacks) = tokio::sync::mpsc::channel::<String>(1);
     loop {
-        let (mut stream, _) = listener
-            .accept()
-            .await
-            .map_err(|e| format!("the login listener failed: {e}"))?;
-        let Some(target) = read_target(&mut stream).await else {
-            continue;
-        };
-        if target == "/callback" || target.starts_with("/callback?") {
-            let refused = target.contains("error=");
-            let page = if refused {
-                "The login was refused. You can close this window."
-            } else {
-                "Logged in. You can close this window and go back to the terminal."
-            };
-            respond(&mut stream, "200 OK", page).await;
-            return Ok(format!("http://127.0.0.1:{port}{target}"));
+        tokio::select! {
+            Some(target) = callbacks.recv() => {
+                return Ok(format!("http://127.0.0.1:{port}{target}"));
+            }
+            accepted = listener.accept() => {
+                let (stream, _) =
+                    accepted.map_err(|e| format!("the login listener failed: {e}"))?;
+                let found = found.clone();
+                tokio::spawn(async move {
+                    if let Ok(Some(target)) = tokio::time::timeout(IDLE, serve(stream)).await {
+                        let _ = found.send(target).await;
+                    }
+                });
+            }
         }
-        respond(&mut stream, "404 Not Found", "Not found.").await;
     }
+}
+
+/// Answer one connection: the callback's target, or `None` for anything else.
+async fn serve(mut stream: tokio::net::TcpStream) -> Option<String> {
+    let target = read_target(&mut stream).await?;
+    if target == "/callback" || target.starts_with("/callback?") {
+        let page = if target.contains("error=") {
+            "The login was refused. You can close this window."
+        } else {
+            "Logged in. You can close this window and go back to the terminal."
+        };
+        respond(&mut stream, "200 OK", page).await;
+        return Some(target);
+    }
+    respond(&mut stream, "404 Not Found", "Not found.").await;
+    None
 }
 
 /// The target of a `GET` request, or `None` for anything else.

@@ -38,11 +38,12 @@ impl std::fmt::Debug for Run {
 
 /// Run `toolsmith ARGS`; when it prints an authorization URL, follow it as a browser would.
 async fn toolsmith(args: &[&str]) -> Run {
-    toolsmith_with_user(args, Duration::ZERO).await
+    toolsmith_with_user(args, Some(Duration::ZERO)).await
 }
 
-/// [`toolsmith`], with a user who takes `slow` before following the URL.
-async fn toolsmith_with_user(args: &[&str], slow: Duration) -> Run {
+/// [`toolsmith`], with a user who takes `slow` before following the URL (`None`: who never
+/// does).
+async fn toolsmith_with_user(args: &[&str], slow: Option<Duration>) -> Run {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_toolsmith"))
         .args(args)
         .stdin(Stdio::null())
@@ -61,8 +62,13 @@ async fn toolsmith_with_user(args: &[&str], slow: Duration) -> Run {
     let mut stderr = String::new();
     let mut logged_in = false;
     while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(url) = line.strip_prefix(PROMPT) {
+        if let (Some(url), Some(slow)) = (line.strip_prefix(PROMPT), slow) {
             tokio::time::sleep(slow).await;
+            // Browsers open connections ahead and leave some idle: one to the callback must
+            // not hold up the redirect.
+            let _idle = tokio::net::TcpStream::connect(callback_address(url))
+                .await
+                .unwrap();
             let (page, status) = browse(url).await;
             assert_eq!((page.path(), status), ("/callback", 200), "{page}");
             logged_in = true;
@@ -80,6 +86,21 @@ async fn toolsmith_with_user(args: &[&str], slow: Duration) -> Run {
         stderr,
         logged_in,
     }
+}
+
+/// The address of the CLI's callback listener: the `redirect_uri` of the authorization URL.
+fn callback_address(authorization: &str) -> String {
+    let url = reqwest::Url::parse(authorization).unwrap();
+    let redirect = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| reqwest::Url::parse(&v).unwrap())
+        .expect("the authorization URL has a redirect_uri");
+    format!(
+        "{}:{}",
+        redirect.host_str().unwrap(),
+        redirect.port().unwrap()
+    )
 }
 
 /// The stored tokens of `url` in the token store at `path`.
@@ -144,7 +165,7 @@ async fn the_cli_logs_in_once_then_uses_and_refreshes_the_kept_token() {
     // era probe: the login is not cut short.
     let first = toolsmith_with_user(
         &["call", "whoami", "--url", url, "--token-store", store_arg],
-        Duration::from_secs(11),
+        Some(Duration::from_secs(11)),
     )
     .await;
     assert_eq!(first.code, 0, "{first:?}");
@@ -295,6 +316,21 @@ async fn a_pre_registered_client_logs_in_with_the_scopes_asked_for() {
     let store_arg = store.to_str().unwrap();
     let url = server.url.as_str();
     let pre_registered = ["--client-id", "cli-public", "--scope", "notes:read"];
+
+    // A user who never comes back: the login fails once --timeout has passed, asked once.
+    let away = toolsmith_with_user(
+        &[
+            &["call", "whoami", "--url", url, "--token-store", store_arg][..],
+            &pre_registered,
+            &["--timeout", "3"],
+        ]
+        .concat(),
+        None,
+    )
+    .await;
+    assert_eq!(away.code, 3, "{away:?}");
+    assert_eq!(away.stderr.matches(PROMPT).count(), 1, "{away:?}");
+    assert!(away.stderr.contains("no login within 3 s"), "{away:?}");
 
     let first = toolsmith(
         &[
