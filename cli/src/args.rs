@@ -87,6 +87,15 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         toolsmith_path: Option<PathBuf>,
     },
+    /// Forget the login kept for a `--url` server (its tokens in the token store).
+    Logout {
+        /// The server's URL, as given to --url when logging in.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// The token store (default: ~/.config/toolsmith/credentials.json).
+        #[arg(long, value_name = "PATH")]
+        token_store: Option<PathBuf>,
+    },
     /// Add a server to an MCP client's configuration.
     ///
     /// `toolsmith install cursor NAME -- CMD [ARGS]`, or `--url URL`: merged with what is there,
@@ -168,12 +177,43 @@ pub struct ServerArgs {
     /// The lowest level of server log messages to show on stderr.
     #[arg(long, value_enum, default_value = "info")]
     pub log_level: LogLevel,
-    /// How long to wait for each answer, in seconds.
+    /// How long to wait for each answer (and for a login in the browser), in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub timeout: u64,
+    /// Logging in to an OAuth-protected `--url` server.
+    #[command(flatten)]
+    pub login: LoginArgs,
     /// The server to start and talk to over stdio: `-- CMD [ARGS]`, last on the line.
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+/// How to log in when a `--url` server answers `401` with an OAuth challenge: the authorization
+/// URL is printed on stderr, the browser comes back to a listener on 127.0.0.1, and the tokens
+/// are kept for the next run (refreshed when they expire).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Logging in (OAuth, --url servers)")]
+pub struct LoginArgs {
+    /// A client id registered ahead of time with the authorization server (default: Dynamic
+    /// Client Registration, kept in the token store).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// The secret of --client-id, for a confidential client.
+    #[arg(long, value_name = "SECRET", requires = "client_id")]
+    pub client_secret: Option<String>,
+    /// The scopes to ask for, space-separated (default: those the server names).
+    #[arg(long, value_name = "SCOPES")]
+    pub scope: Option<String>,
+    /// Never log in: without a kept (or refreshable) token, fail with exit code 3.
+    #[arg(long)]
+    pub no_login: bool,
+    /// Also open the authorization URL in the default browser.
+    #[arg(long, conflicts_with = "no_login")]
+    pub open: bool,
+    /// Where logins are kept (default: ~/.config/toolsmith/credentials.json, or under
+    /// $XDG_CONFIG_HOME); the file is readable by its owner only.
+    #[arg(long, value_name = "PATH")]
+    pub token_store: Option<PathBuf>,
 }
 
 #[cfg(test)]
@@ -200,6 +240,36 @@ mod tests {
         assert_eq!(arguments, ["a=1", "b=2"]);
         assert_eq!(server.command, ["server", "--flag"]);
         assert_eq!(server.protocol, ProtocolChoice::Auto);
+    }
+
+    #[test]
+    fn login_options_parse_and_a_secret_needs_a_client_id() {
+        let cli = parse(&[
+            "tools",
+            "--url",
+            "http://x/mcp",
+            "--client-id",
+            "me",
+            "--client-secret",
+            "s",
+            "--scope",
+            "a b",
+            "--token-store",
+            "/tmp/t.json",
+        ])
+        .unwrap();
+        let Command::Tools { server } = cli.command else {
+            panic!("not tools");
+        };
+        assert_eq!(server.login.client_id.as_deref(), Some("me"));
+        assert_eq!(server.login.client_secret.as_deref(), Some("s"));
+        assert_eq!(server.login.scope.as_deref(), Some("a b"));
+        assert!(!server.login.no_login && !server.login.open);
+        assert!(parse(&["tools", "--url", "http://x/mcp", "--client-secret", "s"]).is_err());
+        assert!(parse(&["tools", "--url", "http://x/mcp", "--no-login", "--open"]).is_err());
+        let cli = parse(&["logout", "--url", "http://x/mcp"]).unwrap();
+        assert!(matches!(cli.command, Command::Logout { .. }));
+        assert!(parse(&["logout"]).is_err());
     }
 
     #[test]

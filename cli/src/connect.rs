@@ -6,10 +6,14 @@ use std::time::Duration;
 use toolsmith::client::{Client, Protocol};
 use toolsmith::protocol::LoggingLevel;
 
-use crate::args::{LogLevel, ProtocolChoice, ServerArgs};
+use crate::args::{LogLevel, LoginArgs, ProtocolChoice, ServerArgs};
 use crate::asks;
 use crate::error::Failure;
+use crate::login;
 use crate::progress::ProgressView;
+
+/// How much longer than `--timeout` the protocol probe waits (it may include a login).
+const PROBE_MARGIN: Duration = Duration::from_secs(10);
 
 /// Connect to the server `args` names; its logs are printed through `view`.
 pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, Failure> {
@@ -33,7 +37,29 @@ pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, F
         };
         builder = builder.http_header(name.trim(), value.trim());
     }
-    let builder = asks::install(builder, args.interactive, &args.roots, level, view.clone())?;
+    let mut builder = asks::install(builder, args.interactive, &args.roots, level, view.clone())?;
+    let authorization_header = args.headers.iter().any(|h| {
+        h.split_once(':')
+            .is_some_and(|(name, _)| name.trim().eq_ignore_ascii_case("authorization"))
+    });
+    match &args.url {
+        // An `Authorization` header of the user's own: no login on top of it.
+        Some(_) if authorization_header => {}
+        Some(url) => {
+            let wait = Duration::from_secs(args.timeout);
+            builder = builder.oauth(login::oauth_config(&args.login, url, wait).await?);
+            // The first request (the era probe) may wait for the user to log in: give it as
+            // long as the login may take and a little more, so that a login not finished in
+            // time fails as such rather than as a probe timeout.
+            builder = builder.probe_timeout(wait + PROBE_MARGIN);
+        }
+        None if login_flags(&args.login) => {
+            return Err(Failure::Usage(
+                "the login options are for --url servers".into(),
+            ))
+        }
+        None => {}
+    }
     let client =
         match (&args.url, args.command.split_first()) {
             (Some(url), None) => builder.connect_http(url).await?,
@@ -61,6 +87,15 @@ pub async fn connect(args: &ServerArgs, view: &ProgressView) -> Result<Client, F
         client.set_log_level(level).await?;
     }
     Ok(client)
+}
+
+/// True when any login option was given.
+fn login_flags(login: &LoginArgs) -> bool {
+    login.client_id.is_some()
+        || login.scope.is_some()
+        || login.no_login
+        || login.open
+        || login.token_store.is_some()
 }
 
 fn logging_level(level: LogLevel) -> LoggingLevel {

@@ -10,9 +10,11 @@ mod connect;
 mod error;
 mod install;
 mod list;
+mod login;
 mod progress;
 mod render;
 mod scaffold;
+mod token_file;
 mod typed_args;
 
 use std::process::ExitCode;
@@ -64,6 +66,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             config: config.as_deref(),
             dry_run,
         }),
+        Command::Logout { url, token_store } => login::logout(&url, token_store.as_ref()),
         Command::Tools { server } => {
             with_client(
                 &server,

@@ -13,7 +13,14 @@
 //   `mcp-client` / `client-secret`: client_credentials, scopes `files:read files:write notes:read
 //   notes:write mcp`;
 //   `short-lived` / `short-secret`: the same, with tokens that live 1 s;
-//   `mcp-server` / `server-secret`: the resource server itself, for token introspection.
+//   `mcp-server` / `server-secret`: the resource server itself, for token introspection;
+//   `cli-public` (no secret): a public client of the authorization code flow, redirecting to
+//   http://127.0.0.1:ANY-PORT/callback.
+// - Logging in (the `toolsmith` CLI's tests, cli/tests/login.rs): Dynamic Client Registration
+//   (RFC 7591, loopback redirect URIs on any port, RFC 8252) and the authorization code flow with
+//   PKCE; the user's step is approved at once: GET /interaction/UID logs in as `cli-user` and
+//   grants what the client asked for. Refresh tokens for every client allowed the
+//   `refresh_token` grant (no `offline_access` consent needed).
 // - POST /__rotate: the provider starts signing with a new key; the old one stays in its JWKS
 //   (a key rotation, as issuers do it), same issuer and port.
 
@@ -48,6 +55,11 @@ function makeProvider(issuer, keys) {
         grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: SCOPES,
       },
       {
+        client_id: 'cli-public', token_endpoint_auth_method: 'none', application_type: 'native',
+        grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+        redirect_uris: ['http://127.0.0.1/callback'],
+      },
+      {
         client_id: 'mcp-server', client_secret: 'server-secret',
         grant_types: [], redirect_uris: [], response_types: [],
       },
@@ -56,6 +68,7 @@ function makeProvider(issuer, keys) {
     scopes: SCOPES.split(' '),
     features: {
       devInteractions: { enabled: false },
+      registration: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       resourceIndicators: {
@@ -70,6 +83,8 @@ function makeProvider(issuer, keys) {
         }),
       },
     },
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
       ClientCredentials: (ctx, token, client) => (client.clientId === 'short-lived' ? 1 : 3600),
     },
@@ -78,15 +93,51 @@ function makeProvider(issuer, keys) {
   return provider;
 }
 
+// The user's step, approved at once: log in as `cli-user`, then grant what is missing.
+async function approve(provider, req, res) {
+  const details = await provider.interactionDetails(req, res);
+  const { prompt, params, session } = details;
+  let result;
+  if (prompt.name === 'login') {
+    result = { login: { accountId: 'cli-user' } };
+  } else {
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+    const missing = prompt.details;
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    result = { consent: { grantId: await grant.save() } };
+  }
+  await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
+}
+
+// The tests read the first line of stdout and may close it; oidc-provider's notices (printed
+// on stdout later) must not end the process with EPIPE.
+process.stdout.on('error', () => {});
+
 let signing = [rsaKey()];
 const server = createServer();
 server.listen(0, '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${server.address().port}`;
-  let handler = makeProvider(issuer, signing).callback();
+  let provider = makeProvider(issuer, signing);
+  let handler = provider.callback();
   server.on('request', (req, res) => {
+    if (req.method === 'GET' && req.url.startsWith('/interaction/')) {
+      approve(provider, req, res).catch((err) => {
+        console.error('interaction error:', err);
+        res.writeHead(500);
+        res.end(String(err));
+      });
+      return;
+    }
     if (req.method === 'POST' && req.url === '/__rotate') {
       signing = [rsaKey(), ...signing];
-      handler = makeProvider(issuer, signing).callback();
+      provider = makeProvider(issuer, signing);
+      handler = provider.callback();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ kid: signing[0].kid }));
       return;

@@ -1,6 +1,7 @@
 //! The client's OAuth login against a real toolkit server behind a bearer-token layer, with a
 //! small authorization server on the same origin: what the conformance suite does not cover
-//! (refresh instead of a new login, tokens from the store, the login budget of one request).
+//! (refresh instead of a new login, tokens from the store and their refresh in a new process, the
+//! login budget of one request).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -218,6 +219,33 @@ async fn tokens_in_the_store_are_used_without_logging_in() {
     client.ping().await.unwrap();
     assert_eq!(shared.authorizations.load(Ordering::SeqCst), 0);
     assert!(shared.grants.lock().unwrap().is_empty());
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_new_client_refreshes_an_expiring_stored_token_without_logging_in() {
+    let (base, shared) = protected().await;
+    let store = MemoryTokenStore::new();
+    let url = format!("{base}/mcp");
+    // Kept by an earlier process: expired, with a refresh token (the server refuses it).
+    store.save(
+        &url,
+        &Tokens {
+            access_token: "expired".into(),
+            refresh_token: Some("stored-refresh".into()),
+            expires_at: Some(std::time::SystemTime::now()),
+            scope: None,
+            issuer: base.clone(),
+        },
+    );
+    let client = Client::builder("c", "1")
+        .oauth(config().token_store(store))
+        .connect_http(&url)
+        .await
+        .unwrap();
+    client.ping().await.unwrap();
+    assert_eq!(shared.authorizations.load(Ordering::SeqCst), 0);
+    assert_eq!(*shared.grants.lock().unwrap(), ["refresh_token"]);
     client.close().await.unwrap();
 }
 

@@ -36,6 +36,8 @@ pub fn example(name: &str) -> PathBuf {
                 "sentiment_server",
                 "--example",
                 "everything_server",
+                "--example",
+                "oauth_server",
             ])
             .env("CARGO_TARGET_DIR", target)
             .current_dir(workspace())

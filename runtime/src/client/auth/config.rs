@@ -37,7 +37,8 @@ impl TokenAuthMethod {
         }
     }
 
-    pub(super) fn from_name(name: &str) -> Option<Self> {
+    /// The method of a registered name; `None` for a name this client does not know.
+    pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "none" => Some(TokenAuthMethod::None),
             "client_secret_basic" => Some(TokenAuthMethod::ClientSecretBasic),
@@ -99,6 +100,7 @@ pub struct OAuthConfig {
     pub(super) jwt_credentials: Option<JwtCredentials>,
     pub(super) store: Arc<dyn TokenStore>,
     pub(super) offline_access: bool,
+    pub(super) scopes: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for OAuthConfig {
@@ -111,6 +113,7 @@ impl std::fmt::Debug for OAuthConfig {
             .field("client_credentials", &self.client_credentials)
             .field("jwt_credentials", &self.jwt_credentials)
             .field("offline_access", &self.offline_access)
+            .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }
 }
@@ -136,6 +139,7 @@ impl OAuthConfig {
             jwt_credentials: None,
             store: Arc::new(MemoryTokenStore::new()),
             offline_access: true,
+            scopes: None,
         }
     }
 
@@ -212,6 +216,18 @@ impl OAuthConfig {
     /// Keep tokens in `store` (default: a [`MemoryTokenStore`]).
     pub fn token_store(mut self, store: impl TokenStore) -> Self {
         self.store = Arc::new(store);
+        self
+    }
+
+    /// Ask for these scopes when logging in, instead of the challenge's or the resource's
+    /// `scopes_supported` (a step-up on `403 insufficient_scope` still adds what the server
+    /// asks for).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
         self
     }
 

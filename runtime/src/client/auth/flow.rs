@@ -75,8 +75,8 @@ impl OAuth {
         if !expiring {
             return;
         }
-        let state = self.state.lock().await;
-        if let Err(e) = self.refresh(&state).await {
+        let mut state = self.state.lock().await;
+        if let Err(e) = self.refresh(&mut state).await {
             tracing::debug!(reason = e, "refreshing the expiring token failed");
         }
     }
@@ -145,8 +145,8 @@ impl OAuth {
         Ok(true)
     }
 
-    /// The scopes to ask for: the challenge's, else the resource's `scopes_supported`, else
-    /// none; on a step-up also those asked for before; `offline_access` where the
+    /// The scopes to ask for: the configured ones, else the challenge's, else the resource's
+    /// `scopes_supported`, else none; on a step-up also those asked for before; `offline_access` where the
     /// authorization server offers it.
     fn scopes(
         &self,
@@ -156,6 +156,9 @@ impl OAuth {
         step_up: bool,
     ) -> Vec<String> {
         let mut scopes: Vec<String> = match (&challenge.scope, &found.scopes_supported) {
+            _ if !step_up && self.config.scopes.is_some() => {
+                self.config.scopes.clone().unwrap_or_default()
+            }
             (Some(s), _) => s.split_whitespace().map(str::to_owned).collect(),
             (None, Some(s)) => s.clone(),
             (None, None) => Vec::new(),
@@ -254,10 +257,11 @@ impl OAuth {
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .is_some_and(|t| t.refresh_token.is_some() && t.issuer == found.issuer);
-        if !same_server || !state.clients.contains_key(&found.issuer) {
+        if !same_server {
             return None;
         }
-        match self.refresh_with(state, found).await {
+        let client = self.known_client(state, found)?;
+        match self.refresh_with(&client, found).await {
             Ok(()) => Some(true),
             Err(e) => {
                 tracing::debug!(reason = e, "refreshing the token failed; logging in again");
@@ -266,20 +270,43 @@ impl OAuth {
         }
     }
 
-    /// Refresh with what the last login found.
-    async fn refresh(&self, state: &State) -> Result<(), String> {
+    /// The client's identity at `found`'s authorization server, without registering: from this
+    /// process's logins, else from the configuration or the store.
+    fn known_client(&self, state: &State, found: &Discovered) -> Option<Registered> {
+        state
+            .clients
+            .get(&found.issuer)
+            .cloned()
+            .or_else(|| registration::known(&self.config, found, self.config.machine()))
+    }
+
+    /// Refresh with what the last login found; in a process that has not logged in (the tokens
+    /// came from the store), discover the authorization server first.
+    async fn refresh(&self, state: &mut State) -> Result<(), String> {
+        if state.discovered.is_none() {
+            let found = discover(&self.http, &self.server, &Challenge::default()).await?;
+            state.discovered = Some(found);
+        }
         let found = state
             .discovered
             .as_ref()
             .ok_or("no authorization server known yet")?;
-        self.refresh_with(state, found).await
+        let issued_there = self
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|t| t.issuer == found.issuer);
+        if !issued_there {
+            return Err("the tokens were issued by another authorization server".into());
+        }
+        let client = self
+            .known_client(state, found)
+            .ok_or("the client is not registered at the authorization server")?;
+        self.refresh_with(&client, found).await
     }
 
-    async fn refresh_with(&self, state: &State, found: &Discovered) -> Result<(), String> {
-        let client = state
-            .clients
-            .get(&found.issuer)
-            .ok_or("the client is not registered at the authorization server")?;
+    async fn refresh_with(&self, client: &Registered, found: &Discovered) -> Result<(), String> {
         let (refresh, scope) = {
             let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
             let t = current.as_ref().ok_or("no tokens")?;
@@ -442,6 +469,31 @@ mod tests {
         assert!(auth
             .scopes(&state, &Challenge::default(), &f, false)
             .is_empty());
+    }
+
+    #[test]
+    fn configured_scopes_come_first_except_on_a_step_up() {
+        let config = OAuthConfig::new(BACK, |_url: String| async { Err("unused".into()) })
+            .offline_access(false)
+            .scopes(["mine"]);
+        let auth = OAuth::new(config, "https://mcp.example/mcp").expect("valid");
+        let challenge = Challenge {
+            scope: Some("theirs".into()),
+            ..Challenge::default()
+        };
+        let state = State::default();
+        assert_eq!(
+            auth.scopes(&state, &challenge, &found(false), false),
+            ["mine"]
+        );
+        let state = State {
+            requested: vec!["mine".into()],
+            ..State::default()
+        };
+        assert_eq!(
+            auth.scopes(&state, &challenge, &found(false), true),
+            ["mine", "theirs"]
+        );
     }
 
     #[test]

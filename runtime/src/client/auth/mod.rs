@@ -19,7 +19,9 @@
 //!   client asks again for the union of what it asked before and what the server wants.
 //! - **Tokens:** sent as `Authorization: Bearer` to the MCP endpoint only, refreshed with the
 //!   refresh token when one was issued, kept in a [`TokenStore`] (in memory by default). They
-//!   are never logged (their `Debug` output is redacted).
+//!   are never logged (their `Debug` output is redacted). A store that also keeps dynamic
+//!   registrations ([`TokenStore::save_client`]) lets a later process refresh, and log in, as
+//!   the same client.
 //! - **Client credentials** (the `io.modelcontextprotocol/oauth-client-credentials` extension):
 //!   [`OAuthConfig::client_credentials`] (a secret) or [`OAuthConfig::client_credentials_jwt`]
 //!   (`private_key_jwt`, RFC 7523), for machine clients without a user.
@@ -40,7 +42,7 @@ mod token;
 
 pub use config::{AuthorizeFuture, ClientSecret, OAuthConfig, TokenAuthMethod};
 pub(crate) use flow::OAuth;
-pub use store::{MemoryTokenStore, TokenStore, Tokens};
+pub use store::{ClientRegistration, MemoryTokenStore, TokenStore, Tokens};
 
 /// The most authorizations one request goes through (a `401`, then step-ups on
 /// `403 insufficient_scope`) before it fails: a server that never accepts the token does not

@@ -8,6 +8,7 @@ use super::assertion::JwtCredentials;
 use super::config::{OAuthConfig, TokenAuthMethod};
 use super::discovery::{Discovered, ServerMetadata};
 use super::fetch::{describe, oauth_error, read};
+use super::store::ClientRegistration;
 
 /// The client's identity at one authorization server.
 #[derive(Clone)]
@@ -50,14 +51,14 @@ fn method_to_request(supported: Option<&[String]>) -> TokenAuthMethod {
     }
 }
 
-/// The client's identity at the discovered authorization server: pre-registered credentials
-/// for it, else its Client ID Metadata Document URL where supported, else a new registration.
-pub(super) async fn obtain(
-    http: &reqwest::Client,
+/// The client's identity at the discovered authorization server without asking it: credentials
+/// given for it, else its Client ID Metadata Document URL where supported, else a registration
+/// the store kept from an earlier process. `None`: the client must register.
+pub(super) fn known(
     config: &OAuthConfig,
     found: &Discovered,
     client_credentials: bool,
-) -> Result<Registered, String> {
+) -> Option<Registered> {
     let server = &found.server;
     let supported = server.token_endpoint_auth_methods_supported.as_deref();
     if let Some(jwt) = config
@@ -65,7 +66,7 @@ pub(super) async fn obtain(
         .as_ref()
         .filter(|_| client_credentials)
     {
-        return Ok(Registered {
+        return Some(Registered {
             client_id: jwt.client_id.clone(),
             client_secret: None,
             method: TokenAuthMethod::PrivateKeyJwt,
@@ -81,7 +82,7 @@ pub(super) async fn obtain(
             .find(|c| c.issuer.as_deref().is_none_or(|i| i == found.issuer))
     };
     if let Some(c) = preset {
-        return Ok(Registered {
+        return Some(Registered {
             client_id: c.client_id.clone(),
             client_secret: c.client_secret.clone(),
             method: method_for(c.client_secret.is_some(), supported),
@@ -93,15 +94,52 @@ pub(super) async fn obtain(
         .as_ref()
         .filter(|_| server.client_id_metadata_document_supported)
     {
-        return Ok(Registered {
+        return Some(Registered {
             client_id: url.clone(),
             client_secret: None,
             method: TokenAuthMethod::None,
             jwt: None,
         });
     }
+    if client_credentials {
+        return None;
+    }
+    config
+        .store
+        .load_client(&found.issuer)
+        .map(|kept| Registered {
+            client_id: kept.client_id,
+            client_secret: kept.client_secret,
+            method: kept.method,
+            jwt: None,
+        })
+}
+
+/// The client's identity at the discovered authorization server: [`known`], else a new
+/// registration (kept in the store).
+pub(super) async fn obtain(
+    http: &reqwest::Client,
+    config: &OAuthConfig,
+    found: &Discovered,
+    client_credentials: bool,
+) -> Result<Registered, String> {
+    if let Some(known) = known(config, found, client_credentials) {
+        return Ok(known);
+    }
+    let server = &found.server;
     match &server.registration_endpoint {
-        Some(endpoint) => register(http, config, server, endpoint).await,
+        Some(endpoint) => {
+            let registered = register(http, config, server, endpoint).await?;
+            config.store.save_client(
+                &found.issuer,
+                &ClientRegistration {
+                    client_id: registered.client_id.clone(),
+                    client_secret: registered.client_secret.clone(),
+                    method: registered.method,
+                },
+            );
+            Ok(registered)
+        }
         None => Err(format!(
             "the authorization server {} offers no registration, and this client has no \
              credentials for it (OAuthConfig::pre_registered)",

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+use super::config::TokenAuthMethod;
+
 /// The tokens an authorization server issued for one protected resource.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Tokens {
@@ -43,6 +45,33 @@ impl Tokens {
     }
 }
 
+/// A client registered with Dynamic Client Registration (RFC 7591) at one authorization server:
+/// kept in the [`TokenStore`] so that a later run refreshes its tokens, and logs in again, as the
+/// same client instead of registering a new one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientRegistration {
+    /// The client id the authorization server issued.
+    pub client_id: String,
+    /// The client secret it issued, if any.
+    pub client_secret: Option<String>,
+    /// How the client authenticates at the token endpoint.
+    pub method: TokenAuthMethod,
+}
+
+impl std::fmt::Debug for ClientRegistration {
+    /// Redacted: secrets never reach logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientRegistration")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("method", &self.method)
+            .finish()
+    }
+}
+
 /// Keeps the tokens of each protected server (keyed by the MCP endpoint URL the client
 /// connects to, as parsed: `https://host/mcp`) between requests and, with a persistent
 /// implementation, between runs. Whatever keeps them should keep them secret.
@@ -53,6 +82,16 @@ pub trait TokenStore: Send + Sync + 'static {
     fn save(&self, resource: &str, tokens: &Tokens);
     /// Forget the tokens of `resource` (they were refused and could not be refreshed).
     fn remove(&self, resource: &str);
+    /// The client registered dynamically at the authorization server `issuer`, if this store
+    /// keeps registrations (by default it does not: the client registers once per process).
+    fn load_client(&self, issuer: &str) -> Option<ClientRegistration> {
+        let _ = issuer;
+        None
+    }
+    /// Keep the client registered dynamically at `issuer` (by default: not kept).
+    fn save_client(&self, issuer: &str, client: &ClientRegistration) {
+        let _ = (issuer, client);
+    }
 }
 
 /// The default [`TokenStore`]: in memory, gone when the process ends.
