@@ -266,8 +266,11 @@ async fn a_request_logs_in_at_most_three_times() {
     client.close().await.ok();
 }
 
-/// Everything logged through `tracing` on this thread while the guard lives (the test's
-/// current-thread runtime runs the client's tasks here).
+/// Everything logged through `tracing` in this process, from when the test installs it as the
+/// global subscriber. (A thread-local `set_default` subscriber missed the login now and then:
+/// tracing caches a call site's interest process-wide, and another test's thread could hit the
+/// call site first with no subscriber in sight.) Other tests' logs land here too, which only
+/// widens the check: no test may log a token either.
 #[derive(Clone, Default)]
 struct Logs(Arc<Mutex<Vec<u8>>>);
 
@@ -296,7 +299,8 @@ async fn tokens_never_reach_the_logs() {
         .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("no other test in this binary sets a global subscriber");
     let (base, shared) = protected().await;
     let client = Client::builder("c", "1")
         .oauth(config())
