@@ -148,6 +148,7 @@ impl RawClient {
 pub mod conformance;
 pub mod fixtures;
 pub mod interop;
+pub mod logs;
 pub mod prerequisites;
 pub mod sse;
 

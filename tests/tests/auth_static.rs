@@ -219,36 +219,9 @@ fn a_resource_must_be_an_absolute_url() {
     }
 }
 
-/// What the server logs through `tracing`, captured on the test's (current) thread.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn tokens_never_appear_in_the_logs() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = toolsmith_tests::logs::Logs::global();
 
     let secret = "valid-SECRET-token";
     let mut ep = start(
@@ -272,7 +245,7 @@ async fn tokens_never_appear_in_the_logs() {
     ep.initialize().await;
     ep.call_tool("hi").await;
 
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let text = logs.text();
     // The refusals were logged (so this capture sees the server's logs)...
     assert!(text.contains("bearer token refused"), "{text}");
     assert!(text.contains("malformed Authorization header"), "{text}");

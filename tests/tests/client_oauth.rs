@@ -266,41 +266,9 @@ async fn a_request_logs_in_at_most_three_times() {
     client.close().await.ok();
 }
 
-/// Everything logged through `tracing` in this process, from when the test installs it as the
-/// global subscriber. (A thread-local `set_default` subscriber missed the login now and then:
-/// tracing caches a call site's interest process-wide, and another test's thread could hit the
-/// call site first with no subscriber in sight.) Other tests' logs land here too, which only
-/// widens the check: no test may log a token either.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn tokens_never_reach_the_logs() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber)
-        .expect("no other test in this binary sets a global subscriber");
+    let logs = toolsmith_tests::logs::Logs::global();
     let (base, shared) = protected().await;
     let client = Client::builder("c", "1")
         .oauth(config())
@@ -310,7 +278,7 @@ async fn tokens_never_reach_the_logs() {
     shared.valid.lock().unwrap().clear();
     client.ping().await.unwrap();
     client.close().await.unwrap();
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let text = logs.text();
     assert!(
         text.contains("logged in"),
         "the capture saw nothing of the login:\n{text}"

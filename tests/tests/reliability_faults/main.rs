@@ -22,7 +22,8 @@ use toolsmith::prelude::*;
 use toolsmith::{HttpConfig, Limits};
 use toolsmith_tests::sse::SseReader;
 
-use reliability_support::{alive_tasks, sample_answer, settle_tasks, Http, Lifetimes, Logs, Pipe};
+use reliability_support::{alive_tasks, sample_answer, settle_tasks, Http, Lifetimes, Pipe};
+use toolsmith_tests::logs::Logs;
 
 struct Probe {
     life: Arc<Lifetimes>,

@@ -1,5 +1,5 @@
 //! Shared by the `reliability_*` tests and `tests/fuzz`: a raw stdio pipe that can send any bytes,
-//! a raw HTTP endpoint, memory readings, a log capture, and a guard that tells whether a handler
+//! a raw HTTP endpoint, memory readings, and a guard that tells whether a handler
 //! finished or was dropped.
 
 // Each test file uses its own part of this module.
@@ -7,7 +7,6 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -402,57 +401,6 @@ pub fn reset_peak_rss() -> bool {
 pub fn rss_kib_of(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc/PID/status");
     status_kib(&status, "VmRSS")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Logs.
-
-/// Everything the server logs through `tracing` while the capture is the default subscriber.
-#[derive(Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    /// Capture on this thread (the test's current-thread runtime runs every task of the server
-    /// here) until the guard is dropped.
-    pub fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(logs.clone())
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .finish();
-        (logs.clone(), tracing::subscriber::set_default(subscriber))
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// The captured lines that contain every one of `words`.
-    pub fn lines_with(&self, words: &[&str]) -> Vec<String> {
-        self.text()
-            .lines()
-            .filter(|l| words.iter().all(|w| l.contains(w)))
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
