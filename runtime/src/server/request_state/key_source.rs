@@ -15,8 +15,11 @@ pub(crate) const KEYS_ENV: &str = "TOOLSMITH_REQUEST_STATE_KEYS";
 /// The variable holding the path of a file with the keys.
 pub(crate) const KEYS_FILE_ENV: &str = "TOOLSMITH_REQUEST_STATE_KEYS_FILE";
 
+/// Configured keys, `(id, secret)`, the sealing one first.
+pub(crate) type Secrets = Vec<(String, Vec<u8>)>;
+
 /// The `(id, secret)` pairs written in `text` (`source` names it in errors, never a secret).
-pub(crate) fn parse(text: &str, source: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub(crate) fn parse(text: &str, source: &str) -> Result<Secrets, String> {
     let mut keys = Vec::new();
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or("");
@@ -45,7 +48,7 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Vec<(String, Vec<u8>)>, 
 }
 
 /// The keys in the file at `path`.
-pub(crate) fn from_file(path: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub(crate) fn from_file(path: &Path) -> Result<Secrets, String> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         format!(
             "cannot read the requestState keys file {}: {e}",
@@ -57,7 +60,7 @@ pub(crate) fn from_file(path: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
 
 /// The keys the environment gives ([`KEYS_ENV`] or [`KEYS_FILE_ENV`]), `None` when neither is
 /// set.
-pub(crate) fn from_env() -> Option<Result<Vec<(String, Vec<u8>)>, String>> {
+pub(crate) fn from_env() -> Option<Result<Secrets, String>> {
     let inline = std::env::var_os(KEYS_ENV).filter(|v| !v.is_empty());
     let file = std::env::var_os(KEYS_FILE_ENV).filter(|v| !v.is_empty());
     match (inline, file) {
