@@ -50,13 +50,22 @@ done
 
 # ----- processes and ports ---------------------------------------------------------------------
 
+# True when process $1 runs (exists and is not a zombie: a process started here and orphaned
+# when this script ended is reaped by init, in a container perhaps late or never).
+running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
 # The pid in file $1 when that process still runs the program it was started as.
 live_pid() {
   local file=$1 pid expected
   [ -f "$file" ] || return 1
   pid=$(cat "$file")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  running "$pid" || return 1
   # A pid can be reused: check the program too.
   expected=$(cat "$file.exe" 2>/dev/null || true)
   local exe
@@ -122,7 +131,7 @@ wait_healthy() {
   local port=$1 path=$2 limit=$3 pid=$4 what=$5
   local deadline=$((SECONDS + limit))
   while [ "$(http_status "$port" "$path")" != 200 ]; do
-    kill -0 "$pid" 2>/dev/null || die "$what exited; see its log in $run_dir"
+    running "$pid" || die "$what exited; see its log in $run_dir"
     [ $SECONDS -lt $deadline ] || die "$what not healthy within ${limit}s; see its log in $run_dir"
     sleep 0.1
   done
@@ -134,7 +143,7 @@ stop_pid() {
   pid=$(live_pid "$pidfile") || { rm -f "$pidfile" "$pidfile.exe"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + limit))
-  while kill -0 "$pid" 2>/dev/null; do
+  while running "$pid"; do
     if [ $SECONDS -ge $deadline ]; then
       echo "local-cluster: pid $pid ($pidfile) ignored SIGTERM for ${limit}s: SIGKILL" >&2
       kill -KILL "$pid" 2>/dev/null || true
