@@ -103,7 +103,8 @@ taken=" "
 free_port() {
   local port
   for _ in $(seq 200); do
-    port=$((20000 + RANDOM % 40000))
+    # Below Linux's ephemeral range (32768 up), so no outgoing connection takes it meanwhile.
+    port=$((20000 + RANDOM % 12000))
     if [[ $taken != *" $port "* ]] && port_free "$port"; then
       taken+="$port "
       echo "$port"
@@ -191,7 +192,9 @@ up() {
   local binary=${TOOLSMITH_CLUSTER_BIN:-}
   if [ -z "$binary" ]; then
     echo "local-cluster: building example $example (debug)" >&2
-    (cd "$repo" && cargo build --quiet -p toolsmith-examples --example "$example") >&2
+    # `--workspace`: dependency features resolved as `cargo test --workspace` resolves them,
+    # so the test build's artifacts are reused, not built a second time.
+    (cd "$repo" && cargo build --quiet --workspace --example "$example") >&2
     binary=${CARGO_TARGET_DIR:-$repo/target}/debug/examples/$example
   fi
   [ -x "$binary" ] || die "no executable $binary"
