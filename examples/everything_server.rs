@@ -15,6 +15,13 @@
 //! cargo run --example everything_server                            # stdio
 //! ```
 //!
+//! As one of several replicas behind a load balancer (`deploy/local-cluster.sh` runs them): the
+//! address from `--http` or `TOOLSMITH_HTTP_ADDR`, the shared `requestState` keys from
+//! `TOOLSMITH_REQUEST_STATE_KEYS` or `TOOLSMITH_REQUEST_STATE_KEYS_FILE` (see
+//! `Server::request_state_keys_from_env`), and `--replica-id` (or `TOOLSMITH_REPLICA_ID`) adds a
+//! `replica` tool saying which replica answered. SIGTERM or ctrl-c shuts it down gracefully:
+//! calls in flight are answered, `GET /healthz` says `503` meanwhile.
+//!
 //! `.ci/conformance.sh` runs the suite against it.
 
 #[path = "everything/mod.rs"]
@@ -22,6 +29,7 @@ mod everything;
 
 use clap::Parser;
 use toolsmith::prelude::*;
+use toolsmith::HttpConfig;
 
 use everything::*;
 
@@ -29,7 +37,8 @@ use everything::*;
 
 /// Build the server: register everything above, in the order `tools/list` shows it.
 fn server() -> Server {
-    let server = Server::new("mcp-conformance-test-server", "1.0.0");
+    // Shared `requestState` keys, when the environment gives them: any replica serves any round.
+    let server = Server::new("mcp-conformance-test-server", "1.0.0").request_state_keys_from_env();
     let mutations = Mutations {
         server: server.handle(),
     };
@@ -81,8 +90,17 @@ fn server() -> Server {
 #[command(about = "The MCP conformance suite's everything-server, built with Toolsmith")]
 struct Args {
     /// Serve streamable HTTP at http://ADDR/mcp instead of stdio.
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:3001")]
+    #[arg(
+        long,
+        env = "TOOLSMITH_HTTP_ADDR",
+        value_name = "ADDR",
+        num_args = 0..=1,
+        default_missing_value = "127.0.0.1:3001"
+    )]
     http: Option<String>,
+    /// This replica's name: adds the `replica` tool, which answers with it.
+    #[arg(long, env = "TOOLSMITH_REPLICA_ID", value_name = "ID")]
+    replica_id: Option<String>,
 }
 
 #[tokio::main]
@@ -94,8 +112,19 @@ async fn main() -> Result<(), toolsmith::Error> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    match Args::parse().http {
-        Some(addr) => server().serve_http(addr).await,
-        None => server().serve_stdio().await,
+    let args = Args::parse();
+    let server = match args.replica_id {
+        Some(id) => server().tools(Replica { id }),
+        None => server(),
+    };
+    match args.http {
+        Some(addr) => {
+            // Behind a balancer every connection comes from its address: no per-address cap.
+            let config = HttpConfig::default().max_connections_per_peer(usize::MAX);
+            server
+                .serve_http_with_shutdown(addr, config, toolsmith::shutdown_signal())
+                .await
+        }
+        None => server.serve_stdio().await,
     }
 }

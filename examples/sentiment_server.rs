@@ -165,7 +165,9 @@ async fn main() -> Result<(), toolsmith::Error> {
     let server = Server::new("sentiment", env!("CARGO_PKG_VERSION"))
         .instructions("Classifies the sentiment of texts with the client's own model.")
         .tool(analyze_sentiment)
-        .tool(analyze_batch);
+        .tool(analyze_batch)
+        // Replicas behind a balancer share their requestState keys (none set: a random key).
+        .request_state_keys_from_env();
     let args: Vec<String> = std::env::args().collect();
     // `--fallback-model`: answer the samples of clients that cannot sample with our own model.
     let server = if args.iter().any(|a| a == "--fallback-model") {
@@ -176,11 +178,18 @@ async fn main() -> Result<(), toolsmith::Error> {
     } else {
         server
     };
-    // `--http 127.0.0.1:PORT` serves streamable HTTP at /mcp; the default is stdio.
-    match args.iter().position(|a| a == "--http") {
-        Some(i) => {
-            let addr = args.get(i + 1).map_or("127.0.0.1:8080", String::as_str);
-            server.serve_http(addr).await
+    // `--http 127.0.0.1:PORT` (or TOOLSMITH_HTTP_ADDR) serves streamable HTTP at /mcp, until
+    // SIGTERM or ctrl-c (then calls in flight are answered); the default is stdio.
+    let addr = match args.iter().position(|a| a == "--http") {
+        Some(i) => Some(args.get(i + 1).cloned().unwrap_or("127.0.0.1:8080".into())),
+        None => std::env::var("TOOLSMITH_HTTP_ADDR").ok(),
+    };
+    match addr {
+        Some(addr) => {
+            let config = toolsmith::HttpConfig::default();
+            server
+                .serve_http_with_shutdown(addr, config, toolsmith::shutdown_signal())
+                .await
         }
         None => server.serve_stdio().await,
     }

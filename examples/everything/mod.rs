@@ -3,6 +3,7 @@
 mod asking;
 mod output;
 mod prompts;
+mod replica;
 mod resources;
 mod schema;
 mod state;
@@ -11,6 +12,7 @@ mod working;
 pub(crate) use asking::*;
 pub(crate) use output::*;
 pub(crate) use prompts::*;
+pub(crate) use replica::*;
 pub(crate) use resources::*;
 pub(crate) use schema::*;
 pub(crate) use state::*;

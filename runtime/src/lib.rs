@@ -67,7 +67,9 @@ mod transport;
 
 #[cfg(feature = "http-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
-pub use transport::http::{BearerAuth, BearerAuthService, HttpConfig, ResourceServer};
+pub use transport::http::{
+    shutdown_signal, BearerAuth, BearerAuthService, HttpConfig, ResourceServer,
+};
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]

@@ -145,6 +145,7 @@ impl RawClient {
     }
 }
 
+pub mod cluster;
 pub mod conformance;
 pub mod fixtures;
 pub mod interop;

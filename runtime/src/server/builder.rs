@@ -297,6 +297,46 @@ impl Server {
         self
     }
 
+    /// The `requestState` keys from the environment, so every replica of a deployment gets the
+    /// same keys from its secret store: `TOOLSMITH_REQUEST_STATE_KEYS` holds them, or
+    /// `TOOLSMITH_REQUEST_STATE_KEYS_FILE` names a file holding them (setting both is an error).
+    /// Neither set: nothing changes (a random key for this process, unless configured otherwise).
+    ///
+    /// The keys are written `id:secret`, the secret in standard base64 (at least 32 random bytes:
+    /// `openssl rand -base64 32`), separated by newlines, commas or spaces, `#` starting a
+    /// comment; the first seals new tokens and all open them, as in
+    /// [`Server::request_state_keys`] (which explains rotation). A malformed entry, an unreadable
+    /// file or a weak key makes `serve_*` fail with [`Error::Config`], naming the variable or
+    /// file and the key id, never the secret.
+    ///
+    /// ```no_run
+    /// // Every replica started with the same keys, e.g.
+    /// // TOOLSMITH_REQUEST_STATE_KEYS="2026-08:$(openssl rand -base64 32)" ./replica
+    /// let server = toolsmith::Server::new("replica", "1.0.0").request_state_keys_from_env();
+    /// ```
+    pub fn request_state_keys_from_env(mut self) -> Self {
+        match super::request_state::source::from_env() {
+            None => self,
+            Some(Ok(keys)) => self.request_state_keys(keys),
+            Some(Err(e)) => {
+                self.state_keys = Some(Err(e));
+                self
+            }
+        }
+    }
+
+    /// The `requestState` keys from the file at `path`, written as
+    /// [`Server::request_state_keys_from_env`] describes.
+    pub fn request_state_keys_from_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        match super::request_state::source::from_file(path.as_ref()) {
+            Ok(keys) => self.request_state_keys(keys),
+            Err(e) => {
+                self.state_keys = Some(Err(e));
+                self
+            }
+        }
+    }
+
     /// Instructions for the client's model on how to use this server.
     pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
         self.instructions = Some(instructions.into());

@@ -9,6 +9,7 @@
 //! The keys ([`StateKeys`]) are a list: the first seals, all open, so a key can rotate without
 //! breaking requests in flight.
 
+mod key_source;
 mod keys;
 #[cfg(test)]
 mod tests;
@@ -24,6 +25,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub(crate) use keys::{StateKeys, DEFAULT_KEY_ID};
+
+/// Where configured keys come from outside the program.
+pub(crate) mod source {
+    pub(crate) use super::key_source::{from_env, from_file};
+}
 
 /// The nonce length of XChaCha20-Poly1305 (random nonces of this size never repeat in practice).
 const NONCE_LEN: usize = 24;

@@ -54,4 +54,58 @@ impl Server {
         config.serve_router(listener, router).await;
         Ok(())
     }
+
+    /// Serve streamable HTTP at `addr` with `config` until `signal` resolves, then shut down
+    /// gracefully and return: new connections are refused, requests in flight are answered
+    /// (within [`HttpConfig::shutdown_grace`](crate::HttpConfig::shutdown_grace), default 10 s;
+    /// then their connections are closed), GET SSE streams end with a `retry` hint so clients
+    /// reconnect elsewhere, and the health endpoint
+    /// ([`HttpConfig::health_path`](crate::HttpConfig::health_path)) answers `503`. For rolling
+    /// deploys behind a load balancer, with [`shutdown_signal`](crate::shutdown_signal)
+    /// (SIGTERM or ctrl-c) or any future of yours.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), toolsmith::Error> {
+    /// use toolsmith::{HttpConfig, Server};
+    ///
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let serving = tokio::spawn(Server::new("replica", "1.0.0").serve_http_with_shutdown(
+    ///     "127.0.0.1:8080",
+    ///     HttpConfig::default(),
+    ///     async move {
+    ///         let _ = stopped.await;
+    ///     },
+    /// ));
+    /// // ... later: stop, and wait for the requests in flight.
+    /// let _ = stop.send(());
+    /// serving.await.expect("serving panicked")?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn serve_http_with_shutdown(
+        self,
+        addr: impl tokio::net::ToSocketAddrs,
+        config: crate::HttpConfig,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        self.serve_http_listener_with_shutdown(listener, config, signal)
+            .await
+    }
+
+    /// [`Server::serve_http_with_shutdown`] on an already bound `listener`.
+    pub async fn serve_http_listener_with_shutdown(
+        self,
+        listener: tokio::net::TcpListener,
+        config: crate::HttpConfig,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        let router = self.into_http_router(config.clone())?;
+        tracing::info!(addr = %listener.local_addr()?, "serving MCP over streamable HTTP");
+        config
+            .serve_router_with_shutdown(listener, router, signal)
+            .await;
+        tracing::info!("shut down");
+        Ok(())
+    }
 }

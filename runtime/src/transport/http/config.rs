@@ -39,6 +39,9 @@ pub struct HttpConfig {
     pub(crate) max_replay_bytes_per_session: usize,
     pub(crate) max_replay_bytes: usize,
     pub(crate) oauth: Option<super::ResourceServer>,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) shutdown_delay: Duration,
+    pub(crate) health_path: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -50,7 +53,8 @@ impl Default for HttpConfig {
     /// within 30 s, idle keep-alive connections closed after 60 s, at most 10,000 connections in
     /// all and 256 from one IP address. Floods: a session that did nothing after `initialize` expires after 60 s idle; at
     /// most 256 sessions per caller; a GET stream is closed after 5 min (the client reconnects);
-    /// replay buffers hold at most 4 MiB per session and 256 MiB in all.
+    /// replay buffers hold at most 4 MiB per session and 256 MiB in all. Health: `GET /healthz`;
+    /// graceful shutdown closes the listener at once and gives requests in flight 10 s.
     fn default() -> Self {
         HttpConfig {
             path: "/mcp".to_owned(),
@@ -71,6 +75,9 @@ impl Default for HttpConfig {
             max_replay_bytes_per_session: 4 * 1024 * 1024,
             max_replay_bytes: 256 * 1024 * 1024,
             oauth: None,
+            shutdown_grace: Duration::from_secs(10),
+            shutdown_delay: Duration::ZERO,
+            health_path: Some("/healthz".to_owned()),
         }
     }
 }
@@ -232,6 +239,46 @@ impl HttpConfig {
     /// ended, so a connection carrying an open SSE stream is never idle.
     pub fn keep_alive_idle_timeout(mut self, timeout: Duration) -> Self {
         self.keep_alive_idle_timeout = timeout;
+        self
+    }
+
+    /// How long a graceful shutdown waits for requests in flight, once the listener is closed,
+    /// before closing their connections (default 10 s). Shutdown starts when the signal given to
+    /// [`Server::serve_http_with_shutdown`](crate::Server::serve_http_with_shutdown) (or
+    /// [`HttpConfig::serve_router_with_shutdown`]) resolves. Keep it below the time your
+    /// process manager waits between SIGTERM and SIGKILL (Kubernetes: 30 s, systemd: 90 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// How long the server keeps accepting connections after the shutdown signal, its health
+    /// endpoint answering `503` (default none: the listener closes at once). For balancers that
+    /// route by active health checks (a Kubernetes readiness probe, HAProxy, nginx Plus), set it
+    /// to a little more than their check interval times the failures they need, so they stop
+    /// sending before connections are refused. Balancers with passive checks (open-source
+    /// nginx: a refused connection is tried on the next replica) need none.
+    pub fn shutdown_delay(mut self, delay: Duration) -> Self {
+        self.shutdown_delay = delay;
+        self
+    }
+
+    /// The path of the health (readiness) endpoint for load balancers and orchestrators (default
+    /// `/healthz`): `GET` answers `200` with `ok` while the server takes requests, and `503`
+    /// with `draining` from the shutdown signal on, so a balancer stops sending it new requests
+    /// (see [`HttpConfig::shutdown_delay`]). It needs no authentication, checks no `Host` or `Origin`, and says nothing
+    /// else about the server. It is part of the router from
+    /// [`Server::into_http_router`](crate::Server::into_http_router) too (answering `200`
+    /// always when not served by toolsmith's accept loop, which alone knows of shutdown).
+    pub fn health_path(mut self, path: impl Into<String>) -> Self {
+        self.health_path = Some(path.into());
+        self
+    }
+
+    /// No health endpoint (for example when the application the router is merged into has its
+    /// own).
+    pub fn no_health_path(mut self) -> Self {
+        self.health_path = None;
         self
     }
 

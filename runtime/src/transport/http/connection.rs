@@ -32,6 +32,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 use tower::ServiceExt;
 
+use super::shutdown::Draining;
 use super::timed_body::{InFlightBody, TimedBody};
 
 /// The timeouts one connection is served under (from [`HttpConfig`](super::HttpConfig)).
@@ -47,18 +48,28 @@ pub(super) struct Timeouts {
 
 /// Serve `stream` (from `peer`) with `router` until the peer closes it, hyper ends it, or one of
 /// the timeouts closes it. Requests carry `ConnectInfo<SocketAddr>` like
-/// `into_make_service_with_connect_info::<SocketAddr>()` gives them.
-pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, router: Router, timeouts: Timeouts) {
+/// `into_make_service_with_connect_info::<SocketAddr>()` gives them, and the server's
+/// [`Draining`] marks. Once `marks.closing` is cancelled the connection shuts down gracefully:
+/// the request in flight (if any) is finished, then the connection closes (an idle one at once).
+pub(super) async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    timeouts: Timeouts,
+    marks: Draining,
+) {
     let activity = Arc::new(Activity::new(timeouts));
     let io = TokioIo::new(Watched {
         io: stream,
         activity: Arc::clone(&activity),
     });
     let on_request = Arc::clone(&activity);
+    let closing = marks.closing.clone();
     let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
         let in_flight = InFlight::start(&on_request);
         let (mut parts, body) = request.into_parts();
         parts.extensions.insert(ConnectInfo(peer));
+        parts.extensions.insert(marks.clone());
         let request = http::Request::from_parts(parts, TimedBody::new(body, timeouts.body_read));
         let response = router.clone().oneshot(request);
         async move {
@@ -70,14 +81,25 @@ pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, router: Router, t
     // Off: the timeouts are enforced here (module docs). `None` also means no timer is needed.
     http1.header_read_timeout(None);
     let connection = http1.serve_connection(io, service);
-    tokio::select! {
-        ended = connection => {
-            if let Err(e) = ended {
-                tracing::debug!(%peer, error = %e, "HTTP connection ended with an error");
+    tokio::pin!(connection);
+    let mut shutting_down = false;
+    loop {
+        tokio::select! {
+            ended = connection.as_mut() => {
+                if let Err(e) = ended {
+                    tracing::debug!(%peer, error = %e, "HTTP connection ended with an error");
+                }
+                return;
             }
-        }
-        why = activity.expired() => {
-            tracing::debug!(%peer, "closing HTTP connection: {why}");
+            why = activity.expired() => {
+                tracing::debug!(%peer, "closing HTTP connection: {why}");
+                return;
+            }
+            () = closing.cancelled(), if !shutting_down => {
+                // No keep-alive from here on; the connection ends with its request in flight.
+                shutting_down = true;
+                connection.as_mut().graceful_shutdown();
+            }
         }
     }
 }

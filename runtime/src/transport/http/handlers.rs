@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
 use axum::body::Bytes;
@@ -17,14 +17,15 @@ use http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
 
 use super::busy;
 use super::config::HttpConfig;
 use super::oauth::step_up;
 use super::security::Refusal;
 use super::sessions::{caller_key, Activity, HttpSession, Refused, Sessions};
-use super::stream_log::{parse_event_id, StreamLog};
+use super::shutdown::Draining;
+use super::sse::{sse, GetStream, OpenFlag};
+use super::stream_log::parse_event_id;
 use crate::auth::AuthInfo;
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
 use crate::protocol::codes::{
@@ -52,6 +53,7 @@ pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router 
     let path = config.path.clone();
     let bearer = config.bearer.clone();
     let oauth = config.oauth.clone();
+    let health_path = config.health_path.clone();
     let state = Arc::new(HttpState {
         dispatch,
         sessions: Sessions::new(config.max_replay_bytes),
@@ -62,10 +64,15 @@ pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router 
         .route(&path, post(on_post).get(on_get).delete(on_delete))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);
-    match (oauth, bearer) {
+    // The health endpoint goes next to the protection, not under it.
+    let router = match (oauth, bearer) {
         (Some(oauth), _) => oauth.protect(router, &path),
         (None, Some(auth)) => router.layer(auth),
         (None, None) => router,
+    };
+    match &health_path {
+        Some(health) => router.merge(super::health::router(health)),
+        None => router,
     }
 }
 
@@ -441,75 +448,6 @@ async fn run_request(
     sse(log, 0, config, session.ended.clone(), None)
 }
 
-/// Resets the "standalone stream is open" flag when a GET stream ends.
-struct OpenFlag(Arc<HttpSession>);
-
-impl Drop for OpenFlag {
-    fn drop(&mut self) {
-        self.0.standalone_open.store(false, Ordering::Relaxed);
-    }
-}
-
-/// What a GET stream carries besides its events: the standalone stream records how far it got
-/// and holds the session's one-GET flag; a resumed request stream has neither.
-#[derive(Default)]
-struct GetStream {
-    cursor: Option<Arc<AtomicU64>>,
-    flag: Option<OpenFlag>,
-}
-
-/// An SSE response carrying `log` after sequence `after`, preceded by a priming event (an id and
-/// empty data) with the `retry` advice. It ends with the log, when `ended` is cancelled (the
-/// session ended), or, for a GET stream, after [`HttpConfig::max_stream_lifetime`].
-fn sse(
-    log: Arc<StreamLog>,
-    after: u64,
-    config: &HttpConfig,
-    ended: CancellationToken,
-    get: Option<GetStream>,
-) -> Response {
-    let priming = Event::default()
-        .id(log.event_id(after))
-        .retry(config.sse_retry)
-        .data("");
-    let lifetime = get.is_some().then_some(config.max_stream_lifetime);
-    let GetStream { cursor, mut flag } = get.unwrap_or_default();
-    let events_log = Arc::clone(&log);
-    let events = log.subscribe(after).map(move |(seq, message)| {
-        if let Some(cursor) = &cursor {
-            cursor.store(seq, Ordering::Relaxed);
-        }
-        Ok::<_, Infallible>(
-            Event::default()
-                .id(events_log.event_id(seq))
-                .data(&*message),
-        )
-    });
-    let stop = async move {
-        match lifetime {
-            Some(lifetime) => {
-                tokio::select! {
-                    _ = ended.cancelled() => {}
-                    _ = tokio::time::sleep(lifetime) => {}
-                }
-            }
-            None => ended.cancelled().await,
-        }
-    };
-    let stream = futures::stream::once(async move { Ok::<_, Infallible>(priming) })
-        .chain(events)
-        .take_until(stop)
-        // Let go of the GET flag as the stream ends, before the client can see the end and
-        // reconnect.
-        .chain(futures::stream::poll_fn(move |_| {
-            drop(flag.take());
-            std::task::Poll::Ready(None)
-        }));
-    Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response()
-}
-
 /// GET and DELETE do not exist in the stateless era.
 fn stateless_only(headers: &HeaderMap) -> Option<Response> {
     let v = header_str(headers, VERSION_HEADER)?;
@@ -527,8 +465,10 @@ fn stateless_only(headers: &HeaderMap) -> Option<Response> {
 async fn on_get(
     State(state): State<Arc<HttpState>>,
     auth: Option<Extension<Arc<AuthInfo>>>,
+    draining: Option<Extension<Draining>>,
     headers: HeaderMap,
 ) -> Response {
+    let draining = draining.map(|Extension(d)| d);
     if let Err(r) = state.guard(&headers) {
         return r;
     }
@@ -574,7 +514,10 @@ async fn on_get(
             );
         }
         if stream != 0 {
-            let get = GetStream::default();
+            let get = GetStream {
+                draining,
+                ..GetStream::default()
+            };
             return sse(log, seq, &state.config, session.ended.clone(), Some(get));
         }
         after = Some(seq);
@@ -591,6 +534,7 @@ async fn on_get(
     let get = GetStream {
         cursor: Some(Arc::clone(&session.standalone_cursor)),
         flag: Some(OpenFlag(Arc::clone(&session))),
+        draining,
     };
     sse(
         Arc::clone(&session.standalone),

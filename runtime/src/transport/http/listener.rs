@@ -1,6 +1,7 @@
 //! The accept loop of the HTTP transport: connection caps (in total and per peer IP address),
-//! `TCP_NODELAY`, one task per connection ([`super::connection`]), and the public
-//! [`HttpConfig::serve_router`] for routers served by toolsmith's loop.
+//! `TCP_NODELAY`, one task per connection ([`super::connection`]), graceful shutdown
+//! ([`super::shutdown`]), and the public [`HttpConfig::serve_router`] and
+//! [`HttpConfig::serve_router_with_shutdown`] for routers served by toolsmith's loop.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,6 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use super::connection::{self, Timeouts};
+use super::shutdown::Shutdown;
 use super::HttpConfig;
 
 /// How long the loop pauses after an accept error that is not about one connection (e.g.
@@ -36,6 +38,35 @@ impl HttpConfig {
         listener: TcpListener,
         router: Router,
     ) -> impl Future<Output = ()> + Send + 'static {
+        self.accept_loop(listener, router, Shutdown::never())
+    }
+
+    /// [`HttpConfig::serve_router`] until `signal` resolves, then a graceful shutdown: the
+    /// health endpoint ([`HttpConfig::health_path`]) answers `503` at once; after
+    /// [`HttpConfig::shutdown_delay`] (default none) the listener is closed (new connections are
+    /// refused), idle connections are closed, requests in flight are finished (each connection
+    /// closes after its response), and GET SSE streams end with a `retry` hint so clients
+    /// reconnect (to another replica, behind a balancer). Whatever has not finished within
+    /// [`HttpConfig::shutdown_grace`] of the listener's closing is closed; then the future ends.
+    ///
+    /// `signal` is any future: [`shutdown_signal`](crate::shutdown_signal) (SIGTERM or ctrl-c),
+    /// a channel, a [`CancellationToken`](tokio_util::sync::CancellationToken)'s `cancelled()`.
+    pub fn serve_router_with_shutdown(
+        &self,
+        listener: TcpListener,
+        router: Router,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let shutdown = Shutdown::on(signal, self.shutdown_delay, self.shutdown_grace);
+        self.accept_loop(listener, router, shutdown)
+    }
+
+    fn accept_loop(
+        &self,
+        listener: TcpListener,
+        router: Router,
+        shutdown: Shutdown,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let caps = Arc::new(Caps {
             max_total: self.max_connections,
             max_per_peer: self.max_connections_per_peer,
@@ -46,7 +77,7 @@ impl HttpConfig {
             body_read: self.body_read_timeout,
             keep_alive_idle: self.keep_alive_idle_timeout,
         };
-        accept_loop(listener, router, caps, timeouts)
+        accept_loop(listener, router, caps, timeouts, shutdown)
     }
 }
 
@@ -61,12 +92,33 @@ impl Accept for TcpListener {
     }
 }
 
-/// Accept connections on `listener` until dropped, each served by its own task.
-async fn accept_loop(listener: impl Accept, router: Router, caps: Arc<Caps>, timeouts: Timeouts) {
+/// Accept connections on `listener`, each served by its own task, until dropped or until the
+/// shutdown's signal; then close the listener and give the connections the grace period.
+async fn accept_loop(
+    listener: impl Accept,
+    router: Router,
+    caps: Arc<Caps>,
+    timeouts: Timeouts,
+    shutdown: Shutdown,
+) {
+    let Shutdown {
+        mut signal,
+        delay,
+        grace,
+        marks,
+    } = shutdown;
+    let mut closing_at = None;
     // Owned here: dropping this future aborts (and so closes) every connection.
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
+            () = &mut signal, if closing_at.is_none() => {
+                // Unready at once (the balancer stops sending), still accepting for `delay`.
+                marks.unready.cancel();
+                tracing::info!(?delay, "shutdown signal: health now fails; closing the listener after the delay");
+                closing_at = Some(tokio::time::Instant::now() + delay);
+            }
+            () = sleep_until_some(closing_at) => break,
             Some(ended) = connections.join_next() => {
                 if let Err(e) = ended {
                     if e.is_panic() {
@@ -100,12 +152,42 @@ async fn accept_loop(listener: impl Accept, router: Router, caps: Arc<Caps>, tim
                     tracing::debug!(%peer, error = %e, "could not set TCP_NODELAY");
                 }
                 let router = router.clone();
+                let marks = marks.clone();
                 connections.spawn(async move {
                     let _admitted = admitted;
-                    connection::serve(stream, peer, router, timeouts).await;
+                    connection::serve(stream, peer, router, timeouts, marks).await;
                 });
             }
         }
+    }
+    // Refuse new connections from now on, and tell the open ones (and their requests).
+    drop(listener);
+    marks.closing.cancel();
+    let open = connections.len();
+    tracing::info!(
+        open,
+        ?grace,
+        "shutting down: finishing the requests in flight"
+    );
+    let finished = tokio::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(
+            left = connections.len(),
+            ?grace,
+            "shutdown grace period over: closing the connections still open"
+        );
+        connections.shutdown().await;
+    }
+}
+
+/// Sleeps until `at`; pending forever when `None`.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -248,6 +330,7 @@ mod tests {
             Router::new(),
             caps(10, 10),
             timeouts,
+            Shutdown::never(),
         ));
         let mut client = TcpStream::connect(addr).await.unwrap();
         client
