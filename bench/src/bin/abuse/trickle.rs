@@ -4,16 +4,16 @@
 //! closed the others, while an innocent caller keeps opening sessions and calling a tool.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 use crate::client::{self, round1, Probe};
 use crate::server::Server;
-use crate::starve::counts;
+use crate::starve::{addresses, counts};
 use crate::{Args, Outcome};
 
 /// Where the trickle goes.
@@ -52,9 +52,20 @@ fn request(phase: Phase, addr: SocketAddr, path: &str) -> (Vec<u8>, Vec<u8>) {
     }
 }
 
-/// One slow connection until `deadline`: the opening bytes, then one byte per `interval`, while
-/// watching for the server closing it or answering.
+/// A connection to `addr` from `from` (port chosen by the system).
+async fn connect_from(from: IpAddr, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = match from {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(from, 0))?;
+    socket.connect(addr).await
+}
+
+/// One slow connection from `from` until `deadline`: the opening bytes, then one byte per
+/// `interval`, while watching for the server closing it or answering.
 async fn slow_connection(
+    from: IpAddr,
     addr: SocketAddr,
     first: Vec<u8>,
     rest: Vec<u8>,
@@ -62,7 +73,7 @@ async fn slow_connection(
     start: Instant,
     deadline: tokio::time::Instant,
 ) -> End {
-    let mut tcp = match TcpStream::connect(addr).await {
+    let mut tcp = match connect_from(from, addr).await {
         Ok(tcp) => tcp,
         Err(e) => return End::Refused(e.kind().to_string()),
     };
@@ -119,8 +130,9 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
     let (first, rest) = request(phase, server.addr, &server.path);
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + hold;
-    let conns = (0..args.trickle_conns).map(|_| {
+    let conns = (0..args.trickle_conns).map(|i| {
         slow_connection(
+            args.attacker(i),
             server.addr,
             first.clone(),
             rest.clone(),
@@ -140,7 +152,8 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
         while tokio::time::Instant::now() < deadline {
             // The full cap even near the end: the slow connections stay open until it is done.
             let cap = Duration::from_millis(args.probe_timeout_ms);
-            probes.push(client::probe(&server.url, &args.trivial_tool, &trivial, cap).await);
+            let from = args.innocent();
+            probes.push(client::probe(from, &server.url, &args.trivial_tool, &trivial, cap).await);
             tokio::time::sleep_until((tokio::time::Instant::now() + interval).min(deadline)).await;
         }
         (probes, fds_during)
@@ -168,12 +181,16 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
         (!closed_after.is_empty())
             .then(|| round1(closed_after[((closed_after.len() - 1) as f64 * q) as usize]))
     };
+    // Closed within a second of the attack's start: refused on accept (a connection cap), not
+    // timed out.
+    let at_once = closed_after.iter().filter(|s| **s < 1.0).count();
     let answered = probes.iter().filter(|p| p.answered).count();
     let slowest = probes.iter().map(|p| p.total_ms).fold(0.0, f64::max);
     let first_failure = probes.iter().find_map(|p| p.error.clone());
     let summary = format!(
-        "{} conns, 1 byte / {} s {}, {} s: {} still open, {} closed by the server ({}; median after {} s){}; fresh client: {}/{} probes answered, slowest {:.0} ms{}",
+        "{} conns from {}, 1 byte / {} s {}, {} s: {} still open, {} closed by the server ({}; {} within 1 s; median after {} s){}; fresh client: {}/{} probes answered, slowest {:.0} ms{}",
         args.trickle_conns,
+        addresses(args),
         interval.as_secs_f64(),
         match phase {
             Phase::Head => "in the head",
@@ -183,6 +200,7 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
         open,
         closed_after.len(),
         counts(&closed_how),
+        at_once,
         pick(0.5).map_or("-".into(), |s| s.to_string()),
         if refused.is_empty() {
             String::new()
@@ -200,12 +218,14 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
             "interval_ms": args.trickle_interval_ms,
             "hold_ms": args.trickle_hold_ms,
             "probe_cap_ms": args.probe_timeout_ms,
+            "attack_from": args.attack_from,
         }),
         result: json!({
             "still_open": open,
             "closed": closed_after.len(),
             "refused": refused,
             "closed_how": closed_how,
+            "closed_within_1s": at_once,
             "closed_after_s": {"first": pick(0.0), "median": pick(0.5), "last": pick(1.0)},
             "server_fds": {"during": fds_during, "end": fds_end},
             "rss_kib": memory.map(|m| m.0),
