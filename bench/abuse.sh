@@ -8,12 +8,12 @@
 #   bash bench/abuse.sh                 # build (release) and run both
 #   bash bench/abuse.sh --no-build      # reuse the release binaries
 #   bash bench/abuse.sh --only toolsmith   # or --only rmcp
-#   bash bench/abuse.sh --no-spread     # without the second starvation pass (below)
+#   bash bench/abuse.sh --no-spread     # without the second, spread pass (below)
 #
 # The attackers connect from 127.0.0.1, the innocent caller from 127.0.0.2 (a different user to a
-# server that counts per address). After the five attacks, starvation runs again with its
-# sessions spread over 8 addresses (127.0.1.1-8: 2 sessions, 128 calls each), under any
-# per-address cap, so it measures the server-wide capacity.
+# server that counts per address). After the five attacks, starvation and big_bodies run again
+# with the attackers spread over 8 addresses (127.0.1.1-8: 2 sessions, 128 calls each), under
+# any per-address cap, so they measure the server-wide capacity and memory bounds.
 #
 # Any other argument goes to the driver's first pass (e.g. `--attacks starvation,flood
 # --flood-sessions 2000`; `target/release/abuse --help` lists them). Results: target/bench/abuse.jsonl (one JSON line per
@@ -63,7 +63,7 @@ run() { # run NAME COMMAND DRIVER-ARGS...
     >> "$out" 2> >(tee -a "$txt" >&2)
   if [ "$spread" = 1 ]; then
     target/release/abuse --name "$name" --server "$cmd" "$@" \
-      --attacks starvation --attack-from "$spread_from" \
+      --attacks starvation,big_bodies --attack-from "$spread_from" \
       >> "$out" 2> >(tee -a "$txt" >&2)
   fi
 }
