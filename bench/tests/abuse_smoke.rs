@@ -133,8 +133,13 @@ fn every_attack_reports_figures_that_add_up_against_everything_server() {
     let starve = &out[0]["result"];
     assert_eq!(num(starve, "sessions_opened"), 2, "{starve:#}");
     assert_eq!(sum(&starve["heads"]), 6, "every call accounted for");
-    // Six waiting samples are far below any server-wide limit: the caller is answered.
+    // Six waiting samples are far below any limit: the caller is answered, from its own address
+    // and from the attackers'.
     assert_eq!(starve["probe"]["answered"], true, "{starve:#}");
+    assert_eq!(
+        starve["probe_from_attacker_address"]["answered"], true,
+        "{starve:#}"
+    );
     assert!(starve["rss_kib"].as_u64().unwrap() > 0);
 
     for slow in &out[1..3] {
@@ -223,5 +228,18 @@ fn addresses_outside_loopback_are_refused_before_any_connection() {
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(output.stdout.is_empty(), "{url}");
+    }
+    // The driver's own addresses too: loopback only, and the innocent caller is not an attacker.
+    let url = "http://127.0.0.1:9/mcp";
+    for (flags, says) in [
+        (["--attack-from", "192.0.2.1"], "loopback"),
+        (["--probe-from", "10.0.0.1"], "loopback"),
+        (["--probe-from", "127.0.0.1"], "also an attacker"),
+    ] {
+        let output = abuse(&[&["--url", url][..], &flags[..]].concat());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(says), "{flags:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{flags:?}");
     }
 }

@@ -188,12 +188,25 @@ async fn initialize_beyond_the_callers_session_cap_gets_503() {
     assert_eq!(r.status, 503, "{r:?}");
     assert_eq!(r.content_type, "application/json");
     assert!(r.session.is_none());
-    let message = r.json()["error"]["message"].as_str().unwrap().to_owned();
+    let body = r.json();
+    let message = body["error"]["message"].as_str().unwrap().to_owned();
     assert!(
         message.contains("too many sessions for this caller") && message.contains("(3)"),
         "{message}"
     );
-    assert!(retry_after.is_some(), "no Retry-After");
+    // The "server busy" error a refused request gets from admission, to the initialize's id.
+    assert_eq!(body["id"], 0, "{body}");
+    assert_eq!(
+        body["error"]["code"],
+        toolsmith::protocol::codes::SERVER_BUSY,
+        "{body}"
+    );
+    let retry_after = retry_after.expect("no Retry-After");
+    assert_eq!(
+        body["error"]["data"]["retryAfter"].to_string(),
+        retry_after.to_str().unwrap(),
+        "{body}"
+    );
     // Ending one makes room for one.
     assert_eq!(held.pop().unwrap().delete().await, 200);
     let mut c = client(&base);

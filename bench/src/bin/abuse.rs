@@ -13,7 +13,9 @@
 //! The server is either started by the driver, afresh for every attack (`--server COMMAND`:
 //! `--http 127.0.0.1:PORT` is appended, so it can read its memory and descriptors from `/proc`),
 //! or already running (`--url`, and `--pid` for its memory). Only 127.0.0.0/8 is ever contacted;
-//! every attack is bounded in count (flags, with ceilings) and in time.
+//! every attack is bounded in count (flags, with ceilings) and in time. The attackers connect
+//! from `--attack-from` (default 127.0.0.1), the innocent caller from `--probe-from` (default
+//! 127.0.0.2): to a server that counts per peer address they are different users.
 //!
 //! Output: one JSON line per attack on stdout (`{"target", "attack", "params", "result",
 //! "summary"}`), and the summaries on stderr as they come.
@@ -36,6 +38,8 @@ mod server;
 mod starve;
 #[path = "abuse/trickle.rs"]
 mod trickle;
+
+use std::net::{IpAddr, Ipv4Addr};
 
 use clap::Parser;
 use serde_json::{json, Value};
@@ -68,6 +72,13 @@ pub(crate) struct Args {
     /// With --url: the server's process id, to read its memory and descriptors.
     #[arg(long, requires = "url")]
     pub(crate) pid: Option<u32>,
+    /// The loopback addresses the attackers connect from, comma-separated; sessions and
+    /// connections take them in turn.
+    #[arg(long, value_delimiter = ',', default_value = "127.0.0.1")]
+    pub(crate) attack_from: Vec<Ipv4Addr>,
+    /// The loopback address the innocent caller connects from.
+    #[arg(long, default_value = "127.0.0.2")]
+    pub(crate) probe_from: Ipv4Addr,
     /// Let the started server write to the driver's stderr.
     #[arg(long)]
     pub(crate) server_stderr: bool,
@@ -139,6 +150,16 @@ impl Args {
         }
     }
 
+    /// The address the `i`-th attacking session or connection comes from.
+    pub(crate) fn attacker(&self, i: usize) -> IpAddr {
+        IpAddr::V4(self.attack_from[i % self.attack_from.len()])
+    }
+
+    /// The address the innocent caller comes from.
+    pub(crate) fn innocent(&self) -> IpAddr {
+        IpAddr::V4(self.probe_from)
+    }
+
     /// The sampling tool's arguments: `text` under `--sample-arg`.
     pub(crate) fn sample_arguments(&self, text: String) -> Value {
         let mut arguments = serde_json::Map::new();
@@ -155,6 +176,25 @@ impl Args {
             ));
         }
         self.trivial_arguments()?;
+        if self.attack_from.is_empty() {
+            return Err("--attack-from needs at least one address".into());
+        }
+        if let Some(ip) = self
+            .attack_from
+            .iter()
+            .chain([&self.probe_from])
+            .find(|ip| !ip.is_loopback())
+        {
+            return Err(format!(
+                "{ip} is not in 127.0.0.0/8; the driver connects from loopback addresses only"
+            ));
+        }
+        if self.attack_from.contains(&self.probe_from) {
+            return Err(format!(
+                "--probe-from {} is also an attacker's address (--attack-from)",
+                self.probe_from
+            ));
+        }
         if let Some(url) = &self.url {
             server::loopback_url(url)?;
         }

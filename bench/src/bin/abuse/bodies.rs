@@ -15,7 +15,9 @@ use crate::{Args, Outcome};
 /// Run the big-bodies attack against `server`.
 pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String> {
     let (attackers, _, fill_heads) = starve::fill(server, args).await;
-    let session = Session::open(client::fresh_client(), &server.url, true)
+    // The bodies come from the next attacker address in turn after the fill's sessions.
+    let from = args.attacker(args.starve_sessions);
+    let session = Session::open(client::fresh_client(from), &server.url, true)
         .await
         .map_err(|e| format!("the big-bodies session: {e}"))?;
     let before = server.memory_kib();
@@ -74,6 +76,7 @@ pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String>
             "bodies": args.big_bodies,
             "body_kib": args.big_body_kib,
             "settle_ms": args.big_body_settle_ms,
+            "attack_from": args.attack_from,
         }),
         result: json!({
             "fill_heads": fill_heads,

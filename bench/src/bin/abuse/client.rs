@@ -2,6 +2,7 @@
 //! `initialize`, `notifications/initialized`, `tools/call`, and reading one response from a JSON
 //! body or an SSE stream.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -10,24 +11,27 @@ use serde_json::{json, Value};
 /// The protocol revision of the handshake.
 pub(crate) const PROTOCOL: &str = "2025-11-25";
 
-/// A client that opens a new connection for every request and keeps none: a hung-up request
-/// never leaves a half-read connection to be reused.
-pub(crate) fn fresh_client() -> reqwest::Client {
+/// A client whose connections come from `from` (a loopback address: the server sees it as the
+/// peer's address), that opens a new connection for every request and keeps none: a hung-up
+/// request never leaves a half-read connection to be reused.
+pub(crate) fn fresh_client(from: IpAddr) -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .http1_only()
         .tcp_nodelay(true)
+        .local_address(from)
         .pool_max_idle_per_host(0)
         .build()
         .expect("a reqwest client with static settings")
 }
 
-/// A client that keeps connections alive (for floods of small requests).
-pub(crate) fn pooled_client() -> reqwest::Client {
+/// A client from `from` that keeps connections alive (for floods of small requests).
+pub(crate) fn pooled_client(from: IpAddr) -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .http1_only()
         .tcp_nodelay(true)
+        .local_address(from)
         .pool_max_idle_per_host(256)
         .build()
         .expect("a reqwest client with static settings")
@@ -249,14 +253,20 @@ pub(crate) fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// The innocent caller: a fresh client opens a session and calls `tool` with `arguments`; all of
-/// it within `cap`.
-pub(crate) async fn probe(url: &str, tool: &str, arguments: &Value, cap: Duration) -> Probe {
+/// The innocent caller: a fresh client from `from` opens a session and calls `tool` with
+/// `arguments`; all of it within `cap`.
+pub(crate) async fn probe(
+    from: IpAddr,
+    url: &str,
+    tool: &str,
+    arguments: &Value,
+    cap: Duration,
+) -> Probe {
     let t0 = Instant::now();
     let mut init_ms = None;
     let mut call_ms = None;
     let run = async {
-        let session = Session::open(fresh_client(), url, false).await?;
+        let session = Session::open(fresh_client(from), url, false).await?;
         init_ms = Some(t0.elapsed().as_secs_f64() * 1e3);
         let t1 = Instant::now();
         session.call(1, tool, arguments).await?;

@@ -36,16 +36,26 @@ pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String>
     let trivial: Value = args.trivial_arguments()?;
     let cap = Duration::from_millis(args.probe_timeout_ms);
     // Warm the server up (first session, first call) so lazily built state is not counted.
-    let warm = client::probe(&server.url, &args.trivial_tool, &trivial, cap).await;
+    let warm = client::probe(
+        args.innocent(),
+        &server.url,
+        &args.trivial_tool,
+        &trivial,
+        cap,
+    )
+    .await;
     if let Some(e) = warm.error {
         return Err(format!("the server does not answer before the attack: {e}"));
     }
     let before = server.memory_kib();
-    let http = client::pooled_client();
+    // One pooled client per attacker address; the initializes take them in turn.
+    let clients: Vec<reqwest::Client> = (0..args.attack_from.len())
+        .map(|i| client::pooled_client(args.attacker(i)))
+        .collect();
     let t0 = Instant::now();
     let mut tally = BTreeMap::<String, u64>::new();
-    let mut answers = futures::stream::iter((0..args.flood_sessions).map(|_| {
-        let http = &http;
+    let mut answers = futures::stream::iter((0..args.flood_sessions).map(|i| {
+        let http = &clients[i % clients.len()];
         async move { initialize(http, &server.url).await }
     }))
     .buffer_unordered(args.flood_concurrency.max(1));
@@ -55,7 +65,14 @@ pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String>
     drop(answers);
     let flood_ms = t0.elapsed().as_secs_f64() * 1e3;
     let after = server.memory_kib();
-    let probe = client::probe(&server.url, &args.trivial_tool, &trivial, cap).await;
+    let probe = client::probe(
+        args.innocent(),
+        &server.url,
+        &args.trivial_tool,
+        &trivial,
+        cap,
+    )
+    .await;
     let sessions = tally.get("session").copied().unwrap_or(0);
     let held_kib = match (before, after) {
         (Some((b, _)), Some((a, _))) => Some(a as i64 - b as i64),
@@ -79,6 +96,7 @@ pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String>
         params: json!({
             "initializes": args.flood_sessions,
             "concurrency": args.flood_concurrency,
+            "attack_from": args.attack_from,
             "probe_cap_ms": args.probe_timeout_ms,
         }),
         result: json!({

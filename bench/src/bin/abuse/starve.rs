@@ -21,7 +21,8 @@ pub(crate) async fn fill(
     let head_cap = Duration::from_millis(args.head_timeout_ms);
     // The attackers' sessions, each on its own connection-per-request client.
     let opened = futures::future::join_all(
-        (0..args.starve_sessions).map(|_| Session::open(client::fresh_client(), &server.url, true)),
+        (0..args.starve_sessions)
+            .map(|i| Session::open(client::fresh_client(args.attacker(i)), &server.url, true)),
     )
     .await;
     let mut sessions = Vec::new();
@@ -68,23 +69,39 @@ pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String>
     let attack_ms = t0.elapsed().as_secs_f64() * 1e3;
     let memory = server.memory_kib();
     let trivial: Value = args.trivial_arguments()?;
+    let cap = Duration::from_millis(args.probe_timeout_ms);
     let probe = client::probe(
+        args.innocent(),
         &server.url,
         &args.trivial_tool,
         &trivial,
-        Duration::from_millis(args.probe_timeout_ms),
+        cap,
+    )
+    .await;
+    // Then a caller from the first attacker's address (another user behind the same NAT, or the
+    // attacker itself): a server that caps callers by address may refuse it, and should say so.
+    let neighbour = client::probe(
+        args.attacker(0),
+        &server.url,
+        &args.trivial_tool,
+        &trivial,
+        cap,
     )
     .await;
     // The attackers' sessions live until the innocent caller is done; then they are dropped
     // (never deleted), as an attacker would leave them.
     drop(sessions);
     let summary = format!(
-        "{} sessions x {} sampling calls hung up after the head ({}); fresh session + {}: {}",
+        "{} sessions x {} sampling calls from {} hung up after the head ({}); fresh session + {} from {}: {}; from {}: {}",
         args.starve_sessions,
         args.starve_calls,
+        addresses(args),
         counts(&heads),
         args.trivial_tool,
-        probe.describe()
+        args.innocent(),
+        probe.describe(),
+        args.attacker(0),
+        neighbour.describe(),
     );
     Ok(Outcome {
         params: json!({
@@ -94,6 +111,7 @@ pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String>
             "trivial_tool": args.trivial_tool,
             "head_timeout_ms": args.head_timeout_ms,
             "probe_cap_ms": args.probe_timeout_ms,
+            "attack_from": args.attack_from,
         }),
         result: json!({
             "sessions_opened": args.starve_sessions - open_errors.values().sum::<u64>() as usize,
@@ -102,9 +120,18 @@ pub(crate) async fn run(server: &Server, args: &Args) -> Result<Outcome, String>
             "attack_ms": client::round1(attack_ms),
             "rss_kib": memory.map(|m| m.0),
             "probe": probe.json(),
+            "probe_from_attacker_address": neighbour.json(),
         }),
         summary,
     })
+}
+
+/// The attackers' addresses, for summaries: `127.0.0.1`, or `8 addresses (127.0.1.1, ...)`.
+pub(crate) fn addresses(args: &Args) -> String {
+    match args.attack_from.as_slice() {
+        [one] => one.to_string(),
+        many => format!("{} addresses ({}, ...)", many.len(), many[0]),
+    }
 }
 
 /// A short name for a request error (the full text repeats the URL).

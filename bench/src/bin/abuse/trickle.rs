@@ -4,16 +4,16 @@
 //! closed the others, while an innocent caller keeps opening sessions and calling a tool.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 use crate::client::{self, round1, Probe};
 use crate::server::Server;
-use crate::starve::counts;
+use crate::starve::{addresses, counts};
 use crate::{Args, Outcome};
 
 /// Where the trickle goes.
@@ -34,8 +34,13 @@ enum End {
     Refused(String),
     /// Still open when the attack ended (kept open until the last probe is done).
     Open { _kept: TcpStream },
-    /// The server closed it (or answered and closed) after this long; `how` says which.
-    Closed { after: Duration, how: String },
+    /// The server closed it (or answered and closed) this long after the attack started, and
+    /// `lived` after this connection was established; `how` says which.
+    Closed {
+        after: Duration,
+        lived: Duration,
+        how: String,
+    },
 }
 
 /// The bytes sent at once on connecting, then the bytes trickled one at a time.
@@ -52,9 +57,20 @@ fn request(phase: Phase, addr: SocketAddr, path: &str) -> (Vec<u8>, Vec<u8>) {
     }
 }
 
-/// One slow connection until `deadline`: the opening bytes, then one byte per `interval`, while
-/// watching for the server closing it or answering.
+/// A connection to `addr` from `from` (port chosen by the system).
+async fn connect_from(from: IpAddr, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = match from {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(from, 0))?;
+    socket.connect(addr).await
+}
+
+/// One slow connection from `from` until `deadline`: the opening bytes, then one byte per
+/// `interval`, while watching for the server closing it or answering.
 async fn slow_connection(
+    from: IpAddr,
     addr: SocketAddr,
     first: Vec<u8>,
     rest: Vec<u8>,
@@ -62,12 +78,14 @@ async fn slow_connection(
     start: Instant,
     deadline: tokio::time::Instant,
 ) -> End {
-    let mut tcp = match TcpStream::connect(addr).await {
+    let mut tcp = match connect_from(from, addr).await {
         Ok(tcp) => tcp,
         Err(e) => return End::Refused(e.kind().to_string()),
     };
+    let connected = Instant::now();
     let closed = |how: String| End::Closed {
         after: start.elapsed(),
+        lived: connected.elapsed(),
         how,
     };
     if let Err(e) = tcp.write_all(&first).await {
@@ -119,8 +137,9 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
     let (first, rest) = request(phase, server.addr, &server.path);
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + hold;
-    let conns = (0..args.trickle_conns).map(|_| {
+    let conns = (0..args.trickle_conns).map(|i| {
         slow_connection(
+            args.attacker(i),
             server.addr,
             first.clone(),
             rest.clone(),
@@ -140,7 +159,8 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
         while tokio::time::Instant::now() < deadline {
             // The full cap even near the end: the slow connections stay open until it is done.
             let cap = Duration::from_millis(args.probe_timeout_ms);
-            probes.push(client::probe(&server.url, &args.trivial_tool, &trivial, cap).await);
+            let from = args.innocent();
+            probes.push(client::probe(from, &server.url, &args.trivial_tool, &trivial, cap).await);
             tokio::time::sleep_until((tokio::time::Instant::now() + interval).min(deadline)).await;
         }
         (probes, fds_during)
@@ -153,11 +173,16 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
     let mut closed_how = BTreeMap::<String, u64>::new();
     let mut closed_after: Vec<f64> = Vec::new();
     let mut open = 0u64;
+    // Closed within a second of being established: refused on accept (a connection cap), not
+    // timed out. (Counted from the connection, not the attack: under a burst of connects some
+    // wait a SYN retransmission, 1 s, before they are established.)
+    let mut at_once = 0u64;
     for end in ends {
         match end {
             End::Refused(e) => *refused.entry(e).or_default() += 1,
             End::Open { .. } => open += 1,
-            End::Closed { after, how } => {
+            End::Closed { after, lived, how } => {
+                at_once += u64::from(lived < Duration::from_secs(1));
                 *closed_how.entry(how).or_default() += 1;
                 closed_after.push(after.as_secs_f64());
             }
@@ -172,8 +197,9 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
     let slowest = probes.iter().map(|p| p.total_ms).fold(0.0, f64::max);
     let first_failure = probes.iter().find_map(|p| p.error.clone());
     let summary = format!(
-        "{} conns, 1 byte / {} s {}, {} s: {} still open, {} closed by the server ({}; median after {} s){}; fresh client: {}/{} probes answered, slowest {:.0} ms{}",
+        "{} conns from {}, 1 byte / {} s {}, {} s: {} still open, {} closed by the server ({}; {} within 1 s of connecting; median after {} s){}; fresh client: {}/{} probes answered, slowest {:.0} ms{}",
         args.trickle_conns,
+        addresses(args),
         interval.as_secs_f64(),
         match phase {
             Phase::Head => "in the head",
@@ -183,6 +209,7 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
         open,
         closed_after.len(),
         counts(&closed_how),
+        at_once,
         pick(0.5).map_or("-".into(), |s| s.to_string()),
         if refused.is_empty() {
             String::new()
@@ -200,12 +227,14 @@ pub(crate) async fn run(server: &Server, args: &Args, phase: Phase) -> Result<Ou
             "interval_ms": args.trickle_interval_ms,
             "hold_ms": args.trickle_hold_ms,
             "probe_cap_ms": args.probe_timeout_ms,
+            "attack_from": args.attack_from,
         }),
         result: json!({
             "still_open": open,
             "closed": closed_after.len(),
             "refused": refused,
             "closed_how": closed_how,
+            "closed_within_1s_of_connecting": at_once,
             "closed_after_s": {"first": pick(0.0), "median": pick(0.5), "last": pick(1.0)},
             "server_fds": {"during": fds_during, "end": fds_end},
             "rss_kib": memory.map(|m| m.0),

@@ -158,8 +158,9 @@ impl HttpConfig {
     /// when an authentication layer sets one, else the peer's IP address (known when the router
     /// is served with `into_make_service_with_connect_info::<SocketAddr>()`, as
     /// [`Server::serve_http`](crate::Server::serve_http) does; without it only
-    /// [`HttpConfig::max_sessions`] applies). An `initialize` beyond it gets 503 with a JSON-RPC
-    /// error body and `Retry-After`.
+    /// [`HttpConfig::max_sessions`] applies). An `initialize` beyond it gets 503 with
+    /// `Retry-After` and the "server busy" error
+    /// ([`SERVER_BUSY`](crate::protocol::codes::SERVER_BUSY), `data.retryAfter`) to its id.
     pub fn max_sessions_per_caller(mut self, sessions: usize) -> Self {
         self.max_sessions_per_caller = sessions.max(1);
         self
@@ -206,7 +207,8 @@ impl HttpConfig {
         self
     }
 
-    /// The most sessions at once; `initialize` beyond it gets 503 (default 10,000).
+    /// The most sessions at once; `initialize` beyond it gets 503 with `Retry-After` and the
+    /// "server busy" error, as beyond [`HttpConfig::max_sessions_per_caller`] (default 10,000).
     pub fn max_sessions(mut self, sessions: usize) -> Self {
         self.max_sessions = sessions.max(1);
         self

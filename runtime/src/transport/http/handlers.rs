@@ -29,7 +29,7 @@ use super::stream_log::parse_event_id;
 use crate::auth::AuthInfo;
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
 use crate::protocol::codes::{
-    HEADER_MISMATCH, MISSING_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION,
+    HEADER_MISMATCH, MISSING_CLIENT_CAPABILITY, SERVER_BUSY, UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::{Era, SESSION_HEADER, SUPPORTED_PROTOCOL_VERSIONS, VERSION_HEADER};
 use crate::transport::{AbortOnDrop, Dispatch, Headers, Outbox, RequestFacts};
@@ -76,8 +76,9 @@ pub(crate) fn router(dispatch: Arc<dyn Dispatch>, config: HttpConfig) -> Router 
     }
 }
 
-/// The answer to an `initialize` refused for the number of sessions: 503, `Retry-After`.
-fn too_many_sessions(refused: Refused, config: &HttpConfig) -> Response {
+/// The answer to an `initialize` (request `id`) refused for the number of sessions: the "server
+/// busy" error, a 503 with `Retry-After` the soonest an idle new session expires.
+fn too_many_sessions(id: RequestId, refused: Refused, config: &HttpConfig) -> Response {
     let message = match refused {
         Refused::Full(max) => {
             format!("too many sessions: the server holds its most ({max}); try again later")
@@ -87,19 +88,13 @@ fn too_many_sessions(refused: Refused, config: &HttpConfig) -> Response {
              or let them expire, then try again"
         ),
     };
-    let mut response = error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        codes::INTERNAL_ERROR,
-        message,
-    );
     let retry = config
         .new_session_idle_timeout
         .min(config.session_idle_timeout);
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from(retry.as_secs().max(1)),
-    );
-    response
+    let data = serde_json::json!({ "retryAfter": retry.as_secs().max(1) });
+    let busy = ErrorObject::new(SERVER_BUSY, message).with_data(data);
+    super::busy::refusal(&Message::error(Some(id), busy).to_json())
+        .expect("the busy error is a refusal")
 }
 
 /// An error response with a JSON-RPC error body.
@@ -297,7 +292,7 @@ async fn on_post(
                 .create(state.dispatch.as_ref(), caller_key(&facts), &state.config)
             {
                 Ok(session) => session,
-                Err(refused) => return too_many_sessions(refused, &state.config),
+                Err(refused) => return too_many_sessions(req.id, refused, &state.config),
             };
         let _ = session.owner.set(facts.caller.clone());
         let mut response = run_request(&session, req, era, facts, &state.config).await;
