@@ -68,6 +68,11 @@ pub struct AuthInfo {
     pub expires_at: Option<u64>,
     /// Every claim of the token (JWT) or field of the introspection answer.
     pub claims: Map<String, Value>,
+    /// The credential is shared by several parties (a fixed bearer token, [`StaticToken`]): the
+    /// per-caller limits (sessions, concurrent requests, listen streams) then count its requests
+    /// by peer address, not by subject, so one holder cannot use up what is meant for all of
+    /// them. Scopes, `ctx.auth()` and the `requestState` binding still use the subject.
+    pub shared: bool,
 }
 
 impl AuthInfo {
@@ -79,7 +84,14 @@ impl AuthInfo {
             client_id: None,
             expires_at: None,
             claims: Map::new(),
+            shared: false,
         }
+    }
+
+    /// Marked as a credential shared by several parties (see [`AuthInfo::shared`]).
+    pub fn shared_credential(mut self) -> Self {
+        self.shared = true;
+        self
     }
 
     /// With these scopes.
@@ -155,6 +167,7 @@ pub(crate) fn info_from_claims(claims: Map<String, Value>) -> Option<AuthInfo> {
         client_id,
         expires_at: claims.get("exp").and_then(Value::as_u64),
         claims,
+        shared: false,
     })
 }
 

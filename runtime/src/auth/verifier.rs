@@ -60,7 +60,9 @@ impl<V: TokenVerifier + ?Sized> TokenVerifier for Arc<V> {
 
 /// One fixed shared token, compared in constant time, standing for one caller.
 ///
-/// The caller is `subject` (default `"bearer"`) with the scopes given (default none).
+/// The caller is `subject` (default `"bearer"`) with the scopes given (default none). Everyone
+/// holding the token is that one caller, a [shared credential](AuthInfo::shared): per-caller
+/// limits count its requests per peer address.
 #[derive(Clone)]
 pub struct StaticToken {
     /// SHA-256 of the token: comparing digests takes the same time whatever the input's length.
@@ -73,7 +75,7 @@ impl StaticToken {
     pub fn new(token: impl AsRef<[u8]>) -> Self {
         StaticToken {
             digest: Sha256::digest(token.as_ref()).into(),
-            info: AuthInfo::new("bearer"),
+            info: AuthInfo::new("bearer").shared_credential(),
         }
     }
 

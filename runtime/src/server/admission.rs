@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,37 +19,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::context::ExecutionSlot;
 use crate::jsonrpc::{ErrorObject, Request};
 use crate::protocol::codes;
-use crate::transport::{Limits, RequestFacts};
+use crate::transport::{CallerKey, Limits};
 
 /// The `retryAfter` (seconds) of a busy error: the client's suggested wait before trying again
 /// (over HTTP, the `Retry-After` header of the 503).
 pub(crate) const RETRY_AFTER_SECS: u64 = 1;
-
-/// Who a request counts against for [`Limits::max_concurrent_requests_per_caller`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum CallerKey {
-    /// The authenticated subject.
-    Subject(String),
-    /// The peer's IP address (no authentication).
-    Address(IpAddr),
-    /// The one client of a byte stream (stdio): it has no headers, no address, no subject.
-    Stream,
-}
-
-impl CallerKey {
-    /// The caller of a request with these transport facts; `None` for an HTTP request whose
-    /// peer is unknown (a router served without connection info): counting every such request
-    /// as one caller would let any client refuse service to all the others, so they are not
-    /// capped per caller.
-    pub(crate) fn of(facts: &RequestFacts) -> Option<CallerKey> {
-        match (&facts.caller, facts.peer_addr, &facts.headers) {
-            (Some(subject), _, _) => Some(CallerKey::Subject(subject.clone())),
-            (None, Some(addr), _) => Some(CallerKey::Address(addr.ip())),
-            (None, None, None) => Some(CallerKey::Stream),
-            (None, None, Some(_)) => None,
-        }
-    }
-}
 
 /// The server-wide admission state, shared by every session and stateless request.
 pub(crate) struct Admission {
@@ -322,39 +295,5 @@ mod tests {
         assert_eq!(*a.lock_queued(), 0);
         drop(held);
         assert!(a.lock_callers().is_empty());
-    }
-
-    #[test]
-    fn the_caller_is_the_subject_else_the_address() {
-        let addr: std::net::SocketAddr = "192.0.2.7:4000".parse().unwrap();
-        let mut facts = RequestFacts {
-            peer_addr: Some(addr),
-            ..RequestFacts::default()
-        };
-        assert_eq!(CallerKey::of(&facts), Some(CallerKey::Address(addr.ip())));
-        facts.caller = Some("alice".into());
-        assert_eq!(
-            CallerKey::of(&facts),
-            Some(CallerKey::Subject("alice".into()))
-        );
-        assert_eq!(
-            CallerKey::of(&RequestFacts::default()),
-            Some(CallerKey::Stream)
-        );
-    }
-
-    #[test]
-    fn http_requests_of_unknown_peers_are_not_lumped_into_one_caller() {
-        struct NoHeaders;
-        impl crate::transport::Headers for NoHeaders {
-            fn get(&self, _: &str) -> Option<&[u8]> {
-                None
-            }
-        }
-        let facts = RequestFacts {
-            headers: Some(Box::new(NoHeaders)),
-            ..RequestFacts::default()
-        };
-        assert_eq!(CallerKey::of(&facts), None);
     }
 }

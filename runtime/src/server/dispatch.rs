@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use super::admission::CallerKey;
 use super::era;
 use super::runner::reply;
 use super::session::Session;
@@ -15,6 +14,7 @@ use super::stateless;
 use super::ServerCore;
 use crate::jsonrpc::{Message, Notification, Request, Response};
 use crate::protocol::Era;
+use crate::transport::CallerKey;
 use crate::transport::{
     Dispatch, Endpoint, FrameReceiver, Limits, Outbox, RequestFacts, SessionDispatch,
 };

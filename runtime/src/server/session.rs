@@ -8,7 +8,7 @@ use tokio::sync::{broadcast, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::admission::{CallerKey, Permits};
+use super::admission::Permits;
 use super::builder::ServerEvent;
 use super::era;
 use super::prepare::{complete, prepare, Caller, Prepared};
@@ -24,6 +24,7 @@ use crate::protocol::{
     Era, InitializeParams, InitializeResult, LoggingLevel, LATEST_PROTOCOL_VERSION,
     SUPPORTED_PROTOCOL_VERSIONS,
 };
+use crate::transport::CallerKey;
 use crate::transport::{Endpoint, FrameReceiver, Outbox, RequestFacts};
 
 /// One client connection in the handshake era: its negotiated state, the requests it has in

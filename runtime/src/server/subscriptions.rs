@@ -64,15 +64,12 @@ pub(crate) fn subscribe(
     Ok(())
 }
 
-/// Whom a listen stream counts against: the authenticated caller, else the peer's IP address;
+/// Whom a listen stream counts against: the authenticated caller (with a credential of its
+/// own), else the peer's IP address;
 /// `None` when neither is known (stdio, or HTTP served without connection info), and those
 /// streams count together as one caller.
 pub(crate) fn listener_key(facts: &RequestFacts) -> Option<String> {
-    match (&facts.caller, facts.peer_addr) {
-        (Some(caller), _) => Some(format!("caller {caller}")),
-        (None, Some(addr)) => Some(format!("address {}", addr.ip())),
-        (None, None) => None,
-    }
+    crate::transport::CallerKey::label(facts)
 }
 
 /// What one caller's open listen streams hold.

@@ -2,7 +2,8 @@
 //! the request's header fields behind [`Headers`] so the layers above need no HTTP library.
 
 use std::any::Any;
-use std::net::SocketAddr;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use crate::auth::AuthInfo;
@@ -54,6 +55,55 @@ pub(crate) struct RequestFacts {
     pub request: Option<Arc<dyn Any + Send + Sync>>,
 }
 
+/// Whom the per-caller limits (concurrent requests, sessions, listen streams) count a request
+/// against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum CallerKey {
+    /// The authenticated subject (of a credential of its own).
+    Subject(String),
+    /// The peer's IP address (no authentication, or a shared credential).
+    Address(IpAddr),
+    /// The one client of a byte stream (stdio): it has no headers, no address, no subject.
+    Stream,
+}
+
+impl CallerKey {
+    /// The caller of a request with these transport facts: its authenticated subject, unless its
+    /// credential is shared by several parties ([`AuthInfo::shared`], a fixed bearer token),
+    /// else its peer's address. `None` for an HTTP request whose peer is unknown (a router
+    /// served without connection info): counting every such request as one caller would let any
+    /// client refuse service to all the others, so they are not capped per caller.
+    pub(crate) fn of(facts: &RequestFacts) -> Option<CallerKey> {
+        let shared = facts.auth.as_ref().is_some_and(|a| a.shared);
+        let subject = facts.caller.as_ref().filter(|_| !shared);
+        match (subject, facts.peer_addr, &facts.headers) {
+            (Some(subject), _, _) => Some(CallerKey::Subject(subject.clone())),
+            (None, Some(addr), _) => Some(CallerKey::Address(addr.ip())),
+            (None, None, None) => Some(CallerKey::Stream),
+            (None, None, Some(_)) => None,
+        }
+    }
+
+    /// The caller of a request as a per-caller table's key, for the limits that apply to
+    /// network peers only (sessions and listen streams: a byte stream has one peer anyway).
+    pub(crate) fn label(facts: &RequestFacts) -> Option<String> {
+        match CallerKey::of(facts)? {
+            CallerKey::Stream => None,
+            key => Some(key.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for CallerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallerKey::Subject(subject) => write!(f, "caller {subject}"),
+            CallerKey::Address(addr) => write!(f, "address {addr}"),
+            CallerKey::Stream => f.write_str("stream"),
+        }
+    }
+}
+
 /// The request's header fields, none off HTTP.
 impl Headers for RequestFacts {
     fn get(&self, name: &str) -> Option<&[u8]> {
@@ -68,5 +118,69 @@ impl std::fmt::Debug for RequestFacts {
             .field("peer_addr", &self.peer_addr)
             .field("caller", &self.caller)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_caller_is_the_subject_else_the_address() {
+        let addr: std::net::SocketAddr = "192.0.2.7:4000".parse().unwrap();
+        let mut facts = RequestFacts {
+            peer_addr: Some(addr),
+            ..RequestFacts::default()
+        };
+        assert_eq!(CallerKey::of(&facts), Some(CallerKey::Address(addr.ip())));
+        facts.caller = Some("alice".into());
+        assert_eq!(
+            CallerKey::of(&facts),
+            Some(CallerKey::Subject("alice".into()))
+        );
+        assert_eq!(
+            CallerKey::of(&RequestFacts::default()),
+            Some(CallerKey::Stream)
+        );
+    }
+
+    #[test]
+    fn http_requests_of_unknown_peers_are_not_lumped_into_one_caller() {
+        struct NoHeaders;
+        impl crate::transport::Headers for NoHeaders {
+            fn get(&self, _: &str) -> Option<&[u8]> {
+                None
+            }
+        }
+        let facts = RequestFacts {
+            headers: Some(Box::new(NoHeaders)),
+            ..RequestFacts::default()
+        };
+        assert_eq!(CallerKey::of(&facts), None);
+    }
+
+    #[test]
+    fn a_shared_credential_counts_per_address() {
+        let addr: std::net::SocketAddr = "192.0.2.7:4000".parse().unwrap();
+        let facts = RequestFacts {
+            peer_addr: Some(addr),
+            caller: Some("bearer".into()),
+            auth: Some(Arc::new(AuthInfo::new("bearer").shared_credential())),
+            ..RequestFacts::default()
+        };
+        assert_eq!(CallerKey::of(&facts), Some(CallerKey::Address(addr.ip())));
+        assert_eq!(
+            CallerKey::label(&facts).as_deref(),
+            Some("address 192.0.2.7")
+        );
+        let own = RequestFacts {
+            auth: Some(Arc::new(AuthInfo::new("bearer"))),
+            ..facts
+        };
+        assert_eq!(
+            CallerKey::of(&own),
+            Some(CallerKey::Subject("bearer".into()))
+        );
+        assert_eq!(CallerKey::label(&RequestFacts::default()), None);
     }
 }

@@ -106,14 +106,11 @@ impl HttpSession {
 }
 
 /// Whom a new session counts against for [`HttpConfig::max_sessions_per_caller`]: the
-/// authenticated caller when there is one, else the peer's IP address; `None` when neither is
+/// authenticated caller when there is one (and its credential is its own), else the peer's IP
+/// address; `None` when neither is
 /// known (a router served without connection info), and then only the server-wide cap applies.
 pub(crate) fn caller_key(facts: &RequestFacts) -> Option<String> {
-    match (&facts.caller, facts.peer_addr) {
-        (Some(caller), _) => Some(format!("caller {caller}")),
-        (None, Some(addr)) => Some(format!("address {}", addr.ip())),
-        (None, None) => None,
-    }
+    crate::transport::CallerKey::label(facts)
 }
 
 /// Why no session was created.
