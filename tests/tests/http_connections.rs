@@ -27,6 +27,12 @@ async fn slow(ctx: Context<'_>) -> String {
     "done".into()
 }
 
+/// A text of `mib` MiB (at most 64): more than a socket's buffers hold.
+#[tool]
+async fn big(mib: usize) -> String {
+    "x".repeat(mib.min(64) << 20)
+}
+
 /// A server on an ephemeral loopback port, stopped when dropped.
 struct Running {
     addr: SocketAddr,
@@ -42,7 +48,10 @@ impl Drop for Running {
 async fn start(config: HttpConfig) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = Server::new("connections", "1").tool(hi).tool(slow);
+    let server = Server::new("connections", "1")
+        .tool(hi)
+        .tool(slow)
+        .tool(big);
     let task = tokio::spawn(server.serve_http_listener(listener, config));
     Running { addr, task }
 }
@@ -415,4 +424,57 @@ async fn dropping_the_serving_future_closes_the_listener_and_its_connections() {
         TcpStream::connect(addr).await.is_err(),
         "the listener still accepts after serving stopped"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_reads_nothing_is_closed_after_the_write_timeout() {
+    let write = Duration::from_millis(800);
+    let server = start(
+        HttpConfig::default()
+            .write_timeout(write)
+            .max_connections_per_peer(1),
+    )
+    .await;
+    let mcp = Mcp::open(server.addr).await;
+    let body = json!({"jsonrpc":"2.0","id":2,"method":"tools/call",
+                      "params":{"name":"big","arguments":{"mib":32}}})
+    .to_string();
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nMcp-Session-Id: {}\r\n\
+         Mcp-Protocol-Version: 2025-11-25\r\nContent-Length: {}\r\n\r\n{body}",
+        mcp.session,
+        body.len()
+    );
+    // From 127.0.0.2, whose one connection (per-peer cap 1) this is: asks for 32 MiB and reads
+    // none of it.
+    let mut staller = connect_from(loopback(2), server.addr).await;
+    staller.write_all(request.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    // While the server keeps that connection, another from 127.0.0.2 is refused; once it has
+    // closed it, one is served.
+    let mut freed = None;
+    for _ in 0..200 {
+        let mut probe = connect_from(loopback(2), server.addr).await;
+        if status_of(&mut probe, NOT_FOUND).await.is_some() {
+            freed = Some(started.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let freed = freed.expect("a client that reads nothing still held its connection after 10 s");
+    assert!(
+        freed >= write,
+        "closed {freed:?} after the request, before the write timeout ({write:?})"
+    );
+    // What had reached the client before the close is not the whole answer.
+    let got = read_until_closed(&mut staller, Duration::from_secs(10))
+        .await
+        .expect("the server closed the connection");
+    assert!(got.len() < 32 << 20, "{} bytes arrived", got.len());
+    // The session and the server are fine.
+    let r = mcp
+        .post(json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"hi"}}))
+        .await;
+    assert_eq!(r.status(), 200);
 }

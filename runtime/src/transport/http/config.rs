@@ -31,6 +31,7 @@ pub struct HttpConfig {
     pub(crate) header_read_timeout: Duration,
     pub(crate) body_read_timeout: Duration,
     pub(crate) keep_alive_idle_timeout: Duration,
+    pub(crate) write_timeout: Duration,
     pub(crate) max_connections: usize,
     pub(crate) max_connections_per_peer: usize,
     pub(crate) new_session_idle_timeout: Duration,
@@ -50,7 +51,8 @@ impl Default for HttpConfig {
     /// minutes idle; SSE `retry` 1 s; 1,024 events kept per stream for resumption; at most 10,000
     /// sessions. Connections (when served by [`Server::serve_http`](crate::Server::serve_http) and
     /// its siblings, or [`HttpConfig::serve_router`]): request heads within 10 s, request bodies
-    /// within 30 s, idle keep-alive connections closed after 60 s, at most 10,000 connections in
+    /// within 30 s, idle keep-alive connections closed after 60 s, a
+    /// peer that reads nothing of a response for 60 s disconnected, at most 10,000 connections in
     /// all and 256 from one IP address. Floods: a session that did nothing after `initialize` expires after 60 s idle; at
     /// most 256 sessions per caller; a GET stream is closed after 5 min (the client reconnects);
     /// replay buffers hold at most 4 MiB per session and 256 MiB in all. Health: `GET /healthz`;
@@ -67,6 +69,7 @@ impl Default for HttpConfig {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             keep_alive_idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(60),
             max_connections: 10_000,
             max_connections_per_peer: 256,
             new_session_idle_timeout: Duration::from_secs(60),
@@ -241,6 +244,16 @@ impl HttpConfig {
     /// ended, so a connection carrying an open SSE stream is never idle.
     pub fn keep_alive_idle_timeout(mut self, timeout: Duration) -> Self {
         self.keep_alive_idle_timeout = timeout;
+        self
+    }
+
+    /// How long a response may be unable to send a single byte to the client before the
+    /// connection is closed (default 60 s, nginx's `send_timeout`). A client that stops reading
+    /// (a large response, an SSE stream) otherwise holds its connection, its handler's output and
+    /// the server's buffers for as long as it likes; a client that reads, however slowly, is not
+    /// affected: the clock restarts with every write that goes through.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
         self
     }
 

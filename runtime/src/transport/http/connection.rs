@@ -44,6 +44,8 @@ pub(super) struct Timeouts {
     pub(super) body_read: Duration,
     /// A connection with no request in flight and no byte of a new one is closed after this.
     pub(super) keep_alive_idle: Duration,
+    /// A connection whose writes have been blocked (the peer reads nothing) this long is closed.
+    pub(super) write: Duration,
 }
 
 /// Serve `stream` (from `peer`) with `router` until the peer closes it, hyper ends it, or one of
@@ -116,6 +118,8 @@ struct Phase {
     head_started: Option<Instant>,
     /// No request has been served on this connection yet.
     fresh: bool,
+    /// Since when a write has been waiting for room in the socket (the peer reads nothing).
+    write_blocked_since: Option<Instant>,
 }
 
 /// Why a connection was closed by its timeouts (for the log).
@@ -125,6 +129,8 @@ enum Expiry {
     Header(Duration),
     /// No request began within the keep-alive idle timeout.
     Idle(Duration),
+    /// The peer took no byte of a response within the write timeout.
+    Write(Duration),
 }
 
 impl std::fmt::Display for Expiry {
@@ -132,6 +138,7 @@ impl std::fmt::Display for Expiry {
         match self {
             Expiry::Header(t) => write!(f, "no complete request head within {t:?}"),
             Expiry::Idle(t) => write!(f, "idle for {t:?} with no request in flight"),
+            Expiry::Write(t) => write!(f, "the peer read nothing for {t:?}"),
         }
     }
 }
@@ -154,6 +161,7 @@ impl Activity {
                 waiting_since: Instant::now(),
                 head_started: None,
                 fresh: true,
+                write_blocked_since: None,
             }),
             changed: Notify::new(),
             timeouts,
@@ -166,16 +174,22 @@ impl Activity {
     }
 
     /// When (and why) the connection must be closed unless something happens first; `None`
-    /// while a request is in flight (or when the timeout is too large to have a deadline).
+    /// while a request is in flight and its writes go through (or when the timeout is too large
+    /// to have a deadline).
     fn deadline(&self) -> Option<(Instant, Expiry)> {
         let phase = self.phase();
         let Timeouts {
             header_read,
             keep_alive_idle,
+            write,
             ..
         } = self.timeouts;
+        let stalled = phase
+            .write_blocked_since
+            .and_then(|since| since.checked_add(write))
+            .map(|at| (at, Expiry::Write(write)));
         let (from, expiry) = if phase.in_flight > 0 {
-            return None;
+            return stalled;
         } else if phase.fresh {
             (phase.waiting_since, Expiry::Header(header_read))
         } else if let Some(started) = phase.head_started {
@@ -184,9 +198,32 @@ impl Activity {
             (phase.waiting_since, Expiry::Idle(keep_alive_idle))
         };
         let after = match expiry {
-            Expiry::Header(t) | Expiry::Idle(t) => t,
+            Expiry::Header(t) | Expiry::Idle(t) | Expiry::Write(t) => t,
         };
-        from.checked_add(after).map(|at| (at, expiry))
+        let waiting = from.checked_add(after).map(|at| (at, expiry));
+        match (waiting, stalled) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A write found no room in the socket: the write timeout runs from the first such.
+    fn write_blocked(&self) {
+        let mut phase = self.phase();
+        if phase.write_blocked_since.is_none() {
+            phase.write_blocked_since = Some(Instant::now());
+            drop(phase);
+            self.changed.notify_one();
+        }
+    }
+
+    /// A write went through: the peer is reading.
+    fn write_done(&self) {
+        let mut phase = self.phase();
+        if phase.write_blocked_since.take().is_some() {
+            drop(phase);
+            self.changed.notify_one();
+        }
     }
 
     /// Bytes arrived: with no request in flight, a request head has begun.
@@ -273,13 +310,25 @@ impl AsyncRead for Watched {
     }
 }
 
+impl Watched {
+    /// Tell the activity whether a write found room (the write timeout runs while none does).
+    fn watch_write<T>(&self, polled: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        match &polled {
+            Poll::Pending => self.activity.write_blocked(),
+            Poll::Ready(_) => self.activity.write_done(),
+        }
+        polled
+    }
+}
+
 impl AsyncWrite for Watched {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.watch_write(polled)
     }
 
     fn poll_write_vectored(
@@ -287,7 +336,8 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.watch_write(polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -312,6 +362,7 @@ mod tests {
             header_read: Duration::from_secs(10),
             body_read: Duration::from_secs(30),
             keep_alive_idle: Duration::from_secs(60),
+            write: Duration::from_secs(20),
         }
     }
 
@@ -383,6 +434,40 @@ mod tests {
             Expiry::Idle(Duration::from_secs(60))
         );
         assert_eq!(Instant::now() - ended, Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_in_flight_whose_writes_are_blocked_expires() {
+        let activity = Arc::new(Activity::new(timeouts()));
+        let request = InFlight::start(&activity);
+        assert_eq!(activity.deadline(), None, "in flight, writes going through");
+        let blocked = Instant::now();
+        activity.write_blocked();
+        tokio::time::advance(Duration::from_secs(5)).await;
+        // Still blocked: the clock runs from the first blocked write, not the latest.
+        activity.write_blocked();
+        assert_eq!(
+            activity.deadline(),
+            Some((
+                blocked + Duration::from_secs(20),
+                Expiry::Write(Duration::from_secs(20))
+            ))
+        );
+        // A write that goes through stops it; the next blocked one starts it afresh.
+        activity.write_done();
+        assert_eq!(activity.deadline(), None);
+        activity.write_blocked();
+        let again = Instant::now();
+        let watchdog = tokio::spawn({
+            let activity = Arc::clone(&activity);
+            async move { activity.expired().await }
+        });
+        assert_eq!(
+            watchdog.await.unwrap(),
+            Expiry::Write(Duration::from_secs(20))
+        );
+        assert_eq!(Instant::now() - again, Duration::from_secs(20));
+        drop(request);
     }
 
     #[test]

@@ -76,6 +76,7 @@ impl HttpConfig {
             header_read: self.header_read_timeout,
             body_read: self.body_read_timeout,
             keep_alive_idle: self.keep_alive_idle_timeout,
+            write: self.write_timeout,
         };
         accept_loop(listener, router, caps, timeouts, shutdown)
     }
@@ -324,6 +325,7 @@ mod tests {
             header_read: Duration::from_secs(10),
             body_read: Duration::from_secs(10),
             keep_alive_idle: Duration::from_secs(10),
+            write: Duration::from_secs(10),
         };
         let serving = tokio::spawn(accept_loop(
             exhausted,
