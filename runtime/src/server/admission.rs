@@ -9,7 +9,6 @@
 //! ([`ExecutionSlot`]); its session's slot and its caller's count stay taken.
 
 use std::collections::HashMap;
-use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::context::ExecutionSlot;
-use crate::jsonrpc::{ErrorObject, Request};
+use crate::jsonrpc::{json_len, ErrorObject, Request};
 use crate::protocol::codes;
 use crate::transport::{CallerKey, Limits};
 
@@ -207,23 +206,8 @@ impl Admission {
 /// The size of `req` as it came in, near enough: its method, its params as JSON, and the
 /// envelope.
 fn request_bytes(req: &Request) -> usize {
-    struct Count(usize);
-    impl io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    if let Some(params) = &req.params {
-        // Writing to a counter cannot fail; a Value always serialises.
-        let _ = serde_json::to_writer(&mut count, params);
-    }
     const ENVELOPE: usize = 64;
-    ENVELOPE + req.method.len() + count.0
+    ENVELOPE + req.method.len() + req.params.as_ref().map_or(0, json_len)
 }
 
 #[cfg(test)]
