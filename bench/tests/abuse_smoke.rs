@@ -6,45 +6,15 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the bench crate lives one level below the workspace root")
-        .to_path_buf()
-}
+mod common;
 
-/// Build the examples (dev profile; the same invocation as the driver's smoke test, so nothing
-/// is built twice) and return the path of `everything_server`.
 fn everything_server() -> PathBuf {
-    let root = workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(&cargo)
-        .args(["build", "--workspace", "--examples"])
-        .current_dir(&root)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("could not run `{cargo} build`: {e}"));
-    assert!(
-        output.status.success(),
-        "`cargo build --workspace --examples` failed ({}):\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|t| if t.is_absolute() { t } else { root.join(t) })
-        .unwrap_or_else(|| root.join("target"));
-    let server = target
-        .join("debug")
-        .join("examples")
-        .join(format!("everything_server{}", std::env::consts::EXE_SUFFIX));
-    assert!(server.is_file(), "{} was not built", server.display());
-    server
+    common::example("everything_server")
 }
 
 /// Run the driver with `args` plus tiny counts and short holds.
