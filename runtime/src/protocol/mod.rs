@@ -6,6 +6,7 @@ mod content;
 mod elicitation;
 #[cfg(feature = "server")]
 mod era;
+mod icon;
 mod lifecycle;
 mod logging;
 mod prompts;
@@ -18,6 +19,9 @@ pub use content::{Content, ResourceContents};
 pub use elicitation::{ElicitAction, ElicitResult};
 #[cfg(feature = "server")]
 pub(crate) use era::Era;
+#[cfg(feature = "server")]
+pub(crate) use icon::check_icons;
+pub use icon::Icon;
 pub use lifecycle::{
     ClientCapabilities, Implementation, InitializeParams, InitializeResult, SamplingCapability,
     ServerCapabilities,

@@ -10,7 +10,7 @@ use super::request_state::{StateKeys, DEFAULT_KEY_ID};
 use super::{Limits, Session};
 use crate::context::{LocalSampler, SamplerMode, SamplingPolicy, SamplingSetup};
 use crate::prompt::IntoPrompt;
-use crate::protocol::{Implementation, ServerCapabilities};
+use crate::protocol::{check_icons, Icon, Implementation, ServerCapabilities};
 use crate::resource::IntoResource;
 use crate::tool::{IntoTool, ToolBox};
 use crate::transport;
@@ -349,6 +349,36 @@ impl Server {
         self
     }
 
+    /// A description of the server, sent with its name in the server info.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.info.description = Some(description.into());
+        self
+    }
+
+    /// Add an icon to the server info (its `src` is checked when the server starts: an
+    /// `https:` URL or a `data:image/...` URI).
+    ///
+    /// ```
+    /// use toolsmith::{protocol::Icon, Server};
+    ///
+    /// let server = Server::new("weather", "1.0.0")
+    ///     .title("Weather")
+    ///     .description("Forecasts and alerts")
+    ///     .website_url("https://example.com/weather")
+    ///     .icon(Icon::new("https://example.com/weather.png").sizes(["48x48"]));
+    /// # let _ = server;
+    /// ```
+    pub fn icon(mut self, icon: Icon) -> Self {
+        self.info.icons.push(icon);
+        self
+    }
+
+    /// The server's home page, sent in the server info (an `https:` or `http:` URL).
+    pub fn website_url(mut self, url: impl Into<String>) -> Self {
+        self.info.website_url = Some(url.into());
+        self
+    }
+
     fn register(mut self, f: impl FnOnce(&mut Registry) -> Result<(), String>) -> Self {
         if let Err(e) = self.shared.update(f) {
             self.errors.push(e);
@@ -471,6 +501,19 @@ impl Server {
                 StateKeys::random()
             }
         };
+        if let Err(e) = check_icons("the server info", &self.info.icons) {
+            errors.push(e);
+        }
+        if let Some(url) = &self.info.website_url {
+            let lower = url.to_ascii_lowercase();
+            if !(lower.starts_with("https://") || lower.starts_with("http://"))
+                || url.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                errors.push(format!(
+                    "website URL `{url}` is not an `https:` or `http:` URL"
+                ));
+            }
+        }
         if !errors.is_empty() {
             return Err(Error::Config(errors.join("; ")));
         }
