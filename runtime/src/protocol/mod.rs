@@ -2,6 +2,7 @@
 //! field names. Unknown fields are tolerated on input; `_meta` is preserved where the spec has it.
 
 pub mod codes;
+mod completion;
 mod content;
 mod elicitation;
 #[cfg(feature = "server")]
@@ -15,6 +16,7 @@ mod roots;
 mod sampling;
 mod tools;
 
+pub use completion::{CompleteReference, Completion};
 pub use content::{Content, ResourceContents};
 pub use elicitation::{ElicitAction, ElicitResult};
 #[cfg(feature = "server")]

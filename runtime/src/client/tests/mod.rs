@@ -8,6 +8,7 @@ mod handshake;
 mod http;
 mod limits;
 mod listen;
+mod lists;
 mod requests;
 mod sampling;
 mod stateless;
