@@ -154,7 +154,10 @@ async fn a_server_that_pages_forever_is_stopped_at_the_limit() {
         )
         .await;
     }
-    let (client, r) = listing.await.unwrap();
+    let (client, r) = tokio::time::timeout(WAIT, listing)
+        .await
+        .expect("the client kept listing past the page limit")
+        .unwrap();
     let err = r.unwrap_err();
     assert!(
         matches!(&err, ClientError::InvalidResponse { method, .. } if method == "tools/list"),
