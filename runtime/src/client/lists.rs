@@ -1,4 +1,5 @@
-//! Typed `*/list` calls, one page at a time or all pages (bounded), and `completion/complete`.
+//! Typed `*/list` calls, one page at a time or all pages (bounded), `completion/complete`, and
+//! `notifications/roots/list_changed`.
 
 use std::collections::HashSet;
 
@@ -136,6 +137,24 @@ impl Client {
     /// [`list_all_resources`](Client::list_all_resources)).
     pub async fn list_all_prompts(&self) -> Result<Vec<Prompt>, ClientError> {
         self.list_all("prompts/list", "prompts").await
+    }
+
+    /// Tell the server the roots changed (`notifications/roots/list_changed`), after what the
+    /// [`roots_handler`](super::ClientBuilder::roots_handler) answers has changed: the server
+    /// asks again when it needs them. In protocol 2026-07-28 roots are asked for with each
+    /// request and nothing is sent. A client without a roots handler declared no roots and
+    /// gets [`ClientError::InvalidArgument`].
+    pub async fn notify_roots_changed(&self) -> Result<(), ClientError> {
+        if self.link.connection.handlers().roots.is_none() {
+            return Err(ClientError::InvalidArgument(
+                "this client has no roots handler (ClientBuilder::roots or roots_handler), so it declared no roots to change".into(),
+            ));
+        }
+        if self.envelope.is_some() {
+            return Ok(());
+        }
+        self.notify("notifications/roots/list_changed", Value::Null)
+            .await
     }
 
     /// Ask the server for values completing `argument` (typed so far: `value`) of a prompt or

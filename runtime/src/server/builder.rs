@@ -7,6 +7,7 @@ use tokio::sync::broadcast;
 use super::admission::Admission;
 use super::registry::{Completer, CompletionRef, Registry};
 use super::request_state::{StateKeys, DEFAULT_KEY_ID};
+use super::roots_changed::{OnRootsChanged, RootsChanged};
 use super::{Limits, Session};
 use crate::context::{LocalSampler, SamplerMode, SamplingPolicy, SamplingSetup};
 use crate::prompt::IntoPrompt;
@@ -42,6 +43,7 @@ pub struct Server {
     state_keys: Option<Result<StateKeys, String>>,
     sampling: SamplingSetup,
     expose_errors: bool,
+    on_roots_changed: Option<OnRootsChanged>,
 }
 
 /// A change every connected session hears about.
@@ -85,6 +87,8 @@ pub(crate) struct ServerCore {
     pub state_keys: StateKeys,
     pub sampling: Arc<SamplingSetup>,
     pub expose_errors: bool,
+    /// Called on each `notifications/roots/list_changed`.
+    pub on_roots_changed: Option<OnRootsChanged>,
     /// Admission of requests that run handlers: the server-wide execution slots, per-caller
     /// counts, the bytes queued for a slot.
     pub admission: Arc<Admission>,
@@ -226,6 +230,7 @@ impl Server {
             state_keys: None,
             sampling: SamplingSetup::default(),
             expose_errors: false,
+            on_roots_changed: None,
         }
     }
 
@@ -233,6 +238,14 @@ impl Server {
     /// default: clients see that the tool failed, and the detail is only logged.
     pub fn expose_error_details(mut self, expose: bool) -> Self {
         self.expose_errors = expose;
+        self
+    }
+
+    /// Call `f` each time a client says its roots changed (`notifications/roots/list_changed`,
+    /// handshake era; in protocol 2026-07-28 roots travel with each request). It runs on the
+    /// session's reader: keep it quick (send on a channel, bump a counter).
+    pub fn on_roots_changed(mut self, f: impl Fn(RootsChanged) + Send + Sync + 'static) -> Self {
+        self.on_roots_changed = Some(Arc::new(f));
         self
     }
 
@@ -527,6 +540,7 @@ impl Server {
             state_keys,
             sampling: Arc::new(self.sampling),
             expose_errors: self.expose_errors,
+            on_roots_changed: self.on_roots_changed,
             admission,
             listens: Default::default(),
         }))
