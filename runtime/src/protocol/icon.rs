@@ -25,12 +25,31 @@ pub struct Icon {
     /// The image's MIME type, when the URL does not make it plain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
-    /// The sizes the image suits, as in HTML's `sizes` (`"48x48"`, `"any"`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The sizes the image suits, as in HTML's `sizes` (`"48x48"`, `"any"`). Read from a list,
+    /// or from one space-separated string as early drafts of the spec sent it.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "sizes"
+    )]
     pub sizes: Vec<String>,
     /// The theme the icon is drawn for: `"light"` or `"dark"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
+}
+
+/// `sizes` as a list of strings, or as one space-separated string.
+fn sizes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Sizes {
+        List(Vec<String>),
+        One(String),
+    }
+    Ok(match Sizes::deserialize(d)? {
+        Sizes::List(list) => list,
+        Sizes::One(s) => s.split_whitespace().map(str::to_owned).collect(),
+    })
 }
 
 impl Icon {
@@ -78,4 +97,28 @@ pub(crate) fn check_icons(owner: &str, icons: &[Icon]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_from_a_list_or_a_string() {
+        let list: Icon =
+            serde_json::from_value(serde_json::json!({"src": "https://x/i", "sizes": ["16x16"]}))
+                .unwrap();
+        assert_eq!(list.sizes, ["16x16"]);
+        let one: Icon = serde_json::from_value(
+            serde_json::json!({"src": "https://x/i", "sizes": "16x16 32x32"}),
+        )
+        .unwrap();
+        assert_eq!(one.sizes, ["16x16", "32x32"]);
+        let none: Icon = serde_json::from_value(serde_json::json!({"src": "https://x/i"})).unwrap();
+        assert!(none.sizes.is_empty());
+        assert!(serde_json::from_value::<Icon>(
+            serde_json::json!({"src": "https://x/i", "sizes": 3})
+        )
+        .is_err());
+    }
 }
