@@ -92,6 +92,7 @@ impl Client {
     pub async fn list_tools_page(&self, cursor: Option<&str>) -> Result<Page<Tool>, ClientError> {
         let mut page = self.list_page("tools/list", "tools", cursor).await?;
         self.admit_tools(&mut page.items);
+        self.output_schemas.remember(&page.items);
         Ok(page)
     }
 

@@ -58,6 +58,7 @@ mod listen;
 mod lists;
 #[cfg(feature = "openai")]
 mod openai;
+mod output_schema;
 #[cfg(feature = "http-client")]
 mod param_headers;
 mod router;
@@ -113,6 +114,8 @@ pub struct Client {
     envelope: Option<Arc<Envelope>>,
     /// Handshake era over HTTP: how to start a new session when the server ends one.
     renewal: Option<SessionRenewal>,
+    /// The output schemas of the tools listed, to check their results against.
+    output_schemas: output_schema::OutputSchemas,
 }
 
 /// What a handshake-era HTTP client needs to replace a session the server ended (`404`).
@@ -346,6 +349,7 @@ impl Client {
     pub async fn list_tools(&self) -> Result<Vec<Tool>, ClientError> {
         let mut tools = self.list_all("tools/list", "tools").await?;
         self.admit_tools(&mut tools);
+        self.output_schemas.remember(&tools);
         Ok(tools)
     }
 
@@ -362,6 +366,10 @@ impl Client {
     ///
     /// A tool that fails answers with a result whose [`is_error`](CallToolResult::is_error) is
     /// true; `Err` means the call itself failed (unknown tool, timeout, closed connection).
+    ///
+    /// When a listing ([`list_tools`](Client::list_tools)) gave the tool an `outputSchema`, a
+    /// successful result's `structuredContent` is checked against it: a mismatch, or no
+    /// `structuredContent` at all, is [`ClientError::InvalidResponse`] naming the tool.
     pub async fn call_tool(
         &self,
         name: &str,
@@ -369,7 +377,9 @@ impl Client {
     ) -> Result<CallToolResult, ClientError> {
         let params = call_params(name, arguments, None)?;
         let value = self.call_tool_params(params, None).await?;
-        decode("tools/call", value)
+        let result = decode("tools/call", value)?;
+        self.output_schemas.check(name, &result)?;
+        Ok(result)
     }
 
     /// [`call_tool`](Client::call_tool), asking the server for progress: `on_progress` receives
@@ -389,7 +399,9 @@ impl Client {
         meta.insert("progressToken".into(), registration.token().into());
         let params = call_params(name, arguments, Some(meta))?;
         let value = self.call_tool_params(params, Some(&registration)).await?;
-        decode("tools/call", value)
+        let result = decode("tools/call", value)?;
+        self.output_schemas.check(name, &result)?;
+        Ok(result)
     }
 
     /// Get a prompt with `arguments` (a JSON object of strings, or `Value::Null` for none).

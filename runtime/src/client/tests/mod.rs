@@ -9,6 +9,7 @@ mod http;
 mod limits;
 mod listen;
 mod lists;
+mod output_schema;
 mod requests;
 mod sampling;
 mod stateless;
