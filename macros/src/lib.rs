@@ -48,7 +48,9 @@ mod validate;
 ///
 /// Options: `name = ".."`, `description = ".."` (default: the doc comment), `title = ".."`,
 /// the annotations `read_only`, `destructive`, `idempotent`, `open_world` (each a flag, or
-/// `= true`/`= false`), and `crate = "path::to::toolsmith"` for a crate that re-exports
+/// `= true`/`= false`), `icons = ["https://.."]` (icon sources: `https:`/`http:` URLs or
+/// `data:image/...` URIs, checked here and at registration by the same rule), `scopes = [..]`,
+/// and `crate = "path::to::toolsmith"` for a crate that re-exports
 /// Toolsmith (the expansion names `::toolsmith` by default). Parameters take `#[arg(description = "..")]`. A parameter of type
 /// `Context<'_>` is injected; every other one becomes an input property (`Option<T>` optional).
 ///
@@ -125,7 +127,8 @@ pub fn tools(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Options: `uri` (required), `name` (default: the function's name), `title`, `description`
-/// (default: the doc comment), `mime_type`, `crate = "path::to::toolsmith"`. As a `&self`
+/// (default: the doc comment), `mime_type`, `icons = ["https://.."]`, `scopes = [..]`,
+/// `crate = "path::to::toolsmith"`. As a `&self`
 /// method, it goes in a `#[tools]` impl block. Each template variable must be a parameter of the
 /// same name (parsed with `FromStr`), and each parameter (but a `Context<'_>`) a variable.
 #[proc_macro_attribute]
@@ -153,8 +156,8 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// # drop(server);
 /// ```
 ///
-/// Options: `name`, `title`, `description` (default: the doc comment),
-/// `crate = "path::to::toolsmith"`. Parameters take `#[arg(description = "..")]`. As a `&self`
+/// Options: `name`, `title`, `description` (default: the doc comment), `icons = ["https://.."]`,
+/// `scopes = [..]`, `crate = "path::to::toolsmith"`. Parameters take `#[arg(description = "..")]`. As a `&self`
 /// method, it goes in a `#[tools]` impl block.
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -5,6 +5,7 @@
 //! - [`UriTemplate`]: the RFC 6570 subset resource templates use (`{var}` and `{+var}`).
 //! - [`check_tool_name`]: the MCP tool-name rule.
 //! - [`check_scope`]: an OAuth scope a handler requires (`scopes = [..]`).
+//! - [`check_icon_src`]: an icon's source (`icons = [..]`): `https:`, `http:` or `data:image/`.
 //! - [`check_designation`] and [`check_unique_headers`]: `x-mcp-header` designations (SEP-2243);
 //!   with the `json` feature, `designations` walks a tool's `serde_json` input schema and applies
 //!   them.
@@ -33,6 +34,7 @@
 #[cfg(feature = "json")]
 mod designations;
 mod header;
+mod icon;
 mod name;
 mod scope;
 mod template;
@@ -40,6 +42,7 @@ mod template;
 #[cfg(feature = "json")]
 pub use designations::{designations, Designation};
 pub use header::{check_designation, check_header_name, check_unique_headers, DesignationError};
+pub use icon::{check_icon_src, IconError};
 pub use name::{check_tool_name, NameError, MAX_TOOL_NAME_LEN};
 pub use scope::{check_scope, ScopeError};
 pub use template::{Segment, TemplateError, UriTemplate};

@@ -102,7 +102,7 @@ pub use resource::{
 };
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
-pub use server::{Completer, CompletionRef, Limits, Server, ServerHandle};
+pub use server::{Completer, CompletionRef, Limits, RootsChanged, Server, ServerHandle};
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use tool::{

@@ -11,7 +11,8 @@ use crate::parse::{doc_comment, option_inner, parse_signature, FnModel, HandlerA
 use crate::validate::check_prompt_fn;
 
 /// The options `#[prompt(...)]` takes.
-pub(crate) const PROMPT_OPTIONS: &[&str] = &["name", "title", "description", "scopes", "crate"];
+pub(crate) const PROMPT_OPTIONS: &[&str] =
+    &["name", "title", "description", "scopes", "icons", "crate"];
 
 /// The parts of a prompt. `callee` names the user's function (`name` or `<Type>::name`); methods
 /// get `__this` as their first argument. `p` is the path of `__private`.
@@ -80,6 +81,7 @@ pub(crate) fn prompt_parts(
         })
     };
     let scopes = &opts.scopes;
+    let icons = &opts.icons;
     let meta = quote! {
         #p::PromptMeta {
             name: #name,
@@ -87,6 +89,7 @@ pub(crate) fn prompt_parts(
             description: #description,
             arguments: ::std::vec![#(#arg_metas),*],
             scopes: &[#(#scopes),*],
+            icons: &[#(#icons),*],
         }
     };
     HandlerParts { meta, body }

@@ -17,6 +17,7 @@ pub(crate) const RESOURCE_OPTIONS: &[&str] = &[
     "description",
     "mime_type",
     "scopes",
+    "icons",
     "crate",
 ];
 
@@ -84,6 +85,7 @@ pub(crate) fn resource_parts(
         })
     };
     let scopes = &opts.scopes;
+    let icons = &opts.icons;
     let meta = quote! {
         #p::ResourceMeta {
             uri: #uri,
@@ -92,6 +94,7 @@ pub(crate) fn resource_parts(
             description: #description,
             mime_type: #mime,
             scopes: &[#(#scopes),*],
+            icons: &[#(#icons),*],
         }
     };
     HandlerParts { meta, body }

@@ -68,6 +68,7 @@ pub(crate) fn tool_parts(
     );
     let requires = attr.requires.iter().map(|r| r.to_string());
     let scopes = &attr.scopes;
+    let icons = &attr.icons;
     let meta = quote! {
         #p::ToolMeta {
             name: #name,
@@ -82,6 +83,7 @@ pub(crate) fn tool_parts(
             },
             requires: &[#(#requires),*],
             scopes: &[#(#scopes),*],
+            icons: &[#(#icons),*],
         }
     };
 

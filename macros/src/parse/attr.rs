@@ -17,6 +17,8 @@ pub(crate) struct ToolAttr {
     pub requires: Vec<syn::Ident>,
     /// OAuth scopes a caller's token must carry (`scopes = ["files:read"]`).
     pub scopes: Vec<LitStr>,
+    /// Icon sources (`icons = ["https://example.com/icon.png"]`).
+    pub icons: Vec<LitStr>,
     /// `crate = "path::to::toolsmith"`, for crates that re-export Toolsmith.
     pub krate: Option<CratePath>,
 }
@@ -93,6 +95,43 @@ pub(crate) fn parse_scopes(
     Ok(())
 }
 
+/// Parse the value of `icons = ["https://..", ..]`: string literals, each an icon source
+/// (checked with the runtime's rule, spanned at the offending literal). Given twice is an error.
+pub(crate) fn parse_icons(
+    slot: &mut Vec<LitStr>,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+) -> syn::Result<()> {
+    if !slot.is_empty() {
+        return Err(meta.error("this option is given twice"));
+    }
+    let array: syn::ExprArray = meta.value()?.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected a list of icon URLs, like `icons = [\"https://example.com/icon.png\"]`",
+        )
+    })?;
+    for elem in &array.elems {
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) = elem
+        else {
+            return Err(syn::Error::new_spanned(
+                elem,
+                "expected an icon URL as a string literal, like `\"https://example.com/icon.png\"`",
+            ));
+        };
+        if let Err(e) = toolsmith_rules::check_icon_src(&lit.value()) {
+            return Err(syn::Error::new(lit.span(), e.to_string()));
+        }
+        slot.push(lit.clone());
+    }
+    if slot.is_empty() {
+        return Err(meta.error("`icons = []` names no icon; leave the option out instead"));
+    }
+    Ok(())
+}
+
 /// A flag (`read_only`) or an explicit boolean (`read_only = false`).
 fn flag(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<bool> {
     if meta.input.peek(syn::Token![=]) {
@@ -135,6 +174,8 @@ impl ToolAttr {
                 set_crate(&mut out.krate, &meta)
             } else if meta.path.is_ident("scopes") {
                 parse_scopes(&mut out.scopes, &meta)
+            } else if meta.path.is_ident("icons") {
+                parse_icons(&mut out.icons, &meta)
             } else if meta.path.is_ident("requires") {
                 meta.parse_nested_meta(|cap| {
                     let Some(ident) = cap.path.get_ident() else {
@@ -155,7 +196,7 @@ impl ToolAttr {
                 })
             } else {
                 Err(meta.error(
-                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires, scopes, crate",
+                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires, scopes, icons, crate",
                 ))
             }
         });

@@ -1,7 +1,7 @@
 use syn::parse::Parser;
 use syn::LitStr;
 
-use super::attr::{parse_scopes, set_crate, CratePath};
+use super::attr::{parse_icons, parse_scopes, set_crate, CratePath};
 use crate::errors::Errors;
 
 /// `#[resource(...)]` and `#[prompt(...)]` options (each kind accepts its own subset).
@@ -14,6 +14,8 @@ pub(crate) struct HandlerAttr {
     pub mime_type: Option<LitStr>,
     /// OAuth scopes a caller's token must carry (`scopes = ["files:read"]`).
     pub scopes: Vec<LitStr>,
+    /// Icon sources (`icons = ["https://example.com/icon.png"]`).
+    pub icons: Vec<LitStr>,
     /// `crate = "path::to::toolsmith"`, for crates that re-export Toolsmith.
     pub krate: Option<CratePath>,
 }
@@ -44,6 +46,9 @@ impl HandlerAttr {
             }
             if key == "scopes" {
                 return parse_scopes(&mut out.scopes, &meta);
+            }
+            if key == "icons" {
+                return parse_icons(&mut out.icons, &meta);
             }
             let slot = match key.as_str() {
                 "uri" => &mut out.uri,

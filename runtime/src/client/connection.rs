@@ -53,7 +53,7 @@ impl Handlers {
                 .elicitation
                 .is_some()
                 .then(|| json!({ "form": {}, "url": {} })),
-            roots: self.roots.is_some().then(|| json!({})),
+            roots: self.roots.is_some().then(|| json!({ "listChanged": true })),
             ..Default::default()
         }
     }

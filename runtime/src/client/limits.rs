@@ -19,6 +19,8 @@ pub(crate) struct ClientLimits {
     pub max_concurrent_asks: usize,
     /// Input requests one `input_required` round may carry (protocol 2026-07-28).
     pub max_input_requests: usize,
+    /// Pages one `list_*` call follows through `nextCursor` before giving up.
+    pub max_list_pages: usize,
 }
 
 impl Default for ClientLimits {
@@ -27,6 +29,7 @@ impl Default for ClientLimits {
             max_request_time: Duration::from_secs(10 * 60),
             max_concurrent_asks: 16,
             max_input_requests: 16,
+            max_list_pages: 1000,
         }
     }
 }

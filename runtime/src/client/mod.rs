@@ -55,8 +55,10 @@ mod http;
 mod http_off;
 mod limits;
 mod listen;
+mod lists;
 #[cfg(feature = "openai")]
 mod openai;
+mod output_schema;
 #[cfg(feature = "http-client")]
 mod param_headers;
 mod router;
@@ -72,18 +74,17 @@ pub use handlers::{
     SamplingRequest, UNKNOWN_MODEL,
 };
 pub use listen::{ListenFilter, ServerNotification, Subscription};
+pub use lists::Page;
 #[cfg(feature = "openai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "openai")))]
 pub use openai::OpenAiBackend;
 pub use router::{ModelInfo, ModelRouter, Route, RouteReason};
 
-use std::collections::HashSet;
 use std::process::ExitStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tokio::process::Child;
 use tokio::sync::Mutex;
@@ -113,6 +114,8 @@ pub struct Client {
     envelope: Option<Arc<Envelope>>,
     /// Handshake era over HTTP: how to start a new session when the server ends one.
     renewal: Option<SessionRenewal>,
+    /// The output schemas of the tools listed, to check their results against.
+    output_schemas: output_schema::OutputSchemas,
 }
 
 /// What a handshake-era HTTP client needs to replace a session the server ended (`404`).
@@ -172,14 +175,6 @@ pub struct Closed {
     pub exit_status: Option<ExitStatus>,
     /// True when the process did not exit within the close timeout and was killed.
     pub killed: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListToolsPage {
-    tools: Vec<Tool>,
-    #[serde(default)]
-    next_cursor: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -347,42 +342,34 @@ impl Client {
     /// [`call_tool`](Client::call_tool), and a tool whose designations are invalid (an empty or
     /// non-token name, a duplicate, a non-primitive type, an annotation off the `properties`
     /// chain) is left out of the list with a warning, as the spec requires.
+    ///
+    /// It follows `nextCursor` for at most
+    /// [`max_list_pages`](ClientBuilder::max_list_pages) pages; a repeated cursor, or a server
+    /// still paging after that, is [`ClientError::InvalidResponse`].
     pub async fn list_tools(&self) -> Result<Vec<Tool>, ClientError> {
-        let mut tools = Vec::new();
-        let mut cursor: Option<String> = None;
-        let mut seen = HashSet::new();
-        loop {
-            let params = match &cursor {
-                Some(c) => json!({ "cursor": c }),
-                None => Value::Null,
-            };
-            let page: ListToolsPage =
-                decode("tools/list", self.request("tools/list", params).await?)?;
-            tools.extend(page.tools);
-            match page.next_cursor {
-                Some(next) if !seen.insert(next.clone()) => {
-                    return Err(ClientError::InvalidResponse {
-                        method: "tools/list".into(),
-                        reason: format!("the server repeated the cursor {next:?}"),
-                    })
-                }
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
-        // Streamable HTTP in the 2026-07-28 era: arguments a tool designates with
-        // `x-mcp-header` travel in headers too; a tool whose designations are invalid is left
-        // out (the spec requires it, so one bad tool does not break the others).
-        if let (Some(http), Some(_)) = (&self.link.http, &self.envelope) {
-            http.admit_tools(&mut tools);
-        }
+        let mut tools = self.list_all("tools/list", "tools").await?;
+        self.admit_tools(&mut tools);
+        self.output_schemas.remember(&tools);
         Ok(tools)
+    }
+
+    /// Streamable HTTP in the 2026-07-28 era: arguments a tool designates with `x-mcp-header`
+    /// travel in headers too; a tool whose designations are invalid is left out (the spec
+    /// requires it, so one bad tool does not break the others).
+    fn admit_tools(&self, tools: &mut Vec<Tool>) {
+        if let (Some(http), Some(_)) = (&self.link.http, &self.envelope) {
+            http.admit_tools(tools);
+        }
     }
 
     /// Call a tool with `arguments` (a JSON object, or `Value::Null` for none).
     ///
     /// A tool that fails answers with a result whose [`is_error`](CallToolResult::is_error) is
     /// true; `Err` means the call itself failed (unknown tool, timeout, closed connection).
+    ///
+    /// When a listing ([`list_tools`](Client::list_tools)) gave the tool an `outputSchema`, a
+    /// successful result's `structuredContent` is checked against it: a mismatch, or no
+    /// `structuredContent` at all, is [`ClientError::InvalidResponse`] naming the tool.
     pub async fn call_tool(
         &self,
         name: &str,
@@ -390,7 +377,9 @@ impl Client {
     ) -> Result<CallToolResult, ClientError> {
         let params = call_params(name, arguments, None)?;
         let value = self.call_tool_params(params, None).await?;
-        decode("tools/call", value)
+        let result = decode("tools/call", value)?;
+        self.output_schemas.check(name, &result)?;
+        Ok(result)
     }
 
     /// [`call_tool`](Client::call_tool), asking the server for progress: `on_progress` receives
@@ -410,7 +399,9 @@ impl Client {
         meta.insert("progressToken".into(), registration.token().into());
         let params = call_params(name, arguments, Some(meta))?;
         let value = self.call_tool_params(params, Some(&registration)).await?;
-        decode("tools/call", value)
+        let result = decode("tools/call", value)?;
+        self.output_schemas.check(name, &result)?;
+        Ok(result)
     }
 
     /// Get a prompt with `arguments` (a JSON object of strings, or `Value::Null` for none).

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::context::Context;
 use crate::jsonrpc::ErrorObject;
-use crate::protocol::{GetPromptResult, Prompt, PromptArgument};
+use crate::protocol::{GetPromptResult, Icon, Prompt, PromptArgument};
 
 /// The arguments of a `prompts/get`, by name.
 #[derive(Debug, Clone, Default)]
@@ -107,6 +107,9 @@ pub struct PromptMeta {
     /// OAuth scopes a caller's token must carry to get it (`scopes = [..]`; default none):
     /// checked before the handler runs, for authenticated callers (see [`crate::auth`]).
     pub scopes: &'static [&'static str],
+    /// Icon sources (`icons = [..]`): `https:` URLs or `data:image/...` URIs. For icons with a
+    /// MIME type, sizes or theme, use `with_icons` on the built definition.
+    pub icons: &'static [&'static str],
 }
 
 /// A registered prompt. Built by `#[prompt]`.
@@ -164,12 +167,25 @@ impl PromptDef {
                         required: Some(a.required),
                     })
                     .collect(),
+                icons: meta.icons.iter().map(|&src| Icon::new(src)).collect(),
                 meta: None,
             },
             name: meta.name,
             handler,
             scopes: meta.scopes,
         }
+    }
+
+    /// Replace the prompt's icons (checked at registration).
+    pub fn with_icons(mut self, icons: impl IntoIterator<Item = Icon>) -> Self {
+        self.prompt.icons = icons.into_iter().collect();
+        self
+    }
+
+    /// Set the prompt's `_meta` (listed with it by `prompts/list`).
+    pub fn with_meta(mut self, meta: Map<String, Value>) -> Self {
+        self.prompt.meta = Some(meta);
+        self
     }
 
     /// The OAuth scopes a caller needs to get it.

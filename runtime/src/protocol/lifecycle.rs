@@ -1,8 +1,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::icon::Icon;
+
 /// Name and version of a client or server implementation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Implementation {
     /// Programmatic name.
     pub name: String,
@@ -11,7 +14,16 @@ pub struct Implementation {
     /// Human-readable title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Everything else (description, icons, websiteUrl, ...), kept as sent.
+    /// What the implementation is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Icons for a client to show.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub icons: Vec<Icon>,
+    /// Its home page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_url: Option<String>,
+    /// Everything else, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -23,6 +35,9 @@ impl Implementation {
             name: name.into(),
             version: version.into(),
             title: None,
+            description: None,
+            icons: Vec::new(),
+            website_url: None,
             extra: Map::new(),
         }
     }

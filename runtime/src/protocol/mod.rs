@@ -2,10 +2,12 @@
 //! field names. Unknown fields are tolerated on input; `_meta` is preserved where the spec has it.
 
 pub mod codes;
+mod completion;
 mod content;
 mod elicitation;
 #[cfg(feature = "server")]
 mod era;
+mod icon;
 mod lifecycle;
 mod logging;
 mod prompts;
@@ -14,10 +16,14 @@ mod roots;
 mod sampling;
 mod tools;
 
+pub use completion::{CompleteReference, Completion};
 pub use content::{Content, ResourceContents};
 pub use elicitation::{ElicitAction, ElicitResult};
 #[cfg(feature = "server")]
 pub(crate) use era::Era;
+#[cfg(feature = "server")]
+pub(crate) use icon::check_icons;
+pub use icon::Icon;
 pub use lifecycle::{
     ClientCapabilities, Implementation, InitializeParams, InitializeResult, SamplingCapability,
     ServerCapabilities,

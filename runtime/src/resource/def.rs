@@ -2,11 +2,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use serde_json::{Map, Value};
 
 use super::template::{TemplateError, UriTemplate};
 use crate::context::Context;
 use crate::jsonrpc::ErrorObject;
-use crate::protocol::{ReadResourceResult, Resource, ResourceTemplate};
+use crate::protocol::{check_icons, Icon, ReadResourceResult, Resource, ResourceTemplate};
 
 /// A read of one resource: the URI asked for and, for templates, the variables it matched.
 #[derive(Debug, Clone)]
@@ -57,12 +58,19 @@ pub struct ResourceMeta {
     /// OAuth scopes a caller's token must carry to read it (`scopes = [..]`; default none):
     /// checked before the handler runs, for authenticated callers (see [`crate::auth`]).
     pub scopes: &'static [&'static str],
+    /// Icon sources (`icons = [..]`): `https:` URLs or `data:image/...` URIs. For icons with a
+    /// MIME type, sizes or theme, use `with_icons` on the built definition.
+    pub icons: &'static [&'static str],
 }
 
 #[derive(Clone)]
 pub(crate) enum ResourceKind {
     Static(Resource),
     Template(ResourceTemplate, UriTemplate),
+}
+
+fn icons(meta: &ResourceMeta) -> Vec<Icon> {
+    meta.icons.iter().map(|&src| Icon::new(src)).collect()
 }
 
 /// A registered resource or resource template. Built by `#[resource]`.
@@ -115,6 +123,7 @@ impl ResourceDef {
                     title: meta.title.map(str::to_owned),
                     description: meta.description.map(str::to_owned),
                     mime_type: meta.mime_type.map(str::to_owned),
+                    icons: icons(&meta),
                     meta: None,
                 },
                 template,
@@ -126,6 +135,7 @@ impl ResourceDef {
                 title: meta.title.map(str::to_owned),
                 description: meta.description.map(str::to_owned),
                 mime_type: meta.mime_type.map(str::to_owned),
+                icons: icons(&meta),
                 meta: None,
             })
         };
@@ -134,6 +144,34 @@ impl ResourceDef {
             handler,
             scopes: meta.scopes,
         })
+    }
+
+    /// Replace the resource's icons (checked at registration).
+    pub fn with_icons(mut self, icons: impl IntoIterator<Item = Icon>) -> Self {
+        let icons = icons.into_iter().collect();
+        match &mut self.kind {
+            ResourceKind::Static(r) => r.icons = icons,
+            ResourceKind::Template(t, _) => t.icons = icons,
+        }
+        self
+    }
+
+    /// Set the resource's `_meta` (listed with it).
+    pub fn with_meta(mut self, meta: Map<String, Value>) -> Self {
+        match &mut self.kind {
+            ResourceKind::Static(r) => r.meta = Some(meta),
+            ResourceKind::Template(t, _) => t.meta = Some(meta),
+        }
+        self
+    }
+
+    /// Check what registration requires beyond the URI template (checked when built).
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        let icons = match &self.kind {
+            ResourceKind::Static(r) => &r.icons,
+            ResourceKind::Template(t, _) => &t.icons,
+        };
+        check_icons(&format!("resource `{}`", self.uri()), icons)
     }
 
     /// The OAuth scopes a caller needs to read it.

@@ -7,10 +7,11 @@ use tokio::sync::broadcast;
 use super::admission::Admission;
 use super::registry::{Completer, CompletionRef, Registry};
 use super::request_state::{StateKeys, DEFAULT_KEY_ID};
+use super::roots_changed::{OnRootsChanged, RootsChanged};
 use super::{Limits, Session};
 use crate::context::{LocalSampler, SamplerMode, SamplingPolicy, SamplingSetup};
 use crate::prompt::IntoPrompt;
-use crate::protocol::{Implementation, ServerCapabilities};
+use crate::protocol::{check_icons, Icon, Implementation, ServerCapabilities};
 use crate::resource::IntoResource;
 use crate::tool::{IntoTool, ToolBox};
 use crate::transport;
@@ -42,6 +43,7 @@ pub struct Server {
     state_keys: Option<Result<StateKeys, String>>,
     sampling: SamplingSetup,
     expose_errors: bool,
+    on_roots_changed: Option<OnRootsChanged>,
 }
 
 /// A change every connected session hears about.
@@ -85,6 +87,8 @@ pub(crate) struct ServerCore {
     pub state_keys: StateKeys,
     pub sampling: Arc<SamplingSetup>,
     pub expose_errors: bool,
+    /// Called on each `notifications/roots/list_changed`.
+    pub on_roots_changed: Option<OnRootsChanged>,
     /// Admission of requests that run handlers: the server-wide execution slots, per-caller
     /// counts, the bytes queued for a slot.
     pub admission: Arc<Admission>,
@@ -226,6 +230,7 @@ impl Server {
             state_keys: None,
             sampling: SamplingSetup::default(),
             expose_errors: false,
+            on_roots_changed: None,
         }
     }
 
@@ -233,6 +238,14 @@ impl Server {
     /// default: clients see that the tool failed, and the detail is only logged.
     pub fn expose_error_details(mut self, expose: bool) -> Self {
         self.expose_errors = expose;
+        self
+    }
+
+    /// Call `f` each time a client says its roots changed (`notifications/roots/list_changed`,
+    /// handshake era; in protocol 2026-07-28 roots travel with each request). It runs on the
+    /// session's reader: keep it quick (send on a channel, bump a counter).
+    pub fn on_roots_changed(mut self, f: impl Fn(RootsChanged) + Send + Sync + 'static) -> Self {
+        self.on_roots_changed = Some(Arc::new(f));
         self
     }
 
@@ -346,6 +359,36 @@ impl Server {
     /// A human-readable title for the server.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.info.title = Some(title.into());
+        self
+    }
+
+    /// A description of the server, sent with its name in the server info.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.info.description = Some(description.into());
+        self
+    }
+
+    /// Add an icon to the server info (its `src` is checked when the server starts: an
+    /// `https:` URL or a `data:image/...` URI).
+    ///
+    /// ```
+    /// use toolsmith::{protocol::Icon, Server};
+    ///
+    /// let server = Server::new("weather", "1.0.0")
+    ///     .title("Weather")
+    ///     .description("Forecasts and alerts")
+    ///     .website_url("https://example.com/weather")
+    ///     .icon(Icon::new("https://example.com/weather.png").sizes(["48x48"]));
+    /// # let _ = server;
+    /// ```
+    pub fn icon(mut self, icon: Icon) -> Self {
+        self.info.icons.push(icon);
+        self
+    }
+
+    /// The server's home page, sent in the server info (an `https:` or `http:` URL).
+    pub fn website_url(mut self, url: impl Into<String>) -> Self {
+        self.info.website_url = Some(url.into());
         self
     }
 
@@ -471,6 +514,19 @@ impl Server {
                 StateKeys::random()
             }
         };
+        if let Err(e) = check_icons("the server info", &self.info.icons) {
+            errors.push(e);
+        }
+        if let Some(url) = &self.info.website_url {
+            let lower = url.to_ascii_lowercase();
+            if !(lower.starts_with("https://") || lower.starts_with("http://"))
+                || url.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                errors.push(format!(
+                    "website URL `{url}` is not an `https:` or `http:` URL"
+                ));
+            }
+        }
         if !errors.is_empty() {
             return Err(Error::Config(errors.join("; ")));
         }
@@ -484,6 +540,7 @@ impl Server {
             state_keys,
             sampling: Arc::new(self.sampling),
             expose_errors: self.expose_errors,
+            on_roots_changed: self.on_roots_changed,
             admission,
             listens: Default::default(),
         }))

@@ -13,6 +13,7 @@ mod mirrored;
 mod prepare;
 mod registry;
 mod request_state;
+mod roots_changed;
 mod runner;
 #[cfg(feature = "http-server")]
 mod serve_http;
@@ -24,6 +25,7 @@ pub use crate::transport::Limits;
 pub(crate) use builder::ServerCore;
 pub use builder::{Server, ServerHandle};
 pub use registry::{Completer, CompletionRef};
+pub use roots_changed::RootsChanged;
 pub(crate) use session::Session;
 
 use serde::de::DeserializeOwned;

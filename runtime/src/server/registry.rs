@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::jsonrpc::ErrorObject;
 use crate::prompt::PromptDef;
+use crate::protocol::check_icons;
 use crate::resource::{ResourceDef, ResourceKind, ResourceRequest};
 use crate::tool::{validate_tool, ToolDef};
 
@@ -272,6 +273,7 @@ impl Registry {
 
     /// Add or replace a resource (matched by URI or URI template).
     pub(crate) fn add_resource(&mut self, resource: ResourceDef) -> Result<(), String> {
+        resource.validate()?;
         self.resources.retain(|r| r.uri() != resource.uri());
         self.resources.push(resource);
         self.reindex()
@@ -288,6 +290,7 @@ impl Registry {
 
     /// Add or replace a prompt.
     pub(crate) fn add_prompt(&mut self, prompt: PromptDef) -> Result<(), String> {
+        check_icons(&format!("prompt `{}`", prompt.name()), &prompt.prompt.icons)?;
         if let Some(&i) = self.prompt_index.get(prompt.name()) {
             self.prompts[i] = prompt;
             self.prompts_listing = Listing::of(self.prompts.iter().map(|p| &p.prompt));

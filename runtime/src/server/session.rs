@@ -12,6 +12,7 @@ use super::admission::Permits;
 use super::builder::ServerEvent;
 use super::era;
 use super::prepare::{complete, prepare, Caller, Prepared};
+use super::roots_changed::RootsChanged;
 use super::runner::{self, reply, Answers};
 use super::stateless;
 use super::subscriptions;
@@ -361,6 +362,15 @@ impl Session {
     pub(crate) fn on_notification(&self, n: Notification) {
         match n.method.as_str() {
             "notifications/initialized" => {}
+            "notifications/roots/list_changed" => {
+                if let Some(f) = &self.core.on_roots_changed {
+                    let peer = self.peer();
+                    f(RootsChanged {
+                        client: peer.client_info.clone(),
+                        protocol_version: peer.protocol_version.clone(),
+                    });
+                }
+            }
             "notifications/cancelled" => {
                 match parse_params::<CancelledParams>(&n.method, n.params) {
                     Ok(p) => {

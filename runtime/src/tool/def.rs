@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::context::Context;
 use crate::prompt::PromptDef;
-use crate::protocol::{CallToolResult, Tool, ToolAnnotations};
+use crate::protocol::{check_icons, CallToolResult, Icon, Tool, ToolAnnotations};
 use crate::resource::{ResourceDef, TemplateError};
 use crate::schema;
 
@@ -38,6 +38,9 @@ pub struct ToolMeta {
     /// OAuth scopes a caller's token must carry to call the tool (`scopes = [..]`; default
     /// none): checked before it runs, for authenticated callers (see [`crate::auth`]).
     pub scopes: &'static [&'static str],
+    /// Icon sources (`icons = [..]`): `https:` URLs or `data:image/...` URIs. For icons with a
+    /// MIME type, sizes or theme, use `with_icons` on the built definition.
+    pub icons: &'static [&'static str],
 }
 
 /// A registered tool: its listing and its handler. Built by `#[tool]`/`#[tools]`, or by hand.
@@ -63,6 +66,7 @@ impl std::fmt::Debug for ToolDef {
 /// can't see: they come from the argument type's schema).
 pub(crate) fn validate_tool(tool: &Tool, scopes: &[&str]) -> Result<(), String> {
     toolsmith_rules::check_tool_name(&tool.name).map_err(|e| e.to_string())?;
+    check_icons(&format!("tool `{}`", tool.name), &tool.icons)?;
     for scope in scopes {
         toolsmith_rules::check_scope(scope).map_err(|e| format!("tool `{}`: {e}", tool.name))?;
     }
@@ -93,6 +97,7 @@ impl ToolDef {
             input_schema,
             output_schema,
             annotations: (!meta.annotations.is_empty()).then(|| meta.annotations.clone()),
+            icons: meta.icons.iter().map(|&src| Icon::new(src)).collect(),
             meta: None,
         }
     }
@@ -147,6 +152,24 @@ impl ToolDef {
                 Err(msg) => Box::pin(std::future::ready(CallToolResult::error(msg))),
             }),
         }
+    }
+
+    /// Replace the tool's icons (checked at registration).
+    pub fn with_icons(mut self, icons: impl IntoIterator<Item = Icon>) -> Self {
+        Arc::make_mut(&mut self.tool).icons = icons.into_iter().collect();
+        self
+    }
+
+    /// Set the tool's human-readable title.
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        Arc::make_mut(&mut self.tool).title = Some(title.into());
+        self
+    }
+
+    /// Set the tool's `_meta` (listed with it by `tools/list`).
+    pub fn with_meta(mut self, meta: Map<String, Value>) -> Self {
+        Arc::make_mut(&mut self.tool).meta = Some(meta);
+        self
     }
 
     /// The listing (`tools/list` entry).

@@ -58,6 +58,7 @@ impl Settings {
                     init,
                     envelope,
                     renewal,
+                    output_schemas: Default::default(),
                 })
             }
             Err(e) => Err(link.abandon(e).await),

@@ -35,4 +35,14 @@ impl ClientBuilder {
         self.limits.max_input_requests = requests;
         self
     }
+
+    /// The most pages one [`list_tools`](super::Client::list_tools) (or other `list_all_*`)
+    /// call follows through `nextCursor` (default 1000, at least 1). A server that keeps
+    /// sending cursors past that fails the call with
+    /// [`ClientError::InvalidResponse`](super::ClientError::InvalidResponse) rather than
+    /// looping forever.
+    pub fn max_list_pages(mut self, pages: usize) -> Self {
+        self.limits.max_list_pages = pages.max(1);
+        self
+    }
 }

@@ -26,7 +26,7 @@ async fn elicitation_and_roots_are_declared_and_answered() {
     let (_client, mut fake, init) = connect(builder).await;
     assert_eq!(
         init["params"]["capabilities"],
-        json!({"elicitation": {"form": {}, "url": {}}, "roots": {}})
+        json!({"elicitation": {"form": {}, "url": {}}, "roots": {"listChanged": true}})
     );
 
     fake.send(

@@ -8,6 +8,8 @@ mod handshake;
 mod http;
 mod limits;
 mod listen;
+mod lists;
+mod output_schema;
 mod requests;
 mod sampling;
 mod stateless;
