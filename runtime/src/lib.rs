@@ -68,7 +68,8 @@ mod transport;
 #[cfg(feature = "http-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
 pub use transport::http::{
-    shutdown_signal, BearerAuth, BearerAuthService, HttpConfig, ResourceServer,
+    shutdown_signal, BearerAuth, BearerAuthService, HttpConfig, MemorySessionStore, ResourceServer,
+    SessionRecord, SessionStore, StoreError,
 };
 
 #[cfg(feature = "client")]

@@ -1,0 +1,233 @@
+//! Handshake-era (2025-11-25) sessions shared by two servers through one session store
+//! ([`MemorySessionStore`]): a session opened on one is served by the other without a new
+//! `initialize`, its level set on one holds on the other, `DELETE` on one ends it on both, and
+//! nobody but its owner can revive it.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use toolsmith::auth::{AuthInfo, BoxFuture, TokenVerifier, VerifyError};
+use toolsmith::prelude::*;
+use toolsmith::{HttpConfig, MemorySessionStore, ResourceServer};
+use toolsmith_tests::fixtures::hi;
+
+/// Log a line, then answer.
+#[tool]
+async fn chatty(ctx: Context<'_>) -> Result<String, ToolError> {
+    ctx.info("chatting").await;
+    Ok("done".into())
+}
+
+fn server() -> Server {
+    Server::new("replica", "1").tool(hi).tool(chatty)
+}
+
+/// Serve a replica of [`server`] with `config` on a free loopback port; its MCP URL.
+async fn replica(config: HttpConfig) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    tokio::spawn(server().serve_http_listener(listener, config));
+    url
+}
+
+/// What a POST got back: status, the session header, and the body's text.
+struct Answer {
+    status: u16,
+    session: Option<String>,
+    text: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        // A plain JSON body, or the last `data:` line of an SSE stream.
+        let last = self
+            .text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .next_back()
+            .unwrap_or(&self.text);
+        serde_json::from_str(last.trim()).unwrap_or(Value::Null)
+    }
+}
+
+async fn post(url: &str, session: Option<&str>, token: Option<&str>, body: Value) -> Answer {
+    let mut r = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(body.to_string());
+    if let Some(s) = session {
+        r = r
+            .header("mcp-session-id", s)
+            .header("mcp-protocol-version", "2025-11-25");
+    }
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let session = resp
+        .headers()
+        .get("mcp-session-id")
+        .map(|v| v.to_str().unwrap().to_owned());
+    Answer {
+        status,
+        session,
+        text: resp.text().await.unwrap(),
+    }
+}
+
+async fn initialize(url: &str, token: Option<&str>) -> String {
+    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}});
+    let a = post(url, None, token, init).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let id = a.session.expect("a session id");
+    let done = json!({"jsonrpc":"2.0","method":"notifications/initialized"});
+    assert_eq!(post(url, Some(&id), token, done).await.status, 202);
+    id
+}
+
+fn call(id: u64, tool: &str) -> Value {
+    json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":tool,"arguments":{}}})
+}
+
+fn shared() -> (Arc<MemorySessionStore>, HttpConfig) {
+    let store = Arc::new(MemorySessionStore::new());
+    (store.clone(), HttpConfig::default().session_store(store))
+}
+
+#[tokio::test]
+async fn a_session_opened_on_one_replica_is_served_by_another() {
+    let (store, config) = shared();
+    let (a, b) = (replica(config.clone()).await, replica(config).await);
+    let alone = replica(HttpConfig::default()).await;
+    let session = initialize(&a, None).await;
+    assert_eq!(store.len(), 1);
+
+    // Without the store, another server does not know it.
+    assert_eq!(
+        post(&alone, Some(&session), None, call(2, "hi"))
+            .await
+            .status,
+        404
+    );
+    let on_b = post(&b, Some(&session), None, call(3, "hi")).await;
+    assert_eq!(on_b.status, 200, "{}", on_b.text);
+    assert_eq!(on_b.json()["result"]["content"][0]["text"], "hi");
+    let list = json!({"jsonrpc":"2.0","id":4,"method":"tools/list"});
+    let listed = post(&b, Some(&session), None, list).await;
+    assert_eq!(
+        listed.json()["result"]["tools"].as_array().unwrap().len(),
+        2
+    );
+    // And back on A, which opened it.
+    assert_eq!(
+        post(&a, Some(&session), None, call(5, "hi")).await.status,
+        200
+    );
+    // A session nobody opened is still unknown everywhere.
+    assert_eq!(
+        post(&b, Some("00ff"), None, call(6, "hi")).await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_level_set_on_one_replica_holds_on_the_other() {
+    let (store, config) = shared();
+    let (a, b) = (replica(config.clone()).await, replica(config).await);
+    let session = initialize(&a, None).await;
+    // B revives the session before the level is set: its log line goes out.
+    let before = post(&b, Some(&session), None, call(2, "chatty")).await;
+    assert!(
+        before.text.contains("notifications/message"),
+        "{}",
+        before.text
+    );
+
+    let set =
+        json!({"jsonrpc":"2.0","id":3,"method":"logging/setLevel","params":{"level":"error"}});
+    assert_eq!(post(&a, Some(&session), None, set).await.status, 200);
+    let after = post(&b, Some(&session), None, call(4, "chatty")).await;
+    assert_eq!(after.status, 200);
+    assert!(
+        !after.text.contains("notifications/message"),
+        "{}",
+        after.text
+    );
+    assert_eq!(after.json()["result"]["content"][0]["text"], "done");
+
+    // A replica that revives it only now gets the level too.
+    let c = replica(HttpConfig::default().session_store(store)).await;
+    let on_c = post(&c, Some(&session), None, call(5, "chatty")).await;
+    assert!(
+        !on_c.text.contains("notifications/message"),
+        "{}",
+        on_c.text
+    );
+}
+
+#[tokio::test]
+async fn delete_on_one_replica_ends_the_session_on_both() {
+    let (store, config) = shared();
+    let (a, b) = (replica(config.clone()).await, replica(config).await);
+    let session = initialize(&a, None).await;
+    assert_eq!(
+        post(&a, Some(&session), None, call(2, "hi")).await.status,
+        200
+    );
+
+    let deleted = reqwest::Client::new()
+        .delete(&b)
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert!(store.is_empty());
+    assert_eq!(
+        post(&a, Some(&session), None, call(3, "hi")).await.status,
+        404
+    );
+    assert_eq!(
+        post(&b, Some(&session), None, call(4, "hi")).await.status,
+        404
+    );
+}
+
+/// Tokens `alice` and `mallory`, each its own caller.
+struct TwoCallers;
+
+impl TokenVerifier for TwoCallers {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AuthInfo, VerifyError>> {
+        Box::pin(async move {
+            match token {
+                "alice" | "mallory" => Ok(AuthInfo::new(token)),
+                _ => Err(VerifyError::Invalid("unknown token".into())),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn another_callers_token_cannot_revive_a_session() {
+    let (_store, config) = shared();
+    let oauth = || {
+        ResourceServer::new("https://mcp.example.test/mcp", TwoCallers)
+            .unwrap()
+            .authorization_server("https://auth.example.test")
+    };
+    let a = replica(config.clone().oauth(oauth())).await;
+    let b = replica(config.oauth(oauth())).await;
+    let session = initialize(&a, Some("alice")).await;
+
+    let stolen = post(&b, Some(&session), Some("mallory"), call(2, "hi")).await;
+    assert_eq!(stolen.status, 404, "{}", stolen.text);
+    let own = post(&b, Some(&session), Some("alice"), call(3, "hi")).await;
+    assert_eq!(own.status, 200, "{}", own.text);
+    // Held on B now, it is still not mallory's.
+    let again = post(&b, Some(&session), Some("mallory"), call(4, "hi")).await;
+    assert_eq!(again.status, 404);
+}
