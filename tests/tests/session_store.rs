@@ -5,92 +5,10 @@
 
 use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use toolsmith::auth::{AuthInfo, BoxFuture, TokenVerifier, VerifyError};
-use toolsmith::prelude::*;
 use toolsmith::{HttpConfig, MemorySessionStore, ResourceServer};
-use toolsmith_tests::fixtures::hi;
-
-/// Log a line, then answer.
-#[tool]
-async fn chatty(ctx: Context<'_>) -> Result<String, ToolError> {
-    ctx.info("chatting").await;
-    Ok("done".into())
-}
-
-fn server() -> Server {
-    Server::new("replica", "1").tool(hi).tool(chatty)
-}
-
-/// Serve a replica of [`server`] with `config` on a free loopback port; its MCP URL.
-async fn replica(config: HttpConfig) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    tokio::spawn(server().serve_http_listener(listener, config));
-    url
-}
-
-/// What a POST got back: status, the session header, and the body's text.
-struct Answer {
-    status: u16,
-    session: Option<String>,
-    text: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        // A plain JSON body, or the last `data:` line of an SSE stream.
-        let last = self
-            .text
-            .lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .next_back()
-            .unwrap_or(&self.text);
-        serde_json::from_str(last.trim()).unwrap_or(Value::Null)
-    }
-}
-
-async fn post(url: &str, session: Option<&str>, token: Option<&str>, body: Value) -> Answer {
-    let mut r = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(body.to_string());
-    if let Some(s) = session {
-        r = r
-            .header("mcp-session-id", s)
-            .header("mcp-protocol-version", "2025-11-25");
-    }
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    let resp = r.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let session = resp
-        .headers()
-        .get("mcp-session-id")
-        .map(|v| v.to_str().unwrap().to_owned());
-    Answer {
-        status,
-        session,
-        text: resp.text().await.unwrap(),
-    }
-}
-
-async fn initialize(url: &str, token: Option<&str>) -> String {
-    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
-        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}});
-    let a = post(url, None, token, init).await;
-    assert_eq!(a.status, 200, "{}", a.text);
-    let id = a.session.expect("a session id");
-    let done = json!({"jsonrpc":"2.0","method":"notifications/initialized"});
-    assert_eq!(post(url, Some(&id), token, done).await.status, 202);
-    id
-}
-
-fn call(id: u64, tool: &str) -> Value {
-    json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":tool,"arguments":{}}})
-}
+use toolsmith_tests::replicas::{call, delete, initialize, post, replica, set_level};
 
 fn shared() -> (Arc<MemorySessionStore>, HttpConfig) {
     let store = Arc::new(MemorySessionStore::new());
@@ -146,8 +64,7 @@ async fn a_level_set_on_one_replica_holds_on_the_other() {
         before.text
     );
 
-    let set =
-        json!({"jsonrpc":"2.0","id":3,"method":"logging/setLevel","params":{"level":"error"}});
+    let set = set_level(3, "error");
     assert_eq!(post(&a, Some(&session), None, set).await.status, 200);
     let after = post(&b, Some(&session), None, call(4, "chatty")).await;
     assert_eq!(after.status, 200);
@@ -178,14 +95,7 @@ async fn delete_on_one_replica_ends_the_session_on_both() {
         200
     );
 
-    let deleted = reqwest::Client::new()
-        .delete(&b)
-        .header("mcp-session-id", &session)
-        .header("mcp-protocol-version", "2025-11-25")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 200);
+    assert_eq!(delete(&b, &session, None).await.status, 200);
     assert!(store.is_empty());
     assert_eq!(
         post(&a, Some(&session), None, call(3, "hi")).await.status,

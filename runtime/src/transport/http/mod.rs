@@ -14,6 +14,8 @@ mod health;
 mod listener;
 mod memory_store;
 mod oauth;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod replay_budget;
 mod security;
 mod session_store;
@@ -32,6 +34,8 @@ pub use config::HttpConfig;
 pub(crate) use handlers::router;
 pub use memory_store::MemorySessionStore;
 pub use oauth::ResourceServer;
+#[cfg(feature = "redis")]
+pub use redis_store::RedisSessionStore;
 pub(crate) use session_store::SessionFacts;
 pub use session_store::{SessionRecord, SessionStore, StoreError};
 pub use shutdown::shutdown_signal;
