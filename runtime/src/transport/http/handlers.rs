@@ -326,11 +326,8 @@ async fn on_post(
         return response;
     }
 
-    let count_as = caller_key(&facts);
-    let session = match state
-        .session(&facts, facts.caller.as_deref(), count_as)
-        .await
-    {
+    let found = state.session(&facts, facts.caller.as_deref(), caller_key(&facts));
+    let session = match found.await {
         Ok(s) => s,
         Err(r) => return r,
     };
