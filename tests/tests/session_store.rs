@@ -141,3 +141,32 @@ async fn another_callers_token_cannot_revive_a_session() {
     let again = post(&b, Some(&session), Some("mallory"), call(4, "hi")).await;
     assert_eq!(again.status, 404);
 }
+
+#[tokio::test]
+async fn a_session_idle_past_its_timeout_expires_from_the_store_and_everywhere() {
+    let store = Arc::new(MemorySessionStore::new());
+    // A session that did nothing after opening expires after 200 ms (its record after 250).
+    let config = HttpConfig::default()
+        .new_session_idle_timeout(std::time::Duration::from_millis(200))
+        .session_store(store.clone());
+    let (a, b) = (replica(config.clone()).await, replica(config).await);
+    let session = initialize(&a, None).await;
+    assert_eq!(store.len(), 1);
+    // The record's expiry is the event waited for (bounded).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !store.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the record never expired"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        post(&b, Some(&session), None, call(2, "hi")).await.status,
+        404
+    );
+    assert_eq!(
+        post(&a, Some(&session), None, call(3, "hi")).await.status,
+        404
+    );
+}
