@@ -14,9 +14,18 @@ pub async fn chatty(ctx: Context<'_>) -> Result<String, ToolError> {
     Ok("done".into())
 }
 
-/// The server every replica runs: `hi` and `chatty`.
+/// A resource to subscribe to.
+#[resource(uri = "notes://today")]
+pub async fn notes() -> String {
+    "nothing yet".into()
+}
+
+/// The server every replica runs: tools `hi` and `chatty`, resource `notes://today`.
 pub fn server() -> Server {
-    Server::new("replica", "1").tool(hi).tool(chatty)
+    Server::new("replica", "1")
+        .tool(hi)
+        .tool(chatty)
+        .resource(notes)
 }
 
 /// Serve a replica of [`server`] with `config` on a free loopback port; its MCP URL.

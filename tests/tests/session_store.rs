@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use toolsmith::auth::{AuthInfo, BoxFuture, TokenVerifier, VerifyError};
-use toolsmith::{HttpConfig, MemorySessionStore, ResourceServer};
+use toolsmith::{HttpConfig, MemorySessionStore, ResourceServer, SessionStore};
 use toolsmith_tests::replicas::{call, delete, initialize, post, replica, set_level};
 
 fn shared() -> (Arc<MemorySessionStore>, HttpConfig) {
@@ -169,4 +169,35 @@ async fn a_session_idle_past_its_timeout_expires_from_the_store_and_everywhere()
         post(&a, Some(&session), None, call(3, "hi")).await.status,
         404
     );
+}
+
+#[tokio::test]
+async fn subscriptions_are_written_where_they_change() {
+    let (store, config) = shared();
+    let (a, b) = (replica(config.clone()).await, replica(config).await);
+    let session = initialize(&a, None).await;
+    let subscribed = |store: Arc<MemorySessionStore>, id: String| async move {
+        store.get(&id).await.unwrap().unwrap().subscriptions
+    };
+    assert!(subscribed(store.clone(), session.clone()).await.is_empty());
+
+    let sub = json!({"jsonrpc":"2.0","id":2,"method":"resources/subscribe",
+        "params":{"uri":"notes://today"}});
+    assert_eq!(post(&a, Some(&session), None, sub).await.status, 200);
+    assert_eq!(
+        subscribed(store.clone(), session.clone()).await,
+        ["notes://today"]
+    );
+    // A refused subscription changes nothing.
+    let bad = json!({"jsonrpc":"2.0","id":3,"method":"resources/subscribe",
+        "params":{"uri":"notes://never"}});
+    post(&b, Some(&session), None, bad).await;
+    assert_eq!(
+        subscribed(store.clone(), session.clone()).await,
+        ["notes://today"]
+    );
+    let unsub = json!({"jsonrpc":"2.0","id":4,"method":"resources/unsubscribe",
+        "params":{"uri":"notes://today"}});
+    assert_eq!(post(&b, Some(&session), None, unsub).await.status, 200);
+    assert!(subscribed(store, session).await.is_empty());
 }
