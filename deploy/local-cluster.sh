@@ -13,8 +13,9 @@
 # The example is built in debug (`cargo build`, what the tests build anyway: a release build
 # would compile every dependency a second time); $TOOLSMITH_CLUSTER_BIN names a binary to run
 # instead. The replicas share one random requestState key (the run directory's keys file), so
-# any replica serves any round of a 2026-07-28 multi round-trip request. Redis is started for
-# the handshake era's shared session store (a later part of issue 14); nothing uses it yet.
+# any replica serves any round of a 2026-07-28 multi round-trip request. The replicas keep
+# 2025-11-25 sessions in the cluster's redis-server (TOOLSMITH_REDIS_URL), so any replica serves
+# any session.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -168,6 +169,7 @@ start_replica() {
     TOOLSMITH_HTTP_ADDR="127.0.0.1:$port" \
     TOOLSMITH_REPLICA_ID="replica-$i" \
     TOOLSMITH_REQUEST_STATE_KEYS_FILE="$run_dir/request-state.keys" \
+    TOOLSMITH_REDIS_URL="redis://127.0.0.1:$(cat "$run_dir/redis.port")" \
     RUST_LOG="${RUST_LOG:-info}" NO_COLOR=1 \
     --http "127.0.0.1:$port"
   wait_healthy "$port" /healthz 30 "$(cat "$run_dir/replica-$i.pid")" "replica $i"

@@ -19,7 +19,8 @@
 //! address from `--http` or `TOOLSMITH_HTTP_ADDR`, the shared `requestState` keys from
 //! `TOOLSMITH_REQUEST_STATE_KEYS` or `TOOLSMITH_REQUEST_STATE_KEYS_FILE` (see
 //! `Server::request_state_keys_from_env`), and `--replica-id` (or `TOOLSMITH_REPLICA_ID`) adds a
-//! `replica` tool saying which replica answered. SIGTERM or ctrl-c shuts it down gracefully:
+//! `replica` tool saying which replica answered; `--redis URL` (or `TOOLSMITH_REDIS_URL`) keeps
+//! 2025-11-25 sessions in Redis, so every replica serves them. SIGTERM or ctrl-c shuts it down gracefully:
 //! calls in flight are answered, `GET /healthz` says `503` meanwhile.
 //!
 //! `.ci/conformance.sh` runs the suite against it.
@@ -101,6 +102,10 @@ struct Args {
     /// This replica's name: adds the `replica` tool, which answers with it.
     #[arg(long, env = "TOOLSMITH_REPLICA_ID", value_name = "ID")]
     replica_id: Option<String>,
+    /// Keep 2025-11-25 HTTP sessions in the Redis at URL (e.g. `redis://127.0.0.1:6379`), shared
+    /// with the other replicas.
+    #[arg(long, env = "TOOLSMITH_REDIS_URL", value_name = "URL")]
+    redis: Option<String>,
 }
 
 #[tokio::main]
@@ -120,7 +125,14 @@ async fn main() -> Result<(), toolsmith::Error> {
     match args.http {
         Some(addr) => {
             // Behind a balancer every connection comes from its address: no per-address cap.
-            let config = HttpConfig::default().max_connections_per_peer(usize::MAX);
+            let mut config = HttpConfig::default().max_connections_per_peer(usize::MAX);
+            if let Some(url) = args.redis {
+                let bad = |e: toolsmith::StoreError| toolsmith::Error::Config(e.to_string());
+                let store = toolsmith::RedisSessionStore::new(&url).map_err(bad)?;
+                // Refuse to start rather than answer every session with 503.
+                store.ping().await.map_err(bad)?;
+                config = config.session_store(std::sync::Arc::new(store));
+            }
             server
                 .serve_http_with_shutdown(addr, config, toolsmith::shutdown_signal())
                 .await

@@ -151,6 +151,8 @@ pub mod fixtures;
 pub mod interop;
 pub mod logs;
 pub mod prerequisites;
+pub mod redis;
+pub mod replicas;
 pub mod sse;
 
 /// `docs/from-rmcp.md`, whose Toolsmith server compiles as a doctest of this crate (the rmcp one

@@ -14,6 +14,7 @@ use super::stateless;
 use super::ServerCore;
 use crate::jsonrpc::{Message, Notification, Request, Response};
 use crate::protocol::Era;
+use crate::transport::http::SessionFacts;
 use crate::transport::CallerKey;
 use crate::transport::{
     Dispatch, Endpoint, FrameReceiver, Limits, Outbox, RequestFacts, SessionDispatch,
@@ -103,6 +104,18 @@ impl SessionDispatch for Session {
 
     fn is_busy(&self) -> bool {
         Session::is_busy(self)
+    }
+
+    fn facts(&self) -> Option<SessionFacts> {
+        Session::facts(self)
+    }
+
+    fn changes(&self) -> u64 {
+        Session::changes(self)
+    }
+
+    fn restore(&self, facts: SessionFacts) {
+        Session::restore(self, facts)
     }
 
     fn close(self: Arc<Self>) -> BoxFuture<'static, ()> {

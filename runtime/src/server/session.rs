@@ -1,4 +1,5 @@
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use futures::future::BoxFuture;
@@ -25,6 +26,8 @@ use crate::protocol::{
     Era, InitializeParams, InitializeResult, LoggingLevel, LATEST_PROTOCOL_VERSION,
     SUPPORTED_PROTOCOL_VERSIONS,
 };
+#[cfg(feature = "http-server")]
+use crate::transport::http::SessionFacts;
 use crate::transport::CallerKey;
 use crate::transport::{Endpoint, FrameReceiver, Outbox, RequestFacts};
 
@@ -34,6 +37,10 @@ pub(crate) struct Session {
     core: Arc<ServerCore>,
     peer: OnceLock<Arc<PeerInfo>>,
     log_filter: Arc<LogFilter>,
+    /// The level `logging/setLevel` set, for a session store.
+    level: Mutex<Option<LoggingLevel>>,
+    /// Bumped whenever the facts a session store keeps change.
+    changes: AtomicU64,
     pending: Arc<Pending>,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     subscriptions: Mutex<HashSet<String>>,
@@ -112,6 +119,8 @@ impl Session {
             core,
             peer: OnceLock::new(),
             log_filter: Arc::new(LogFilter::default()),
+            level: Mutex::new(None),
+            changes: AtomicU64::new(0),
             pending: Arc::new(Pending::with_limits(pending_cap, pending_bytes)),
             in_flight: Mutex::new(HashMap::new()),
             subscriptions: Mutex::new(HashSet::new()),
@@ -142,6 +151,49 @@ impl Session {
     /// True once `initialize` succeeded.
     pub(crate) fn is_initialized(&self) -> bool {
         self.peer.get().is_some()
+    }
+
+    /// The facts a session store keeps; `None` before `initialize`.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn facts(&self) -> Option<SessionFacts> {
+        let peer = self.peer.get()?;
+        let mut subscriptions: Vec<String> = self
+            .subscriptions
+            .lock()
+            .expect("subscriptions lock")
+            .iter()
+            .cloned()
+            .collect();
+        subscriptions.sort_unstable();
+        Some(SessionFacts {
+            protocol_version: peer.protocol_version.clone(),
+            capabilities: peer.capabilities.clone(),
+            client_info: peer.client_info.clone(),
+            log_level: *self.level.lock().expect("level lock"),
+            subscriptions,
+        })
+    }
+
+    /// How many times the facts a session store keeps changed.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Relaxed)
+    }
+
+    /// Take on facts from a session store (not counted as a change).
+    #[cfg(feature = "http-server")]
+    pub(crate) fn restore(&self, facts: SessionFacts) {
+        let _ = self.peer.set(Arc::new(PeerInfo {
+            protocol_version: facts.protocol_version,
+            capabilities: facts.capabilities,
+            client_info: facts.client_info,
+        }));
+        if let Some(level) = facts.log_level {
+            self.log_filter.set(level);
+        }
+        *self.level.lock().expect("level lock") = facts.log_level;
+        *self.subscriptions.lock().expect("subscriptions lock") =
+            facts.subscriptions.into_iter().collect();
     }
 
     /// Wait until a request that runs a handler may start (back-pressure: the caller stops
@@ -223,6 +275,8 @@ impl Session {
             }
             "logging/setLevel" => reply(parse_params::<SetLevelParams>(&method, params).map(|p| {
                 self.log_filter.set(p.level);
+                *self.level.lock().expect("level lock") = Some(p.level);
+                self.changes.fetch_add(1, Ordering::Relaxed);
                 json!({})
             })),
             "tools/call" | "resources/read" | "prompts/get" => {
@@ -250,6 +304,7 @@ impl Session {
                     } else {
                         subs.remove(&p.uri);
                     }
+                    self.changes.fetch_add(1, Ordering::Relaxed);
                     Ok(json!({}))
                 }))
             }
@@ -276,6 +331,7 @@ impl Session {
                 "this session is already initialized",
             ));
         }
+        self.changes.fetch_add(1, Ordering::Relaxed);
         let result = InitializeResult {
             protocol_version: version,
             capabilities: self.core.capabilities(),

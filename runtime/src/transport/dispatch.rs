@@ -68,6 +68,17 @@ pub(crate) trait SessionDispatch: Send + Sync + 'static {
     /// True while requests are being served (an idle session is not expired then).
     fn is_busy(&self) -> bool;
 
+    /// The session's facts for a store; `None` before its opening request succeeded.
+    fn facts(&self) -> Option<crate::transport::http::SessionFacts>;
+
+    /// How many times the facts changed (the transport writes them to its store when this
+    /// moves); restoring does not count.
+    fn changes(&self) -> u64;
+
+    /// Take on `facts` from a store: a session opened elsewhere, revived here (its opening
+    /// request is then not expected), or its level and subscriptions as changed elsewhere.
+    fn restore(&self, facts: crate::transport::http::SessionFacts);
+
     /// End the session: running requests get the shutdown grace to finish.
     fn close(self: Arc<Self>) -> BoxFuture<'static, ()>;
 }

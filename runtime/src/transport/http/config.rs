@@ -1,6 +1,8 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::security::Guard;
+use super::session_store::SessionStore;
 
 /// Settings of the streamable HTTP transport. Every field has a documented default.
 ///
@@ -43,6 +45,17 @@ pub struct HttpConfig {
     pub(crate) shutdown_grace: Duration,
     pub(crate) shutdown_delay: Duration,
     pub(crate) health_path: Option<String>,
+    pub(crate) session_store: Option<StoreHandle>,
+}
+
+/// The configured [`SessionStore`], debug-printable.
+#[derive(Clone)]
+pub(crate) struct StoreHandle(pub Arc<dyn SessionStore>);
+
+impl std::fmt::Debug for StoreHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionStore")
+    }
 }
 
 impl Default for HttpConfig {
@@ -81,6 +94,7 @@ impl Default for HttpConfig {
             shutdown_grace: Duration::from_secs(10),
             shutdown_delay: Duration::ZERO,
             health_path: Some("/healthz".to_owned()),
+            session_store: None,
         }
     }
 }
@@ -287,6 +301,18 @@ impl HttpConfig {
     /// always when not served by toolsmith's accept loop, which alone knows of shutdown).
     pub fn health_path(mut self, path: impl Into<String>) -> Self {
         self.health_path = Some(path.into());
+        self
+    }
+
+    /// Keep handshake-era (2025-11-25) sessions in `store` too, so that every replica sharing
+    /// it serves them: a replica that gets a request for a session it does not hold revives it
+    /// from the store (owned by the same caller) without a new `initialize`. Default: none, each
+    /// server holds its sessions alone. Records expire after the session idle timeouts (plus a
+    /// quarter, as activity refreshes them at most every quarter timeout); `DELETE` removes them
+    /// everywhere. A live request to the client, SSE event logs and `Last-Event-ID` resumption
+    /// stay with the replica that serves the request.
+    pub fn session_store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.session_store = Some(StoreHandle(store));
         self
     }
 

@@ -22,6 +22,7 @@ use super::busy;
 use super::config::HttpConfig;
 use super::oauth::step_up;
 use super::security::Refusal;
+use super::session_sync;
 use super::sessions::{caller_key, Activity, HttpSession, Refused, Sessions};
 use super::shutdown::Draining;
 use super::sse::{sse, GetStream, OpenFlag};
@@ -150,11 +151,13 @@ impl HttpState {
     }
 
     /// The session named by the request's header, with its protocol version checked, if
-    /// `caller` (the authenticated caller, if any) is the one that opened it.
-    fn session(
+    /// `caller` (the authenticated caller, if any) is the one that opened it; revived from the
+    /// session store (counted against `count_as`) when another replica opened it.
+    async fn session(
         &self,
         headers: &dyn Headers,
         caller: Option<&str>,
+        count_as: Option<String>,
     ) -> Result<Arc<HttpSession>, Response> {
         let Some(id) = headers.get_str(SESSION_HEADER) else {
             return Err(error(
@@ -163,8 +166,16 @@ impl HttpState {
                 "bad request: the Mcp-Session-Id header is required after initialization",
             ));
         };
-        let owned = |s: &HttpSession| s.owner.get().is_none_or(|o| o.as_deref() == caller);
-        let Some(session) = self.sessions.get(id).filter(|s| owned(s)) else {
+        let found = session_sync::find(
+            &self.sessions,
+            self.dispatch.as_ref(),
+            &self.config,
+            id,
+            caller,
+            count_as,
+        )
+        .await?;
+        let Some(session) = found else {
             return Err(error(
                 StatusCode::NOT_FOUND,
                 codes::INVALID_REQUEST,
@@ -286,17 +297,25 @@ async fn on_post(
                 "bad request: only a request can open a session",
             );
         };
-        let session =
-            match state
-                .sessions
-                .create(state.dispatch.as_ref(), caller_key(&facts), &state.config)
-            {
-                Ok(session) => session,
-                Err(refused) => return too_many_sessions(req.id, refused, &state.config),
-            };
+        let session = match state.sessions.create(
+            state.dispatch.as_ref(),
+            caller_key(&facts),
+            &state.config,
+            None,
+        ) {
+            Ok(session) => session,
+            Err(refused) => return too_many_sessions(req.id, refused, &state.config),
+        };
         let _ = session.owner.set(facts.caller.clone());
         let mut response = run_request(&session, req, era, facts, &state.config).await;
-        if response.status().is_success() && session.session.is_open() {
+        let mut opened = response.status().is_success() && session.session.is_open();
+        if opened {
+            if let Err(refusal) = session_sync::save(&state.config, &session).await {
+                tokio::spawn(Arc::clone(&session.session).close());
+                (response, opened) = (refusal, false);
+            }
+        }
+        if opened {
             response.headers_mut().insert(
                 SESSION_HEADER,
                 HeaderValue::from_str(&session.id).expect("hex ids are valid headers"),
@@ -307,7 +326,8 @@ async fn on_post(
         return response;
     }
 
-    let session = match state.session(&facts, facts.caller.as_deref()) {
+    let found = state.session(&facts, facts.caller.as_deref(), caller_key(&facts));
+    let session = match found.await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -316,7 +336,7 @@ async fn on_post(
         Message::Notification(_) => Activity::Notification,
         Message::Response(_) => Activity::Response,
     });
-    match message {
+    let response = match message {
         Message::Request(req) => run_request(&session, req, era, facts, &state.config).await,
         Message::Notification(n) => {
             session.session.notification(n);
@@ -326,6 +346,12 @@ async fn on_post(
             session.session.response(r);
             StatusCode::ACCEPTED.into_response()
         }
+    };
+    // Changed facts (answered inline, so already applied) reach the store before the client
+    // hears the answer; a failure to write them is the answer then.
+    match session_sync::save(&state.config, &session).await {
+        Ok(()) => response,
+        Err(refusal) => refusal,
     }
 }
 
@@ -478,7 +504,10 @@ async fn on_get(
         );
     }
     let caller = auth.as_ref().map(|Extension(a)| a.subject.as_str());
-    let session = match state.session(&headers, caller) {
+    let session = match state
+        .session(&headers, caller, caller.map(str::to_owned))
+        .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -552,11 +581,18 @@ async fn on_delete(
         return r;
     }
     let caller = auth.as_ref().map(|Extension(a)| a.subject.as_str());
-    let session = match state.session(&headers, caller) {
+    let session = match state
+        .session(&headers, caller, caller.map(str::to_owned))
+        .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
     state.sessions.remove(&session.id);
+    let removed = session_sync::remove(&state.config, &session.id).await;
     Arc::clone(&session.session).close().await;
-    StatusCode::OK.into_response()
+    match removed {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(refusal) => refusal,
+    }
 }

@@ -12,9 +12,14 @@ mod credentials;
 mod handlers;
 mod health;
 mod listener;
+mod memory_store;
 mod oauth;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod replay_budget;
 mod security;
+mod session_store;
+mod session_sync;
 mod sessions;
 mod shutdown;
 mod sse;
@@ -27,5 +32,10 @@ mod seam_tests;
 pub use auth::{BearerAuth, BearerAuthService};
 pub use config::HttpConfig;
 pub(crate) use handlers::router;
+pub use memory_store::MemorySessionStore;
 pub use oauth::ResourceServer;
+#[cfg(feature = "redis")]
+pub use redis_store::RedisSessionStore;
+pub(crate) use session_store::SessionFacts;
+pub use session_store::{SessionRecord, SessionStore, StoreError};
 pub use shutdown::shutdown_signal;

@@ -94,6 +94,13 @@ impl SessionDispatch for Room {
     fn is_busy(&self) -> bool {
         false
     }
+    fn facts(&self) -> Option<crate::transport::http::SessionFacts> {
+        None
+    }
+    fn changes(&self) -> u64 {
+        0
+    }
+    fn restore(&self, _facts: crate::transport::http::SessionFacts) {}
     fn close(self: Arc<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async {})
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
@@ -51,6 +51,12 @@ pub(crate) struct HttpSession {
     /// The authenticated caller that opened the session (`None` inside: no authentication);
     /// requests of anyone else are answered as if the session did not exist.
     pub owner: OnceLock<Option<String>>,
+    /// When it was opened (on whichever replica), for a session store.
+    pub created: SystemTime,
+    /// The dispatcher's count of fact changes last written to the session store.
+    pub saved_changes: AtomicU64,
+    /// When this replica last wrote the session to the store, and whether it was in use then.
+    pub last_saved: Mutex<(Instant, bool)>,
 }
 
 impl HttpSession {
@@ -162,12 +168,14 @@ impl Sessions {
     }
 
     /// Create a session for `caller` ([`caller_key`]), unless the server or the caller holds its
-    /// most sessions.
+    /// most sessions: a new one (`revived` `None`), or one opened elsewhere, by its id and
+    /// creation time from a session store.
     pub(crate) fn create(
         &self,
         dispatch: &dyn Dispatch,
         caller: Option<String>,
         config: &HttpConfig,
+        revived: Option<(String, SystemTime)>,
     ) -> Result<Arc<HttpSession>, Refused> {
         if let Some(refused) = self
             .table
@@ -188,8 +196,9 @@ impl Sessions {
             }
             pump.finish();
         });
+        let (id, created) = revived.unwrap_or_else(|| (new_session_id(), SystemTime::now()));
         let http = Arc::new(HttpSession {
-            id: new_session_id(),
+            id,
             caller,
             session,
             standalone,
@@ -204,12 +213,23 @@ impl Sessions {
             replay,
             max_events,
             owner: OnceLock::new(),
+            created,
+            saved_changes: AtomicU64::new(0),
+            last_saved: Mutex::new((Instant::now(), false)),
         });
         let mut table = self.table.lock().expect("sessions lock");
+        let taken = table.map.contains_key(&http.id);
         if let Some(refused) = table.refusal(http.caller.as_deref(), config) {
             drop(table);
             tokio::spawn(Arc::clone(&http.session).close());
             return Err(refused);
+        }
+        if taken {
+            // Revived twice at once: keep the first.
+            let first = Arc::clone(&table.map[&http.id]);
+            drop(table);
+            tokio::spawn(Arc::clone(&http.session).close());
+            return Ok(first);
         }
         if let Some(caller) = &http.caller {
             *table.per_caller.entry(caller.clone()).or_default() += 1;
