@@ -87,8 +87,8 @@ impl Client {
         })
     }
 
-    /// One page of `tools/list` (`cursor`: `None` for the first page). [`list_tools`]
-    /// (Client::list_tools) follows every page.
+    /// One page of `tools/list` (`cursor`: `None` for the first page).
+    /// [`list_tools`](Client::list_tools) follows every page.
     pub async fn list_tools_page(&self, cursor: Option<&str>) -> Result<Page<Tool>, ClientError> {
         let mut page = self.list_page("tools/list", "tools", cursor).await?;
         self.admit_tools(&mut page.items);
