@@ -64,35 +64,16 @@ pub(crate) fn parse_scopes(
     slot: &mut Vec<LitStr>,
     meta: &syn::meta::ParseNestedMeta<'_>,
 ) -> syn::Result<()> {
-    if !slot.is_empty() {
-        return Err(meta.error("this option is given twice"));
-    }
-    let array: syn::ExprArray = meta.value()?.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "expected a list of scopes, like `scopes = [\"files:read\"]`",
-        )
-    })?;
-    for elem in &array.elems {
-        let syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(lit),
-            ..
-        }) = elem
-        else {
-            return Err(syn::Error::new_spanned(
-                elem,
-                "expected a scope as a string literal, like `\"files:read\"`",
-            ));
-        };
-        if let Err(e) = toolsmith_rules::check_scope(&lit.value()) {
-            return Err(syn::Error::new(lit.span(), e.to_string()));
-        }
-        slot.push(lit.clone());
-    }
-    if slot.is_empty() {
-        return Err(meta.error("`scopes = []` names no scope; leave the option out instead"));
-    }
-    Ok(())
+    parse_str_list(
+        slot,
+        meta,
+        StrList {
+            list: "expected a list of scopes, like `scopes = [\"files:read\"]`",
+            item: "expected a scope as a string literal, like `\"files:read\"`",
+            empty: "`scopes = []` names no scope; leave the option out instead",
+        },
+        |v| toolsmith_rules::check_scope(v).map_err(|e| e.to_string()),
+    )
 }
 
 /// Parse the value of `icons = ["https://..", ..]`: string literals, each an icon source
@@ -101,33 +82,59 @@ pub(crate) fn parse_icons(
     slot: &mut Vec<LitStr>,
     meta: &syn::meta::ParseNestedMeta<'_>,
 ) -> syn::Result<()> {
+    parse_str_list(
+        slot,
+        meta,
+        StrList {
+            list: "expected a list of icon URLs, like `icons = [\"https://example.com/icon.png\"]`",
+            item: "expected an icon URL as a string literal, like \
+                   `\"https://example.com/icon.png\"`",
+            empty: "`icons = []` names no icon; leave the option out instead",
+        },
+        |v| toolsmith_rules::check_icon_src(v).map_err(|e| e.to_string()),
+    )
+}
+
+/// The messages of a list-of-strings option.
+struct StrList {
+    /// The value is not a list.
+    list: &'static str,
+    /// An element is not a string literal.
+    item: &'static str,
+    /// The list is empty.
+    empty: &'static str,
+}
+
+/// Parse `option = ["a", "b"]` into `slot`: a non-empty list of string literals, each passing
+/// `check` (its error spanned at the literal). Given twice is an error.
+fn parse_str_list(
+    slot: &mut Vec<LitStr>,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    messages: StrList,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> syn::Result<()> {
     if !slot.is_empty() {
         return Err(meta.error("this option is given twice"));
     }
-    let array: syn::ExprArray = meta.value()?.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "expected a list of icon URLs, like `icons = [\"https://example.com/icon.png\"]`",
-        )
-    })?;
+    let array: syn::ExprArray = meta
+        .value()?
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), messages.list))?;
     for elem in &array.elems {
         let syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(lit),
             ..
         }) = elem
         else {
-            return Err(syn::Error::new_spanned(
-                elem,
-                "expected an icon URL as a string literal, like `\"https://example.com/icon.png\"`",
-            ));
+            return Err(syn::Error::new_spanned(elem, messages.item));
         };
-        if let Err(e) = toolsmith_rules::check_icon_src(&lit.value()) {
-            return Err(syn::Error::new(lit.span(), e.to_string()));
+        if let Err(e) = check(&lit.value()) {
+            return Err(syn::Error::new(lit.span(), e));
         }
         slot.push(lit.clone());
     }
     if slot.is_empty() {
-        return Err(meta.error("`icons = []` names no icon; leave the option out instead"));
+        return Err(meta.error(messages.empty));
     }
     Ok(())
 }
