@@ -1,6 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::fan_out::FanOut;
 use super::security::Guard;
 use super::session_store::SessionStore;
 
@@ -46,6 +47,17 @@ pub struct HttpConfig {
     pub(crate) shutdown_delay: Duration,
     pub(crate) health_path: Option<String>,
     pub(crate) session_store: Option<StoreHandle>,
+    pub(crate) fan_out: Option<FanOutHandle>,
+}
+
+/// The configured [`FanOut`], debug-printable.
+#[derive(Clone)]
+pub(crate) struct FanOutHandle(pub Arc<dyn FanOut>);
+
+impl std::fmt::Debug for FanOutHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FanOut")
+    }
 }
 
 /// The configured [`SessionStore`], debug-printable.
@@ -95,6 +107,7 @@ impl Default for HttpConfig {
             shutdown_delay: Duration::ZERO,
             health_path: Some("/healthz".to_owned()),
             session_store: None,
+            fan_out: None,
         }
     }
 }
@@ -313,6 +326,14 @@ impl HttpConfig {
     /// stay with the replica that serves the request.
     pub fn session_store(mut self, store: Arc<dyn SessionStore>) -> Self {
         self.session_store = Some(StoreHandle(store));
+        self
+    }
+
+    /// Fan the changes raised on this replica (list changes, resource updates) out to every
+    /// replica sharing `fan_out`, and deliver theirs to the sessions held here (see [`FanOut`]).
+    /// Default: none, changes reach this server's own sessions only.
+    pub fn fan_out(mut self, fan_out: Arc<dyn FanOut>) -> Self {
+        self.fan_out = Some(FanOutHandle(fan_out));
         self
     }
 

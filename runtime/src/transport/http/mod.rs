@@ -9,11 +9,14 @@ mod busy;
 mod config;
 mod connection;
 mod credentials;
+mod fan_out;
 mod handlers;
 mod health;
 mod listener;
 mod memory_store;
 mod oauth;
+#[cfg(feature = "redis")]
+mod redis_fan_out;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod replay_budget;
@@ -31,9 +34,12 @@ mod seam_tests;
 
 pub use auth::{BearerAuth, BearerAuthService};
 pub use config::HttpConfig;
+pub use fan_out::{ChangeEvent, FanOut};
 pub(crate) use handlers::router;
 pub use memory_store::MemorySessionStore;
 pub use oauth::ResourceServer;
+#[cfg(feature = "redis")]
+pub use redis_fan_out::RedisFanOut;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisSessionStore;
 pub(crate) use session_store::SessionFacts;
