@@ -1,6 +1,7 @@
 //! [`RedisFanOut`] against a real `redis-server` (started by the test): a change raised on one
-//! replica (a resource update, a list change) reaches the sessions held by another, and a
-//! replica does not hear its own changes back.
+//! replica (a resource update, a list change) reaches the sessions held by another, a replica
+//! does not hear its own changes back, and after Redis restarts the replicas hear each other
+//! again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,5 +99,24 @@ async fn changes_raised_on_one_replica_reach_the_sessions_of_another() {
     assert_eq!(method, "notifications/tools/list_changed");
     assert!(on_b.remove_tool("hi"));
     let (method, _) = next_notification(&mut session_a).await;
+    assert_eq!(method, "notifications/tools/list_changed");
+}
+
+#[tokio::test]
+async fn after_redis_restarts_changes_reach_the_other_replica_again() {
+    let test = "after_redis_restarts_changes_reach_the_other_replica_again";
+    let Some(redis) = RedisServer::start(test) else {
+        return;
+    };
+    let ((_, on_a), (b, _)) = (replica(&redis).await, replica(&redis).await);
+    let mut session_b = listening_session(&b).await;
+    both_subscribed(&redis).await;
+
+    let port = redis.stop();
+    let redis = RedisServer::start_on(test, port).expect("redis-server started before");
+    both_subscribed(&redis).await;
+
+    on_a.add_tool(late).unwrap();
+    let (method, _) = next_notification(&mut session_b).await;
     assert_eq!(method, "notifications/tools/list_changed");
 }
