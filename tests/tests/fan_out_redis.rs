@@ -1,12 +1,14 @@
 //! [`RedisFanOut`] against a real `redis-server` (started by the test): a change raised on one
 //! replica (a resource update, a list change) reaches the sessions held by another, a replica
 //! does not hear its own changes back, and after Redis restarts the replicas hear each other
-//! again.
+//! again. The same for a 2026-07-28 `subscriptions/listen` stream.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use toolsmith::client::{Client, ListenFilter, Protocol, ServerNotification};
 use toolsmith::prelude::*;
 use toolsmith::{HttpConfig, RedisFanOut, ServerHandle};
 use toolsmith_tests::redis::RedisServer;
@@ -119,4 +121,37 @@ async fn after_redis_restarts_changes_reach_the_other_replica_again() {
     on_a.add_tool(late).unwrap();
     let (method, _) = next_notification(&mut session_b).await;
     assert_eq!(method, "notifications/tools/list_changed");
+}
+
+#[tokio::test]
+async fn changes_raised_on_one_replica_reach_a_listen_stream_on_another() {
+    let test = "changes_raised_on_one_replica_reach_a_listen_stream_on_another";
+    let Some(redis) = RedisServer::start(test) else {
+        return;
+    };
+    let ((_, on_a), (b, _)) = (replica(&redis).await, replica(&redis).await);
+    let (tx, mut heard) = mpsc::unbounded_channel();
+    let client = Client::builder("listener", "1")
+        .protocol(Protocol::Stateless)
+        .on_notification(move |n| {
+            let _ = tx.send(n);
+        })
+        .connect_http(&b)
+        .await
+        .unwrap();
+    let filter = ListenFilter::new().tools().resource("notes://today");
+    let _subscription = client.listen(filter).await.unwrap();
+    both_subscribed(&redis).await;
+
+    on_a.resource_updated("notes://today");
+    on_a.add_tool(late).unwrap();
+    let mut next = async || {
+        tokio::time::timeout(WAIT, heard.recv())
+            .await
+            .expect("a notification in time")
+            .expect("the client is alive")
+    };
+    let uri = "notes://today".to_owned();
+    assert_eq!(next().await, ServerNotification::ResourceUpdated { uri });
+    assert_eq!(next().await, ServerNotification::ToolsListChanged);
 }
