@@ -68,12 +68,13 @@ mod transport;
 #[cfg(feature = "http-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
 pub use transport::http::{
-    shutdown_signal, BearerAuth, BearerAuthService, ChangeEvent, FanOut, HttpConfig,
-    MemorySessionStore, ResourceServer, SessionRecord, SessionStore, StoreError,
+    shutdown_signal, BearerAuth, BearerAuthService, ChangeEvent, EventBounds, EventStore, FanOut,
+    HttpConfig, MemorySessionStore, ResourceServer, SessionRecord, SessionStore, StoreError,
+    StoredEvents,
 };
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use transport::http::{RedisFanOut, RedisSessionStore};
+pub use transport::http::{RedisEventStore, RedisFanOut, RedisSessionStore};
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
