@@ -20,7 +20,8 @@
 //! `TOOLSMITH_REQUEST_STATE_KEYS` or `TOOLSMITH_REQUEST_STATE_KEYS_FILE` (see
 //! `Server::request_state_keys_from_env`), and `--replica-id` (or `TOOLSMITH_REPLICA_ID`) adds a
 //! `replica` tool saying which replica answered; `--redis URL` (or `TOOLSMITH_REDIS_URL`) keeps
-//! 2025-11-25 sessions in Redis, so every replica serves them. SIGTERM or ctrl-c shuts it down gracefully:
+//! 2025-11-25 sessions and their request streams' events in Redis, so every replica serves and
+//! resumes them, and fans list changes and resource updates out to every replica through it. SIGTERM or ctrl-c shuts it down gracefully:
 //! calls in flight are answered, `GET /healthz` says `503` meanwhile.
 //!
 //! `.ci/conformance.sh` runs the suite against it.
@@ -103,7 +104,8 @@ struct Args {
     #[arg(long, env = "TOOLSMITH_REPLICA_ID", value_name = "ID")]
     replica_id: Option<String>,
     /// Keep 2025-11-25 HTTP sessions in the Redis at URL (e.g. `redis://127.0.0.1:6379`), shared
-    /// with the other replicas.
+    /// with the other replicas with their request streams' events (resumption), and fan changes
+    /// out to them through it (pub/sub).
     #[arg(long, env = "TOOLSMITH_REDIS_URL", value_name = "URL")]
     redis: Option<String>,
 }
@@ -131,7 +133,12 @@ async fn main() -> Result<(), toolsmith::Error> {
                 let store = toolsmith::RedisSessionStore::new(&url).map_err(bad)?;
                 // Refuse to start rather than answer every session with 503.
                 store.ping().await.map_err(bad)?;
-                config = config.session_store(std::sync::Arc::new(store));
+                let fan_out = toolsmith::RedisFanOut::new(&url).map_err(bad)?;
+                let events = toolsmith::RedisEventStore::new(&url).map_err(bad)?;
+                config = config
+                    .session_store(std::sync::Arc::new(store))
+                    .fan_out(std::sync::Arc::new(fan_out))
+                    .event_store(std::sync::Arc::new(events));
             }
             server
                 .serve_http_with_shutdown(addr, config, toolsmith::shutdown_signal())

@@ -65,15 +65,16 @@ mod server;
 mod tool;
 mod transport;
 
-#[cfg(feature = "redis")]
-#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use transport::http::RedisSessionStore;
 #[cfg(feature = "http-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
 pub use transport::http::{
-    shutdown_signal, BearerAuth, BearerAuthService, HttpConfig, MemorySessionStore, ResourceServer,
-    SessionRecord, SessionStore, StoreError,
+    shutdown_signal, BearerAuth, BearerAuthService, ChangeEvent, EventBounds, EventStore, FanOut,
+    HttpConfig, MemorySessionStore, ResourceServer, SessionRecord, SessionStore, StoreError,
+    StoredEvents,
 };
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use transport::http::{RedisEventStore, RedisFanOut, RedisSessionStore};
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]

@@ -59,6 +59,8 @@ pub(crate) enum ServerEvent {
 pub(crate) struct Shared {
     pub registry: RwLock<Arc<Registry>>,
     pub events: broadcast::Sender<ServerEvent>,
+    /// The events raised here (not those heard from other replicas): what a fan-out publishes.
+    pub raised: broadcast::Sender<ServerEvent>,
 }
 
 impl Shared {
@@ -73,6 +75,7 @@ impl Shared {
 
     fn emit(&self, event: ServerEvent) {
         // No receivers simply means no session is connected.
+        let _ = self.raised.send(event.clone());
         let _ = self.events.send(event);
     }
 }
@@ -217,6 +220,7 @@ impl Server {
     /// A server with a name and version (sent as `serverInfo`).
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
         let (events, _) = broadcast::channel(256);
+        let (raised, _) = broadcast::channel(256);
         Server {
             info: Implementation::new(name, version),
             instructions: None,
@@ -225,6 +229,7 @@ impl Server {
             shared: Arc::new(Shared {
                 registry: RwLock::new(Arc::new(Registry::default())),
                 events,
+                raised,
             }),
             errors: Vec::new(),
             state_keys: None,

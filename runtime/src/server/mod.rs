@@ -8,6 +8,8 @@ mod builder;
 #[cfg(feature = "http-server")]
 mod dispatch;
 mod era;
+#[cfg(feature = "http-server")]
+mod fan_out_relay;
 mod http_rules;
 mod mirrored;
 mod prepare;

@@ -20,7 +20,11 @@ impl Server {
     /// them, serve the router (or the application it is merged into) with
     /// [`HttpConfig::serve_router`](crate::HttpConfig::serve_router).
     pub fn into_http_router(self, config: crate::HttpConfig) -> Result<axum::Router, Error> {
-        let dispatcher = Arc::new(Dispatcher(self.build()?));
+        let core = self.build()?;
+        if let Some(fan_out) = &config.fan_out {
+            super::fan_out_relay::start(&core.shared, Arc::clone(&fan_out.0));
+        }
+        let dispatcher = Arc::new(Dispatcher(core));
         Ok(transport::http::router(dispatcher, config))
     }
 

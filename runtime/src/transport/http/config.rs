@@ -1,6 +1,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::event_store::EventStore;
+use super::fan_out::FanOut;
 use super::security::Guard;
 use super::session_store::SessionStore;
 
@@ -46,6 +48,28 @@ pub struct HttpConfig {
     pub(crate) shutdown_delay: Duration,
     pub(crate) health_path: Option<String>,
     pub(crate) session_store: Option<StoreHandle>,
+    pub(crate) fan_out: Option<FanOutHandle>,
+    pub(crate) event_store: Option<EventStoreHandle>,
+}
+
+/// The configured [`EventStore`], debug-printable.
+#[derive(Clone)]
+pub(crate) struct EventStoreHandle(pub Arc<dyn EventStore>);
+
+impl std::fmt::Debug for EventStoreHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventStore")
+    }
+}
+
+/// The configured [`FanOut`], debug-printable.
+#[derive(Clone)]
+pub(crate) struct FanOutHandle(pub Arc<dyn FanOut>);
+
+impl std::fmt::Debug for FanOutHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FanOut")
+    }
 }
 
 /// The configured [`SessionStore`], debug-printable.
@@ -95,6 +119,8 @@ impl Default for HttpConfig {
             shutdown_delay: Duration::ZERO,
             health_path: Some("/healthz".to_owned()),
             session_store: None,
+            fan_out: None,
+            event_store: None,
         }
     }
 }
@@ -309,10 +335,29 @@ impl HttpConfig {
     /// from the store (owned by the same caller) without a new `initialize`. Default: none, each
     /// server holds its sessions alone. Records expire after the session idle timeouts (plus a
     /// quarter, as activity refreshes them at most every quarter timeout); `DELETE` removes them
-    /// everywhere. A live request to the client, SSE event logs and `Last-Event-ID` resumption
-    /// stay with the replica that serves the request.
+    /// everywhere. A live request to the client stays with the replica that serves the request;
+    /// SSE event logs and `Last-Event-ID` resumption too, unless an
+    /// [`event_store`](HttpConfig::event_store) is set.
     pub fn session_store(mut self, store: Arc<dyn SessionStore>) -> Self {
         self.session_store = Some(StoreHandle(store));
+        self
+    }
+
+    /// Fan the changes raised on this replica (list changes, resource updates) out to every
+    /// replica sharing `fan_out`, and deliver theirs to the sessions held here (see [`FanOut`]).
+    /// Default: none, changes reach this server's own sessions only.
+    pub fn fan_out(mut self, fan_out: Arc<dyn FanOut>) -> Self {
+        self.fan_out = Some(FanOutHandle(fan_out));
+        self
+    }
+
+    /// Write the events of the SSE streams that answer POSTs to `store` too, so that a client
+    /// whose stream broke on one replica resumes it (`Last-Event-ID`) on any replica sharing
+    /// the store (see [`EventStore`]), within the replay limits
+    /// ([`HttpConfig::max_replay_events`], [`HttpConfig::max_replay_bytes_per_session`]) and
+    /// for the session idle timeout. Default: none, streams resume on their own replica only.
+    pub fn event_store(mut self, store: Arc<dyn EventStore>) -> Self {
+        self.event_store = Some(EventStoreHandle(store));
         self
     }
 

@@ -27,6 +27,7 @@ use super::sessions::{caller_key, Activity, HttpSession, Refused, Sessions};
 use super::shutdown::Draining;
 use super::sse::{sse, GetStream, OpenFlag};
 use super::stream_log::parse_event_id;
+use super::stream_resume;
 use crate::auth::AuthInfo;
 use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
 use crate::protocol::codes::{
@@ -99,7 +100,7 @@ fn too_many_sessions(id: RequestId, refused: Refused, config: &HttpConfig) -> Re
 }
 
 /// An error response with a JSON-RPC error body.
-fn error(status: StatusCode, code: i64, message: impl Into<String>) -> Response {
+pub(super) fn error(status: StatusCode, code: i64, message: impl Into<String>) -> Response {
     let body = Message::error(None, ErrorObject::new(code, message)).to_json();
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
@@ -456,16 +457,8 @@ async fn run_request(
         return ([(header::CONTENT_TYPE, "application/json")], first).into_response();
     }
     let log = session.new_stream();
-    log.push(first);
-    let pump = Arc::clone(&log);
-    tokio::spawn(async move {
-        // Keeps collecting even if the client disconnects: disconnecting is not cancelling, and
-        // the client may resume with Last-Event-ID.
-        while let Some(m) = rx.recv().await {
-            pump.push(m);
-        }
-        pump.finish();
-    });
+    let (id, pump) = (session.id.clone(), Arc::clone(&log));
+    tokio::spawn(stream_resume::pump(config.clone(), id, pump, first, rx));
     sse(log, 0, config, session.ended.clone(), None)
 }
 
@@ -521,11 +514,12 @@ async fn on_get(
             );
         };
         let Some(log) = session.stream(stream) else {
-            return error(
-                StatusCode::NOT_FOUND,
-                codes::INVALID_REQUEST,
-                format!("stream of event `{last}` is gone; it cannot be resumed"),
-            );
+            let get = GetStream {
+                draining,
+                ..GetStream::default()
+            };
+            return stream_resume::from_store(&state.config, &session, last, (stream, seq), get)
+                .await;
         };
         if !log.holds_all_after(seq) {
             return error(

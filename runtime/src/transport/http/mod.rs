@@ -9,11 +9,17 @@ mod busy;
 mod config;
 mod connection;
 mod credentials;
+mod event_store;
+mod fan_out;
 mod handlers;
 mod health;
 mod listener;
 mod memory_store;
 mod oauth;
+#[cfg(feature = "redis")]
+mod redis_event_store;
+#[cfg(feature = "redis")]
+mod redis_fan_out;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod replay_budget;
@@ -24,6 +30,7 @@ mod sessions;
 mod shutdown;
 mod sse;
 mod stream_log;
+mod stream_resume;
 mod timed_body;
 
 #[cfg(test)]
@@ -31,9 +38,15 @@ mod seam_tests;
 
 pub use auth::{BearerAuth, BearerAuthService};
 pub use config::HttpConfig;
+pub use event_store::{EventBounds, EventStore, StoredEvents};
+pub use fan_out::{ChangeEvent, FanOut};
 pub(crate) use handlers::router;
 pub use memory_store::MemorySessionStore;
 pub use oauth::ResourceServer;
+#[cfg(feature = "redis")]
+pub use redis_event_store::RedisEventStore;
+#[cfg(feature = "redis")]
+pub use redis_fan_out::RedisFanOut;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisSessionStore;
 pub(crate) use session_store::SessionFacts;

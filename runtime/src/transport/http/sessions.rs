@@ -103,6 +103,11 @@ impl HttpSession {
         log
     }
 
+    /// A finished stream `id` of `events` read from an event store (not kept here).
+    pub(crate) fn replayed_stream(&self, id: u64, events: Vec<(u64, String)>) -> Arc<StreamLog> {
+        StreamLog::replayed(id, events, Arc::clone(&self.replay))
+    }
+
     pub(crate) fn stream(&self, id: u64) -> Option<Arc<StreamLog>> {
         if id == 0 {
             return Some(Arc::clone(&self.standalone));
@@ -158,6 +163,17 @@ fn new_session_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The id of a session's first request stream: 1, or with an event store a random one (below
+/// 2^52, ids stay exact in JSON numbers), so that replicas serving one session do not reuse ids.
+fn first_stream(config: &HttpConfig) -> u64 {
+    if config.event_store.is_none() {
+        return 1;
+    }
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    (u64::from_le_bytes(bytes) >> 12).max(1)
+}
+
 impl Sessions {
     /// An empty table whose sessions' replay buffers hold at most `max_replay_bytes` together.
     pub(crate) fn new(max_replay_bytes: usize) -> Self {
@@ -206,7 +222,7 @@ impl Sessions {
             standalone_cursor: Arc::new(AtomicU64::new(0)),
             ended: CancellationToken::new(),
             streams: Mutex::new(HashMap::new()),
-            next_stream: AtomicU64::new(1),
+            next_stream: AtomicU64::new(first_stream(config)),
             last_post: Mutex::new(Instant::now()),
             notifications: AtomicU32::new(0),
             in_use: AtomicBool::new(false),

@@ -63,6 +63,26 @@ impl StreamLog {
         log
     }
 
+    /// The sequence number the next [`push`](Self::push) gets.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.inner.lock().expect("stream log lock").next_seq
+    }
+
+    /// A finished log holding `events` (sequence, message), e.g. read from an event store.
+    pub(crate) fn replayed(
+        id: u64,
+        events: Vec<(u64, String)>,
+        budget: Arc<SessionReplay>,
+    ) -> Arc<Self> {
+        let log = Self::with_budget(id, events.len(), budget);
+        for (seq, message) in events {
+            log.inner.lock().expect("stream log lock").next_seq = seq;
+            log.push(message);
+        }
+        log.finish();
+        log
+    }
+
     /// Append a message; the oldest events are dropped past the bounds.
     pub(crate) fn push(&self, message: impl Into<Arc<str>>) {
         let event = Event {

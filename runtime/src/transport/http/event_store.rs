@@ -1,0 +1,59 @@
+//! Where the events of handshake-era SSE streams are also written so that a client whose stream
+//! broke on one replica resumes it (`Last-Event-ID`) on another: the [`EventStore`] trait.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+
+use super::session_store::StoreError;
+
+/// A stream's events as a store returns them: (sequence number, message), oldest first.
+pub type StoredEvents = Vec<(u64, String)>;
+
+/// How much of one stream an [`EventStore`] keeps: the replay limits of
+/// [`HttpConfig`](crate::HttpConfig) and how long a stream is kept after its last event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EventBounds {
+    /// At most this many events (the oldest are dropped first, never the newest):
+    /// [`HttpConfig::max_replay_events`](crate::HttpConfig::max_replay_events).
+    pub max_events: usize,
+    /// At most this many bytes of messages in the stream (the newest event is kept whatever its
+    /// size): [`HttpConfig::max_replay_bytes_per_session`](crate::HttpConfig::max_replay_bytes_per_session),
+    /// applied to each stream (a session's streams together may hold more in the store).
+    pub max_bytes: usize,
+    /// The stream is forgotten this long after its last event (the session idle timeout).
+    pub ttl: Duration,
+}
+
+/// Where the events of the SSE streams that answer POSTs are written, so that any replica
+/// sharing the store resumes them (set with
+/// [`HttpConfig::event_store`](crate::HttpConfig::event_store)). Default: none, a stream is
+/// resumed only on the replica that holds it (in its memory, as always).
+///
+/// An event is written before it is sent, so a client has never seen an event the store lacks.
+/// A replica asked to resume a stream it does not hold sends the events the store has after the
+/// client's `Last-Event-ID`, then ends the stream (the client resumes again for later ones).
+pub trait EventStore: Send + Sync + 'static {
+    /// Append event `seq` (`message`, a JSON-RPC message) to stream `stream` of `session`,
+    /// keeping the stream within `bounds`.
+    fn append<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        seq: u64,
+        message: Arc<str>,
+        bounds: EventBounds,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// The events of stream `stream` of `session` after sequence `after`, oldest first; `None`
+    /// when the store does not hold every one of them (unknown or expired stream, or events
+    /// dropped for the bounds).
+    fn after<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        after: u64,
+    ) -> BoxFuture<'a, Result<Option<StoredEvents>, StoreError>>;
+}
