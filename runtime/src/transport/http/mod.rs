@@ -17,6 +17,8 @@ mod listener;
 mod memory_store;
 mod oauth;
 #[cfg(feature = "redis")]
+mod redis_connection;
+#[cfg(feature = "redis")]
 mod redis_event_store;
 #[cfg(feature = "redis")]
 mod redis_fan_out;

@@ -1,12 +1,12 @@
 //! [`RedisEventStore`]: the events of SSE streams in Redis, one bounded list per stream.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::future::BoxFuture;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use super::event_store::{EventBounds, EventStore, StoredEvents};
+use super::redis_connection::{connect, failed};
 use super::session_store::StoreError;
 
 /// Append an event and keep the stream within its bounds, at once: KEYS the list and its byte
@@ -57,23 +57,12 @@ impl std::fmt::Debug for RedisEventStore {
     }
 }
 
-fn failed(what: &str, e: &redis::RedisError) -> StoreError {
-    StoreError::new(format!("Redis {what} failed: {e}"))
-}
-
 impl RedisEventStore {
     /// A store on the Redis at `url` (as for
     /// [`RedisSessionStore::new`](crate::RedisSessionStore::new)). Nothing is connected yet; a
     /// URL that cannot be read is an error. Must be called within a tokio runtime.
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url)
-            .map_err(|e| StoreError::new(format!("bad Redis URL `{url}`: {e}")))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(Duration::from_secs(1)))
-            .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| failed("connection setup", &e))?;
+        let (_, connection) = connect(url)?;
         Ok(RedisEventStore {
             connection,
             prefix: "toolsmith:events:".to_owned(),

@@ -5,11 +5,12 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::StreamExt;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::fan_out::{ChangeEvent, FanOut};
+use super::redis_connection::connect;
 use super::session_store::StoreError;
 
 /// A [`FanOut`] on Redis pub/sub (feature `redis`): every change is published as JSON on one
@@ -60,14 +61,7 @@ impl RedisFanOut {
     /// [`RedisSessionStore::new`](crate::RedisSessionStore::new)). Nothing is connected yet; a
     /// URL that cannot be read is an error. Must be called within a tokio runtime.
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url)
-            .map_err(|e| StoreError::new(format!("bad Redis URL `{url}`: {e}")))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(Duration::from_secs(1)))
-            .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(client.clone(), config)
-            .map_err(|e| StoreError::new(format!("Redis connection setup failed: {e}")))?;
+        let (client, connection) = connect(url)?;
         let mut id = [0u8; 8];
         getrandom::fill(&mut id).expect("the operating system's random number generator failed");
         Ok(RedisFanOut {

@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
+use super::redis_connection::{connect, failed};
 use super::session_store::{SessionRecord, SessionStore, StoreError};
 
 /// A [`SessionStore`] in Redis (feature `redis`): each session is one key, `PREFIX` + id
@@ -43,23 +44,12 @@ impl std::fmt::Debug for RedisSessionStore {
     }
 }
 
-fn failed(what: &str, e: &redis::RedisError) -> StoreError {
-    StoreError::new(format!("Redis {what} failed: {e}"))
-}
-
 impl RedisSessionStore {
     /// A store on the Redis at `url` (`redis://host:port/db`, `redis://:password@host`,
     /// `redis+unix:///path`). Nothing is connected yet; a URL that cannot be read is an error.
     /// Must be called within a tokio runtime.
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url)
-            .map_err(|e| StoreError::new(format!("bad Redis URL `{url}`: {e}")))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(Duration::from_secs(1)))
-            .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| failed("connection setup", &e))?;
+        let (_, connection) = connect(url)?;
         Ok(RedisSessionStore {
             connection,
             prefix: "toolsmith:session:".to_owned(),
