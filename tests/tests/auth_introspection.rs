@@ -54,12 +54,7 @@ async fn active_tokens_for_this_resource_are_served_and_remembered() {
     );
 
     // Unknown to the authorization server.
-    let stranger = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some("Bearer not-a-real-token"),
-        )
-        .await;
+    let stranger = ep.initialize_with_bearer("not-a-real-token").await;
     assert_eq!(stranger.status, 401);
     let why = challenge_param(stranger.challenge(), "error_description").unwrap();
     assert!(why.contains("not active"), "{why}");
@@ -68,12 +63,7 @@ async fn active_tokens_for_this_resource_are_served_and_remembered() {
     let other = auth
         .token(CLIENT, "", "https://other.example.test/opaque")
         .await;
-    let a = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some(&format!("Bearer {other}")),
-        )
-        .await;
+    let a = ep.initialize_with_bearer(&other).await;
     assert_eq!(a.status, 401);
     let why = challenge_param(a.challenge(), "error_description").unwrap();
     assert!(why.contains("another resource"), "{why}");
@@ -84,12 +74,7 @@ async fn active_tokens_for_this_resource_are_served_and_remembered() {
     drop(auth);
     let a = ep.call_tool_stateless("whoami").await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let a = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some(&format!("Bearer {fresh}")),
-        )
-        .await;
+    let a = ep.initialize_with_bearer(&fresh).await;
     assert_eq!(a.status, 503);
     let message = a.body["error"]["message"].as_str().unwrap();
     assert!(message.contains("token introspection"), "{message}");

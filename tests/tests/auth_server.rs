@@ -149,12 +149,7 @@ async fn a_bad_signature_or_an_unknown_key_is_refused() {
     let last = forged.len() - 5;
     forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
     let forged = String::from_utf8(forged).unwrap();
-    let a = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some(&format!("Bearer {forged}")),
-        )
-        .await;
+    let a = ep.initialize_with_bearer(&forged).await;
     assert_eq!(a.status, 401);
     assert!(why(&a).contains("signature"), "{}", why(&a));
 
@@ -162,34 +157,19 @@ async fn a_bad_signature_or_an_unknown_key_is_refused() {
     let mut header = jwt_part(&token, 0);
     header["kid"] = json!("no-such-key");
     let unknown = with_header(&token, &header);
-    let a = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some(&format!("Bearer {unknown}")),
-        )
-        .await;
+    let a = ep.initialize_with_bearer(&unknown).await;
     assert_eq!(a.status, 401);
     assert!(why(&a).contains("unknown key `no-such-key`"), "{}", why(&a));
 
     // An algorithm outside the allow-list.
     header["alg"] = json!("HS256");
     let hs = with_header(&token, &header);
-    let a = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some(&format!("Bearer {hs}")),
-        )
-        .await;
+    let a = ep.initialize_with_bearer(&hs).await;
     assert_eq!(a.status, 401);
     assert!(why(&a).contains("not allowed"), "{}", why(&a));
 
     // The genuine token still works.
-    let a = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some(&format!("Bearer {token}")),
-        )
-        .await;
+    let a = ep.initialize_with_bearer(&token).await;
     assert_eq!(a.status, 200);
 }
 
@@ -199,31 +179,16 @@ async fn a_key_rotation_is_followed() {
     let verifier = JwtVerifier::new(&auth.issuer, RESOURCE).min_refresh_interval(Duration::ZERO);
     let ep = start(server(), protected(&auth.issuer, verifier)).await;
     let before = auth.token(CLIENT, "", RESOURCE).await;
-    let a = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some(&format!("Bearer {before}")),
-        )
-        .await;
+    let a = ep.initialize_with_bearer(&before).await;
     assert_eq!(a.status, 200);
 
     auth.rotate().await;
     let after = auth.token(CLIENT, "", RESOURCE).await;
     assert_ne!(jwt_part(&before, 0)["kid"], jwt_part(&after, 0)["kid"]);
     // The new key is unknown to the cache: fetched again, then accepted.
-    let a = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some(&format!("Bearer {after}")),
-        )
-        .await;
+    let a = ep.initialize_with_bearer(&after).await;
     assert_eq!(a.status, 200, "{}", why(&a));
     // The old key stays published, so tokens signed before the rotation still work.
-    let a = ep
-        .post_raw(
-            &Endpoint::initialize_request(),
-            Some(&format!("Bearer {before}")),
-        )
-        .await;
+    let a = ep.initialize_with_bearer(&before).await;
     assert_eq!(a.status, 200);
 }

@@ -90,6 +90,14 @@ impl Endpoint {
         self.post_raw(body, auth.as_deref()).await
     }
 
+    /// POST the `initialize` request with `Authorization: Bearer <token>`, returning the raw
+    /// answer (what a verifier makes of `token`).
+    pub async fn initialize_with_bearer(&self, token: &str) -> Answer {
+        let authorization = format!("Bearer {token}");
+        self.post_raw(&Endpoint::initialize_request(), Some(&authorization))
+            .await
+    }
+
     /// The `initialize` request of protocol 2025-11-25.
     pub fn initialize_request() -> Value {
         json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
