@@ -191,6 +191,24 @@ impl Cluster {
         self.read(&format!("replica-{i}.log"))
     }
 
+    /// How many requests nginx sent to each replica so far (index 0 is replica 1), from its
+    /// access log (`upstream=ADDR`; a request nginx tried on two replicas counts for the last).
+    pub fn requests_per_replica(&self) -> Vec<usize> {
+        let replicas: usize = self.read("replicas").parse().unwrap();
+        let mut counts = vec![0; replicas];
+        for line in self.read("nginx-access.log").lines() {
+            let Some(rest) = line.split(" upstream=").nth(1) else {
+                continue;
+            };
+            let upstreams = rest.split(" session=").next().unwrap_or_default();
+            let last = upstreams.rsplit(", ").next().unwrap_or_default().trim();
+            if last.starts_with("127.0.0.1:") {
+                counts[self.replica_at(last) - 1] += 1;
+            }
+        }
+        counts
+    }
+
     /// Every pid and port the run directory records (redis, replicas, nginx).
     fn parts(&self) -> (BTreeSet<i32>, BTreeSet<u16>) {
         let mut pids = BTreeSet::new();

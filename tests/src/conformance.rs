@@ -12,6 +12,11 @@ use crate::prerequisites::missing;
 /// `None` after [`missing`] said why (the caller skips `test`), or a failure under
 /// `TOOLSMITH_REQUIRE_INTEROP`.
 pub fn run_conformance_script(test: &str, script: &str) -> Option<String> {
+    run_conformance_script_with(test, script, &[])
+}
+
+/// [`run_conformance_script`] with arguments for the script (e.g. `--url URL`).
+pub fn run_conformance_script_with(test: &str, script: &str, args: &[&str]) -> Option<String> {
     let root = workspace_root();
     let path = root.join(".ci").join(script);
     assert!(path.is_file(), "{} is missing", path.display());
@@ -28,6 +33,7 @@ pub fn run_conformance_script(test: &str, script: &str) -> Option<String> {
     }
     let output = Command::new("bash")
         .arg(&path)
+        .args(args)
         .current_dir(&root)
         .output()
         .expect("run bash");
@@ -35,7 +41,7 @@ pub fn run_conformance_script(test: &str, script: &str) -> Option<String> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "{} failed ({}):\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
+        "{} {args:?} failed ({}):\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
         path.display(),
         output.status
     );
