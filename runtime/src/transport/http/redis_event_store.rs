@@ -5,7 +5,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use redis::aio::ConnectionManager;
 
-use super::event_store::{EventBounds, EventStore, StoredEvents};
+use super::event_store::{EventBounds, EventStore, StoredEvents, StreamHolder, StreamLease};
 use super::redis_connection::{connect, failed};
 use super::session_store::StoreError;
 
@@ -28,7 +28,8 @@ return n
 /// An [`EventStore`] in Redis (feature `redis`): each stream is a list, `PREFIX` + session id +
 /// `:` + stream id (prefix `toolsmith:events:` unless set with [`RedisEventStore::prefix`]), of
 /// entries `SEQ MESSAGE`, trimmed (oldest first, never the newest) to the bounds' event count
-/// and bytes (of entries) and expiring with Redis's own TTL. Reconnects as
+/// and bytes (of entries) and expiring with Redis's own TTL. A held stream's request id and
+/// lease are two keys beside it (`...:request`, `...:lease`), each with its own TTL. Reconnects as
 /// [`RedisSessionStore`](crate::RedisSessionStore) does.
 ///
 /// ```no_run
@@ -80,6 +81,11 @@ impl RedisEventStore {
     }
 }
 
+/// Milliseconds for a Redis expiry (at least 1).
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
 impl EventStore for RedisEventStore {
     fn append<'a>(
         &'a self,
@@ -91,9 +97,7 @@ impl EventStore for RedisEventStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let key = self.key(session, stream);
-            let millis = u64::try_from(bounds.ttl.as_millis())
-                .unwrap_or(u64::MAX)
-                .max(1);
+            let millis = millis(bounds.ttl);
             let mut c = self.connection.clone();
             redis::cmd("EVAL")
                 .arg(APPEND)
@@ -143,6 +147,53 @@ impl EventStore for RedisEventStore {
             }
             events.retain(|e| e.0 > after);
             Ok(Some(events))
+        })
+    }
+
+    fn hold<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        request: &'a str,
+        lease: StreamLease,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let key = self.key(session, stream);
+            let mut c = self.connection.clone();
+            redis::pipe()
+                .cmd("SET")
+                .arg(format!("{key}:request"))
+                .arg(request)
+                .arg("PX")
+                .arg(millis(lease.ttl))
+                .ignore()
+                .cmd("SET")
+                .arg(format!("{key}:lease"))
+                .arg(1)
+                .arg("PX")
+                .arg(millis(lease.lease))
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+                .map_err(|e| failed("SET (hold a stream)", &e))
+        })
+    }
+
+    fn holder<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+    ) -> BoxFuture<'a, Result<Option<StreamHolder>, StoreError>> {
+        Box::pin(async move {
+            let key = self.key(session, stream);
+            let mut c = self.connection.clone();
+            let (request, lease): (Option<String>, Option<String>) = redis::cmd("MGET")
+                .arg(format!("{key}:request"))
+                .arg(format!("{key}:lease"))
+                .query_async(&mut c)
+                .await
+                .map_err(|e| failed("MGET (a stream's holder)", &e))?;
+            Ok(request.map(|r| StreamHolder::new(r, lease.is_some())))
         })
     }
 }
