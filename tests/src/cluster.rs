@@ -177,6 +177,11 @@ impl Cluster {
         self.read(&format!("replica-{i}.pid")).parse().unwrap()
     }
 
+    /// The pid of the cluster's redis-server.
+    pub fn redis_pid(&self) -> i32 {
+        self.read("redis.pid").parse().unwrap()
+    }
+
     /// Which replica (1-based) listens on `addr` (`127.0.0.1:PORT`, as nginx's `X-Mcp-Replica`
     /// names it).
     pub fn replica_at(&self, addr: &str) -> usize {

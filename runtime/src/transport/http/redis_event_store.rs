@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use redis::aio::ConnectionManager;
 
 use super::event_store::{EventBounds, EventStore, StoredEvents, StreamHolder, StreamLease};
-use super::redis_connection::{connect, failed};
+use super::redis_connection::{connect, failed, query};
 use super::session_store::StoreError;
 
 /// Append an event and keep the stream within its bounds, at once: KEYS the list and its byte
@@ -98,19 +98,20 @@ impl EventStore for RedisEventStore {
         Box::pin(async move {
             let key = self.key(session, stream);
             let millis = millis(bounds.ttl);
-            let mut c = self.connection.clone();
-            redis::cmd("EVAL")
-                .arg(APPEND)
-                .arg(2)
-                .arg(&key)
-                .arg(format!("{key}:bytes"))
-                .arg(format!("{seq} {message}"))
-                .arg(bounds.max_events.max(1))
-                .arg(bounds.max_bytes)
-                .arg(millis)
-                .query_async::<()>(&mut c)
-                .await
-                .map_err(|e| failed("EVAL (append an event)", &e))
+            query::<()>(
+                &self.connection,
+                redis::cmd("EVAL")
+                    .arg(APPEND)
+                    .arg(2)
+                    .arg(&key)
+                    .arg(format!("{key}:bytes"))
+                    .arg(format!("{seq} {message}"))
+                    .arg(bounds.max_events.max(1))
+                    .arg(bounds.max_bytes)
+                    .arg(millis),
+            )
+            .await
+            .map_err(|e| failed("EVAL (append an event)", &e))
         })
     }
 
@@ -121,14 +122,15 @@ impl EventStore for RedisEventStore {
         after: u64,
     ) -> BoxFuture<'a, Result<Option<StoredEvents>, StoreError>> {
         Box::pin(async move {
-            let mut c = self.connection.clone();
-            let entries: Vec<String> = redis::cmd("LRANGE")
-                .arg(self.key(session, stream))
-                .arg(0)
-                .arg(-1)
-                .query_async(&mut c)
-                .await
-                .map_err(|e| failed("LRANGE", &e))?;
+            let entries: Vec<String> = query(
+                &self.connection,
+                redis::cmd("LRANGE")
+                    .arg(self.key(session, stream))
+                    .arg(0)
+                    .arg(-1),
+            )
+            .await
+            .map_err(|e| failed("LRANGE", &e))?;
             let mut events = Vec::with_capacity(entries.len());
             for entry in entries {
                 let parsed = entry
@@ -159,21 +161,17 @@ impl EventStore for RedisEventStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let key = self.key(session, stream);
-            let mut c = self.connection.clone();
-            redis::pipe()
-                .cmd("SET")
-                .arg(format!("{key}:request"))
-                .arg(request)
-                .arg("PX")
-                .arg(millis(lease.ttl))
-                .ignore()
-                .cmd("SET")
-                .arg(format!("{key}:lease"))
-                .arg(1)
-                .arg("PX")
-                .arg(millis(lease.lease))
-                .ignore()
-                .query_async::<()>(&mut c)
+            let set = |key: String, value: &str, ttl| {
+                let mut cmd = redis::cmd("SET");
+                cmd.arg(key).arg(value).arg("PX").arg(millis(ttl));
+                cmd
+            };
+            let request = set(format!("{key}:request"), request, lease.ttl);
+            query::<()>(&self.connection, &request)
+                .await
+                .map_err(|e| failed("SET (hold a stream)", &e))?;
+            let lease = set(format!("{key}:lease"), "1", lease.lease);
+            query::<()>(&self.connection, &lease)
                 .await
                 .map_err(|e| failed("SET (hold a stream)", &e))
         })
@@ -186,13 +184,14 @@ impl EventStore for RedisEventStore {
     ) -> BoxFuture<'a, Result<Option<StreamHolder>, StoreError>> {
         Box::pin(async move {
             let key = self.key(session, stream);
-            let mut c = self.connection.clone();
-            let (request, lease): (Option<String>, Option<String>) = redis::cmd("MGET")
-                .arg(format!("{key}:request"))
-                .arg(format!("{key}:lease"))
-                .query_async(&mut c)
-                .await
-                .map_err(|e| failed("MGET (a stream's holder)", &e))?;
+            let (request, lease): (Option<String>, Option<String>) = query(
+                &self.connection,
+                redis::cmd("MGET")
+                    .arg(format!("{key}:request"))
+                    .arg(format!("{key}:lease")),
+            )
+            .await
+            .map_err(|e| failed("MGET (a stream's holder)", &e))?;
             Ok(request.map(|r| StreamHolder::new(r, lease.is_some())))
         })
     }
