@@ -214,6 +214,20 @@ impl Cluster {
         counts
     }
 
+    /// Which replica (1-based) served each 2026-07-28 `tools/call` of `tool` so far, in order,
+    /// from nginx's access log (the `Mcp-Method` and `Mcp-Name` headers it logs).
+    pub fn calls_served(&self, tool: &str) -> Vec<usize> {
+        let wanted = format!(" method=\"tools/call\" name=\"{tool}\" ");
+        self.read("nginx-access.log")
+            .lines()
+            .filter(|line| line.contains(&wanted))
+            .filter_map(|line| {
+                let upstreams = line.split(" upstream=").nth(1)?.split(" session=").next()?;
+                Some(self.replica_at(upstreams.rsplit(", ").next()?.trim()))
+            })
+            .collect()
+    }
+
     /// Every pid and port the run directory records (redis, replicas, nginx).
     fn parts(&self) -> (BTreeSet<i32>, BTreeSet<u16>) {
         let mut pids = BTreeSet::new();
