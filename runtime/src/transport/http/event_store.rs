@@ -99,6 +99,13 @@ pub struct StreamLease {
     pub ttl: Duration,
 }
 
+impl StreamLease {
+    /// A lease of `lease`, the request id kept for `ttl`.
+    pub fn new(lease: Duration, ttl: Duration) -> Self {
+        StreamLease { lease, ttl }
+    }
+}
+
 /// What [`EventStore::holder`] says of a stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -32,10 +32,7 @@ fn bounds(config: &HttpConfig) -> EventBounds {
 }
 
 fn lease(config: &HttpConfig) -> StreamLease {
-    StreamLease {
-        lease: LEASE,
-        ttl: config.session_idle_timeout,
-    }
+    StreamLease::new(LEASE, config.session_idle_timeout)
 }
 
 /// Take or renew the lease on stream `stream` (answering request `request`, its id's JSON).
