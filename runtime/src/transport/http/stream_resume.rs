@@ -48,10 +48,10 @@ async fn hold(
     }
 }
 
-/// Carry the messages of request `id` (`first`, then what `rx` brings) into
-/// its stream `log`, writing each to the event store (if any) before it is sent and renewing
-/// the stream's lease there until the answer; finish the log at the end. Keeps going if the
-/// client disconnects: disconnecting is not cancelling, and the client may resume.
+/// Carry the messages of request `id` (`first`, then what `rx` brings) into its stream `log`,
+/// writing each to the event store (if any) before it is sent and renewing the stream's lease
+/// there until the answer; finish the log at the end. Keeps going if the client disconnects:
+/// disconnecting is not cancelling, and the client may resume.
 pub(super) async fn pump(
     config: HttpConfig,
     session: String,
