@@ -14,7 +14,8 @@
 #
 # With `--url URL` (e.g. the MCP URL `deploy/local-cluster.sh up` prints: nginx in front of
 # replicas), nothing is built or started: runs 4 and 5 (the 0.2.0 suite for both protocol eras)
-# go to URL, the server someone else runs (tests/tests/cluster_conformance.rs).
+# go to URL, the server someone else runs (tests/tests/cluster_conformance.rs), with results in
+# $CONFORMANCE_RESULTS if set.
 #
 # Exits non-zero when any run has a FAILURE check. The one exception is a scenario the suite
 # itself labels "(extension)" and does not score: it tests an optional protocol extension
@@ -35,8 +36,9 @@ esac
 # shellcheck source=conformance-setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/conformance-setup.sh"
 OUT="$CACHE/results"
-# (--url: results of their own, so a run against one process is not overwritten.)
-[ -z "$URL" ] || OUT="$CACHE/results-url"
+# (--url: results of their own, so a run against one process is not overwritten; or in
+# $CONFORMANCE_RESULTS, a directory.)
+[ -z "$URL" ] || OUT="${CONFORMANCE_RESULTS:-$CACHE/results-url}"
 
 # --- the server ----------------------------------------------------------------------------------
 SERVER_PID=""

@@ -177,6 +177,14 @@ impl Cluster {
         self.read(&format!("replica-{i}.pid")).parse().unwrap()
     }
 
+    /// The MCP URL of replica `i` (1-based) itself, not through nginx.
+    pub fn replica_url(&self, i: usize) -> String {
+        format!(
+            "http://127.0.0.1:{}/mcp",
+            self.read(&format!("replica-{i}.port"))
+        )
+    }
+
     /// The pid of the cluster's redis-server.
     pub fn redis_pid(&self) -> i32 {
         self.read("redis.pid").parse().unwrap()
