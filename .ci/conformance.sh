@@ -12,6 +12,11 @@
 # into <repo>/.ci/cache (git-ignored); a second run reuses them. Needs npm on PATH, and cargo
 # ($CARGO, else on PATH).
 #
+# With `--url URL` (e.g. the MCP URL `deploy/local-cluster.sh up` prints: nginx in front of
+# replicas), nothing is built or started: runs 4 and 5 (the 0.2.0 suite for both protocol eras)
+# go to URL, the server someone else runs (tests/tests/cluster_conformance.rs), with results in
+# $CONFORMANCE_RESULTS if set.
+#
 # Exits non-zero when any run has a FAILURE check. The one exception is a scenario the suite
 # itself labels "(extension)" and does not score: it tests an optional protocol extension
 # (e.g. io.modelcontextprotocol/tasks) that the server does not advertise; those are reported
@@ -19,15 +24,23 @@
 set -uo pipefail
 
 DIE_PREFIX=conformance
+URL=""
+case "${1:-}" in
+  "") ;;
+  --url)
+    URL="${2:-}"
+    [[ $URL =~ ^https?://[^[:space:]]+$ ]] || { echo "conformance: --url needs an http(s) URL, not \`$URL\`" >&2; exit 2; }
+    ;;
+  *) echo "conformance: unknown argument \`$1\` (usage: conformance.sh [--url URL])" >&2; exit 2 ;;
+esac
 # shellcheck source=conformance-setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/conformance-setup.sh"
 OUT="$CACHE/results"
+# (--url: results of their own, so a run against one process is not overwritten; or in
+# $CONFORMANCE_RESULTS, a directory.)
+[ -z "$URL" ] || OUT="${CONFORMANCE_RESULTS:-$CACHE/results-url}"
 
 # --- the server ----------------------------------------------------------------------------------
-say "building the everything_server example"
-(cd "$ROOT" && "$CARGO" build --workspace --examples) || die "cargo build failed"
-SERVER="$ROOT/target/debug/examples/everything_server"
-
 SERVER_PID=""
 stop_server() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -38,11 +51,16 @@ stop_server() {
 }
 trap stop_server EXIT
 
+mkdir -p "$OUT"
+if [ -z "$URL" ]; then
+say "building the everything_server example"
+(cd "$ROOT" && "$CARGO" build --workspace --examples) || die "cargo build failed"
+SERVER="$ROOT/target/debug/examples/everything_server"
+
 free_port() {
   "$NODE" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-mkdir -p "$OUT"
 for attempt in 1 2 3; do
   PORT="$(free_port)"
   "$SERVER" --http "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
@@ -59,6 +77,7 @@ done
 [ -n "$SERVER_PID" ] || die "could not start the everything_server example"
 URL="http://127.0.0.1:$PORT/mcp"
 say "everything_server listening at $URL (pid $SERVER_PID)"
+fi
 
 # --- the runs ------------------------------------------------------------------------------------
 # Counts the checks of one run's results directory and decides whether it failed: prints
@@ -122,9 +141,14 @@ run() { # label suite-js suite-version args...
   fi
 }
 
+if [ -z "$SERVER_PID" ]; then
+  # --url: only the two protocol eras of the 0.2.0 suite, against the given server.
+  say "server at $URL (not started here)"
+else
 run 1-conf016-active "$CONF016" "$CONF016_VERSION"
 run 2-conf016-json-schema-2020-12 "$CONF016" "$CONF016_VERSION" --scenario json-schema-2020-12
 run 3-conf016-server-sse-polling "$CONF016" "$CONF016_VERSION" --scenario server-sse-polling
+fi
 run 4-conf020-requirements-2025-11-25 "$CONF020" "$CONF020_VERSION" --requirements 2025-11-25
 run 5-conf020-requirements-2026-07-28 "$CONF020" "$CONF020_VERSION" --requirements 2026-07-28
 
@@ -133,4 +157,4 @@ if [ "${#FAILED_RUNS[@]}" -ne 0 ]; then
   say "conformance FAILED: ${FAILED_RUNS[*]}"
   exit 1
 fi
-say "conformance passed: all 5 runs without failures"
+say "conformance passed: all runs without failures"

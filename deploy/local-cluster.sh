@@ -5,6 +5,7 @@
 #   deploy/local-cluster.sh up [--replicas N] [--example NAME]   start (default 3, everything_server)
 #   deploy/local-cluster.sh status                               what runs, with pids and ports
 #   deploy/local-cluster.sh restart [--replica I]                rolling restart (SIGTERM, start again)
+#   deploy/local-cluster.sh restart --redis                      restart redis-server (empty), same port
 #   deploy/local-cluster.sh down                                 stop exactly what `up` started
 #
 # Every command takes --run-dir DIR (default: $TOOLSMITH_CLUSTER_DIR, else target/local-cluster).
@@ -24,6 +25,7 @@ command=${1:-}
 replicas=3
 example=everything_server
 only_replica=
+only_redis=
 run_dir=${TOOLSMITH_CLUSTER_DIR:-$repo/target/local-cluster}
 
 die() {
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
     --replicas) replicas=${2:?--replicas needs a number}; shift 2 ;;
     --example) example=${2:?--example needs a name}; shift 2 ;;
     --replica) only_replica=${2:?--replica needs a number}; shift 2 ;;
+    --redis) only_redis=1; shift ;;
     --run-dir) run_dir=${2:?--run-dir needs a directory}; shift 2 ;;
     -h | --help) usage ;;
     *) echo "local-cluster: unknown argument \`$1\`" >&2; usage ;;
@@ -161,6 +164,21 @@ program() {
 
 # ----- the parts -------------------------------------------------------------------------------
 
+# Start redis-server (no persistence) on its port; wait until it answers PING.
+start_redis() {
+  local redis_port
+  redis_port=$(cat "$run_dir/redis.port")
+  port_free "$redis_port" || die "port $redis_port of redis-server is taken"
+  launch "$run_dir/redis.pid" "$run_dir/redis.log" "$(cat "$run_dir/redis-binary")" \
+    --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --dir "$run_dir" --daemonize no
+  local deadline=$((SECONDS + 15))
+  until [ "$(timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "PING\r\n" >&3; head -c 5 <&3' _ "$redis_port" 2>/dev/null)" = "+PONG" ]; do
+    live_pid "$run_dir/redis.pid" >/dev/null || die "redis-server exited; see $run_dir/redis.log"
+    [ $SECONDS -lt $deadline ] || die "redis-server not answering within 15s"
+    sleep 0.1
+  done
+}
+
 start_replica() {
   local i=$1 port
   port=$(cat "$run_dir/replica-$i.port")
@@ -211,14 +229,8 @@ up() {
   local redis_port
   redis_port=$(free_port)
   echo "$redis_port" >"$run_dir/redis.port"
-  launch "$run_dir/redis.pid" "$run_dir/redis.log" "$redis" --bind 127.0.0.1 --port "$redis_port" \
-    --save "" --appendonly no --dir "$run_dir" --daemonize no
-  local deadline=$((SECONDS + 15))
-  until [ "$(timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "PING\r\n" >&3; head -c 5 <&3' _ "$redis_port" 2>/dev/null)" = "+PONG" ]; do
-    live_pid "$run_dir/redis.pid" >/dev/null || die "redis-server exited; see $run_dir/redis.log"
-    [ $SECONDS -lt $deadline ] || die "redis-server not answering within 15s"
-    sleep 0.1
-  done
+  echo "$redis" >"$run_dir/redis-binary"
+  start_redis
 
   local servers="" i port
   for i in $(seq "$replicas"); do
@@ -282,6 +294,13 @@ status() {
 
 restart() {
   [ -f "$run_dir/replicas" ] || die "no cluster in $run_dir"
+  if [ -n "$only_redis" ]; then
+    # Started again without its data (no persistence): the replicas reconnect by themselves.
+    echo "local-cluster: restarting redis-server" >&2
+    stop_pid "$run_dir/redis.pid" 10
+    start_redis
+    return
+  fi
   local n i
   n=$(cat "$run_dir/replicas")
   local which

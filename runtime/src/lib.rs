@@ -70,7 +70,7 @@ mod transport;
 pub use transport::http::{
     shutdown_signal, BearerAuth, BearerAuthService, ChangeEvent, EventBounds, EventStore, FanOut,
     HttpConfig, MemorySessionStore, ResourceServer, SessionRecord, SessionStore, StoreError,
-    StoredEvents,
+    StoredEvents, StreamHolder, StreamLease,
 };
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

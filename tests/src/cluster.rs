@@ -177,6 +177,19 @@ impl Cluster {
         self.read(&format!("replica-{i}.pid")).parse().unwrap()
     }
 
+    /// The MCP URL of replica `i` (1-based) itself, not through nginx.
+    pub fn replica_url(&self, i: usize) -> String {
+        format!(
+            "http://127.0.0.1:{}/mcp",
+            self.read(&format!("replica-{i}.port"))
+        )
+    }
+
+    /// The pid of the cluster's redis-server.
+    pub fn redis_pid(&self) -> i32 {
+        self.read("redis.pid").parse().unwrap()
+    }
+
     /// Which replica (1-based) listens on `addr` (`127.0.0.1:PORT`, as nginx's `X-Mcp-Replica`
     /// names it).
     pub fn replica_at(&self, addr: &str) -> usize {
@@ -189,6 +202,38 @@ impl Cluster {
     /// The log of replica `i`.
     pub fn replica_log(&self, i: usize) -> String {
         self.read(&format!("replica-{i}.log"))
+    }
+
+    /// How many requests nginx sent to each replica so far (index 0 is replica 1), from its
+    /// access log (`upstream=ADDR`; a request nginx tried on two replicas counts for the last).
+    pub fn requests_per_replica(&self) -> Vec<usize> {
+        let replicas: usize = self.read("replicas").parse().unwrap();
+        let mut counts = vec![0; replicas];
+        for line in self.read("nginx-access.log").lines() {
+            let Some(rest) = line.split(" upstream=").nth(1) else {
+                continue;
+            };
+            let upstreams = rest.split(" session=").next().unwrap_or_default();
+            let last = upstreams.rsplit(", ").next().unwrap_or_default().trim();
+            if last.starts_with("127.0.0.1:") {
+                counts[self.replica_at(last) - 1] += 1;
+            }
+        }
+        counts
+    }
+
+    /// Which replica (1-based) served each 2026-07-28 `tools/call` of `tool` so far, in order,
+    /// from nginx's access log (the `Mcp-Method` and `Mcp-Name` headers it logs).
+    pub fn calls_served(&self, tool: &str) -> Vec<usize> {
+        let wanted = format!(" method=\"tools/call\" name=\"{tool}\" ");
+        self.read("nginx-access.log")
+            .lines()
+            .filter(|line| line.contains(&wanted))
+            .filter_map(|line| {
+                let upstreams = line.split(" upstream=").nth(1)?.split(" session=").next()?;
+                Some(self.replica_at(upstreams.rsplit(", ").next()?.trim()))
+            })
+            .collect()
     }
 
     /// Every pid and port the run directory records (redis, replicas, nginx).

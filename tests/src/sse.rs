@@ -30,6 +30,11 @@ impl SseReader {
 
     /// The next event (comments and keep-alives skipped), or `None` when the stream ended.
     pub async fn next(&mut self) -> Option<SseEvent> {
+        self.try_next().await.expect("body chunk")
+    }
+
+    /// [`SseReader::next`], or the error that broke the body (a connection cut mid-stream).
+    pub async fn try_next(&mut self) -> reqwest::Result<Option<SseEvent>> {
         loop {
             if let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
@@ -56,16 +61,18 @@ impl SseReader {
                 }
                 event.data = data_lines.join("\n");
                 if has_field {
-                    return Some(event);
+                    return Ok(Some(event));
                 }
                 continue;
             }
             let chunk = tokio::time::timeout(crate::WAIT, self.body.next())
                 .await
-                .expect("timed out waiting for an SSE event")?;
-            self.buf.push_str(
-                &String::from_utf8_lossy(&chunk.expect("body chunk")).replace("\r\n", "\n"),
-            );
+                .expect("timed out waiting for an SSE event");
+            let Some(chunk) = chunk else {
+                return Ok(None);
+            };
+            self.buf
+                .push_str(&String::from_utf8_lossy(&chunk?).replace("\r\n", "\n"));
         }
     }
 

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use toolsmith::{HttpConfig, RedisEventStore, RedisSessionStore};
+use toolsmith::{
+    EventStore, HttpConfig, RedisEventStore, RedisSessionStore, StreamHolder, StreamLease,
+};
 use toolsmith_tests::redis::RedisServer;
 use toolsmith_tests::replicas::{call, initialize, post, replica, Answer};
 
@@ -86,4 +88,43 @@ async fn a_stream_broken_on_one_replica_resumes_on_another() {
         refused.text
     );
     assert_eq!(resume(&b, &session, &ids[1]).await.json()["id"], 3);
+}
+
+#[tokio::test]
+async fn a_held_stream_names_its_request_and_whether_its_lease_runs() {
+    let test = "a_held_stream_names_its_request_and_whether_its_lease_runs";
+    let Some(redis) = RedisServer::start(test) else {
+        return;
+    };
+    let store = RedisEventStore::new(&redis.url()).unwrap();
+    assert_eq!(store.holder("s1", 7).await.unwrap(), None);
+    let lease = StreamLease::new(Duration::from_secs(6), Duration::from_secs(600));
+    store.hold("s1", 7, "42", lease).await.unwrap();
+    assert_eq!(
+        store.holder("s1", 7).await.unwrap(),
+        Some(StreamHolder::new("42", true))
+    );
+    // The lease expires on its own, the request id with the stream.
+    let key = "toolsmith:events:s1:7";
+    let lease_ttl: u64 = redis
+        .cli(&["PTTL", &format!("{key}:lease")])
+        .parse()
+        .unwrap();
+    assert!((5_000..=6_000).contains(&lease_ttl), "PTTL {lease_ttl}");
+    let request_ttl: u64 = redis
+        .cli(&["PTTL", &format!("{key}:request")])
+        .parse()
+        .unwrap();
+    assert!(
+        (590_000..=600_000).contains(&request_ttl),
+        "PTTL {request_ttl}"
+    );
+    // Run out (as when the holder stopped renewing it): the request is still named, not live.
+    redis.cli(&["DEL", &format!("{key}:lease")]);
+    assert_eq!(
+        store.holder("s1", 7).await.unwrap(),
+        Some(StreamHolder::new("42", false))
+    );
+    // Another stream of the session is not held.
+    assert_eq!(store.holder("s1", 8).await.unwrap(), None);
 }

@@ -419,7 +419,7 @@ struct Peek<'a> {
 }
 
 /// True when `frame` is the response to `id` (nothing may follow it on this request's stream).
-fn is_response_to(frame: &str, id: &RequestId) -> bool {
+pub(super) fn is_response_to(frame: &str, id: &RequestId) -> bool {
     let Ok(peek) = serde_json::from_str::<Peek<'_>>(frame) else {
         return false;
     };
@@ -457,8 +457,15 @@ async fn run_request(
         return ([(header::CONTENT_TYPE, "application/json")], first).into_response();
     }
     let log = session.new_stream();
-    let (id, pump) = (session.id.clone(), Arc::clone(&log));
-    tokio::spawn(stream_resume::pump(config.clone(), id, pump, first, rx));
+    let (session_id, pump) = (session.id.clone(), Arc::clone(&log));
+    tokio::spawn(stream_resume::pump(
+        config.clone(),
+        session_id,
+        pump,
+        id,
+        first,
+        rx,
+    ));
     sse(log, 0, config, session.ended.clone(), None)
 }
 

@@ -40,7 +40,7 @@ mod seam_tests;
 
 pub use auth::{BearerAuth, BearerAuthService};
 pub use config::HttpConfig;
-pub use event_store::{EventBounds, EventStore, StoredEvents};
+pub use event_store::{EventBounds, EventStore, StoredEvents, StreamHolder, StreamLease};
 pub use fan_out::{ChangeEvent, FanOut};
 pub(crate) use handlers::router;
 pub use memory_store::MemorySessionStore;

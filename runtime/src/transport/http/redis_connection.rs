@@ -23,6 +23,23 @@ pub(super) fn connect(url: &str) -> Result<(redis::Client, ConnectionManager), S
     Ok((client, connection))
 }
 
+/// Send `cmd` on `connection`, and once more when it failed on a lost or refused connection:
+/// the manager reconnects only when a command fails so, and after Redis restarted the first
+/// command on each stale connection would fail otherwise (a command sent again may have run
+/// once already if Redis died while answering it).
+pub(super) async fn query<T: redis::FromRedisValue>(
+    connection: &ConnectionManager,
+    cmd: &redis::Cmd,
+) -> redis::RedisResult<T> {
+    let mut c = connection.clone();
+    match cmd.query_async(&mut c).await {
+        Err(e) if e.is_connection_dropped() || e.is_connection_refusal() => {
+            cmd.query_async(&mut c).await
+        }
+        done => done,
+    }
+}
+
 /// The error of a Redis command `what` that failed.
 pub(super) fn failed(what: &str, e: &redis::RedisError) -> StoreError {
     StoreError::new(format!("Redis {what} failed: {e}"))

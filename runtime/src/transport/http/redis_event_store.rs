@@ -5,8 +5,8 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use redis::aio::ConnectionManager;
 
-use super::event_store::{EventBounds, EventStore, StoredEvents};
-use super::redis_connection::{connect, failed};
+use super::event_store::{EventBounds, EventStore, StoredEvents, StreamHolder, StreamLease};
+use super::redis_connection::{connect, failed, query};
 use super::session_store::StoreError;
 
 /// Append an event and keep the stream within its bounds, at once: KEYS the list and its byte
@@ -28,7 +28,8 @@ return n
 /// An [`EventStore`] in Redis (feature `redis`): each stream is a list, `PREFIX` + session id +
 /// `:` + stream id (prefix `toolsmith:events:` unless set with [`RedisEventStore::prefix`]), of
 /// entries `SEQ MESSAGE`, trimmed (oldest first, never the newest) to the bounds' event count
-/// and bytes (of entries) and expiring with Redis's own TTL. Reconnects as
+/// and bytes (of entries) and expiring with Redis's own TTL. A held stream's request id and
+/// lease are two keys beside it (`...:request`, `...:lease`), each with its own TTL. Reconnects as
 /// [`RedisSessionStore`](crate::RedisSessionStore) does.
 ///
 /// ```no_run
@@ -80,6 +81,11 @@ impl RedisEventStore {
     }
 }
 
+/// Milliseconds for a Redis expiry (at least 1).
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
 impl EventStore for RedisEventStore {
     fn append<'a>(
         &'a self,
@@ -91,22 +97,21 @@ impl EventStore for RedisEventStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let key = self.key(session, stream);
-            let millis = u64::try_from(bounds.ttl.as_millis())
-                .unwrap_or(u64::MAX)
-                .max(1);
-            let mut c = self.connection.clone();
-            redis::cmd("EVAL")
-                .arg(APPEND)
-                .arg(2)
-                .arg(&key)
-                .arg(format!("{key}:bytes"))
-                .arg(format!("{seq} {message}"))
-                .arg(bounds.max_events.max(1))
-                .arg(bounds.max_bytes)
-                .arg(millis)
-                .query_async::<()>(&mut c)
-                .await
-                .map_err(|e| failed("EVAL (append an event)", &e))
+            let millis = millis(bounds.ttl);
+            query::<()>(
+                &self.connection,
+                redis::cmd("EVAL")
+                    .arg(APPEND)
+                    .arg(2)
+                    .arg(&key)
+                    .arg(format!("{key}:bytes"))
+                    .arg(format!("{seq} {message}"))
+                    .arg(bounds.max_events.max(1))
+                    .arg(bounds.max_bytes)
+                    .arg(millis),
+            )
+            .await
+            .map_err(|e| failed("EVAL (append an event)", &e))
         })
     }
 
@@ -117,14 +122,15 @@ impl EventStore for RedisEventStore {
         after: u64,
     ) -> BoxFuture<'a, Result<Option<StoredEvents>, StoreError>> {
         Box::pin(async move {
-            let mut c = self.connection.clone();
-            let entries: Vec<String> = redis::cmd("LRANGE")
-                .arg(self.key(session, stream))
-                .arg(0)
-                .arg(-1)
-                .query_async(&mut c)
-                .await
-                .map_err(|e| failed("LRANGE", &e))?;
+            let entries: Vec<String> = query(
+                &self.connection,
+                redis::cmd("LRANGE")
+                    .arg(self.key(session, stream))
+                    .arg(0)
+                    .arg(-1),
+            )
+            .await
+            .map_err(|e| failed("LRANGE", &e))?;
             let mut events = Vec::with_capacity(entries.len());
             for entry in entries {
                 let parsed = entry
@@ -143,6 +149,50 @@ impl EventStore for RedisEventStore {
             }
             events.retain(|e| e.0 > after);
             Ok(Some(events))
+        })
+    }
+
+    fn hold<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        request: &'a str,
+        lease: StreamLease,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let key = self.key(session, stream);
+            let set = |key: String, value: &str, ttl| {
+                let mut cmd = redis::cmd("SET");
+                cmd.arg(key).arg(value).arg("PX").arg(millis(ttl));
+                cmd
+            };
+            let request = set(format!("{key}:request"), request, lease.ttl);
+            query::<()>(&self.connection, &request)
+                .await
+                .map_err(|e| failed("SET (hold a stream)", &e))?;
+            let lease = set(format!("{key}:lease"), "1", lease.lease);
+            query::<()>(&self.connection, &lease)
+                .await
+                .map_err(|e| failed("SET (hold a stream)", &e))
+        })
+    }
+
+    fn holder<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+    ) -> BoxFuture<'a, Result<Option<StreamHolder>, StoreError>> {
+        Box::pin(async move {
+            let key = self.key(session, stream);
+            let (request, lease): (Option<String>, Option<String>) = query(
+                &self.connection,
+                redis::cmd("MGET")
+                    .arg(format!("{key}:request"))
+                    .arg(format!("{key}:lease")),
+            )
+            .await
+            .map_err(|e| failed("MGET (a stream's holder)", &e))?;
+            Ok(request.map(|r| StreamHolder::new(r, lease.is_some())))
         })
     }
 }

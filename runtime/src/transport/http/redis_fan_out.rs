@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::fan_out::{ChangeEvent, FanOut};
-use super::redis_connection::connect;
+use super::redis_connection::{connect, query};
 use super::session_store::StoreError;
 
 /// A [`FanOut`] on Redis pub/sub (feature `redis`): every change is published as JSON on one
@@ -130,13 +130,12 @@ impl FanOut for RedisFanOut {
                 change,
             };
             let json = serde_json::to_string(&message).expect("changes serialise");
-            let mut c = self.connection.clone();
-            redis::cmd("PUBLISH")
-                .arg(&self.channel)
-                .arg(json)
-                .query_async::<()>(&mut c)
-                .await
-                .map_err(|e| StoreError::new(format!("Redis PUBLISH failed: {e}")))
+            query::<()>(
+                &self.connection,
+                redis::cmd("PUBLISH").arg(&self.channel).arg(json),
+            )
+            .await
+            .map_err(|e| StoreError::new(format!("Redis PUBLISH failed: {e}")))
         })
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use redis::aio::ConnectionManager;
 
-use super::redis_connection::{connect, failed};
+use super::redis_connection::{connect, failed, query};
 use super::session_store::{SessionRecord, SessionStore, StoreError};
 
 /// A [`SessionStore`] in Redis (feature `redis`): each session is one key, `PREFIX` + id
@@ -65,9 +65,7 @@ impl RedisSessionStore {
 
     /// Check that Redis answers (`PING`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut c = self.connection.clone();
-        redis::cmd("PING")
-            .query_async::<String>(&mut c)
+        query::<String>(&self.connection, &redis::cmd("PING"))
             .await
             .map(drop)
             .map_err(|e| failed("PING", &e))
@@ -83,24 +81,22 @@ impl SessionStore for RedisSessionStore {
         Box::pin(async move {
             let json = serde_json::to_string(&record).expect("records serialise");
             let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-            let mut c = self.connection.clone();
-            redis::cmd("SET")
-                .arg(self.key(&record.id))
-                .arg(json)
-                .arg("PX")
-                .arg(millis)
-                .query_async::<()>(&mut c)
-                .await
-                .map_err(|e| failed("SET", &e))
+            query::<()>(
+                &self.connection,
+                redis::cmd("SET")
+                    .arg(self.key(&record.id))
+                    .arg(json)
+                    .arg("PX")
+                    .arg(millis),
+            )
+            .await
+            .map_err(|e| failed("SET", &e))
         })
     }
 
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>> {
         Box::pin(async move {
-            let mut c = self.connection.clone();
-            let json: Option<String> = redis::cmd("GET")
-                .arg(self.key(id))
-                .query_async(&mut c)
+            let json: Option<String> = query(&self.connection, redis::cmd("GET").arg(self.key(id)))
                 .await
                 .map_err(|e| failed("GET", &e))?;
             json.map(|j| {
@@ -114,10 +110,7 @@ impl SessionStore for RedisSessionStore {
 
     fn remove<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut c = self.connection.clone();
-            redis::cmd("DEL")
-                .arg(self.key(id))
-                .query_async::<()>(&mut c)
+            query::<()>(&self.connection, redis::cmd("DEL").arg(self.key(id)))
                 .await
                 .map_err(|e| failed("DEL", &e))
         })
