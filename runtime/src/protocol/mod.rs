@@ -20,7 +20,7 @@ pub use completion::{CompleteReference, Completion};
 pub use content::{Content, ResourceContents};
 pub use elicitation::{ElicitAction, ElicitResult};
 #[cfg(feature = "server")]
-pub(crate) use era::Era;
+pub use era::Era;
 #[cfg(feature = "server")]
 pub(crate) use icon::check_icons;
 pub use icon::Icon;

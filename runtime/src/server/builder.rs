@@ -44,6 +44,8 @@ pub struct Server {
     sampling: SamplingSetup,
     expose_errors: bool,
     on_roots_changed: Option<OnRootsChanged>,
+    /// Registered with `Server::middleware` (server/middleware/register.rs).
+    pub(super) middleware: Vec<Arc<dyn super::middleware::Middleware>>,
 }
 
 /// A change every connected session hears about.
@@ -97,6 +99,8 @@ pub(crate) struct ServerCore {
     pub admission: Arc<Admission>,
     /// Open `subscriptions/listen` streams, per caller.
     pub listens: super::subscriptions::ListenStreams,
+    /// The middleware chain; `None` when there is none (nothing to run per request).
+    pub middleware: Option<super::middleware::Chain>,
 }
 
 impl ServerCore {
@@ -236,6 +240,7 @@ impl Server {
             sampling: SamplingSetup::default(),
             expose_errors: false,
             on_roots_changed: None,
+            middleware: Vec::new(),
         }
     }
 
@@ -548,6 +553,7 @@ impl Server {
             on_roots_changed: self.on_roots_changed,
             admission,
             listens: Default::default(),
+            middleware: (!self.middleware.is_empty()).then(|| self.middleware.into()),
         }))
     }
 

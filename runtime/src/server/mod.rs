@@ -11,6 +11,7 @@ mod era;
 #[cfg(feature = "http-server")]
 mod fan_out_relay;
 mod http_rules;
+pub mod middleware;
 mod mirrored;
 mod prepare;
 mod registry;

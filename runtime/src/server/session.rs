@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 use super::admission::Permits;
 use super::builder::ServerEvent;
 use super::era;
+use super::middleware::{self, Watch};
 use super::prepare::{complete, prepare, Caller, Prepared};
 use super::roots_changed::RootsChanged;
 use super::runner::{self, reply, Answers};
@@ -233,6 +234,10 @@ impl Session {
         sink: Outbox,
         permits: Option<Permits>,
     ) {
+        let chain = self.core.middleware.as_ref();
+        let Some(watch) = middleware::start_or_refuse(chain, &req, era, facts, &sink) else {
+            return;
+        };
         if era == Era::Stateless {
             match stateless::accept(&self.core, &req, facts) {
                 Ok(envelope) => {
@@ -245,16 +250,19 @@ impl Session {
                     } else {
                         CancellationToken::new()
                     };
+                    let watch = watch.take();
                     self.spawn_job(id, sink, permits, cancel, move |cancel| {
-                        Box::pin(stateless::serve(core, req, envelope, job_sink, cancel))
+                        Box::pin(stateless::serve(
+                            core, req, envelope, job_sink, cancel, watch,
+                        ))
                     });
                 }
-                Err(e) => reply(&sink, req.id, Err(e)),
+                Err(e) => middleware::reply(&watch, &sink, req.id, Err(e)),
             }
             return;
         }
         let Request { id, method, params } = req;
-        let reply = |outcome| reply(&sink, id.clone(), outcome);
+        let reply = |outcome| middleware::reply(&watch, &sink, id.clone(), outcome);
         match method.as_str() {
             "initialize" => reply(self.initialize(params)),
             "ping" => reply(Ok(json!({}))),
@@ -266,12 +274,7 @@ impl Session {
                         self.core.page_size,
                     )
                 });
-                match page {
-                    Ok(json) => {
-                        sink.send_raw_result(&id, &json);
-                    }
-                    Err(e) => reply(Err(e)),
-                }
+                middleware::send_page(&watch, &sink, id, page);
             }
             "logging/setLevel" => reply(parse_params::<SetLevelParams>(&method, params).map(|p| {
                 self.log_filter.set(p.level);
@@ -290,7 +293,7 @@ impl Session {
                     self.core.expose_errors,
                     &Caller::of(facts),
                 ) {
-                    Ok(p) => self.spawn_handler(id, p, sink, permits),
+                    Ok(p) => self.spawn_handler(id, p, sink, permits, watch.take()),
                     Err(e) => reply(Err(e)),
                 }
             }
@@ -388,6 +391,7 @@ impl Session {
         prepared: Prepared,
         sink: Outbox,
         permits: Option<Permits>,
+        watch: Option<Watch>,
     ) {
         let session = Arc::clone(self);
         let job_id = id.clone();
@@ -410,7 +414,7 @@ impl Session {
                         cancel,
                     },
                 );
-                Box::pin(async move { reply(&sink, job_id, run.await) })
+                middleware::answer(watch, sink, job_id, run)
             },
         );
     }
