@@ -18,7 +18,7 @@ mod tools;
 
 pub use completion::{CompleteReference, Completion};
 pub use content::{Content, ResourceContents};
-pub use elicitation::{ElicitAction, ElicitResult};
+pub use elicitation::{ElicitAction, ElicitResult, UrlElicitation};
 #[cfg(feature = "server")]
 pub use era::Era;
 #[cfg(feature = "server")]

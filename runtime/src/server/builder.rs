@@ -63,6 +63,8 @@ pub(crate) struct Shared {
     pub events: broadcast::Sender<ServerEvent>,
     /// The events raised here (not those heard from other replicas): what a fan-out publishes.
     pub raised: broadcast::Sender<ServerEvent>,
+    /// URL-mode elicitations sent, for `ServerHandle::elicitation_complete`.
+    pub url_elicitations: Arc<crate::context::UrlElicitations>,
 }
 
 impl Shared {
@@ -153,7 +155,7 @@ impl ServerCore {
 /// ```
 #[derive(Clone)]
 pub struct ServerHandle {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 impl ServerHandle {
@@ -234,6 +236,7 @@ impl Server {
                 registry: RwLock::new(Arc::new(Registry::default())),
                 events,
                 raised,
+                url_elicitations: Arc::default(),
             }),
             errors: Vec::new(),
             state_keys: None,

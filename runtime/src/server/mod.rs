@@ -7,6 +7,7 @@ mod admission;
 mod builder;
 #[cfg(feature = "http-server")]
 mod dispatch;
+mod elicitation_complete;
 mod era;
 #[cfg(feature = "http-server")]
 mod fan_out_relay;

@@ -16,7 +16,7 @@ use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::protocol::codes::MISSING_CLIENT_CAPABILITY;
 use crate::protocol::{CallToolParams, CallToolResult, Era};
-use crate::tool::{unmask, unmask_error};
+use crate::tool::{unmask, unmask_error, url_required};
 use crate::transport::RequestFacts;
 
 /// A handler, given the request's context.
@@ -189,10 +189,13 @@ fn prepare_handler(
             )))
             .expect("serialisable"));
             let arguments = call.arguments;
+            let url_mode =
+                crate::context::elicitation_mode(peer.capabilities.elicitation.as_ref(), "url");
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
                     Box::pin(async move {
                         let result = unmask(tool.call(ctx, arguments).await, &name, expose_errors);
+                        let result = url_required(result, url_mode)?;
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),

@@ -76,17 +76,6 @@ impl Drop for InFlight {
     }
 }
 
-fn pre_initialize_peer() -> Arc<PeerInfo> {
-    static PEER: OnceLock<Arc<PeerInfo>> = OnceLock::new();
-    PEER.get_or_init(|| {
-        Arc::new(PeerInfo {
-            protocol_version: LATEST_PROTOCOL_VERSION.to_owned(),
-            ..Default::default()
-        })
-    })
-    .clone()
-}
-
 #[derive(Deserialize)]
 struct CancelledParams {
     #[serde(rename = "requestId")]
@@ -140,7 +129,10 @@ impl Session {
     }
 
     fn peer(&self) -> Arc<PeerInfo> {
-        self.peer.get().cloned().unwrap_or_else(pre_initialize_peer)
+        self.peer
+            .get()
+            .cloned()
+            .unwrap_or_else(PeerInfo::before_initialize)
     }
 
     /// True while requests are being served (an idle session is not expired then).
@@ -234,8 +226,7 @@ impl Session {
         sink: Outbox,
         permits: Option<Permits>,
     ) {
-        let chain = self.core.middleware.as_ref();
-        let Some(watch) = middleware::start_or_refuse(chain, &req, era, facts, &sink) else {
+        let Some(watch) = middleware::start_or_refuse(&self.core, &req, era, facts, &sink) else {
             return;
         };
         if era == Era::Stateless {
@@ -410,7 +401,11 @@ impl Session {
                         peer: session.peer(),
                         log_filter: Arc::clone(&session.log_filter),
                         sink: sink.clone(),
-                        answers: Answers::Live(Arc::clone(&session.pending), slot),
+                        answers: Answers::Live(
+                            Arc::clone(&session.pending),
+                            slot,
+                            session.outbox.clone(),
+                        ),
                         cancel,
                     },
                 );

@@ -12,7 +12,7 @@ use tracing::Instrument;
 use super::{Middleware, Outcome, RequestInfo};
 use crate::jsonrpc::{ErrorObject, Request, RequestId};
 use crate::protocol::Era;
-use crate::server::runner;
+use crate::server::{runner, ServerCore};
 use crate::transport::Outbox;
 use crate::transport::RequestFacts;
 
@@ -99,13 +99,13 @@ pub(crate) type Slot = Cell<Option<Watch>>;
 /// Start watching `req` ([`Watch::start`]); when a middleware refuses it, answer it on `sink`
 /// with the refusal and return `None`.
 pub(crate) fn start_or_refuse(
-    chain: Option<&Chain>,
+    core: &ServerCore,
     req: &Request,
     era: Era,
     facts: &RequestFacts,
     sink: &Outbox,
 ) -> Option<Slot> {
-    match Watch::start(chain, req, era, facts) {
+    match Watch::start(core.middleware.as_ref(), req, era, facts) {
         Ok(watch) => Some(Cell::new(watch)),
         Err(e) => {
             runner::reply(sink, req.id.clone(), Err(e));
