@@ -115,7 +115,9 @@ pub use resource::{
 pub use server::middleware;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
-pub use server::{Completer, CompletionRef, Limits, RootsChanged, Server, ServerHandle};
+pub use server::{
+    Completer, CompletionRef, CompletionRequest, Limits, RootsChanged, Server, ServerHandle,
+};
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use tool::{

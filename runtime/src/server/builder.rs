@@ -5,7 +5,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::broadcast;
 
 use super::admission::Admission;
-use super::registry::{Completer, CompletionRef, Registry};
+use super::completion::CompleterFn;
+use super::registry::{CompletionRef, Registry};
 use super::request_state::{StateKeys, DEFAULT_KEY_ID};
 use super::roots_changed::{OnRootsChanged, RootsChanged};
 use super::{Limits, Session};
@@ -405,7 +406,7 @@ impl Server {
         self
     }
 
-    fn register(mut self, f: impl FnOnce(&mut Registry) -> Result<(), String>) -> Self {
+    pub(super) fn register(mut self, f: impl FnOnce(&mut Registry) -> Result<(), String>) -> Self {
         if let Err(e) = self.shared.update(f) {
             self.errors.push(e);
         }
@@ -474,7 +475,7 @@ impl Server {
         argument: &str,
         completer: impl Fn(&str, &Map<String, Value>) -> Vec<String> + Send + Sync + 'static,
     ) -> Self {
-        let c: Completer = Arc::new(completer);
+        let c = CompleterFn::Sync(Arc::new(completer));
         let (p, a) = (prompt.to_owned(), argument.to_owned());
         self.register(move |r| {
             r.add_completer(CompletionRef::Prompt(p), a, c);
@@ -490,7 +491,7 @@ impl Server {
         variable: &str,
         completer: impl Fn(&str, &Map<String, Value>) -> Vec<String> + Send + Sync + 'static,
     ) -> Self {
-        let c: Completer = Arc::new(completer);
+        let c = CompleterFn::Sync(Arc::new(completer));
         let (u, v) = (uri_template.to_owned(), variable.to_owned());
         self.register(move |r| {
             r.add_completer(CompletionRef::Resource(u), v, c);

@@ -5,6 +5,7 @@
 
 mod admission;
 mod builder;
+mod completion;
 #[cfg(feature = "http-server")]
 mod dispatch;
 mod elicitation_complete;
@@ -28,6 +29,7 @@ mod subscriptions;
 pub use crate::transport::Limits;
 pub(crate) use builder::ServerCore;
 pub use builder::{Server, ServerHandle};
+pub use completion::CompletionRequest;
 pub use registry::{Completer, CompletionRef};
 pub use roots_changed::RootsChanged;
 pub(crate) use session::Session;

@@ -71,7 +71,7 @@ struct GetPromptParams {
 
 /// What `requestState` binds to. The argument digest is only needed (and only computed) in the
 /// stateless era: it hashes the whole argument object, which is wasted work per call otherwise.
-fn binding(era: Era, method: &str, name: &str, args: impl FnOnce() -> Value) -> Binding {
+pub(super) fn binding(era: Era, method: &str, name: &str, args: impl FnOnce() -> Value) -> Binding {
     Binding {
         method: method.to_owned(),
         name: name.to_owned(),
@@ -270,47 +270,7 @@ fn prepare_handler(
                 caller: Caller::default(),
             })
         }
+        "completion/complete" => super::completion::prepare(registry, params, era),
         other => Err(ErrorObject::method_not_found(other)),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type")]
-enum CompleteRef {
-    #[serde(rename = "ref/prompt")]
-    Prompt { name: String },
-    #[serde(rename = "ref/resource")]
-    Resource { uri: String },
-}
-
-#[derive(Deserialize)]
-struct CompleteArgument {
-    name: String,
-    value: String,
-}
-
-#[derive(Deserialize, Default)]
-struct CompleteContext {
-    #[serde(default)]
-    arguments: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-struct CompleteParams {
-    #[serde(rename = "ref")]
-    reference: CompleteRef,
-    argument: CompleteArgument,
-    #[serde(default)]
-    context: Option<CompleteContext>,
-}
-
-/// `completion/complete`.
-pub(crate) fn complete(registry: &Registry, params: Option<Value>) -> Result<Value, ErrorObject> {
-    let p: CompleteParams = parse_params("completion/complete", params)?;
-    let reference = match p.reference {
-        CompleteRef::Prompt { name } => super::CompletionRef::Prompt(name),
-        CompleteRef::Resource { uri } => super::CompletionRef::Resource(uri),
-    };
-    let context = p.context.unwrap_or_default().arguments;
-    registry.complete(&reference, &p.argument.name, &p.argument.value, &context)
 }

@@ -13,7 +13,7 @@ use super::admission::Permits;
 use super::builder::ServerEvent;
 use super::era;
 use super::middleware::{self, Watch};
-use super::prepare::{complete, prepare, Caller, Prepared};
+use super::prepare::{prepare, Caller, Prepared};
 use super::roots_changed::RootsChanged;
 use super::runner::{self, reply, Answers};
 use super::stateless;
@@ -201,7 +201,7 @@ impl Session {
         let runs_handler = match era {
             Era::Handshake => matches!(
                 req.method.as_str(),
-                "tools/call" | "resources/read" | "prompts/get"
+                "tools/call" | "resources/read" | "prompts/get" | "completion/complete"
             ),
             Era::Stateless => stateless::takes_permit(req),
         };
@@ -273,7 +273,7 @@ impl Session {
                 self.changes.fetch_add(1, Ordering::Relaxed);
                 json!({})
             })),
-            "tools/call" | "resources/read" | "prompts/get" => {
+            "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
                 let registry = self.core.shared.registry();
                 match prepare(
                     &registry,
@@ -302,7 +302,6 @@ impl Session {
                     Ok(json!({}))
                 }))
             }
-            "completion/complete" => reply(complete(&self.core.shared.registry(), params)),
             _ => reply(Err(ErrorObject::method_not_found(&method))),
         }
     }

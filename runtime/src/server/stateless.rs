@@ -15,7 +15,7 @@ use super::era::{
     self, Envelope, META_SERVER_INFO, META_SUBSCRIPTION, STATELESS_PROTOCOL_VERSIONS,
 };
 use super::middleware::{self, Watch};
-use super::prepare::{complete, prepare, Caller, Prepared};
+use super::prepare::{prepare, Caller, Prepared};
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
 use super::{http_rules, parse_params, subscriptions, ServerCore};
@@ -124,8 +124,7 @@ async fn serve_watched(
                 Err(e) => Err(e),
             }
         }
-        "completion/complete" => complete(&registry, params).map(|v| finish(&core, v, None)),
-        "tools/call" | "resources/read" | "prompts/get" => {
+        "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
             let cache = (method == "resources/read").then_some(core.limits.read_ttl.as_millis());
             let inputs = take_inputs(params);
             match inputs {
