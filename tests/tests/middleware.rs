@@ -302,7 +302,9 @@ async fn the_rate_limit_refuses_a_stream_client_with_a_retry_hint() {
 
 #[tokio::test]
 async fn trace_requests_puts_each_request_and_its_handler_in_a_span() {
-    let (logs, _guard) = Logs::capture();
+    // The process-wide capture: a thread-local one can miss events whose call site another
+    // test's thread (with no subscriber) already marked as uninteresting.
+    let logs = Logs::global();
     let client = connect_stream(
         server().middleware(TraceRequests::new()),
         Client::builder("c", "1"),
@@ -323,4 +325,17 @@ async fn trace_requests_puts_each_request_and_its_handler_in_a_span() {
     assert_eq!(done.len(), 1, "{}", logs.text());
     let failed = logs.lines_with(&[r#"name="nope""#, "request failed", "code=-32602"]);
     assert_eq!(failed.len(), 1, "{}", logs.text());
+
+    // The same in protocol 2026-07-28.
+    let stateless = connect_stream(
+        server().middleware(TraceRequests::new()),
+        Client::builder("c", "1").protocol(Protocol::Stateless),
+    )
+    .await;
+    stateless
+        .call_tool("echo", json!({"text": "again"}))
+        .await
+        .unwrap();
+    let inside = logs.lines_with(&[span, r#"era="stateless""#, "inside the echo handler"]);
+    assert_eq!(inside.len(), 1, "{}", logs.text());
 }

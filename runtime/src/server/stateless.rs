@@ -76,12 +76,16 @@ pub(crate) async fn serve(
     cancel: CancellationToken,
     watch: Option<Watch>,
 ) {
-    let span = watch.as_ref().map(Watch::span);
-    middleware::in_span(
-        span,
-        serve_watched(core, req, admitted, sink, cancel, watch),
-    )
-    .await
+    // No boxing without a span: this is every stateless request's path.
+    match watch.as_ref().map(Watch::span) {
+        Some(span) => {
+            use tracing::Instrument;
+            serve_watched(core, req, admitted, sink, cancel, watch)
+                .instrument(span)
+                .await
+        }
+        None => serve_watched(core, req, admitted, sink, cancel, watch).await,
+    }
 }
 
 async fn serve_watched(

@@ -23,6 +23,7 @@ mod stdio_pipe;
 pub(crate) use dispatch::{Dispatch, SessionDispatch};
 #[cfg(feature = "server")]
 pub use facts::CallerKey;
+#[cfg(feature = "server")]
 pub(crate) use facts::{Headers, RequestFacts};
 #[cfg(feature = "server")]
 pub use limits::Limits;

@@ -51,7 +51,7 @@ pub use crate::transport::CallerKey;
 pub use info::{Outcome, RequestInfo};
 pub use rate_limit::RateLimit;
 pub use trace::TraceRequests;
-pub(crate) use watch::{answer, finish, in_span, reply, send_page, start_or_refuse, Chain, Watch};
+pub(crate) use watch::{answer, finish, reply, send_page, start_or_refuse, Chain, Watch};
 
 use crate::jsonrpc::ErrorObject;
 

@@ -159,7 +159,7 @@ pub(crate) fn answer(
 }
 
 /// `fut` as a boxed future, run inside `span` when there is one.
-pub(crate) fn in_span<'a, F>(span: Option<tracing::Span>, fut: F) -> BoxFuture<'a, F::Output>
+fn in_span<'a, F>(span: Option<tracing::Span>, fut: F) -> BoxFuture<'a, F::Output>
 where
     F: Future + Send + 'a,
 {
