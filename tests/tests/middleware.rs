@@ -36,6 +36,13 @@ async fn forbidden() -> String {
     "ran".into()
 }
 
+/// Never finishes on its own.
+#[tool]
+async fn stall() -> String {
+    std::future::pending::<()>().await;
+    unreachable!()
+}
+
 /// Always fails.
 #[tool]
 async fn broken() -> Result<String, ToolError> {
@@ -56,11 +63,26 @@ struct Seen {
 
 /// Records every request's facts and outcome; refuses the tool `forbidden`.
 #[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<Seen>>>);
+struct Recorder(Arc<Mutex<Vec<Seen>>>, Arc<tokio::sync::Notify>);
 
 impl Recorder {
     fn seen(&self) -> Vec<Seen> {
         self.0.lock().unwrap().clone()
+    }
+
+    /// Wait until `count` requests have ended.
+    async fn wait_for(&self, count: usize) -> Vec<Seen> {
+        tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            loop {
+                let ended = self.1.notified();
+                if self.seen().len() >= count {
+                    return self.seen();
+                }
+                ended.await;
+            }
+        })
+        .await
+        .expect("the requests ended within 10 s")
     }
 }
 
@@ -83,6 +105,7 @@ impl Middleware for Recorder {
             tool_error: outcome.is_tool_error(),
             completed: outcome.completed(),
         });
+        self.1.notify_waiters();
     }
 }
 
@@ -101,6 +124,7 @@ fn server() -> Server {
     Server::new("middleware-test", "1.0")
         .tool(echo)
         .tool(broken)
+        .tool(stall)
 }
 
 /// Serve `server` over an in-memory byte stream; connect `builder`.
@@ -338,4 +362,21 @@ async fn trace_requests_puts_each_request_and_its_handler_in_a_span() {
         .unwrap();
     let inside = logs.lines_with(&[span, r#"era="stateless""#, "inside the echo handler"]);
     assert_eq!(inside.len(), 1, "{}", logs.text());
+}
+
+#[tokio::test]
+async fn a_cancelled_request_ends_as_not_completed() {
+    let recorder = Recorder::default();
+    let mut c =
+        toolsmith_tests::RawClient::initialized(server().middleware(recorder.clone()), json!({}))
+            .await;
+    let id = c
+        .send_request("tools/call", json!({"name": "stall", "arguments": {}}))
+        .await;
+    c.notify("notifications/cancelled", json!({"requestId": id}))
+        .await;
+    let seen = recorder.wait_for(2).await;
+    assert_eq!(seen[1].name.as_deref(), Some("stall"));
+    assert!(!seen[1].completed, "{seen:?}");
+    assert_eq!(seen[1].error, None);
 }

@@ -7,6 +7,12 @@
 //! order registered (`before` first to last, `after` last to first). With none registered, the
 //! dispatcher does no extra work.
 //!
+//! Every request is seen, whatever its method (`initialize`, listings, `ping` too), once the
+//! dispatcher takes it: within a session (stdio, or HTTP with `Mcp-Session-Id`) after the
+//! request was admitted under the concurrency limits, outside one (HTTP in protocol 2026-07-28)
+//! before admission, so a refusal there costs no slot. Notifications and the client's responses
+//! are not requests and are not seen.
+//!
 //! Built-ins: [`TraceRequests`] (a `tracing` span per request) and [`RateLimit`] (a token bucket
 //! per caller).
 //!
@@ -68,9 +74,9 @@ pub trait Middleware: Send + Sync + 'static {
         Ok(())
     }
 
-    /// After the response was sent (or the request was refused by a later middleware, cancelled,
-    /// or dropped with its connection: see [`Outcome::completed`]). Called once for every
-    /// `before` that returned `Ok`.
+    /// When the response is ready, just before it is sent (or when the request was refused by a
+    /// later middleware, cancelled, or dropped with its connection: see
+    /// [`Outcome::completed`]). Called once for every `before` that returned `Ok`.
     fn after(&self, request: &RequestInfo, outcome: &Outcome<'_>) {
         let _ = (request, outcome);
     }
