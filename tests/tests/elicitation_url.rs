@@ -186,6 +186,23 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<ServerNotification>) -> ServerNot
 }
 
 #[tokio::test]
+async fn the_toolkit_client_reads_the_elicitations_of_the_error() {
+    let (url, _) = serve_http(server()).await;
+    let (client, _) = url_client(&url).await;
+    let e = client.call_tool("agenda", json!({})).await.unwrap_err();
+    assert_eq!(
+        e.url_elicitations(),
+        Some(vec![UrlElicitation::new(
+            "cal-9",
+            "https://example.com/connect?s=9",
+            "Connect your calendar"
+        )])
+    );
+    let other = client.call_tool("nope", json!({})).await.unwrap_err();
+    assert_eq!(other.url_elicitations(), None);
+}
+
+#[tokio::test]
 async fn a_later_completion_reaches_only_the_client_that_was_asked() {
     let (url, handle) = serve_http(server()).await;
     let (alice, mut alice_heard) = url_client(&url).await;

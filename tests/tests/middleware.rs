@@ -172,9 +172,12 @@ async fn middleware_sees_every_request_of_a_handshake_session_over_a_stream() {
     client.call_tool("broken", json!({})).await.unwrap();
     let e = client.call_tool("nope", json!({})).await.unwrap_err();
     assert_eq!(e.rpc_error().map(|e| e.code), Some(-32602));
+    let reference = toolsmith::protocol::CompleteReference::prompt("nameless");
+    client.complete(reference, "a", "", None).await.unwrap_err();
 
     let seen = recorder.seen();
     let methods: Vec<&str> = seen.iter().map(|s| s.method.as_str()).collect();
+    assert_eq!(seen[5].name.as_deref(), Some("nameless"));
     assert_eq!(
         methods,
         [
@@ -182,7 +185,8 @@ async fn middleware_sees_every_request_of_a_handshake_session_over_a_stream() {
             "tools/list",
             "tools/call",
             "tools/call",
-            "tools/call"
+            "tools/call",
+            "completion/complete"
         ]
     );
     assert!(seen.iter().all(|s| s.era == Era::Handshake && s.completed));

@@ -36,6 +36,13 @@ impl RequestInfo {
         let name = match req.method.as_str() {
             "tools/call" | "prompts/get" => param("name"),
             "resources/read" | "resources/subscribe" | "resources/unsubscribe" => param("uri"),
+            "completion/complete" => req
+                .params
+                .as_ref()
+                .and_then(|p| p.get("ref"))
+                .and_then(|r| r.get("name").or_else(|| r.get("uri")))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             _ => None,
         };
         RequestInfo {
@@ -58,8 +65,9 @@ impl RequestInfo {
     }
 
     /// The handler the request names: the tool of `tools/call`, the prompt of `prompts/get`, the
-    /// URI of `resources/read` (and of `resources/subscribe` / `unsubscribe`); `None` for other
-    /// methods, or when the params do not name one.
+    /// URI of `resources/read` (and of `resources/subscribe` / `unsubscribe`), the prompt or URI
+    /// template of `completion/complete`; `None` for other methods, or when the params do not
+    /// name one.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
