@@ -6,7 +6,8 @@
         feature = "stdio",
         feature = "http-server",
         feature = "openai",
-        feature = "auth"
+        feature = "auth",
+        feature = "testing"
     ),
     doc = include_str!("../README.md")
 )]
@@ -16,7 +17,8 @@
         feature = "stdio",
         feature = "http-server",
         feature = "openai",
-        feature = "auth"
+        feature = "auth",
+        feature = "testing"
     )),
     doc = r#"
 # Toolsmith
@@ -61,6 +63,9 @@ mod resource;
 mod schema;
 #[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 #[cfg(feature = "server")]
 mod tool;
 mod transport;
@@ -107,7 +112,12 @@ pub use resource::{
 };
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
-pub use server::{Completer, CompletionRef, Limits, RootsChanged, Server, ServerHandle};
+pub use server::middleware;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub use server::{
+    Completer, CompletionRef, CompletionRequest, Limits, RootsChanged, Server, ServerHandle,
+};
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use tool::{

@@ -24,6 +24,8 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["context", "tool", "resource", "prompt"], true),
     // The two ends that wire transports to handlers; neither names the other.
     (&["server", "client"], false),
+    // Users' test harness: a client connected to a server in memory (names both ends).
+    (&["testing"], false),
 ];
 
 fn src() -> PathBuf {

@@ -263,8 +263,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Receive the server's change notifications (list changes, resource updates): unasked in
-    /// the handshake era, on [`Client::listen`](super::Client::listen) streams in protocol
+    /// Receive the server's change notifications (list changes, resource updates, completed
+    /// URL-mode elicitations): unasked in the handshake era, on [`Client::listen`](super::Client::listen) streams in protocol
     /// 2026-07-28. The callback runs on the connection's reader: keep it quick.
     pub fn on_notification(
         mut self,

@@ -116,6 +116,20 @@ impl ClientError {
         }
     }
 
+    /// The URL-mode elicitations the server needs the user to complete before it can answer
+    /// (the URL-elicitation-required error, `-32042`, protocol 2025-11-25): open each URL (with
+    /// the user's consent), then retry the request, e.g. once
+    /// [`ServerNotification::ElicitationComplete`](crate::client::ServerNotification::ElicitationComplete)
+    /// names it. `None` for any other error, or a malformed list.
+    pub fn url_elicitations(&self) -> Option<Vec<crate::protocol::UrlElicitation>> {
+        let error = self.rpc_error()?;
+        if error.code != crate::protocol::codes::URL_ELICITATION_REQUIRED {
+            return None;
+        }
+        let list = error.data.as_ref()?.get("elicitations")?.clone();
+        serde_json::from_value(list).ok()
+    }
+
     /// The HTTP status of a [`Transport`](ClientError::Transport) error.
     pub fn http_status(&self) -> Option<u16> {
         match self {

@@ -31,6 +31,12 @@ pub enum ServerNotification {
         /// The resource's URI.
         uri: String,
     },
+    /// `notifications/elicitation/complete` (2025-11-25): the user completed the URL-mode
+    /// elicitation `elicitation_id`; a request refused for want of it (`-32042`) can be retried.
+    ElicitationComplete {
+        /// The server's id for the elicitation.
+        elicitation_id: String,
+    },
 }
 
 impl ServerNotification {
@@ -42,6 +48,9 @@ impl ServerNotification {
             "notifications/resources/list_changed" => ServerNotification::ResourcesListChanged,
             "notifications/resources/updated" => ServerNotification::ResourceUpdated {
                 uri: params?.get("uri")?.as_str()?.to_owned(),
+            },
+            "notifications/elicitation/complete" => ServerNotification::ElicitationComplete {
+                elicitation_id: params?.get("elicitationId")?.as_str()?.to_owned(),
             },
             _ => return None,
         })

@@ -49,6 +49,20 @@ pub enum AskError {
     Busy,
 }
 
+/// The capability name of URL-mode elicitation (in [`AskError::NotSupported`]).
+const URL_ELICITATION: &str = "URL-mode elicitation";
+
+/// True when the client's `elicitation` capability covers `mode`: `{}` (a client of 2025-06-18
+/// or one that names no mode) is form mode only; otherwise the modes it names.
+pub(crate) fn elicitation_mode(capability: Option<&Value>, mode: &str) -> bool {
+    match capability {
+        None => false,
+        Some(Value::Object(modes)) if modes.is_empty() => mode == "form",
+        Some(Value::Object(modes)) => modes.contains_key(mode),
+        Some(_) => mode == "form",
+    }
+}
+
 /// A value an [`Ask`] produces from the client's answer.
 pub trait AskOutput: Sized {
     /// Read the client's result.
@@ -130,12 +144,20 @@ impl<'a, T: AskOutput + Send + 'a> Ask<'a, T> {
         Box::pin(async move {
             let caps = &scope.peer.capabilities;
             let declared = match capability {
-                "elicitation" => caps.elicitation.is_some(),
+                "elicitation" => elicitation_mode(caps.elicitation.as_ref(), "form"),
+                URL_ELICITATION => elicitation_mode(caps.elicitation.as_ref(), "url"),
                 "roots" => caps.roots.is_some(),
                 _ => false,
             };
             if !declared {
                 return Err(AskError::NotSupported(capability));
+            }
+            if let (URL_ELICITATION, Some((registry, outbox))) =
+                (capability, &scope.url_elicitations)
+            {
+                if let Some(id) = params.get("elicitationId").and_then(Value::as_str) {
+                    registry.register(id.to_owned(), outbox.clone());
+                }
             }
             let ask = scope.answers.ask(method, params, key.as_deref(), timeout);
             let answer = tokio::select! {
@@ -191,7 +213,13 @@ impl<'a> Context<'a> {
         )
     }
 
-    /// Ask the user to visit a URL (`elicitation/create`, URL mode), e.g. to authorise access.
+    /// Ask the user to visit a URL (`elicitation/create`, URL mode, protocol 2025-11-25), e.g.
+    /// to authorise access or enter a secret the client must not see. The answer's action says
+    /// whether the user agreed to open it (`accept`); what happens there happens out of band.
+    /// When it is done, tell the client with [`Context::elicitation_complete`] (within this
+    /// request) or [`ServerHandle::elicitation_complete`](crate::ServerHandle::elicitation_complete)
+    /// (later, e.g. from the page's callback). Fails with [`AskError::NotSupported`] unless the
+    /// client declared URL mode (`"elicitation": {"url": {}}`).
     pub fn elicit_url(
         &self,
         message: impl Into<String>,
@@ -201,9 +229,26 @@ impl<'a> Context<'a> {
         Ask::new(
             *self,
             "elicitation/create",
-            "elicitation",
+            URL_ELICITATION,
             json!({ "mode": "url", "message": message.into(), "url": url.into(), "elicitationId": elicitation_id.into() }),
         )
+    }
+
+    /// Tell the client that the URL-mode elicitation `elicitation_id` is complete
+    /// (`notifications/elicitation/complete`), so it can retry what waited on it. In the
+    /// handshake era the notification goes to the session's client even after this request
+    /// ends; otherwise on this request's stream.
+    pub async fn elicitation_complete(&self, elicitation_id: &str) {
+        let scope = self.scope();
+        let sent = match &scope.url_elicitations {
+            Some((registry, _)) => registry.complete(elicitation_id),
+            None => false,
+        };
+        if !sent {
+            scope
+                .sink
+                .send(&super::url_elicitations::completion(elicitation_id));
+        }
     }
 
     /// The client's roots (`roots/list`).

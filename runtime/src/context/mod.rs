@@ -11,8 +11,10 @@ mod sampling_setup;
 mod scope;
 mod slot;
 mod structured;
+mod url_elicitations;
 
 pub(crate) use answers::LiveAnswers;
+pub(crate) use ask::elicitation_mode;
 pub use ask::{Ask, AskError, AskOutput};
 pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
 pub(crate) use log::LogFilter;
@@ -24,6 +26,7 @@ pub use sampling_setup::{LocalSampler, SampleHook, SampleOrigin, SamplerMode, Sa
 pub(crate) use scope::{PeerInfo, RequestScope};
 pub(crate) use slot::ExecutionSlot;
 pub use structured::Structured;
+pub(crate) use url_elicitations::UrlElicitations;
 
 use crate::jsonrpc::RequestId;
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel};

@@ -19,6 +19,20 @@ pub(crate) struct PeerInfo {
     pub client_info: Option<Implementation>,
 }
 
+impl PeerInfo {
+    /// The peer of a session before `initialize`: the latest protocol, no capabilities.
+    pub(crate) fn before_initialize() -> Arc<PeerInfo> {
+        static PEER: std::sync::OnceLock<Arc<PeerInfo>> = std::sync::OnceLock::new();
+        PEER.get_or_init(|| {
+            Arc::new(PeerInfo {
+                protocol_version: crate::protocol::LATEST_PROTOCOL_VERSION.to_owned(),
+                ..Default::default()
+            })
+        })
+        .clone()
+    }
+}
+
 /// Everything a request's handler can reach, owned by the dispatcher task serving the request.
 /// Handlers only ever see it through `Context<'a>`.
 pub(crate) struct RequestScope {
@@ -40,6 +54,9 @@ pub(crate) struct RequestScope {
     pub auth: Option<Arc<AuthInfo>>,
     /// The transport's view of the request (HTTP: `http::request::Parts`).
     pub request: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    /// Handshake era: the server's URL-mode elicitations and this session's outgoing queue, so
+    /// that a completion reaches the client that was asked.
+    pub url_elicitations: Option<(Arc<super::UrlElicitations>, Outbox)>,
     last_progress: Mutex<Option<f64>>,
 }
 
@@ -68,6 +85,7 @@ impl RequestScope {
             sampling: Arc::default(),
             auth: None,
             request: None,
+            url_elicitations: None,
             last_progress: Mutex::new(None),
         }
     }

@@ -14,3 +14,13 @@ pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 /// `data.retryAfter` is the suggested wait in seconds; over HTTP the response is a 503 with
 /// `Retry-After`.
 pub const SERVER_BUSY: i64 = -32030;
+
+/// A rate limit refused the request (the built-in
+/// `toolsmith::middleware::RateLimit`): nothing was done; retry after `data.retryAfterMs`
+/// milliseconds (`data.retryAfter`: the same in whole seconds, rounded up). Over HTTP the response
+/// is a 429 with `Retry-After`.
+pub const RATE_LIMITED: i64 = -32031;
+
+/// 2025-11-25: the request needs the user to complete an elicitation in URL mode first
+/// (`data.elicitations` lists them); retry once `notifications/elicitation/complete` arrived.
+pub const URL_ELICITATION_REQUIRED: i64 = -32042;

@@ -24,3 +24,35 @@ pub struct ElicitResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Map<String, Value>>,
 }
+
+/// A URL-mode elicitation the user must complete before a request can go on: an entry of the
+/// URL-elicitation-required error (`-32042`, `data.elicitations`), protocol 2025-11-25.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UrlElicitation {
+    /// Always `url`.
+    pub mode: String,
+    /// The server's id for the elicitation (its completion notification names it).
+    pub elicitation_id: String,
+    /// The URL the user should visit.
+    pub url: String,
+    /// What to tell the user.
+    pub message: String,
+}
+
+impl UrlElicitation {
+    /// Elicitation `elicitation_id`: visit `url`, with `message` for the user.
+    pub fn new(
+        elicitation_id: impl Into<String>,
+        url: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        UrlElicitation {
+            mode: "url".into(),
+            elicitation_id: elicitation_id.into(),
+            url: url.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -18,9 +18,9 @@ mod tools;
 
 pub use completion::{CompleteReference, Completion};
 pub use content::{Content, ResourceContents};
-pub use elicitation::{ElicitAction, ElicitResult};
+pub use elicitation::{ElicitAction, ElicitResult, UrlElicitation};
 #[cfg(feature = "server")]
-pub(crate) use era::Era;
+pub use era::Era;
 #[cfg(feature = "server")]
 pub(crate) use icon::check_icons;
 pub use icon::Icon;

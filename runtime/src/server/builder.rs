@@ -5,7 +5,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::broadcast;
 
 use super::admission::Admission;
-use super::registry::{Completer, CompletionRef, Registry};
+use super::completion::CompleterFn;
+use super::registry::{CompletionRef, Registry};
 use super::request_state::{StateKeys, DEFAULT_KEY_ID};
 use super::roots_changed::{OnRootsChanged, RootsChanged};
 use super::{Limits, Session};
@@ -44,6 +45,8 @@ pub struct Server {
     sampling: SamplingSetup,
     expose_errors: bool,
     on_roots_changed: Option<OnRootsChanged>,
+    /// Registered with `Server::middleware` (server/middleware/register.rs).
+    pub(super) middleware: Vec<Arc<dyn super::middleware::Middleware>>,
 }
 
 /// A change every connected session hears about.
@@ -61,6 +64,8 @@ pub(crate) struct Shared {
     pub events: broadcast::Sender<ServerEvent>,
     /// The events raised here (not those heard from other replicas): what a fan-out publishes.
     pub raised: broadcast::Sender<ServerEvent>,
+    /// URL-mode elicitations sent, for `ServerHandle::elicitation_complete`.
+    pub url_elicitations: Arc<crate::context::UrlElicitations>,
 }
 
 impl Shared {
@@ -97,6 +102,8 @@ pub(crate) struct ServerCore {
     pub admission: Arc<Admission>,
     /// Open `subscriptions/listen` streams, per caller.
     pub listens: super::subscriptions::ListenStreams,
+    /// The middleware chain; `None` when there is none (nothing to run per request).
+    pub middleware: Option<super::middleware::Chain>,
 }
 
 impl ServerCore {
@@ -149,7 +156,7 @@ impl ServerCore {
 /// ```
 #[derive(Clone)]
 pub struct ServerHandle {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 impl ServerHandle {
@@ -230,12 +237,14 @@ impl Server {
                 registry: RwLock::new(Arc::new(Registry::default())),
                 events,
                 raised,
+                url_elicitations: Arc::default(),
             }),
             errors: Vec::new(),
             state_keys: None,
             sampling: SamplingSetup::default(),
             expose_errors: false,
             on_roots_changed: None,
+            middleware: Vec::new(),
         }
     }
 
@@ -397,7 +406,7 @@ impl Server {
         self
     }
 
-    fn register(mut self, f: impl FnOnce(&mut Registry) -> Result<(), String>) -> Self {
+    pub(super) fn register(mut self, f: impl FnOnce(&mut Registry) -> Result<(), String>) -> Self {
         if let Err(e) = self.shared.update(f) {
             self.errors.push(e);
         }
@@ -466,7 +475,7 @@ impl Server {
         argument: &str,
         completer: impl Fn(&str, &Map<String, Value>) -> Vec<String> + Send + Sync + 'static,
     ) -> Self {
-        let c: Completer = Arc::new(completer);
+        let c = CompleterFn::Sync(Arc::new(completer));
         let (p, a) = (prompt.to_owned(), argument.to_owned());
         self.register(move |r| {
             r.add_completer(CompletionRef::Prompt(p), a, c);
@@ -482,7 +491,7 @@ impl Server {
         variable: &str,
         completer: impl Fn(&str, &Map<String, Value>) -> Vec<String> + Send + Sync + 'static,
     ) -> Self {
-        let c: Completer = Arc::new(completer);
+        let c = CompleterFn::Sync(Arc::new(completer));
         let (u, v) = (uri_template.to_owned(), variable.to_owned());
         self.register(move |r| {
             r.add_completer(CompletionRef::Resource(u), v, c);
@@ -548,6 +557,7 @@ impl Server {
             on_roots_changed: self.on_roots_changed,
             admission,
             listens: Default::default(),
+            middleware: (!self.middleware.is_empty()).then(|| self.middleware.into()),
         }))
     }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use super::era;
+use super::middleware::{finish, Watch};
 use super::runner::reply;
 use super::session::Session;
 use super::stateless;
@@ -54,6 +55,11 @@ impl Dispatch for Dispatcher {
                 Ok(e) => e,
                 Err(e) => return reply(&sink, req.id, Err(e)),
             };
+            let chain = core.middleware.as_ref();
+            let watch = match Watch::start(chain, &req, Era::Stateless, &facts) {
+                Ok(watch) => watch,
+                Err(e) => return reply(&sink, req.id, Err(e)),
+            };
             let _permits = if stateless::takes_permit(&req) {
                 match core
                     .admission
@@ -61,7 +67,10 @@ impl Dispatch for Dispatcher {
                     .await
                 {
                     Ok(permits) => Some(permits),
-                    Err(busy) => return reply(&sink, req.id, Err(busy)),
+                    Err(busy) => {
+                        finish(watch, Err(&busy));
+                        return reply(&sink, req.id, Err(busy));
+                    }
                 }
             } else {
                 None
@@ -69,7 +78,7 @@ impl Dispatch for Dispatcher {
             // The transport drops this future when the client goes away, which cancels it; the
             // token is for the request's own end.
             let cancel = tokio_util::sync::CancellationToken::new();
-            stateless::serve(core, req, envelope, sink, cancel).await
+            stateless::serve(core, req, envelope, sink, cancel, watch).await
         })
     }
 }

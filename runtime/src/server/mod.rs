@@ -5,12 +5,15 @@
 
 mod admission;
 mod builder;
+mod completion;
 #[cfg(feature = "http-server")]
 mod dispatch;
+mod elicitation_complete;
 mod era;
 #[cfg(feature = "http-server")]
 mod fan_out_relay;
 mod http_rules;
+pub mod middleware;
 mod mirrored;
 mod prepare;
 mod registry;
@@ -26,6 +29,7 @@ mod subscriptions;
 pub use crate::transport::Limits;
 pub(crate) use builder::ServerCore;
 pub use builder::{Server, ServerHandle};
+pub use completion::CompletionRequest;
 pub use registry::{Completer, CompletionRef};
 pub use roots_changed::RootsChanged;
 pub(crate) use session::Session;

@@ -16,7 +16,7 @@ use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::protocol::codes::MISSING_CLIENT_CAPABILITY;
 use crate::protocol::{CallToolParams, CallToolResult, Era};
-use crate::tool::{unmask, unmask_error};
+use crate::tool::{unmask, unmask_error, url_required};
 use crate::transport::RequestFacts;
 
 /// A handler, given the request's context.
@@ -71,7 +71,7 @@ struct GetPromptParams {
 
 /// What `requestState` binds to. The argument digest is only needed (and only computed) in the
 /// stateless era: it hashes the whole argument object, which is wasted work per call otherwise.
-fn binding(era: Era, method: &str, name: &str, args: impl FnOnce() -> Value) -> Binding {
+pub(super) fn binding(era: Era, method: &str, name: &str, args: impl FnOnce() -> Value) -> Binding {
     Binding {
         method: method.to_owned(),
         name: name.to_owned(),
@@ -189,10 +189,13 @@ fn prepare_handler(
             )))
             .expect("serialisable"));
             let arguments = call.arguments;
+            let url_mode =
+                crate::context::elicitation_mode(peer.capabilities.elicitation.as_ref(), "url");
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
                     Box::pin(async move {
                         let result = unmask(tool.call(ctx, arguments).await, &name, expose_errors);
+                        let result = url_required(result, url_mode)?;
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),
@@ -267,47 +270,7 @@ fn prepare_handler(
                 caller: Caller::default(),
             })
         }
+        "completion/complete" => super::completion::prepare(registry, params, era),
         other => Err(ErrorObject::method_not_found(other)),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type")]
-enum CompleteRef {
-    #[serde(rename = "ref/prompt")]
-    Prompt { name: String },
-    #[serde(rename = "ref/resource")]
-    Resource { uri: String },
-}
-
-#[derive(Deserialize)]
-struct CompleteArgument {
-    name: String,
-    value: String,
-}
-
-#[derive(Deserialize, Default)]
-struct CompleteContext {
-    #[serde(default)]
-    arguments: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-struct CompleteParams {
-    #[serde(rename = "ref")]
-    reference: CompleteRef,
-    argument: CompleteArgument,
-    #[serde(default)]
-    context: Option<CompleteContext>,
-}
-
-/// `completion/complete`.
-pub(crate) fn complete(registry: &Registry, params: Option<Value>) -> Result<Value, ErrorObject> {
-    let p: CompleteParams = parse_params("completion/complete", params)?;
-    let reference = match p.reference {
-        CompleteRef::Prompt { name } => super::CompletionRef::Prompt(name),
-        CompleteRef::Resource { uri } => super::CompletionRef::Resource(uri),
-    };
-    let context = p.context.unwrap_or_default().arguments;
-    registry.complete(&reference, &p.argument.name, &p.argument.value, &context)
 }

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
+use super::completion::CompleterFn;
 use crate::jsonrpc::ErrorObject;
 use crate::prompt::PromptDef;
 use crate::protocol::check_icons;
@@ -111,7 +112,7 @@ pub(crate) struct Registry {
     resources: Vec<ResourceDef>,
     prompts: Vec<PromptDef>,
     prompt_index: HashMap<String, usize>,
-    completers: HashMap<(CompletionRef, String), Completer>,
+    completers: HashMap<(CompletionRef, String), CompleterFn>,
     tools_listing: Listing,
     resources_listing: Listing,
     templates_listing: Listing,
@@ -203,14 +204,13 @@ impl Registry {
         }
     }
 
-    /// `completion/complete`: the values for a reference's argument (empty when no completer).
-    pub(crate) fn complete(
+    /// The completer of a reference's argument (`None`: it has none, and completes to nothing);
+    /// an unknown prompt or resource template is `-32602`.
+    pub(crate) fn completer(
         &self,
         reference: &CompletionRef,
         argument: &str,
-        value: &str,
-        context: &Map<String, Value>,
-    ) -> Result<Value, ErrorObject> {
+    ) -> Result<Option<CompleterFn>, ErrorObject> {
         match reference {
             CompletionRef::Prompt(name) if self.prompt(name).is_none() => {
                 return Err(ErrorObject::invalid_params(format!(
@@ -224,21 +224,10 @@ impl Registry {
             }
             _ => {}
         }
-        let mut values = match self
+        Ok(self
             .completers
             .get(&(reference.clone(), argument.to_owned()))
-        {
-            None => Vec::new(),
-            // A completer is user code: a panic in it fails this request, not the connection.
-            Some(c) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c(value, context)))
-                .map_err(|_| {
-                    tracing::error!(argument, "completer panicked");
-                    ErrorObject::internal(format!("completing `{argument}` failed unexpectedly"))
-                })?,
-        };
-        let total = values.len();
-        values.truncate(100);
-        Ok(json!({ "completion": { "values": values, "total": total, "hasMore": total > 100 } }))
+            .cloned())
     }
 
     /// Add or replace a tool.
@@ -317,7 +306,7 @@ impl Registry {
         &mut self,
         reference: CompletionRef,
         argument: String,
-        completer: Completer,
+        completer: CompleterFn,
     ) {
         self.completers.insert((reference, argument), completer);
     }
@@ -326,6 +315,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn pages_with_opaque_cursors() {

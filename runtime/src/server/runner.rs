@@ -21,9 +21,10 @@ use crate::transport::Outbox;
 
 /// Where the answers to the handler's asks come from.
 pub(crate) enum Answers {
-    /// Handshake era: live requests to the client on the request's own sink, and the handler's
-    /// server-wide execution slot (lent back while an ask waits on the client).
-    Live(Arc<Pending>, Option<Arc<ExecutionSlot>>),
+    /// Handshake era: live requests to the client on the request's own sink, the handler's
+    /// server-wide execution slot (lent back while an ask waits on the client), and the
+    /// session's own outgoing queue (where an elicitation's completion goes).
+    Live(Arc<Pending>, Option<Arc<ExecutionSlot>>, Outbox),
     /// Stateless era: the retried request's answers, or the end of the round.
     Replay(Arc<Round>),
 }
@@ -60,6 +61,7 @@ pub(crate) fn run(
     let progress_token = progress_token(meta.as_ref());
     let limits = Arc::clone(&core.limits);
     let sampling = Arc::clone(&core.sampling);
+    let url_elicitations = Arc::clone(&core.shared.url_elicitations);
     let name = binding.name.clone();
     let run = async move {
         let ScopeParts {
@@ -70,6 +72,10 @@ pub(crate) fn run(
             answers,
             cancel,
         } = parts;
+        let session = match &answers {
+            Answers::Live(_, _, outbox) => Some((url_elicitations, outbox.clone())),
+            Answers::Replay(_) => None,
+        };
         let mut scope = RequestScope::new(
             id.clone(),
             progress_token,
@@ -78,7 +84,7 @@ pub(crate) fn run(
             log_filter,
             sink.clone(),
             match answers {
-                Answers::Live(pending, slot) => Box::new(LiveAnswers {
+                Answers::Live(pending, slot, _) => Box::new(LiveAnswers {
                     pending,
                     sink,
                     slot,
@@ -91,6 +97,7 @@ pub(crate) fn run(
         scope.sampling = sampling;
         scope.auth = caller.auth;
         scope.request = caller.request;
+        scope.url_elicitations = session;
         AssertUnwindSafe(handler(Context::new(&scope)))
             .catch_unwind()
             .await

@@ -12,7 +12,8 @@ use tokio_util::task::TaskTracker;
 use super::admission::Permits;
 use super::builder::ServerEvent;
 use super::era;
-use super::prepare::{complete, prepare, Caller, Prepared};
+use super::middleware::{self, Watch};
+use super::prepare::{prepare, Caller, Prepared};
 use super::roots_changed::RootsChanged;
 use super::runner::{self, reply, Answers};
 use super::stateless;
@@ -75,17 +76,6 @@ impl Drop for InFlight {
     }
 }
 
-fn pre_initialize_peer() -> Arc<PeerInfo> {
-    static PEER: OnceLock<Arc<PeerInfo>> = OnceLock::new();
-    PEER.get_or_init(|| {
-        Arc::new(PeerInfo {
-            protocol_version: LATEST_PROTOCOL_VERSION.to_owned(),
-            ..Default::default()
-        })
-    })
-    .clone()
-}
-
 #[derive(Deserialize)]
 struct CancelledParams {
     #[serde(rename = "requestId")]
@@ -139,7 +129,10 @@ impl Session {
     }
 
     fn peer(&self) -> Arc<PeerInfo> {
-        self.peer.get().cloned().unwrap_or_else(pre_initialize_peer)
+        self.peer
+            .get()
+            .cloned()
+            .unwrap_or_else(PeerInfo::before_initialize)
     }
 
     /// True while requests are being served (an idle session is not expired then).
@@ -208,7 +201,7 @@ impl Session {
         let runs_handler = match era {
             Era::Handshake => matches!(
                 req.method.as_str(),
-                "tools/call" | "resources/read" | "prompts/get"
+                "tools/call" | "resources/read" | "prompts/get" | "completion/complete"
             ),
             Era::Stateless => stateless::takes_permit(req),
         };
@@ -233,6 +226,9 @@ impl Session {
         sink: Outbox,
         permits: Option<Permits>,
     ) {
+        let Some(watch) = middleware::start_or_refuse(&self.core, &req, era, facts, &sink) else {
+            return;
+        };
         if era == Era::Stateless {
             match stateless::accept(&self.core, &req, facts) {
                 Ok(envelope) => {
@@ -245,16 +241,19 @@ impl Session {
                     } else {
                         CancellationToken::new()
                     };
+                    let watch = watch.take();
                     self.spawn_job(id, sink, permits, cancel, move |cancel| {
-                        Box::pin(stateless::serve(core, req, envelope, job_sink, cancel))
+                        Box::pin(stateless::serve(
+                            core, req, envelope, job_sink, cancel, watch,
+                        ))
                     });
                 }
-                Err(e) => reply(&sink, req.id, Err(e)),
+                Err(e) => middleware::reply(&watch, &sink, req.id, Err(e)),
             }
             return;
         }
         let Request { id, method, params } = req;
-        let reply = |outcome| reply(&sink, id.clone(), outcome);
+        let reply = |outcome| middleware::reply(&watch, &sink, id.clone(), outcome);
         match method.as_str() {
             "initialize" => reply(self.initialize(params)),
             "ping" => reply(Ok(json!({}))),
@@ -266,12 +265,7 @@ impl Session {
                         self.core.page_size,
                     )
                 });
-                match page {
-                    Ok(json) => {
-                        sink.send_raw_result(&id, &json);
-                    }
-                    Err(e) => reply(Err(e)),
-                }
+                middleware::send_page(&watch, &sink, id, page);
             }
             "logging/setLevel" => reply(parse_params::<SetLevelParams>(&method, params).map(|p| {
                 self.log_filter.set(p.level);
@@ -279,7 +273,7 @@ impl Session {
                 self.changes.fetch_add(1, Ordering::Relaxed);
                 json!({})
             })),
-            "tools/call" | "resources/read" | "prompts/get" => {
+            "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
                 let registry = self.core.shared.registry();
                 match prepare(
                     &registry,
@@ -290,7 +284,7 @@ impl Session {
                     self.core.expose_errors,
                     &Caller::of(facts),
                 ) {
-                    Ok(p) => self.spawn_handler(id, p, sink, permits),
+                    Ok(p) => self.spawn_handler(id, p, sink, permits, watch.take()),
                     Err(e) => reply(Err(e)),
                 }
             }
@@ -308,7 +302,6 @@ impl Session {
                     Ok(json!({}))
                 }))
             }
-            "completion/complete" => reply(complete(&self.core.shared.registry(), params)),
             _ => reply(Err(ErrorObject::method_not_found(&method))),
         }
     }
@@ -388,6 +381,7 @@ impl Session {
         prepared: Prepared,
         sink: Outbox,
         permits: Option<Permits>,
+        watch: Option<Watch>,
     ) {
         let session = Arc::clone(self);
         let job_id = id.clone();
@@ -406,11 +400,15 @@ impl Session {
                         peer: session.peer(),
                         log_filter: Arc::clone(&session.log_filter),
                         sink: sink.clone(),
-                        answers: Answers::Live(Arc::clone(&session.pending), slot),
+                        answers: Answers::Live(
+                            Arc::clone(&session.pending),
+                            slot,
+                            session.outbox.clone(),
+                        ),
                         cancel,
                     },
                 );
-                Box::pin(async move { reply(&sink, job_id, run.await) })
+                middleware::answer(watch, sink, job_id, run)
             },
         );
     }

@@ -14,7 +14,8 @@ use super::builder::ServerEvent;
 use super::era::{
     self, Envelope, META_SERVER_INFO, META_SUBSCRIPTION, STATELESS_PROTOCOL_VERSIONS,
 };
-use super::prepare::{complete, prepare, Caller, Prepared};
+use super::middleware::{self, Watch};
+use super::prepare::{prepare, Caller, Prepared};
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
 use super::{http_rules, parse_params, subscriptions, ServerCore};
@@ -66,13 +67,34 @@ pub(crate) fn takes_permit(req: &Request) -> bool {
 
 /// Serve one stateless-era request that was [`accept`]ed; its messages and its response go to
 /// `sink`. Returns when the response was sent (a `subscriptions/listen` stream: when it is
-/// cancelled or its reader is gone).
+/// cancelled or its reader is gone). `watch`: the middleware watching it, ended with its outcome.
 pub(crate) async fn serve(
     core: Arc<ServerCore>,
     req: Request,
     admitted: Admitted,
     sink: Outbox,
     cancel: CancellationToken,
+    watch: Option<Watch>,
+) {
+    // No boxing without a span: this is every stateless request's path.
+    match watch.as_ref().map(Watch::span) {
+        Some(span) => {
+            use tracing::Instrument;
+            serve_watched(core, req, admitted, sink, cancel, watch)
+                .instrument(span)
+                .await
+        }
+        None => serve_watched(core, req, admitted, sink, cancel, watch).await,
+    }
+}
+
+async fn serve_watched(
+    core: Arc<ServerCore>,
+    req: Request,
+    admitted: Admitted,
+    sink: Outbox,
+    cancel: CancellationToken,
+    watch: Option<Watch>,
 ) {
     let Admitted {
         envelope,
@@ -99,14 +121,14 @@ pub(crate) async fn serve(
                         core.limits.list_ttl.as_millis(),
                         server_meta(&core)
                     );
+                    middleware::finish(watch, Ok(None));
                     sink.send_raw_result(&id, &splice(&listing, &extra));
                     return;
                 }
                 Err(e) => Err(e),
             }
         }
-        "completion/complete" => complete(&registry, params).map(|v| finish(&core, v, None)),
-        "tools/call" | "resources/read" | "prompts/get" => {
+        "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
             let cache = (method == "resources/read").then_some(core.limits.read_ttl.as_millis());
             let inputs = take_inputs(params);
             match inputs {
@@ -145,10 +167,12 @@ pub(crate) async fn serve(
         }
         "subscriptions/listen" => {
             listen(&core, &id, params, listener, &sink, cancel).await;
+            middleware::finish(watch, Ok(None));
             return;
         }
         _ => Err(ErrorObject::method_not_found(&method)),
     };
+    middleware::finish(watch, outcome.as_ref().map(Some));
     sink.send(&Message::Response(Response {
         id: Some(id),
         outcome,

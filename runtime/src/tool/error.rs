@@ -1,11 +1,17 @@
 use std::any::Any;
 use std::fmt;
 
-use crate::protocol::CallToolResult;
+use crate::jsonrpc::ErrorObject;
+use crate::protocol::codes::URL_ELICITATION_REQUIRED;
+use crate::protocol::{CallToolResult, UrlElicitation};
 
 /// The `_meta` key that carries a masked error's detail from the tool to the dispatcher, which
 /// removes it before anything is sent.
 pub(crate) const INTERNAL_DETAIL: &str = "toolsmith/internalErrorDetail";
+
+/// The `_meta` key that carries a URL-elicitation-required error's elicitations from the tool
+/// to the dispatcher, which removes it before anything is sent.
+const URL_REQUIRED: &str = "toolsmith/urlElicitationRequired";
 
 /// A tool's failure: becomes a result with `isError: true`.
 ///
@@ -45,6 +51,8 @@ pub(crate) const INTERNAL_DETAIL: &str = "toolsmith/internalErrorDetail";
 pub struct ToolError {
     message: String,
     internal: Option<String>,
+    /// URL-mode elicitations the user must complete first (the `-32042` error).
+    url_required: Option<Vec<UrlElicitation>>,
 }
 
 impl ToolError {
@@ -53,6 +61,35 @@ impl ToolError {
         ToolError {
             message: message.into(),
             internal: None,
+            url_required: None,
+        }
+    }
+
+    /// The call cannot go on until the user completes the URL-mode `elicitations` (for example
+    /// authorising access to a third party). A client that declared URL-mode elicitation gets
+    /// the JSON-RPC error `-32042` (URL elicitation required) with the elicitations in
+    /// `data.elicitations`, and retries once it heard `notifications/elicitation/complete`
+    /// (send it with [`ServerHandle::elicitation_complete`](crate::ServerHandle::elicitation_complete));
+    /// any other client gets a tool error with `message`.
+    ///
+    /// ```
+    /// use toolsmith::protocol::UrlElicitation;
+    /// use toolsmith::ToolError;
+    ///
+    /// let e = ToolError::url_elicitation_required(
+    ///     "Connect your calendar first.",
+    ///     [UrlElicitation::new("cal-7", "https://example.com/connect?s=7", "Connect your calendar")],
+    /// );
+    /// assert_eq!(e.message(), "Connect your calendar first.");
+    /// ```
+    pub fn url_elicitation_required(
+        message: impl Into<String>,
+        elicitations: impl IntoIterator<Item = UrlElicitation>,
+    ) -> Self {
+        ToolError {
+            message: message.into(),
+            internal: None,
+            url_required: Some(elicitations.into_iter().collect()),
         }
     }
 
@@ -61,6 +98,7 @@ impl ToolError {
         ToolError {
             message: "the tool failed because of an internal error".into(),
             internal: Some(detail.to_string()),
+            url_required: None,
         }
     }
 
@@ -77,11 +115,14 @@ impl ToolError {
     /// The result sent for this error (internal detail attached for the dispatcher to strip).
     pub(crate) fn into_result(self) -> CallToolResult {
         let mut r = CallToolResult::error(self.message);
+        let mut meta = serde_json::Map::new();
         if let Some(detail) = self.internal {
-            let mut meta = serde_json::Map::new();
             meta.insert(INTERNAL_DETAIL.into(), detail.into());
-            r.meta = Some(meta);
         }
+        if let Some(list) = self.url_required {
+            meta.insert(URL_REQUIRED.into(), serde_json::json!(list));
+        }
+        r.meta = (!meta.is_empty()).then_some(meta);
         r
     }
 }
@@ -102,6 +143,7 @@ impl fmt::Debug for ToolError {
         f.debug_struct("ToolError")
             .field("message", &self.message)
             .field("internal", &self.internal)
+            .field("url_required", &self.url_required)
             .finish()
     }
 }
@@ -120,6 +162,30 @@ pub(crate) fn unmask(mut result: CallToolResult, tool: &str, expose: bool) -> Ca
         }
     }
     result
+}
+
+/// A result made by [`ToolError::url_elicitation_required`] becomes the `-32042` error when the
+/// client declared URL-mode elicitation (`url_mode`); otherwise it stays a tool error. Either
+/// way the marker is removed.
+pub(crate) fn url_required(
+    mut result: CallToolResult,
+    url_mode: bool,
+) -> Result<CallToolResult, ErrorObject> {
+    let Some(list) = result.meta.as_mut().and_then(|m| m.remove(URL_REQUIRED)) else {
+        return Ok(result);
+    };
+    if result.meta.as_ref().is_some_and(|m| m.is_empty()) {
+        result.meta = None;
+    }
+    if !url_mode {
+        return Ok(result);
+    }
+    let message = match result.content.first() {
+        Some(crate::protocol::Content::Text { text, .. }) => text.clone(),
+        _ => "this request needs the user to complete an elicitation first".to_owned(),
+    };
+    Err(ErrorObject::new(URL_ELICITATION_REQUIRED, message)
+        .with_data(serde_json::json!({ "elicitations": list })))
 }
 
 /// A JSON-RPC internal error whose detail is attached for the dispatcher, which logs it and sends

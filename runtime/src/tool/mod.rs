@@ -8,5 +8,5 @@ pub(crate) use def::validate_tool;
 pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMarker, ToolMeta, ToolMethod};
 pub use error::IntoHandlerError;
 pub use error::ToolError;
-pub(crate) use error::{unmask, unmask_error};
+pub(crate) use error::{unmask, unmask_error, url_required};
 pub use output::{IntoToolError, ResultOutput, ToolOutput};

@@ -55,10 +55,12 @@ pub(crate) struct RequestFacts {
     pub request: Option<Arc<dyn Any + Send + Sync>>,
 }
 
-/// Whom the per-caller limits (concurrent requests, sessions, listen streams) count a request
-/// against.
+/// Who is calling, as the per-caller limits (concurrent requests, sessions, listen streams, a
+/// rate limit) count requests: the authenticated subject, else the peer's address, else the one
+/// client of a byte stream.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum CallerKey {
+#[non_exhaustive]
+pub enum CallerKey {
     /// The authenticated subject (of a credential of its own).
     Subject(String),
     /// The peer's IP address (no authentication, or a shared credential).

@@ -22,7 +22,9 @@ mod stdio_pipe;
 #[cfg(feature = "http-server")]
 pub(crate) use dispatch::{Dispatch, SessionDispatch};
 #[cfg(feature = "server")]
-pub(crate) use facts::{CallerKey, Headers, RequestFacts};
+pub use facts::CallerKey;
+#[cfg(feature = "server")]
+pub(crate) use facts::{Headers, RequestFacts};
 #[cfg(feature = "server")]
 pub use limits::Limits;
 pub(crate) use lines::serve_lines;
