@@ -97,6 +97,8 @@ pub(crate) struct ServerCore {
     pub admission: Arc<Admission>,
     /// Open `subscriptions/listen` streams, per caller.
     pub listens: super::subscriptions::ListenStreams,
+    /// Handlers suspended between rounds of multi round-trip requests.
+    pub continuations: super::continuations::Continuations,
 }
 
 impl ServerCore {
@@ -536,6 +538,7 @@ impl Server {
             return Err(Error::Config(errors.join("; ")));
         }
         let admission = Arc::new(Admission::new(&self.limits));
+        let continuations = super::continuations::Continuations::new(&self.limits);
         Ok(Arc::new(ServerCore {
             info: self.info,
             instructions: self.instructions,
@@ -548,6 +551,7 @@ impl Server {
             on_roots_changed: self.on_roots_changed,
             admission,
             listens: Default::default(),
+            continuations,
         }))
     }
 

@@ -5,6 +5,7 @@
 
 mod admission;
 mod builder;
+mod continuations;
 #[cfg(feature = "http-server")]
 mod dispatch;
 mod era;
@@ -16,6 +17,7 @@ mod prepare;
 mod registry;
 mod request_state;
 mod roots_changed;
+mod rounds;
 mod runner;
 #[cfg(feature = "http-server")]
 mod serve_http;
