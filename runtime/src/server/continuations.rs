@@ -1,5 +1,5 @@
 //! In-memory continuations of multi round-trip requests (2026-07-28): when a round ends with
-//! `input_required`, the suspended handler is kept here for a short while, under a random id that
+//! `input_required`, the suspended handler is kept here for a short while, under an id that
 //! travels inside the sealed `requestState`. A retry that reaches this process while the handler
 //! is still kept resumes it with the new answers instead of running it again from the start.
 //!
@@ -11,7 +11,7 @@
 //!
 //! A continuation is resumed only by a request whose `requestState` opened (authenticated,
 //! unexpired, same owner and binding) and whose owner and binding equal the kept ones; the id
-//! itself is random and readable only inside the sealed state. The handler writes its
+//! itself is readable only inside the sealed state. The handler writes its
 //! notifications to a queue of its own, relayed to the response of whichever request runs it.
 
 use std::collections::{HashMap, VecDeque};
@@ -79,11 +79,20 @@ impl Continuations {
         !self.keep_alive.is_zero() && self.max_count > 0 && self.max_bytes > 0
     }
 
-    /// A fresh random id for a continuation (128 bits, hex).
+    /// A fresh id for a continuation: a random prefix drawn once per process (so that a state
+    /// sealed by an earlier process with the same keys never names a handler of this one) and a
+    /// counter, in hex. It need not be secret: only a state that opens can name it.
     pub(crate) fn new_id() -> String {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-        crate::context::hex(&bytes)
+        static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let prefix = PREFIX.get_or_init(|| {
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes)
+                .expect("the operating system's random number generator failed");
+            crate::context::hex(&bytes)
+        });
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{prefix}{n:x}")
     }
 
     /// Keep `suspended` under `id`, dropping expired entries and, to stay within the caps, the
@@ -108,7 +117,7 @@ impl Continuations {
         inner.order.push_back(id.clone());
         let expires = now + self.keep_alive;
         if let Some(old) = inner.entries.insert(id, Entry { suspended, expires }) {
-            // Ids are random; a collision only replaces (and drops) the older handler.
+            // Ids are unique per process; a collision would only replace (and drops) the older handler.
             inner.bytes -= old.suspended.bytes;
             dropped.push(old);
         }

@@ -84,7 +84,7 @@ pub(crate) struct RoundState {
     #[serde(rename = "mm", default)]
     pub memos: BTreeMap<String, Value>,
     /// The id under which the server that sealed this state keeps the suspended handler in
-    /// memory, if it does ([`super::continuations`]); random, and readable only inside the seal.
+    /// memory, if it does ([`super::continuations`]); unique per process, readable only inside the seal.
     #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
     pub continuation: Option<String>,
 }
