@@ -54,7 +54,12 @@ pub(crate) fn accept(
     Ok(Admitted {
         envelope,
         owner,
-        listener: subscriptions::listener_key(facts),
+        // Only a listen stream counts against its caller (over HTTP the key is a new string).
+        listener: if req.method == "subscriptions/listen" {
+            subscriptions::listener_key(facts)
+        } else {
+            None
+        },
         caller: Caller::of(facts),
     })
 }
