@@ -165,6 +165,10 @@ async fn drive(
             _ = async { settling.as_mut().expect("settling").await }, if settling.is_some() => break,
         }
     }
+    // What the handler sent this round goes out with this round's answer.
+    while let Some(frame) = relay.try_recv() {
+        sink.send_frame(frame);
+    }
     let open = round.open_asks();
     if rounds + 1 > core.limits.max_input_rounds {
         return Err(ErrorObject::internal(format!(
