@@ -9,6 +9,10 @@
 #   bash bench/run.sh --floor    # also the stdio floor: toolsmith and rmcp beside
 #                                # floor_server (bench/src/bin/floor_server.rs), the least a process
 #                                # can do to pass the driver's checks (target/bench/floor.md; ~2 min)
+#   bash bench/run.sh --mrtr     # also protocol 2026-07-28 side by side: stateless echo and 2-round
+#                                # multi round-trip sampling, toolsmith vs rmcp's hand-written MRTR
+#                                # `ask` (over stdio_pipes) and the Python SDK's Resolve(Sample)
+#                                # (target/bench/mrtr.md; ~2 min)
 #
 # Any other argument goes to the driver (e.g. `--scenarios echo_32,http_echo_64 --rounds 3`;
 # `target/release/driver --help` lists them).
@@ -17,12 +21,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-setup=1 compile=0 floor=0 args=()
+setup=1 compile=0 floor=0 mrtr=0 args=()
 for a in "$@"; do
   case "$a" in
     --no-setup) setup=0 ;;
     --compile) compile=1 ;;
     --floor) floor=1 ;;
+    --mrtr) mrtr=1 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -45,6 +50,7 @@ mkdir -p target/bench
 target/release/driver \
   --target toolsmith=target/release/examples/bench_server \
   --target rmcp=target/bench-rmcp/release/rmcp-bench-server \
+  --target rmcp-pipes="target/bench-rmcp/release/rmcp-bench-server --pipes" \
   --target python-sdk="bench/.venv/mcp/bin/python bench/python/mcp_server.py" \
   --target fastmcp="bench/.venv/fastmcp/bin/python bench/python/fastmcp_server.py" \
   --baseline rmcp \
@@ -62,6 +68,18 @@ if [ "$floor" = 1 ]; then
     --rounds 5 \
     --json target/bench/floor.json \
     --markdown target/bench/floor.md
+fi
+
+if [ "$mrtr" = 1 ]; then
+  target/release/driver \
+    --target toolsmith=target/release/examples/bench_server \
+    --target rmcp-mrtr="target/bench-rmcp/release/rmcp-bench-server --pipes --ask mrtr" \
+    --target python-sdk="bench/.venv/mcp/bin/python bench/python/mcp_server.py --ask resolve" \
+    --baseline rmcp-mrtr \
+    --scenarios stateless_echo_32,mrtr_sample_32 \
+    --rounds 5 \
+    --json target/bench/mrtr.json \
+    --markdown target/bench/mrtr.md
 fi
 
 if [ "$compile" = 1 ]; then

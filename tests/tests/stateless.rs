@@ -346,6 +346,21 @@ async fn memo_runs_work_once_and_drifting_asks_are_asked_again() {
         "the memoised work ran once across two rounds"
     );
 
+    // Resumed in memory, the handler gets the answer to the very ask it made.
+    let r1 = call(&mut c, "drifting", json!({}), json!({})).await;
+    let (k, _) = r1["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    let r2 = call(&mut c, "drifting", json!({}), json!({"inputResponses": {k: answer("fresh")}, "requestState": r1["result"]["requestState"]})).await;
+    assert_eq!(r2["result"]["content"][0]["text"], "fresh", "{r2}");
+    c.close().await.unwrap();
+
+    // Replayed (no handler kept in memory), it asks something else.
+    let limits = Limits::default().continuation_keep_alive(Duration::ZERO);
+    let mut c = RawClient::start(server().limits(limits));
     let r1 = call(&mut c, "drifting", json!({}), json!({})).await;
     let (k, _) = r1["result"]["inputRequests"]
         .as_object()

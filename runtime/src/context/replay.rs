@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use tokio::sync::Notify;
+use tokio::sync::{oneshot, Notify};
 
 use super::answers::{AnswerError, AnswerSource};
 
@@ -27,11 +27,34 @@ pub(crate) fn digest(method: &str, params: &Value) -> String {
     let mut h = Sha256::new();
     h.update(method.as_bytes());
     h.update([0]);
-    h.update(params.to_string().as_bytes());
-    h.finalize()[..DIGEST_BYTES]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    // Serialise straight into the hasher: no intermediate string.
+    serde_json::to_writer(HashWriter(&mut h), params).expect("JSON values serialise");
+    hex(&h.finalize()[..DIGEST_BYTES])
+}
+
+/// Lowercase hex of `bytes` (one allocation; `format!` per byte cost more than the hash itself).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// Feeds what is written to it into a SHA-256.
+pub(crate) struct HashWriter<'a>(pub &'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn kind(method: &str) -> &'static str {
@@ -63,6 +86,9 @@ struct Inner {
     open: BTreeMap<String, OpenAsk>,
     /// Memo values recorded this run.
     memos: BTreeMap<String, Value>,
+    /// The handler's waits on open asks, by key: [`Round::supply`] resolves them when the
+    /// suspended handler is resumed in memory instead of replayed.
+    waiters: HashMap<String, oneshot::Sender<Value>>,
 }
 
 /// The shared state of one round: the answers known, and what the handler asked.
@@ -98,7 +124,6 @@ impl Round {
         self.inner.lock().expect("round lock").open.clone()
     }
 
-    #[cfg(test)]
     pub(crate) fn has_open_asks(&self) -> bool {
         !self.inner.lock().expect("round lock").open.is_empty()
     }
@@ -139,12 +164,43 @@ impl Round {
     }
 
     /// The answer to an ask, or `None` after recording it as open.
+    #[cfg(test)]
     pub(crate) fn lookup(
         &self,
         method: &'static str,
         params: &Value,
         key: Option<&str>,
     ) -> Option<Value> {
+        self.lookup_or_wait(method, params, key).ok()
+    }
+
+    /// Answer the open asks that `responses` answers (by key; answers to anything else are
+    /// ignored), waking the handler's waits on them: this resumes a suspended handler. Returns
+    /// how many asks were answered.
+    pub(crate) fn supply(&self, responses: Map<String, Value>) -> usize {
+        let mut inner = self.inner.lock().expect("round lock");
+        let mut answered = 0;
+        for (key, value) in responses {
+            if inner.open.remove(&key).is_none() {
+                tracing::debug!(%key, "ignoring an answer to an ask this request did not make");
+                continue;
+            }
+            answered += 1;
+            inner.used.insert(key.clone(), value.clone());
+            if let Some(waiter) = inner.waiters.remove(&key) {
+                let _ = waiter.send(value);
+            }
+        }
+        answered
+    }
+
+    /// The answer to an ask, or, after recording it as open, a wait that [`Round::supply`] ends.
+    fn lookup_or_wait(
+        &self,
+        method: &'static str,
+        params: &Value,
+        key: Option<&str>,
+    ) -> Result<Value, oneshot::Receiver<Value>> {
         let digest = digest(method, params);
         let mut inner = self.inner.lock().expect("round lock");
         let key = self.key_for(&mut inner, method, &digest, key);
@@ -152,8 +208,10 @@ impl Round {
         let same_ask = self.asked.get(&key).is_none_or(|d| *d == digest);
         if let Some(answer) = self.answers.get(&key).filter(|_| same_ask) {
             inner.used.insert(key, answer.clone());
-            return Some(answer.clone());
+            return Ok(answer.clone());
         }
+        let (tx, rx) = oneshot::channel();
+        inner.waiters.insert(key.clone(), tx);
         inner.open.insert(
             key,
             OpenAsk {
@@ -164,7 +222,7 @@ impl Round {
         );
         drop(inner);
         self.new_ask.notify_one();
-        None
+        Err(rx)
     }
 
     /// The memo key and its value from an earlier round, if any.
@@ -186,7 +244,9 @@ impl Round {
     }
 }
 
-/// Answers asks from a [`Round`]; unanswered asks never resolve (the round ends instead).
+/// Answers asks from a [`Round`]; an unanswered ask resolves only if the suspended handler is
+/// resumed with its answer ([`Round::supply`]); otherwise the round ends and the handler is
+/// dropped (and replayed next round).
 pub(crate) struct ReplayAnswers(pub Arc<Round>);
 
 impl AnswerSource for ReplayAnswers {
@@ -197,9 +257,15 @@ impl AnswerSource for ReplayAnswers {
         key: Option<&'a str>,
         _timeout: Duration,
     ) -> BoxFuture<'a, Result<Value, AnswerError>> {
-        match self.0.lookup(method, &params, key) {
-            Some(answer) => Box::pin(std::future::ready(Ok(answer))),
-            None => Box::pin(std::future::pending()),
+        match self.0.lookup_or_wait(method, &params, key) {
+            Ok(answer) => Box::pin(std::future::ready(Ok(answer))),
+            Err(wait) => Box::pin(async move {
+                match wait.await {
+                    Ok(answer) => Ok(answer),
+                    // The round was dropped: nothing will answer; the handler is dropped too.
+                    Err(_) => std::future::pending().await,
+                }
+            }),
         }
     }
 

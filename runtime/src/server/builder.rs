@@ -104,6 +104,8 @@ pub(crate) struct ServerCore {
     pub listens: super::subscriptions::ListenStreams,
     /// The middleware chain; `None` when there is none (nothing to run per request).
     pub middleware: Option<super::middleware::Chain>,
+    /// Handlers suspended between rounds of multi round-trip requests.
+    pub continuations: super::continuations::Continuations,
 }
 
 impl ServerCore {
@@ -545,6 +547,7 @@ impl Server {
             return Err(Error::Config(errors.join("; ")));
         }
         let admission = Arc::new(Admission::new(&self.limits));
+        let continuations = super::continuations::Continuations::new(&self.limits);
         Ok(Arc::new(ServerCore {
             info: self.info,
             instructions: self.instructions,
@@ -558,6 +561,7 @@ impl Server {
             admission,
             listens: Default::default(),
             middleware: (!self.middleware.is_empty()).then(|| self.middleware.into()),
+            continuations,
         }))
     }
 

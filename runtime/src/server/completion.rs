@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::prepare::{binding, Caller, Prepared};
+use super::prepare::{binding, Caller, OnPanic, Prepared};
 use super::registry::Registry;
 use super::{parse_params, Completer, CompletionRef};
 use crate::context::Context;
@@ -111,10 +111,12 @@ pub(crate) fn prepare(
         &name,
         || json!({ "argument": request.argument, "value": request.value, "arguments": request.arguments }),
     );
-    let on_panic = Err(ErrorObject::internal(format!(
-        "completing `{}` failed unexpectedly",
-        request.argument
-    )));
+    let argument = request.argument.clone();
+    let on_panic: OnPanic = Box::new(move || {
+        Err(ErrorObject::internal(format!(
+            "completing `{argument}` failed unexpectedly"
+        )))
+    });
     Ok(Prepared {
         handler: Box::new(move |ctx| {
             Box::pin(async move {

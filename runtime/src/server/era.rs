@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::context::PeerInfo;
@@ -123,7 +124,8 @@ pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Enve
         }
     };
     let capabilities: ClientCapabilities = match meta.get(META_CAPABILITIES) {
-        Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
+        // Decoded from the borrowed value: no copy of the envelope per request.
+        Some(v) => ClientCapabilities::deserialize(v).map_err(|e| {
             ErrorObject::invalid_params(format!("`_meta.{META_CAPABILITIES}` is invalid: {e}"))
         })?,
         None => {
@@ -156,12 +158,12 @@ pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Enve
         )
         .with_data(json!({ "supported": STATELESS_PROTOCOL_VERSIONS, "requested": version })));
     }
-    let client_info: Option<Implementation> = meta
+    let client_info = meta
         .get(META_CLIENT_INFO)
-        .and_then(|v| serde_json::from_value(v.clone()).ok());
+        .and_then(|v| Implementation::deserialize(v).ok());
     let log_level = match meta.get(META_LOG_LEVEL) {
         None => None,
-        Some(v) => Some(serde_json::from_value(v.clone()).map_err(|_| {
+        Some(v) => Some(LoggingLevel::deserialize(v).map_err(|_| {
             ErrorObject::invalid_params(format!(
                 "`_meta.{META_LOG_LEVEL}` must be a logging level such as \"info\""
             ))

@@ -6,6 +6,7 @@
 mod admission;
 mod builder;
 mod completion;
+mod continuations;
 #[cfg(feature = "http-server")]
 mod dispatch;
 mod elicitation_complete;
@@ -19,6 +20,7 @@ mod prepare;
 mod registry;
 mod request_state;
 mod roots_changed;
+mod rounds;
 mod runner;
 #[cfg(feature = "http-server")]
 mod serve_http;

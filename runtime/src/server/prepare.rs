@@ -24,13 +24,16 @@ pub(crate) type Handler = Box<
     dyn for<'a> FnOnce(Context<'a>) -> BoxFuture<'a, Result<Value, ErrorObject>> + Send + 'static,
 >;
 
+/// What a panicking handler answers, built only if one does.
+pub(crate) type OnPanic = Box<dyn FnOnce() -> Result<Value, ErrorObject> + Send + 'static>;
+
 /// A request ready to run.
 pub(crate) struct Prepared {
     pub handler: Handler,
     /// What a panicking handler answers.
-    pub on_panic: Result<Value, ErrorObject>,
+    pub on_panic: OnPanic,
     /// What `requestState` binds to (stateless era).
-    pub binding: Binding,
+    pub binding: LazyBinding,
     pub meta: Option<Map<String, Value>>,
     /// Who is calling, for `ctx.auth()` and `ctx.http_request()`.
     pub caller: Caller,
@@ -69,15 +72,47 @@ struct GetPromptParams {
     meta: Option<Map<String, Value>>,
 }
 
-/// What `requestState` binds to. The argument digest is only needed (and only computed) in the
-/// stateless era: it hashes the whole argument object, which is wasted work per call otherwise.
-pub(super) fn binding(era: Era, method: &str, name: &str, args: impl FnOnce() -> Value) -> Binding {
-    Binding {
-        method: method.to_owned(),
-        name: name.to_owned(),
+/// What `requestState` binds to, with the argument digest computed on first use
+/// ([`LazyBinding::resolve`]): only a request that opens or seals a state needs it, and it
+/// hashes the whole argument object, which is wasted work for a call that does neither.
+pub(crate) struct LazyBinding {
+    binding: Binding,
+    /// The arguments still to digest (stateless era, until resolved).
+    args: Option<Value>,
+}
+
+impl LazyBinding {
+    /// The handler's name (tool, prompt or URI).
+    pub(crate) fn name(&self) -> &str {
+        &self.binding.name
+    }
+
+    /// The binding, its digest computed now if it was not yet.
+    pub(crate) fn resolve(&mut self) -> &Binding {
+        if let Some(args) = self.args.take() {
+            self.binding.args = request_digest(&self.binding.method, &args);
+        }
+        &self.binding
+    }
+}
+
+/// What `requestState` binds to. The argument digest is only needed in the stateless era, and
+/// there only once a state is opened or sealed.
+pub(super) fn binding(
+    era: Era,
+    method: &str,
+    name: &str,
+    args: impl FnOnce() -> Value,
+) -> LazyBinding {
+    LazyBinding {
+        binding: Binding {
+            method: method.to_owned(),
+            name: name.to_owned(),
+            args: String::new(),
+        },
         args: match era {
-            Era::Stateless => request_digest(method, &args()),
-            Era::Handshake => String::new(),
+            Era::Stateless => Some(args()),
+            Era::Handshake => None,
         },
     }
 }
@@ -175,7 +210,7 @@ fn prepare_handler(
                             serde_json::to_value(CallToolResult::error(msg)).expect("serialisable");
                         Ok(Prepared {
                             handler: Box::new(move |_| Box::pin(async move { Ok(result) })),
-                            on_panic: Err(ErrorObject::internal("unreachable")),
+                            on_panic: Box::new(|| Err(ErrorObject::internal("unreachable"))),
                             binding,
                             meta: call.meta,
                             caller: Caller::default(),
@@ -184,10 +219,13 @@ fn prepare_handler(
                 };
             }
             let name = call.name.clone();
-            let on_panic = Ok(serde_json::to_value(CallToolResult::error(format!(
-                "tool `{name}` failed unexpectedly"
-            )))
-            .expect("serialisable"));
+            let on_panic: OnPanic = Box::new(move || {
+                Ok(serde_json::to_value(CallToolResult::error(format!(
+                    "tool `{}` failed unexpectedly",
+                    call.name
+                )))
+                .expect("serialisable"))
+            });
             let arguments = call.arguments;
             let url_mode =
                 crate::context::elicitation_mode(peer.capabilities.elicitation.as_ref(), "url");
@@ -230,10 +268,12 @@ fn prepare_handler(
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),
-                on_panic: Err(ErrorObject::internal(format!(
-                    "reading `{}` failed unexpectedly",
-                    p.uri
-                ))),
+                on_panic: Box::new(move || {
+                    Err(ErrorObject::internal(format!(
+                        "reading `{}` failed unexpectedly",
+                        p.uri
+                    )))
+                }),
                 binding,
                 meta: p.meta,
                 caller: Caller::default(),
@@ -261,10 +301,12 @@ fn prepare_handler(
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),
-                on_panic: Err(ErrorObject::internal(format!(
-                    "prompt `{}` failed unexpectedly",
-                    p.name
-                ))),
+                on_panic: Box::new(move || {
+                    Err(ErrorObject::internal(format!(
+                        "prompt `{}` failed unexpectedly",
+                        p.name
+                    )))
+                }),
                 binding,
                 meta: p.meta,
                 caller: Caller::default(),

@@ -83,6 +83,10 @@ pub(crate) struct RoundState {
     /// Memoised values, by memo key.
     #[serde(rename = "mm", default)]
     pub memos: BTreeMap<String, Value>,
+    /// The id under which the server that sealed this state keeps the suspended handler in
+    /// memory, if it does ([`super::continuations`]); unique per process, readable only inside the seal.
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    pub continuation: Option<String>,
 }
 
 /// Why a request state was refused.
@@ -117,7 +121,7 @@ pub(crate) fn request_digest(method: &str, args: &Value) -> String {
     let mut h = Sha256::new();
     h.update(method.as_bytes());
     h.update([0]);
-    h.update(args.to_string().as_bytes());
+    serde_json::to_writer(crate::context::HashWriter(&mut h), args).expect("JSON values serialise");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize())
 }
 

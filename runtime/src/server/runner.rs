@@ -10,8 +10,7 @@ use futures::FutureExt;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::prepare::Prepared;
-use super::request_state::Binding;
+use super::prepare::{LazyBinding, Prepared};
 use super::ServerCore;
 use crate::context::{
     Context, ExecutionSlot, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers, RequestScope, Round,
@@ -49,7 +48,7 @@ pub(crate) fn run(
     parts: ScopeParts,
 ) -> (
     impl Future<Output = Result<Value, ErrorObject>> + Send + 'static,
-    Binding,
+    LazyBinding,
 ) {
     let Prepared {
         handler,
@@ -62,7 +61,7 @@ pub(crate) fn run(
     let limits = Arc::clone(&core.limits);
     let sampling = Arc::clone(&core.sampling);
     let url_elicitations = Arc::clone(&core.shared.url_elicitations);
-    let name = binding.name.clone();
+    let name = binding.name().to_owned();
     let run = async move {
         let ScopeParts {
             id,
@@ -103,7 +102,7 @@ pub(crate) fn run(
             .await
             .unwrap_or_else(|panic| {
                 tracing::error!(%id, panic = %panic_message(&*panic), "handler panicked");
-                on_panic
+                on_panic()
             })
     };
     (run, binding)

@@ -2,7 +2,6 @@
 //! tagged with `resultType`, and `ctx.sample()`/`elicit()`/`list_roots()` answered over multi
 //! round-trip requests instead of server-to-client requests.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -15,14 +14,16 @@ use super::era::{
     self, Envelope, META_SERVER_INFO, META_SUBSCRIPTION, STATELESS_PROTOCOL_VERSIONS,
 };
 use super::middleware::{self, Watch};
-use super::prepare::{prepare, Caller, Prepared};
-use super::request_state::{self, Binding, Owner, RoundState};
-use super::runner::{self, Answers};
+use super::prepare::{prepare, Caller};
+use super::request_state::Owner;
+use super::rounds::{self, Retry};
 use super::{http_rules, parse_params, subscriptions, ServerCore};
-use crate::context::{LogFilter, Round};
 use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::Era;
 use crate::transport::{Outbox, RequestFacts};
+
+/// The prefix of the envelope's `_meta` keys.
+const ENVELOPE_PREFIX: &str = "io.modelcontextprotocol/";
 
 /// An admitted stateless-era request: its envelope, and whom its `requestState` belongs to.
 pub(crate) struct Admitted {
@@ -54,7 +55,12 @@ pub(crate) fn accept(
     Ok(Admitted {
         envelope,
         owner,
-        listener: subscriptions::listener_key(facts),
+        // Only a listen stream counts against its caller (over HTTP the key is a new string).
+        listener: if req.method == "subscriptions/listen" {
+            subscriptions::listener_key(facts)
+        } else {
+            None
+        },
         caller: Caller::of(facts),
     })
 }
@@ -133,7 +139,7 @@ async fn serve_watched(
             let inputs = take_inputs(params);
             match inputs {
                 Err(e) => Err(e),
-                Ok((params, responses, state)) => match prepare(
+                Ok((params, retry)) => match prepare(
                     &registry,
                     &method,
                     params,
@@ -143,20 +149,19 @@ async fn serve_watched(
                     &caller,
                 ) {
                     Err(e) => Err(e),
-                    Ok(prepared) => run_rounds(
+                    Ok(prepared) => rounds::run_rounds(
                         &core,
                         &id,
                         envelope,
                         &owner,
                         prepared,
-                        responses,
-                        state,
+                        retry,
                         sink.clone(),
                         cancel,
                     )
                     .await
                     .map(|v| {
-                        if v.get("resultType") == Some(&json!("input_required")) {
+                        if v.get("resultType").and_then(Value::as_str) == Some("input_required") {
                             v
                         } else {
                             finish(&core, v, cache)
@@ -229,14 +234,23 @@ fn discover(core: &ServerCore) -> Value {
     finish(core, result, None)
 }
 
-/// Split `inputResponses` and `requestState` off the params, checking their shapes.
-#[allow(clippy::type_complexity)]
-fn take_inputs(
-    params: Option<Value>,
-) -> Result<(Option<Value>, Map<String, Value>, Option<String>), ErrorObject> {
+/// Split `inputResponses` and `requestState` off the params, checking their shapes, and the
+/// envelope's keys off `_meta` (validated already; what is left, such as `progressToken`, is the
+/// request's own).
+fn take_inputs(params: Option<Value>) -> Result<(Option<Value>, Retry), ErrorObject> {
     let Some(Value::Object(mut p)) = params else {
-        return Ok((params, Map::new(), None));
+        let retry = Retry {
+            responses: Map::new(),
+            state: None,
+        };
+        return Ok((params, retry));
     };
+    if let Some(Value::Object(meta)) = p.get_mut("_meta") {
+        meta.retain(|k, _| !k.starts_with(ENVELOPE_PREFIX));
+        if meta.is_empty() {
+            p.remove("_meta");
+        }
+    }
     let responses = match p.remove("inputResponses") {
         None => Map::new(),
         Some(Value::Object(m)) => {
@@ -260,126 +274,7 @@ fn take_inputs(
             ))
         }
     };
-    Ok((Some(Value::Object(p)), responses, state))
-}
-
-/// Run the handler for one round: to completion when every ask has an answer, or until it is
-/// blocked only on unanswered asks, which are then sent as `input_required`.
-#[allow(clippy::too_many_arguments)]
-async fn run_rounds(
-    core: &Arc<ServerCore>,
-    id: &RequestId,
-    envelope: Envelope,
-    owner: &Owner,
-    prepared: Prepared,
-    responses: Map<String, Value>,
-    state: Option<String>,
-    sink: Outbox,
-    cancel: CancellationToken,
-) -> Result<Value, ErrorObject> {
-    let previous = match &state {
-        Some(token) => Some(
-            request_state::open(&core.state_keys, token, &prepared.binding, owner)
-                .map_err(|e| ErrorObject::invalid_params(e.to_string()))?,
-        ),
-        None => None,
-    };
-    let rounds = previous.as_ref().map_or(0, |s| s.rounds);
-    let mut answers: Map<String, Value> = previous
-        .as_ref()
-        .map(|s| s.answers.clone().into_iter().collect())
-        .unwrap_or_default();
-    let asked: HashMap<String, String> = previous
-        .as_ref()
-        .map(|s| s.asked.clone().into_iter().collect())
-        .unwrap_or_default();
-    // Only answers to what the last round asked count: an answer to an ask the server never made
-    // (or made in no round this state proves) is ignored, never handed to the handler.
-    for (key, response) in responses {
-        if asked.contains_key(&key) {
-            answers.insert(key, response);
-        } else {
-            tracing::debug!(%key, "ignoring an answer to an ask this request did not make");
-        }
-    }
-    let memos: Map<String, Value> = previous
-        .map(|s| s.memos.into_iter().collect())
-        .unwrap_or_default();
-    let round = Round::new(answers, asked, memos);
-
-    let (run, binding) = runner::run(
-        core,
-        prepared,
-        runner::ScopeParts {
-            id: id.clone(),
-            peer: envelope.peer,
-            log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
-            sink,
-            answers: Answers::Replay(Arc::clone(&round)),
-            cancel,
-        },
-    );
-    tokio::pin!(run);
-    // Run until done or until the handler asks something unanswered...
-    tokio::select! {
-        biased;
-        outcome = &mut run => return outcome,
-        _ = round.new_ask.notified() => {}
-    }
-    // ...then let it settle, so that asks made concurrently land in the same round.
-    let grace = core.limits.input_round_grace;
-    loop {
-        tokio::select! {
-            biased;
-            outcome = &mut run => return outcome,
-            _ = round.new_ask.notified() => continue,
-            _ = settle(grace) => break,
-        }
-    }
-    let open = round.open_asks();
-    if rounds + 1 > core.limits.max_input_rounds {
-        return Err(ErrorObject::internal(format!(
-            "gave up after {} rounds of input; the request still needs: {}",
-            rounds,
-            open.keys().cloned().collect::<Vec<_>>().join(", ")
-        )));
-    }
-    let next = RoundState {
-        binding: Binding { ..binding },
-        owner: owner.clone(),
-        expires_ms: request_state::expiry(core.limits.request_state_ttl),
-        rounds: rounds + 1,
-        answers: round.used_answers(),
-        asked: open
-            .iter()
-            .map(|(k, a)| (k.clone(), a.digest.clone()))
-            .collect(),
-        memos: round.all_memos(),
-    };
-    let input_requests: Map<String, Value> = open
-        .into_iter()
-        .map(|(k, a)| (k, json!({ "method": a.method, "params": a.params })))
-        .collect();
-    Ok(json!({
-        "resultType": "input_required",
-        "inputRequests": input_requests,
-        "requestState": request_state::seal(&core.state_keys, &next),
-        "_meta": server_meta(core),
-    }))
-}
-
-/// How long a handler blocked on an unanswered ask may keep going before the round ends. With no
-/// grace, a few scheduler turns: asks made concurrently (`join!`) register in the same poll, and
-/// answered asks resolve at once, so the handler reaches its next unanswered ask without waiting
-/// on a clock; a timer racing an ask is simply redone next round.
-async fn settle(grace: std::time::Duration) {
-    if grace.is_zero() {
-        for _ in 0..4 {
-            tokio::task::yield_now().await;
-        }
-    } else {
-        tokio::time::sleep(grace).await;
-    }
+    Ok((Some(Value::Object(p)), Retry { responses, state }))
 }
 
 #[derive(Deserialize, Default)]

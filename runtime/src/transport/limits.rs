@@ -89,6 +89,18 @@ pub struct Limits {
     pub input_round_grace: Duration,
     /// Multi round-trip requests: how long a `requestState` stays valid. Default: 10 min.
     pub request_state_ttl: Duration,
+    /// Multi round-trip requests: how long a handler suspended at the end of a round is kept in
+    /// memory, so that a retry reaching this process resumes it instead of running it again.
+    /// A retry after it (or on another replica) replays the handler from the `requestState`.
+    /// Default: 10 s; zero keeps none.
+    pub continuation_keep_alive: Duration,
+    /// Multi round-trip requests: the most suspended handlers kept in memory at once (the oldest
+    /// is dropped first, and its retry replayed). Default: 1024; zero keeps none.
+    pub max_continuations: usize,
+    /// Multi round-trip requests: the bytes of the suspended handlers kept in memory, estimated
+    /// as the size of each handler's future plus its `requestState` (the oldest is dropped
+    /// first). Default: 8 MiB.
+    pub max_continuation_bytes: usize,
     /// Sampling with tools: the most rounds of tool use in one sample. Default: 8.
     pub max_tool_iterations: u32,
     /// Stateless era: the `ttlMs` of list results (cache scope `public`). Default: 60 s.
@@ -118,6 +130,9 @@ impl Default for Limits {
             max_input_rounds: 16,
             input_round_grace: Duration::ZERO,
             request_state_ttl: Duration::from_secs(600),
+            continuation_keep_alive: Duration::from_secs(10),
+            max_continuations: 1024,
+            max_continuation_bytes: 8 * 1024 * 1024,
             max_tool_iterations: 8,
             list_ttl: Duration::from_secs(60),
             read_ttl: Duration::ZERO,
@@ -225,6 +240,24 @@ impl Limits {
     /// Set [`Limits::request_state_ttl`].
     pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
         self.request_state_ttl = ttl;
+        self
+    }
+
+    /// Set [`Limits::continuation_keep_alive`] (zero: never resume in memory, always replay).
+    pub fn continuation_keep_alive(mut self, keep_alive: Duration) -> Self {
+        self.continuation_keep_alive = keep_alive;
+        self
+    }
+
+    /// Set [`Limits::max_continuations`].
+    pub fn max_continuations(mut self, n: usize) -> Self {
+        self.max_continuations = n;
+        self
+    }
+
+    /// Set [`Limits::max_continuation_bytes`].
+    pub fn max_continuation_bytes(mut self, bytes: usize) -> Self {
+        self.max_continuation_bytes = bytes;
         self
     }
 

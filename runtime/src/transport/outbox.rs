@@ -18,6 +18,12 @@ impl Outbox {
         self.0.room(limit).await
     }
 
+    /// Queue a frame taken from another queue (a relay). False when the transport is gone.
+    #[cfg(feature = "server")]
+    pub(crate) fn send_frame(&self, frame: String) -> bool {
+        self.0.send(frame)
+    }
+
     /// Queue a message. False when the transport is gone.
     pub(crate) fn send(&self, message: &Message) -> bool {
         self.0.send(message.to_json())

@@ -1,0 +1,234 @@
+//! The rounds of a stateless-era request that runs a handler (`tools/call`, `resources/read`,
+//! `prompts/get`): run it until it completes or is blocked only on asks the client has not
+//! answered, then end the round with `input_required` and a sealed `requestState`.
+//!
+//! A retry either resumes the handler kept in memory ([`super::continuations`]), feeding it the new
+//! answers, or, when this process does not hold it, replays it from the start with the answers
+//! the `requestState` carries. Both give the handler the same answers.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::continuations::{Continuations, Suspended, SuspendedRun};
+use super::era::{Envelope, META_SERVER_INFO};
+use super::prepare::Prepared;
+use super::request_state::{self, Binding, Owner, RoundState};
+use super::runner::{self, Answers};
+use super::ServerCore;
+use crate::context::{LogFilter, Round};
+use crate::jsonrpc::{ErrorObject, RequestId};
+use crate::transport::{FrameReceiver, Outbox};
+
+/// What one request brings to its handler's rounds.
+pub(crate) struct Retry {
+    /// This request's `inputResponses`, by ask key.
+    pub responses: Map<String, Value>,
+    /// This request's `requestState`, if it is a retry.
+    pub state: Option<String>,
+}
+
+/// Run the handler for one round: to completion when every ask has an answer, or until it is
+/// blocked only on unanswered asks, which are then sent as `input_required`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn run_rounds(
+    core: &Arc<ServerCore>,
+    id: &RequestId,
+    envelope: Envelope,
+    owner: &Owner,
+    mut prepared: Prepared,
+    retry: Retry,
+    sink: Outbox,
+    cancel: CancellationToken,
+) -> Result<Value, ErrorObject> {
+    let Retry { responses, state } = retry;
+    let previous = match &state {
+        Some(token) => Some(
+            request_state::open(&core.state_keys, token, prepared.binding.resolve(), owner)
+                .map_err(|e| ErrorObject::invalid_params(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let rounds = previous.as_ref().map_or(0, |s| s.rounds);
+    // The handler may still be suspended here: resume it with the new answers.
+    let kept = previous
+        .as_ref()
+        .and_then(|s| s.continuation.as_deref())
+        .and_then(|c| {
+            core.continuations
+                .take(c, owner, prepared.binding.resolve())
+        });
+    if let Some(Suspended {
+        run,
+        round,
+        binding,
+        relay,
+        ..
+    }) = kept
+    {
+        let answered = round.supply(responses);
+        tracing::debug!(%id, answered, "resuming a suspended handler in memory");
+        let handler = Running { run, round, relay };
+        return drive(core, handler, rounds, move || binding, owner, &sink).await;
+    }
+    let mut answers: Map<String, Value> = previous
+        .as_ref()
+        .map(|s| s.answers.clone().into_iter().collect())
+        .unwrap_or_default();
+    let asked: HashMap<String, String> = previous
+        .as_ref()
+        .map(|s| s.asked.clone().into_iter().collect())
+        .unwrap_or_default();
+    // Only answers to what the last round asked count: an answer to an ask the server never made
+    // (or made in no round this state proves) is ignored, never handed to the handler.
+    for (key, response) in responses {
+        if asked.contains_key(&key) {
+            answers.insert(key, response);
+        } else {
+            tracing::debug!(%key, "ignoring an answer to an ask this request did not make");
+        }
+    }
+    let memos: Map<String, Value> = previous
+        .map(|s| s.memos.into_iter().collect())
+        .unwrap_or_default();
+    let round = Round::new(answers, asked, memos);
+
+    // The handler's notifications go to a queue of its own, relayed to this request's response
+    // (or, if it is resumed, to the response of the request that resumes it).
+    let (relay_sink, relay) = Outbox::channel();
+    let (run, mut binding) = runner::run(
+        core,
+        prepared,
+        runner::ScopeParts {
+            id: id.clone(),
+            peer: envelope.peer,
+            log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
+            sink: relay_sink,
+            answers: Answers::Replay(Arc::clone(&round)),
+            cancel,
+        },
+    );
+    // The argument digest is computed only if the round ends with `input_required`.
+    let sealed_binding = move || binding.resolve().clone();
+    let run = Box::pin(run);
+    let handler = Running { run, round, relay };
+    drive(core, handler, rounds, sealed_binding, owner, &sink).await
+}
+
+/// A handler being run: its future, its round, and its outgoing queue.
+struct Running {
+    run: SuspendedRun,
+    round: Arc<Round>,
+    relay: FrameReceiver,
+}
+
+/// Poll the handler until it completes, or until it is blocked only on unanswered asks (after
+/// letting it settle, so that asks made concurrently land in the same round); then end the round
+/// with `input_required`, keeping the suspended handler in memory when that is allowed.
+async fn drive(
+    core: &Arc<ServerCore>,
+    handler: Running,
+    rounds: u32,
+    binding: impl FnOnce() -> Binding,
+    owner: &Owner,
+    sink: &Outbox,
+) -> Result<Value, ErrorObject> {
+    let Running {
+        mut run,
+        round,
+        mut relay,
+    } = handler;
+    let grace = core.limits.input_round_grace;
+    // Running while the handler is blocked on an unanswered ask; a new ask starts it again.
+    let mut settling: Option<Pin<Box<dyn Future<Output = ()> + Send>>> = None;
+    loop {
+        if settling.is_none() && round.has_open_asks() {
+            settling = Some(Box::pin(settle(grace)));
+        }
+        tokio::select! {
+            biased;
+            outcome = &mut run => {
+                // What the handler sent before its result goes out before it.
+                while let Some(frame) = relay.try_recv() {
+                    sink.send_frame(frame);
+                }
+                return outcome;
+            }
+            Some(frame) = relay.recv() => {
+                sink.send_frame(frame);
+            }
+            _ = round.new_ask.notified() => settling = None,
+            _ = async { settling.as_mut().expect("settling").await }, if settling.is_some() => break,
+        }
+    }
+    // What the handler sent this round goes out with this round's answer.
+    while let Some(frame) = relay.try_recv() {
+        sink.send_frame(frame);
+    }
+    let open = round.open_asks();
+    if rounds + 1 > core.limits.max_input_rounds {
+        return Err(ErrorObject::internal(format!(
+            "gave up after {} rounds of input; the request still needs: {}",
+            rounds,
+            open.keys().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let binding = binding();
+    let continuation = core.continuations.enabled().then(Continuations::new_id);
+    let next = RoundState {
+        binding: binding.clone(),
+        owner: owner.clone(),
+        expires_ms: request_state::expiry(core.limits.request_state_ttl),
+        rounds: rounds + 1,
+        answers: round.used_answers(),
+        asked: open
+            .iter()
+            .map(|(k, a)| (k.clone(), a.digest.clone()))
+            .collect(),
+        memos: round.all_memos(),
+        continuation: continuation.clone(),
+    };
+    let input_requests: Map<String, Value> = open
+        .into_iter()
+        .map(|(k, a)| (k, json!({ "method": a.method, "params": a.params })))
+        .collect();
+    let token = request_state::seal(&core.state_keys, &next);
+    if let Some(cid) = continuation {
+        let bytes = std::mem::size_of_val(&*run) + token.len();
+        core.continuations.insert(
+            cid,
+            Suspended {
+                run,
+                round,
+                owner: owner.clone(),
+                binding,
+                relay,
+                bytes,
+            },
+        );
+    }
+    Ok(json!({
+        "resultType": "input_required",
+        "inputRequests": input_requests,
+        "requestState": token,
+        "_meta": { META_SERVER_INFO: core.info },
+    }))
+}
+
+/// How long a handler blocked on an unanswered ask may keep going before the round ends. With no
+/// grace, a few scheduler turns: asks made concurrently (`join!`) register in the same poll, and
+/// answered asks resolve at once, so the handler reaches its next unanswered ask without waiting
+/// on a clock; a timer racing an ask is simply redone next round.
+async fn settle(grace: std::time::Duration) {
+    if grace.is_zero() {
+        for _ in 0..4 {
+            tokio::task::yield_now().await;
+        }
+    } else {
+        tokio::time::sleep(grace).await;
+    }
+}
