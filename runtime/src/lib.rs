@@ -97,7 +97,7 @@ pub use prompt::{
 };
 pub use protocol::{
     CallToolResult, Content, ElicitAction, ElicitResult, LoggingLevel, ModelPreferences, Root,
-    SamplingMessage, StopReason,
+    SamplingMessage, StopReason, TaskStatus, TaskSupport,
 };
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
@@ -107,7 +107,10 @@ pub use resource::{
 };
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
-pub use server::{Completer, CompletionRef, Limits, RootsChanged, Server, ServerHandle};
+pub use server::{
+    Completer, CompletionRef, Limits, MemoryTaskStore, RootsChanged, Server, ServerHandle,
+    TaskRecord, TaskStore, TaskStoreError,
+};
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use tool::{
@@ -142,7 +145,7 @@ pub mod __private {
     pub use serde;
     pub use serde_json::Value;
 
-    pub use crate::protocol::{CallToolResult, ToolAnnotations};
+    pub use crate::protocol::{CallToolResult, TaskSupport, ToolAnnotations};
     pub use crate::tool::{
         IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolMeta, ToolOutput,
     };

@@ -12,7 +12,7 @@ mod scope;
 mod slot;
 mod structured;
 
-pub(crate) use answers::LiveAnswers;
+pub(crate) use answers::{AnswerError, AnswerSource, LiveAnswers};
 pub use ask::{Ask, AskError, AskOutput};
 pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
 pub(crate) use log::LogFilter;

@@ -44,6 +44,8 @@ pub struct Server {
     sampling: SamplingSetup,
     expose_errors: bool,
     on_roots_changed: Option<OnRootsChanged>,
+    /// The task store and time to live (the tasks extension; `server/tasks/setup.rs`).
+    pub(super) tasks: super::tasks::TaskSetup,
 }
 
 /// A change every connected session hears about.
@@ -97,6 +99,8 @@ pub(crate) struct ServerCore {
     pub admission: Arc<Admission>,
     /// Open `subscriptions/listen` streams, per caller.
     pub listens: super::subscriptions::ListenStreams,
+    /// Tasks (the tasks extension): their store, and those running here.
+    pub tasks: Arc<super::tasks::Tasks>,
 }
 
 impl ServerCore {
@@ -111,6 +115,7 @@ impl ServerCore {
             prompts: r.has_prompts().then(|| json!({ "listChanged": true })),
             completions: r.has_completers().then(|| json!({})),
             logging: Some(json!({})),
+            extra: super::tasks::advertised(&r),
             ..Default::default()
         }
     }
@@ -236,6 +241,7 @@ impl Server {
             sampling: SamplingSetup::default(),
             expose_errors: false,
             on_roots_changed: None,
+            tasks: Default::default(),
         }
     }
 
@@ -548,6 +554,7 @@ impl Server {
             on_roots_changed: self.on_roots_changed,
             admission,
             listens: Default::default(),
+            tasks: Arc::new(self.tasks.build()),
         }))
     }
 

@@ -22,6 +22,7 @@ mod serve_http;
 mod session;
 mod stateless;
 mod subscriptions;
+mod tasks;
 
 pub use crate::transport::Limits;
 pub(crate) use builder::ServerCore;
@@ -29,6 +30,7 @@ pub use builder::{Server, ServerHandle};
 pub use registry::{Completer, CompletionRef};
 pub use roots_changed::RootsChanged;
 pub(crate) use session::Session;
+pub use tasks::{MemoryTaskStore, TaskRecord, TaskStore, TaskStoreError};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -14,7 +14,8 @@ use super::prepare::Prepared;
 use super::request_state::Binding;
 use super::ServerCore;
 use crate::context::{
-    Context, ExecutionSlot, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers, RequestScope, Round,
+    AnswerSource, Context, ExecutionSlot, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers,
+    RequestScope, Round,
 };
 use crate::jsonrpc::{ErrorObject, Message, Pending, RequestId, Response};
 use crate::transport::Outbox;
@@ -26,6 +27,8 @@ pub(crate) enum Answers {
     Live(Arc<Pending>, Option<Arc<ExecutionSlot>>),
     /// Stateless era: the retried request's answers, or the end of the round.
     Replay(Arc<Round>),
+    /// A task (either era): asks wait for the client's `tasks/update`.
+    Task(Box<dyn AnswerSource>),
 }
 
 /// What a request contributes to its handler's scope.
@@ -84,6 +87,7 @@ pub(crate) fn run(
                     slot,
                 }),
                 Answers::Replay(round) => Box::new(ReplayAnswers(round)),
+                Answers::Task(source) => source,
             },
             cancel,
         );

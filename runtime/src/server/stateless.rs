@@ -17,7 +17,7 @@ use super::era::{
 use super::prepare::{complete, prepare, Caller, Prepared};
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
-use super::{http_rules, parse_params, subscriptions, ServerCore};
+use super::{http_rules, parse_params, subscriptions, tasks, ServerCore};
 use crate::context::{LogFilter, Round};
 use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::Era;
@@ -121,6 +121,45 @@ pub(crate) async fn serve(
                     &caller,
                 ) {
                     Err(e) => Err(e),
+                    Ok(prepared) if method == "tools/call" => {
+                        match tasks::runs_as_task(
+                            &registry,
+                            &prepared.binding.name,
+                            &envelope.peer.capabilities,
+                        ) {
+                            Err(e) => Err(e),
+                            Ok(true) => {
+                                let start = tasks::Start {
+                                    id: id.clone(),
+                                    peer: Arc::clone(&envelope.peer),
+                                    log_filter: Arc::new(LogFilter::for_request(
+                                        envelope.log_level,
+                                    )),
+                                    owner: tasks::owner(owner.caller.as_deref(), None),
+                                };
+                                core.tasks.start(&core, prepared, start).await
+                            }
+                            Ok(false) => run_rounds(
+                                &core,
+                                &id,
+                                envelope,
+                                &owner,
+                                prepared,
+                                responses,
+                                state,
+                                sink.clone(),
+                                cancel,
+                            )
+                            .await
+                            .map(|v| {
+                                if v.get("resultType") == Some(&json!("input_required")) {
+                                    v
+                                } else {
+                                    finish(&core, v, cache)
+                                }
+                            }),
+                        }
+                    }
                     Ok(prepared) => run_rounds(
                         &core,
                         &id,
@@ -143,6 +182,13 @@ pub(crate) async fn serve(
                 },
             }
         }
+        m if tasks::METHODS.contains(&m) => match tasks::gate(m, &envelope.peer.capabilities) {
+            Ok(()) => {
+                let owner = tasks::owner(owner.caller.as_deref(), None);
+                core.tasks.serve(m, &owner, params).await
+            }
+            Err(e) => Err(e),
+        },
         "subscriptions/listen" => {
             listen(&core, &id, params, listener, &sink, cancel).await;
             return;
