@@ -78,6 +78,7 @@ fn server() -> Server {
         .tool(protocol_error_job)
         .tool(confirm_delete)
         .tool(multi_input)
+        .tool(test_tool_with_task)
         .tools(mutations)
         .resource(static_text)
         .resource(static_binary)

@@ -84,3 +84,24 @@ pub(crate) async fn multi_input(ctx: Context<'_>) -> Result<String, ToolError> {
         field(&second, "name")
     ))
 }
+
+/// Asks for a name (multi round-trip), then finishes the work as a task
+#[tool(task = "required", escalate)]
+pub(crate) async fn test_tool_with_task(ctx: Context<'_>) -> Result<String, ToolError> {
+    let schema = json!({
+        "type": "object",
+        "properties": {"name": {"type": "string", "description": "Your name"}},
+        "required": ["name"]
+    });
+    let answer = ctx
+        .elicit("What is your name?", schema)
+        .key("user_name")
+        .await?;
+    // The input is in: answer the call with a task, and do the slow part in the background.
+    ctx.run_as_task().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(format!(
+        "Hello, {}! Your task is done.",
+        field(&answer, "name")
+    ))
+}

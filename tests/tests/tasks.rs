@@ -86,6 +86,16 @@ async fn ask_model(ctx: Context<'_>) -> Result<String, ToolError> {
     Ok(format!("the model says {}", reply.text()))
 }
 
+/// Asks for a name the usual way, then goes on as a task.
+#[tool(task = "optional", escalate)]
+async fn gather_then_work(ctx: Context<'_>) -> Result<String, ToolError> {
+    let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
+    let answer = ctx.elicit("Name?", schema).key("name").await?;
+    let name = answer.content.unwrap_or_default()["name"].clone();
+    let as_task = ctx.run_as_task().await;
+    Ok(format!("name={name} task={as_task}"))
+}
+
 fn server() -> Server {
     Server::new("tasks-test", "1")
         .tool(gated)
@@ -94,6 +104,7 @@ fn server() -> Server {
         .tool(lingering)
         .tool(only_task)
         .tool(ask_model)
+        .tool(gather_then_work)
 }
 
 async fn call(c: &mut RawClient, name: &str, meta: Value) -> Value {
@@ -369,4 +380,49 @@ async fn a_task_belongs_to_the_caller_that_created_it() {
     assert_eq!(r["result"]["status"], "working", "{r}");
     let r = post(&url, "alice", "tasks/cancel", &id, params).await;
     assert_eq!(r["result"]["resultType"], "complete", "{r}");
+}
+
+#[tokio::test]
+async fn a_call_gathers_input_then_becomes_a_task_on_run_as_task() {
+    let caps = meta(json!({"elicitation": {}, "extensions": {TASKS: {}}}));
+    let mut c = RawClient::start(server());
+    // Round 1: the ask, multi round-trip; no task yet.
+    let round1 = call(&mut c, "gather_then_work", caps.clone()).await;
+    assert_eq!(round1["result"]["resultType"], "input_required", "{round1}");
+    assert!(round1["result"].get("taskId").is_none());
+    let answer = json!({"action": "accept", "content": {"name": "Alice"}});
+    let round2 = c
+        .request(
+            "tools/call",
+            json!({"name": "gather_then_work", "arguments": {}, "_meta": caps,
+                   "inputResponses": {"name": answer},
+                   "requestState": round1["result"]["requestState"]}),
+        )
+        .await;
+    let id = task_id(&round2);
+    for absent in ["requestState", "inputRequests"] {
+        assert!(round2["result"].get(absent).is_none(), "{round2}");
+    }
+    let done = wait_for(&mut c, &id, status_is("completed")).await;
+    assert_eq!(
+        done["result"]["result"]["content"][0]["text"],
+        "name=\"Alice\" task=true"
+    );
+
+    // Without the extension the same tool is a plain call: `run_as_task` says false.
+    let plain_caps = meta(json!({"elicitation": {}}));
+    let round1 = call(&mut c, "gather_then_work", plain_caps.clone()).await;
+    let round2 = c
+        .request(
+            "tools/call",
+            json!({"name": "gather_then_work", "arguments": {}, "_meta": plain_caps,
+                   "inputResponses": {"name": answer},
+                   "requestState": round1["result"]["requestState"]}),
+        )
+        .await;
+    assert_eq!(round2["result"]["resultType"], "complete", "{round2}");
+    assert_eq!(
+        round2["result"]["content"][0]["text"],
+        "name=\"Alice\" task=false"
+    );
 }

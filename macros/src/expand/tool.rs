@@ -70,6 +70,7 @@ pub(crate) fn tool_parts(
     let scopes = &attr.scopes;
     let icons = &attr.icons;
     let task = format_ident!("{}", attr.task.unwrap_or("Forbidden"));
+    let escalate = attr.escalate;
     let meta = quote! {
         #p::ToolMeta {
             name: #name,
@@ -86,6 +87,7 @@ pub(crate) fn tool_parts(
             scopes: &[#(#scopes),*],
             icons: &[#(#icons),*],
             task: #p::TaskSupport::#task,
+            escalate: #escalate,
         }
     };
 

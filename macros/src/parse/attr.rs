@@ -21,6 +21,10 @@ pub(crate) struct ToolAttr {
     pub icons: Vec<LitStr>,
     /// Task support (`task = "optional" | "required" | "forbidden"`): the `TaskSupport` variant.
     pub task: Option<&'static str>,
+    /// `escalate`: a task call starts as a request and becomes a task on `ctx.run_as_task()`.
+    pub escalate: bool,
+    /// Where `escalate` was given (to point at it when `task` is missing).
+    pub escalate_at: Option<proc_macro2::Span>,
     /// `crate = "path::to::toolsmith"`, for crates that re-export Toolsmith.
     pub krate: Option<CratePath>,
 }
@@ -210,6 +214,10 @@ impl ToolAttr {
                 parse_icons(&mut out.icons, &meta)
             } else if meta.path.is_ident("task") {
                 parse_task(&mut out.task, &meta)
+            } else if meta.path.is_ident("escalate") {
+                out.escalate = flag(&meta)?;
+                out.escalate_at = Some(syn::spanned::Spanned::span(&meta.path));
+                Ok(())
             } else if meta.path.is_ident("requires") {
                 meta.parse_nested_meta(|cap| {
                     let Some(ident) = cap.path.get_ident() else {
@@ -230,12 +238,20 @@ impl ToolAttr {
                 })
             } else {
                 Err(meta.error(
-                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires, scopes, icons, task, crate",
+                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires, scopes, icons, task, escalate, crate",
                 ))
             }
         });
         if let Err(e) = parser.parse2(tokens) {
             errors.push(e);
+        }
+        if let (true, Some(at)) = (out.escalate, out.escalate_at) {
+            if matches!(out.task, None | Some("Forbidden")) {
+                errors.push(syn::Error::new(
+                    at,
+                    "`escalate` makes a call a task on `ctx.run_as_task()`; it needs `task = \"optional\"` or `task = \"required\"`",
+                ));
+            }
         }
         out
     }

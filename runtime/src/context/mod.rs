@@ -128,6 +128,17 @@ impl<'a> Context<'a> {
         &self.scope.peer.capabilities
     }
 
+    /// Run the rest of this tool as a task (the tasks extension), for a tool declared with
+    /// `#[tool(task = "..", escalate)]`: the call is answered with the task at once and the
+    /// handler goes on in the background, its asks from then on waiting for the client's
+    /// `tasks/update`. What it asked before was answered the usual way (multi round-trip), so a
+    /// tool can gather its input first and then start the long work. True once it runs as a
+    /// task; false when it cannot (the caller did not declare the extension, a 2025-11-25
+    /// session, a tool without `escalate`): it then simply goes on as a plain call.
+    pub async fn run_as_task(&self) -> bool {
+        self.scope.answers.escalate().await
+    }
+
     /// True once the client cancelled this request (or the connection closed).
     pub fn is_cancelled(&self) -> bool {
         self.scope.cancel.is_cancelled()

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tokio::sync::broadcast;
@@ -17,7 +18,8 @@ use super::era::{
 use super::prepare::{complete, prepare, Caller, Prepared};
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
-use super::{http_rules, parse_params, subscriptions, tasks, ServerCore};
+use super::tasks::{self, Escalation, Mode};
+use super::{http_rules, parse_params, subscriptions, ServerCore};
 use crate::context::{LogFilter, Round};
 use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::Era;
@@ -121,64 +123,43 @@ pub(crate) async fn serve(
                     &caller,
                 ) {
                     Err(e) => Err(e),
-                    Ok(prepared) if method == "tools/call" => {
-                        match tasks::runs_as_task(
-                            &registry,
-                            &prepared.binding.name,
-                            &envelope.peer.capabilities,
-                        ) {
-                            Err(e) => Err(e),
-                            Ok(true) => {
-                                let start = tasks::Start {
-                                    id: id.clone(),
-                                    peer: Arc::clone(&envelope.peer),
-                                    log_filter: Arc::new(LogFilter::for_request(
-                                        envelope.log_level,
-                                    )),
-                                    owner: tasks::owner(owner.caller.as_deref(), None),
-                                };
-                                core.tasks.start(&core, prepared, start).await
+                    Ok(prepared) => match tasks::mode(
+                        &registry,
+                        (method == "tools/call").then_some(prepared.binding.name.as_str()),
+                        &envelope.peer.capabilities,
+                    ) {
+                        Err(e) => Err(e),
+                        Ok(Mode::Task) => {
+                            let start = tasks::Start {
+                                id: id.clone(),
+                                peer: Arc::clone(&envelope.peer),
+                                log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
+                                owner: tasks::owner(owner.caller.as_deref(), None),
+                            };
+                            core.tasks.start(&core, prepared, start).await
+                        }
+                        Ok(mode) => run_rounds(
+                            &core,
+                            &id,
+                            envelope,
+                            &owner,
+                            prepared,
+                            responses,
+                            state,
+                            sink.clone(),
+                            cancel,
+                            (mode == Mode::Escalating).then(Escalation::new),
+                        )
+                        .await
+                        .map(|v| {
+                            let tag = v.get("resultType").and_then(Value::as_str);
+                            if matches!(tag, Some("input_required" | "task")) {
+                                v
+                            } else {
+                                finish(&core, v, cache)
                             }
-                            Ok(false) => run_rounds(
-                                &core,
-                                &id,
-                                envelope,
-                                &owner,
-                                prepared,
-                                responses,
-                                state,
-                                sink.clone(),
-                                cancel,
-                            )
-                            .await
-                            .map(|v| {
-                                if v.get("resultType") == Some(&json!("input_required")) {
-                                    v
-                                } else {
-                                    finish(&core, v, cache)
-                                }
-                            }),
-                        }
-                    }
-                    Ok(prepared) => run_rounds(
-                        &core,
-                        &id,
-                        envelope,
-                        &owner,
-                        prepared,
-                        responses,
-                        state,
-                        sink.clone(),
-                        cancel,
-                    )
-                    .await
-                    .map(|v| {
-                        if v.get("resultType") == Some(&json!("input_required")) {
-                            v
-                        } else {
-                            finish(&core, v, cache)
-                        }
-                    }),
+                        }),
+                    },
                 },
             }
         }
@@ -298,6 +279,7 @@ async fn run_rounds(
     state: Option<String>,
     sink: Outbox,
     cancel: CancellationToken,
+    escalation: Option<Arc<Escalation>>,
 ) -> Result<Value, ErrorObject> {
     let previous = match &state {
         Some(token) => Some(
@@ -337,16 +319,30 @@ async fn run_rounds(
             peer: envelope.peer,
             log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
             sink,
-            answers: Answers::Replay(Arc::clone(&round)),
+            answers: match &escalation {
+                None => Answers::Replay(Arc::clone(&round)),
+                Some(e) => Answers::Task(e.answers(Arc::clone(&round))),
+            },
             cancel,
         },
     );
-    tokio::pin!(run);
-    // Run until done or until the handler asks something unanswered...
-    tokio::select! {
-        biased;
-        outcome = &mut run => return outcome,
-        _ = round.new_ask.notified() => {}
+    let mut run: BoxFuture<'static, _> = Box::pin(run);
+    // Run until done or until the handler asks something unanswered (or, escalating, to become
+    // a task: then it goes on as one, unless none can be made)...
+    loop {
+        tokio::select! {
+            biased;
+            outcome = &mut run => return outcome,
+            _ = round.new_ask.notified() => break,
+            _ = escalation_requested(escalation.as_deref()) => {
+                let e = escalation.as_deref().expect("only with an escalation");
+                let task_owner = tasks::owner(owner.caller.as_deref(), None);
+                match core.tasks.adopt(e, task_owner, run).await {
+                    Ok(created) => return Ok(created),
+                    Err(back) => run = back,
+                }
+            }
+        }
     }
     // ...then let it settle, so that asks made concurrently land in the same round.
     let grace = core.limits.input_round_grace;
@@ -388,6 +384,14 @@ async fn run_rounds(
         "requestState": request_state::seal(&core.state_keys, &next),
         "_meta": server_meta(core),
     }))
+}
+
+/// Completes when the handler asks to become a task; never without an escalation.
+async fn escalation_requested(escalation: Option<&Escalation>) {
+    match escalation {
+        Some(e) => e.requested().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// How long a handler blocked on an unanswered ask may keep going before the round ends. With no

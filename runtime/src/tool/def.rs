@@ -46,6 +46,9 @@ pub struct ToolMeta {
     /// Whether the tool runs as a task (`task = "optional" | "required"`; the tasks extension):
     /// a call answers at once with the task, and the tool runs in the background.
     pub task: TaskSupport,
+    /// With task support: the call starts as a plain request and becomes a task when the
+    /// handler calls [`Context::run_as_task`] (`#[tool(task = "..", escalate)]`).
+    pub escalate: bool,
 }
 
 /// A registered tool: its listing and its handler. Built by `#[tool]`/`#[tools]`, or by hand.
@@ -56,6 +59,7 @@ pub struct ToolDef {
     pub(crate) handler: ErasedHandler,
     requires: &'static [&'static str],
     scopes: &'static [&'static str],
+    escalate: bool,
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -125,6 +129,7 @@ impl ToolDef {
             )),
             requires: meta.requires,
             scopes: meta.scopes,
+            escalate: meta.escalate,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => f(ctx, a),
                 Err(msg) => Box::pin(std::future::ready(CallToolResult::error(msg))),
@@ -152,6 +157,7 @@ impl ToolDef {
             )),
             requires: meta.requires,
             scopes: meta.scopes,
+            escalate: meta.escalate,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => {
                     let state = Arc::clone(&state);
@@ -201,6 +207,12 @@ impl ToolDef {
             .execution
             .map(|e| e.task_support)
             .unwrap_or_default()
+    }
+
+    /// True when a task call starts as a plain request and becomes a task on
+    /// [`Context::run_as_task`].
+    pub fn escalates(&self) -> bool {
+        self.escalate
     }
 
     /// Set whether the tool runs as a task.

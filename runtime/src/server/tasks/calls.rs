@@ -8,22 +8,34 @@ use crate::server::registry::Registry;
 /// The methods of the tasks extension a client sends.
 pub(crate) const METHODS: [&str; 3] = ["tasks/get", "tasks/update", "tasks/cancel"];
 
-/// Whether a `tools/call` of `tool` from a caller declaring `caps` runs as a task: yes when the
-/// tool supports tasks and the caller declared the extension; the missing-capability error when
-/// the tool requires a task and the caller did not declare it; else no (a plain call, also for
-/// a legacy `task` parameter on a tool without task support).
-pub(crate) fn runs_as_task(
+/// How a `tools/call` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Answered when the handler returns.
+    Plain,
+    /// A task from the start.
+    Task,
+    /// A plain request until the handler calls `ctx.run_as_task()`.
+    Escalating,
+}
+
+/// How a `tools/call` of `tool` (`None`: another method) from a caller declaring `caps` runs: as a task when the tool
+/// supports tasks and the caller declared the extension; the missing-capability error when the
+/// tool requires a task and the caller did not declare it; else plain (also for a legacy `task`
+/// parameter on a tool without task support).
+pub(crate) fn mode(
     registry: &Registry,
-    tool: &str,
+    tool: Option<&str>,
     caps: &ClientCapabilities,
-) -> Result<bool, ErrorObject> {
-    let support = registry
-        .tool(tool)
-        .map_or(TaskSupport::Forbidden, |t| t.task_support());
-    match (support, declared(caps)) {
-        (TaskSupport::Forbidden, _) => Ok(false),
-        (_, true) => Ok(true),
-        (TaskSupport::Optional, false) => Ok(false),
+) -> Result<Mode, ErrorObject> {
+    let Some((tool, def)) = tool.and_then(|t| Some((t, registry.tool(t)?))) else {
+        return Ok(Mode::Plain);
+    };
+    match (def.task_support(), declared(caps)) {
+        (TaskSupport::Forbidden, _) => Ok(Mode::Plain),
+        (_, true) if def.escalates() => Ok(Mode::Escalating),
+        (_, true) => Ok(Mode::Task),
+        (TaskSupport::Optional, false) => Ok(Mode::Plain),
         (TaskSupport::Required, false) => Err(missing_extension(format!(
             "tool `{tool}` runs only as a task, and this request did not declare the tasks extension"
         ))),

@@ -8,6 +8,7 @@
 //! expires after its time to live); what runs (the handler, asks waiting for answers) stays here.
 
 mod calls;
+mod escalate;
 mod inputs;
 mod memory_store;
 mod setup;
@@ -15,16 +16,19 @@ mod store;
 mod wire;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
-pub(crate) use calls::{gate, runs_as_task, METHODS};
+pub(crate) use calls::{gate, mode, Mode, METHODS};
+pub(crate) use escalate::Escalation;
 pub use memory_store::MemoryTaskStore;
 pub(crate) use setup::{advertised, TaskSetup};
 pub use store::{TaskRecord, TaskStore, TaskStoreError};
@@ -142,15 +146,10 @@ impl Tasks {
         }
     }
 
-    /// Create a task for `prepared`, start its handler in the background, and return the
-    /// `CreateTaskResult` (only once the store holds the task, so `tasks/get` finds it).
-    pub(crate) async fn start(
-        self: &Arc<Self>,
-        core: &ServerCore,
-        mut prepared: Prepared,
-        start: Start,
-    ) -> Result<Value, ErrorObject> {
-        let record = TaskRecord::new(new_task_id(), start.owner.clone(), self.ttl);
+    /// Create a task owned by `owner`: in the store (so `tasks/get` finds it from now on), and
+    /// live here.
+    async fn create(&self, owner: String) -> Result<(TaskRecord, Arc<Live>), ErrorObject> {
+        let record = TaskRecord::new(new_task_id(), owner.clone(), self.ttl);
         self.store
             .create(record.clone())
             .await
@@ -160,7 +159,7 @@ impl Tasks {
             })?;
         let live = Arc::new(Live {
             task_id: record.task_id.clone(),
-            owner: start.owner,
+            owner,
             cancel: CancellationToken::new(),
             lock: tokio::sync::Mutex::new(()),
             waiting: Mutex::new(HashMap::new()),
@@ -170,29 +169,16 @@ impl Tasks {
             .lock()
             .expect("live lock")
             .insert(record.task_id.clone(), Arc::clone(&live));
-        // A task that panics failed (a protocol-level error), rather than completing with a tool
-        // error as a plain call does.
-        prepared.on_panic = Err(ErrorObject::internal(format!(
-            "tool `{}` failed unexpectedly",
-            prepared.binding.name
-        )));
-        // Nobody reads a task's notifications: its caller polls.
-        let (sink, _) = Outbox::channel();
-        let (run, _) = runner::run(
-            core,
-            prepared,
-            ScopeParts {
-                id: start.id,
-                peer: start.peer,
-                log_filter: start.log_filter,
-                sink,
-                answers: Answers::Task(Box::new(inputs::TaskInputs {
-                    tasks: Arc::clone(self),
-                    live: Arc::clone(&live),
-                })),
-                cancel: live.cancel.clone(),
-            },
-        );
+        Ok((record, live))
+    }
+
+    /// Run a task's handler in the background until it ends, is cancelled or outlives its time
+    /// to live, and record how it ended.
+    fn run_in_background(
+        self: &Arc<Self>,
+        live: Arc<Live>,
+        run: impl Future<Output = Result<Value, ErrorObject>> + Send + 'static,
+    ) {
         let tasks = Arc::clone(self);
         let ttl = self.ttl;
         tokio::spawn(async move {
@@ -219,7 +205,69 @@ impl Tasks {
                 .await;
             tasks.live.lock().expect("live lock").remove(&live.task_id);
         });
+    }
+
+    /// Create a task for `prepared`, start its handler in the background, and return the
+    /// `CreateTaskResult` (only once the store holds the task).
+    pub(crate) async fn start(
+        self: &Arc<Self>,
+        core: &ServerCore,
+        mut prepared: Prepared,
+        start: Start,
+    ) -> Result<Value, ErrorObject> {
+        let (record, live) = self.create(start.owner).await?;
+        // A task that panics failed (a protocol-level error), rather than completing with a tool
+        // error as a plain call does.
+        prepared.on_panic = Err(ErrorObject::internal(format!(
+            "tool `{}` failed unexpectedly",
+            prepared.binding.name
+        )));
+        // Nobody reads a task's notifications: its caller polls.
+        let (sink, _) = Outbox::channel();
+        let (run, _) = runner::run(
+            core,
+            prepared,
+            ScopeParts {
+                id: start.id,
+                peer: start.peer,
+                log_filter: start.log_filter,
+                sink,
+                answers: Answers::Task(Box::new(self.inputs(&live))),
+                cancel: live.cancel.clone(),
+            },
+        );
+        self.run_in_background(live, run);
         Ok(wire::create_result(&record, POLL_INTERVAL))
+    }
+
+    /// Make the running request `run`, whose handler asked through `escalation`, a task owned
+    /// by `owner`, and return the `CreateTaskResult`. When no task can be made, the handler goes
+    /// on as a plain request and the error is logged.
+    pub(crate) async fn adopt(
+        self: &Arc<Self>,
+        escalation: &Escalation,
+        owner: String,
+        run: BoxFuture<'static, Result<Value, ErrorObject>>,
+    ) -> Result<Value, BoxFuture<'static, Result<Value, ErrorObject>>> {
+        match self.create(owner).await {
+            Ok((record, live)) => {
+                escalation.grant(self.inputs(&live));
+                self.run_in_background(live, run);
+                Ok(wire::create_result(&record, POLL_INTERVAL))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.message, "could not make a call a task; it goes on as a plain call");
+                escalation.refuse();
+                Err(run)
+            }
+        }
+    }
+
+    fn inputs(self: &Arc<Self>, live: &Arc<Live>) -> inputs::TaskInputs {
+        inputs::TaskInputs {
+            tasks: Arc::clone(self),
+            live: Arc::clone(live),
+        }
     }
 
     /// Change the record of a live task, unless it is gone or already terminal.
