@@ -426,3 +426,54 @@ async fn a_call_gathers_input_then_becomes_a_task_on_run_as_task() {
         "name=\"Alice\" task=false"
     );
 }
+
+#[tokio::test]
+async fn the_client_runs_a_tool_as_a_task_and_answers_its_asks() {
+    use toolsmith::client::{Client, Protocol, ToolCall};
+    use toolsmith::TaskStatus;
+
+    let router = server().into_http_router(HttpConfig::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let client = Client::builder("task-client", "1")
+        .protocol(Protocol::Stateless)
+        .tasks()
+        .sampling_handler(|_| async { Ok("42") })
+        .connect_http(&url)
+        .await
+        .unwrap();
+    let ToolCall::Task(task) = client
+        .call_tool_as_task("ask_model", Value::Null)
+        .await
+        .unwrap()
+    else {
+        panic!("ask_model did not run as a task")
+    };
+    // The client answers the model question the task parks on, then gets the result.
+    let result = client.wait_for_task(&task.task_id).await.unwrap();
+    assert_eq!(result.text_content(), "the model says 42");
+
+    let ToolCall::Task(task) = client
+        .call_tool_as_task("lingering", Value::Null)
+        .await
+        .unwrap()
+    else {
+        panic!("lingering did not run as a task")
+    };
+    client.cancel_task(&task.task_id).await.unwrap();
+    let info = client.get_task(&task.task_id).await.unwrap();
+    assert_eq!(info.status, TaskStatus::Cancelled);
+
+    // A client that does not declare the extension gets the plain answer.
+    let plain = Client::builder("plain-client", "1")
+        .protocol(Protocol::Stateless)
+        .connect_http(&url)
+        .await
+        .unwrap();
+    match plain.call_tool_as_task("quick", Value::Null).await.unwrap() {
+        ToolCall::Done(r) => assert_eq!(r.text_content(), "quick"),
+        other => panic!("expected a plain answer, got {other:?}"),
+    }
+}
