@@ -477,3 +477,57 @@ async fn the_client_runs_a_tool_as_a_task_and_answers_its_asks() {
         other => panic!("expected a plain answer, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn status_changes_reach_the_owners_listen_stream() {
+    let mut c = RawClient::start(server());
+    let listen = c
+        .send_request(
+            "subscriptions/listen",
+            json!({"notifications": {}, "_meta": with_tasks()}),
+        )
+        .await;
+    c.expect_method("notifications/subscriptions/acknowledged")
+        .await;
+    let id = task_id(&call(&mut c, "ask_model", with_tasks()).await);
+    // The ask parks the task: the stream hears `input_required`, with the ask.
+    let parked = c.expect_method("notifications/tasks").await;
+    assert_eq!(parked["params"]["taskId"], id.as_str(), "{parked}");
+    assert_eq!(parked["params"]["status"], "input_required");
+    assert_eq!(
+        parked["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        json!(listen)
+    );
+    let key = parked["params"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let answer =
+        json!({"role": "assistant", "model": "m", "content": {"type": "text", "text": "42"}});
+    task_op(
+        &mut c,
+        "tasks/update",
+        &id,
+        json!({"inputResponses": {key: answer}}),
+    )
+    .await;
+    // Then `working` again, then `completed` with the result inlined.
+    let mut seen = Vec::new();
+    loop {
+        let n = c.expect_method("notifications/tasks").await;
+        let status = n["params"]["status"].as_str().unwrap().to_owned();
+        seen.push(status.clone());
+        if status == "completed" {
+            assert_eq!(
+                n["params"]["result"]["content"][0]["text"],
+                "the model says 42"
+            );
+            assert!(n["params"].get("resultType").is_none());
+            break;
+        }
+    }
+    assert_eq!(seen, ["working", "completed"]);
+}

@@ -171,7 +171,10 @@ pub(crate) async fn serve(
             Err(e) => Err(e),
         },
         "subscriptions/listen" => {
-            listen(&core, &id, params, listener, &sink, cancel).await;
+            let task_owner = tasks::declared(&envelope.peer.capabilities)
+                .then(|| tasks::owner(owner.caller.as_deref(), None));
+            let watch = core.tasks.watch(task_owner);
+            listen(&core, &id, params, listener, &sink, cancel, watch).await;
             return;
         }
         _ => Err(ErrorObject::method_not_found(&method)),
@@ -427,8 +430,9 @@ struct ListenParams {
     notifications: Option<Filter>,
 }
 
-/// `subscriptions/listen`: acknowledge, then forward the changes the filter asks for, each tagged
-/// with the subscription id, until cancelled or the reader is gone.
+/// `subscriptions/listen`: acknowledge, then forward the changes the filter asks for (and, to a
+/// caller that declared the tasks extension, its tasks' status changes), each tagged with the
+/// subscription id, until cancelled or the reader is gone.
 async fn listen(
     core: &Arc<ServerCore>,
     id: &RequestId,
@@ -436,6 +440,7 @@ async fn listen(
     listener: Option<String>,
     sink: &Outbox,
     cancel: CancellationToken,
+    mut tasks: tasks::Watch,
 ) {
     let filter = match parse_params::<ListenParams>("subscriptions/listen", params) {
         Ok(p) => p.notifications.unwrap_or_default(),
@@ -484,6 +489,13 @@ async fn listen(
     loop {
         let event = tokio::select! {
             _ = cancel.cancelled() => return,
+            mut task = tasks.next() => {
+                task["_meta"] = tag.clone();
+                if !sink.send(&Message::notification(tasks::NOTIFICATION, Some(task))) {
+                    return;
+                }
+                continue;
+            }
             e = events.recv() => e,
         };
         let (method, extra) = match event {

@@ -13,6 +13,7 @@ mod inputs;
 mod memory_store;
 mod setup;
 mod store;
+mod watch;
 mod wire;
 
 use std::collections::HashMap;
@@ -32,6 +33,7 @@ pub(crate) use escalate::Escalation;
 pub use memory_store::MemoryTaskStore;
 pub(crate) use setup::{advertised, TaskSetup};
 pub use store::{TaskRecord, TaskStore, TaskStoreError};
+pub(crate) use watch::{Watch, NOTIFICATION};
 
 use super::prepare::Prepared;
 use super::runner::{self, Answers, ScopeParts};
@@ -119,6 +121,8 @@ pub(crate) struct Tasks {
     store: Arc<dyn TaskStore>,
     ttl: Duration,
     live: Mutex<HashMap<String, Arc<Live>>>,
+    /// Every change of a task's record (for status notifications).
+    updates: tokio::sync::broadcast::Sender<watch::Update>,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +147,7 @@ impl Tasks {
             store,
             ttl,
             live: Mutex::new(HashMap::new()),
+            updates: tokio::sync::broadcast::channel(256).0,
         }
     }
 
@@ -280,13 +285,25 @@ impl Tasks {
                     r.input_requests.clear();
                 }
                 r.last_updated = SystemTime::now();
-                if let Err(e) = self.store.update(r).await {
-                    tracing::warn!(task = %live.task_id, error = %e, "could not update a task");
+                let shown = wire::detailed(&r, POLL_INTERVAL);
+                match self.store.update(r).await {
+                    Ok(()) => {
+                        // No listener is no error.
+                        let _ = self.updates.send(Arc::new((live.owner.clone(), shown)));
+                    }
+                    Err(e) => {
+                        tracing::warn!(task = %live.task_id, error = %e, "could not update a task")
+                    }
                 }
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(task = %live.task_id, error = %e, "could not read a task"),
         }
+    }
+
+    /// The task changes a listen stream of `owner` hears (none without an owner).
+    pub(crate) fn watch(&self, owner: Option<String>) -> Watch {
+        Watch::new(owner, &self.updates)
     }
 
     fn live(&self, task_id: &str) -> Option<Arc<Live>> {
