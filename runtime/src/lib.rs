@@ -65,6 +65,9 @@ mod server;
 mod tool;
 mod transport;
 
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use server::RedisTaskStore;
 #[cfg(feature = "http-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
 pub use transport::http::{

@@ -30,6 +30,8 @@ pub use builder::{Server, ServerHandle};
 pub use registry::{Completer, CompletionRef};
 pub use roots_changed::RootsChanged;
 pub(crate) use session::Session;
+#[cfg(feature = "redis")]
+pub use tasks::RedisTaskStore;
 pub use tasks::{MemoryTaskStore, TaskRecord, TaskStore, TaskStoreError};
 
 use serde::de::DeserializeOwned;

@@ -11,6 +11,8 @@ mod calls;
 mod escalate;
 mod inputs;
 mod memory_store;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod setup;
 mod store;
 mod watch;
@@ -31,6 +33,8 @@ use tokio_util::sync::CancellationToken;
 pub(crate) use calls::{gate, mode, Mode, METHODS};
 pub(crate) use escalate::Escalation;
 pub use memory_store::MemoryTaskStore;
+#[cfg(feature = "redis")]
+pub use redis_store::RedisTaskStore;
 pub(crate) use setup::{advertised, TaskSetup};
 pub use store::{TaskRecord, TaskStore, TaskStoreError};
 pub(crate) use watch::{Watch, NOTIFICATION};
