@@ -134,7 +134,7 @@ pub(crate) async fn serve(
                                 id: id.clone(),
                                 peer: Arc::clone(&envelope.peer),
                                 log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
-                                owner: tasks::owner(owner.caller.as_deref(), None),
+                                owner: tasks::owner(owner.caller.as_deref()),
                             };
                             core.tasks.start(&core, prepared, start).await
                         }
@@ -165,14 +165,14 @@ pub(crate) async fn serve(
         }
         m if tasks::METHODS.contains(&m) => match tasks::gate(m, &envelope.peer.capabilities) {
             Ok(()) => {
-                let owner = tasks::owner(owner.caller.as_deref(), None);
+                let owner = tasks::owner(owner.caller.as_deref());
                 core.tasks.serve(m, &owner, params).await
             }
             Err(e) => Err(e),
         },
         "subscriptions/listen" => {
             let task_owner = tasks::declared(&envelope.peer.capabilities)
-                .then(|| tasks::owner(owner.caller.as_deref(), None));
+                .then(|| tasks::owner(owner.caller.as_deref()));
             let watch = core.tasks.watch(task_owner);
             listen(&core, &id, params, listener, &sink, cancel, watch).await;
             return;
@@ -339,7 +339,7 @@ async fn run_rounds(
             _ = round.new_ask.notified() => break,
             _ = escalation_requested(escalation.as_deref()) => {
                 let e = escalation.as_deref().expect("only with an escalation");
-                let task_owner = tasks::owner(owner.caller.as_deref(), None);
+                let task_owner = tasks::owner(owner.caller.as_deref());
                 match core.tasks.adopt(e, task_owner, run).await {
                     Ok(created) => return Ok(created),
                     Err(back) => run = back,

@@ -24,37 +24,22 @@ impl AnswerSource for TaskInputs {
         method: &'static str,
         params: Value,
         key: Option<&'a str>,
-        timeout: Duration,
+        _timeout: Duration,
     ) -> BoxFuture<'a, Result<Value, AnswerError>> {
         Box::pin(async move {
             let key = self.live.mint_key(key);
             let (tx, rx) = oneshot::channel();
             self.live.wait_for(&key, tx);
             let request = json!({ "method": method, "params": params });
-            let k = key.clone();
             self.tasks
                 .mutate(&self.live, move |r| {
-                    r.input_requests.insert(k, request);
+                    r.input_requests.insert(key, request);
                     r.status = TaskStatus::InputRequired;
                 })
                 .await;
-            match tokio::time::timeout(timeout, rx).await {
-                Ok(Ok(answer)) => Ok(answer),
-                Ok(Err(_)) => Err(AnswerError::Closed),
-                Err(_) => {
-                    // No answer in time: the ask is withdrawn from the task.
-                    self.live.forget(&key);
-                    self.tasks
-                        .mutate(&self.live, move |r| {
-                            r.input_requests.remove(&key);
-                            if r.input_requests.is_empty() {
-                                r.status = TaskStatus::Working;
-                            }
-                        })
-                        .await;
-                    Err(AnswerError::Timeout(timeout))
-                }
-            }
+            // The client answers when it polls; the ask waits as long as the task lives (its
+            // time to live ends the whole task), whatever timeout the ask was given.
+            rx.await.map_err(|_| AnswerError::Closed)
         })
     }
 }

@@ -68,13 +68,12 @@ pub(crate) fn missing_extension(message: String) -> ErrorObject {
     }))
 }
 
-/// Whom a task belongs to: the authenticated subject, else the session, else every
-/// unauthenticated caller of the stateless era alike.
-pub(crate) fn owner(subject: Option<&str>, session: Option<&str>) -> String {
-    match (subject, session) {
-        (Some(s), _) => format!("subject:{s}"),
-        (None, Some(s)) => format!("session:{s}"),
-        (None, None) => "anonymous".to_owned(),
+/// Whom a task belongs to: the authenticated subject, else every unauthenticated caller alike
+/// (the stateless era has no session to bind a task to).
+pub(crate) fn owner(subject: Option<&str>) -> String {
+    match subject {
+        Some(s) => format!("subject:{s}"),
+        None => "anonymous".to_owned(),
     }
 }
 
@@ -113,10 +112,6 @@ impl Live {
             .lock()
             .expect("waiting lock")
             .insert(key.to_owned(), tx);
-    }
-
-    fn forget(&self, key: &str) {
-        self.waiting.lock().expect("waiting lock").remove(key);
     }
 }
 

@@ -18,8 +18,8 @@ use crate::protocol::TaskStatus;
 pub struct TaskRecord {
     /// The task's id: 128 random bits in hex, minted by the server.
     pub task_id: String,
-    /// Who created it (the authenticated subject, else the session, else everyone
-    /// unauthenticated): only the same caller can see, answer or cancel it.
+    /// Who created it (the authenticated subject, else everyone unauthenticated alike): only
+    /// the same caller can see, answer or cancel it.
     pub owner: String,
     /// Where it is in its life.
     pub status: TaskStatus,
