@@ -96,6 +96,16 @@ async fn gather_then_work(ctx: Context<'_>) -> Result<String, ToolError> {
     Ok(format!("name={name} task={as_task}"))
 }
 
+static PROGRESS_GATE: Semaphore = Semaphore::const_new(0);
+
+/// Reports progress, then waits for the test.
+#[tool(task = "optional")]
+async fn progressing(ctx: Context<'_>) -> String {
+    ctx.report_progress(1.0, Some(2.0), Some("halfway")).await;
+    PROGRESS_GATE.acquire().await.expect("gate open").forget();
+    "done".into()
+}
+
 fn server() -> Server {
     Server::new("tasks-test", "1")
         .tool(gated)
@@ -105,6 +115,7 @@ fn server() -> Server {
         .tool(only_task)
         .tool(ask_model)
         .tool(gather_then_work)
+        .tool(progressing)
 }
 
 async fn call(c: &mut RawClient, name: &str, meta: Value) -> Value {
@@ -530,4 +541,14 @@ async fn status_changes_reach_the_owners_listen_stream() {
         }
     }
     assert_eq!(seen, ["working", "completed"]);
+}
+
+#[tokio::test]
+async fn a_tasks_progress_message_is_its_status_message() {
+    let mut c = RawClient::start(server());
+    let id = task_id(&call(&mut c, "progressing", with_tasks()).await);
+    let r = wait_for(&mut c, &id, |r| r["result"]["statusMessage"] == "halfway").await;
+    assert_eq!(r["result"]["status"], "working");
+    PROGRESS_GATE.add_permits(1);
+    wait_for(&mut c, &id, status_is("completed")).await;
 }

@@ -46,7 +46,7 @@ use crate::context::{LogFilter, PeerInfo};
 use crate::jsonrpc::{ErrorObject, RequestId};
 use crate::protocol::codes::{MISSING_CLIENT_CAPABILITY, SERVER_BUSY};
 use crate::protocol::{ClientCapabilities, TaskStatus, TASKS_EXTENSION};
-use crate::transport::Outbox;
+use crate::transport::{FrameReceiver, Outbox};
 
 /// How long a task is kept after it is created, unless set with `Server::task_ttl`.
 pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
@@ -226,8 +226,16 @@ impl Tasks {
             "tool `{}` failed unexpectedly",
             prepared.binding.name
         )));
-        // Nobody reads a task's notifications: its caller polls.
-        let (sink, _) = Outbox::channel();
+        // The handler's progress messages become the task's `statusMessage` (the caller polls);
+        // its other notifications are dropped. Progress needs a token: the task's id, unless
+        // the call gave one.
+        prepared
+            .meta
+            .get_or_insert_with(Map::new)
+            .entry("progressToken")
+            .or_insert_with(|| json!(record.task_id));
+        let (sink, frames) = Outbox::channel();
+        self.follow_progress(Arc::clone(&live), frames);
         let (run, _) = runner::run(
             core,
             prepared,
@@ -242,6 +250,26 @@ impl Tasks {
         );
         self.run_in_background(live, run);
         Ok(wire::create_result(&record, POLL_INTERVAL))
+    }
+
+    /// Read what a task's handler sends; each progress message becomes its `statusMessage`.
+    /// Ends with the handler (when the last sender is gone).
+    fn follow_progress(self: &Arc<Self>, live: Arc<Live>, mut frames: FrameReceiver) {
+        let tasks = Arc::clone(self);
+        tokio::spawn(async move {
+            while let Some(frame) = frames.recv().await {
+                let Ok(message) = serde_json::from_str::<Value>(&frame) else {
+                    continue;
+                };
+                if message["method"] != "notifications/progress" {
+                    continue;
+                }
+                if let Some(text) = message["params"]["message"].as_str() {
+                    let text = text.to_owned();
+                    tasks.mutate(&live, |r| r.status_message = Some(text)).await;
+                }
+            }
+        });
     }
 
     /// Make the running request `run`, whose handler asked through `escalation`, a task owned
