@@ -18,9 +18,10 @@
 # $CONFORMANCE_RESULTS if set.
 #
 # Exits non-zero when any run has a FAILURE check. The one exception is a scenario the suite
-# itself labels "(extension)" and does not score: it tests an optional protocol extension
-# (e.g. io.modelcontextprotocol/tasks) that the server does not advertise; those are reported
-# but do not fail the run. WARNING/INFO checks never fail a run (as in the suite).
+# itself labels "(extension)" and does not score, for an optional protocol extension the server
+# does not implement; those are reported but do not fail the run. The tasks extension
+# (io.modelcontextprotocol/tasks, the tasks-* scenarios) is implemented: its failures count.
+# WARNING/INFO checks never fail a run (as in the suite).
 set -uo pipefail
 
 DIE_PREFIX=conformance
@@ -86,6 +87,8 @@ tally() { # results-dir log-file
   "$NODE" - "$1" "$2" <<'EOF'
 const fs = require("fs"), path = require("path");
 const [dir, log] = process.argv.slice(2);
+// Extensions the server implements: their scenarios' failures count like any other.
+const implemented = /^tasks-/;
 // Scenarios the suite labels "(extension)" in its not-scored list.
 const extensions = new Set(
   [...fs.readFileSync(log, "utf8").matchAll(/^\s*[✓✗]\s+(\S+)\s+\(extension\)/gmu)].map((m) => m[1]));
@@ -101,7 +104,7 @@ for (const d of fs.readdirSync(dir).sort()) {
     else if (c.status === "INFO") info++;
     else if (c.status === "FAILURE") {
       failed++;
-      if (extensions.has(scenario)) excused++;
+      if (extensions.has(scenario) && !implemented.test(scenario)) excused++;
       else failures.push(`${scenario}: ${c.id}: ${c.errorMessage ?? ""}`);
     }
   }

@@ -21,8 +21,9 @@
 //! `Server::request_state_keys_from_env`), and `--replica-id` (or `TOOLSMITH_REPLICA_ID`) adds a
 //! `replica` tool saying which replica answered; `--redis URL` (or `TOOLSMITH_REDIS_URL`) keeps
 //! 2025-11-25 sessions and their request streams' events in Redis, so every replica serves and
-//! resumes them, and fans list changes and resource updates out to every replica through it. SIGTERM or ctrl-c shuts it down gracefully:
-//! calls in flight are answered, `GET /healthz` says `503` meanwhile.
+//! resumes them, keeps tasks there, and fans list changes and resource updates out to every
+//! replica through it. SIGTERM or ctrl-c shuts it down gracefully: calls in flight are answered,
+//! `GET /healthz` says `503` meanwhile.
 //!
 //! `.ci/conformance.sh` runs the suite against it.
 
@@ -72,6 +73,13 @@ fn server() -> Server {
         .tool(test_input_required_result_multi_round)
         .tool(test_input_required_result_tampered_state)
         .tool(test_input_required_result_capabilities)
+        .tool(greet)
+        .tool(slow_compute)
+        .tool(failing_job)
+        .tool(protocol_error_job)
+        .tool(confirm_delete)
+        .tool(multi_input)
+        .tool(test_tool_with_task)
         .tools(mutations)
         .resource(static_text)
         .resource(static_binary)
@@ -104,8 +112,8 @@ struct Args {
     #[arg(long, env = "TOOLSMITH_REPLICA_ID", value_name = "ID")]
     replica_id: Option<String>,
     /// Keep 2025-11-25 HTTP sessions in the Redis at URL (e.g. `redis://127.0.0.1:6379`), shared
-    /// with the other replicas with their request streams' events (resumption), and fan changes
-    /// out to them through it (pub/sub).
+    /// with the other replicas with their request streams' events (resumption) and tasks, and fan
+    /// changes out to them through it (pub/sub).
     #[arg(long, env = "TOOLSMITH_REDIS_URL", value_name = "URL")]
     redis: Option<String>,
 }
@@ -120,10 +128,16 @@ async fn main() -> Result<(), toolsmith::Error> {
         )
         .init();
     let args = Args::parse();
-    let server = match args.replica_id {
+    let mut server = match args.replica_id {
         Some(id) => server().tools(Replica { id }),
         None => server(),
     };
+    if let Some(url) = &args.redis {
+        // Tasks too: any replica answers `tasks/get` for a task another one runs.
+        let tasks = toolsmith::RedisTaskStore::new(url)
+            .map_err(|e| toolsmith::Error::Config(e.to_string()))?;
+        server = server.task_store(std::sync::Arc::new(tasks));
+    }
     match args.http {
         Some(addr) => {
             // Behind a balancer every connection comes from its address: no per-address cap.

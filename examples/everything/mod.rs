@@ -7,6 +7,7 @@ mod replica;
 mod resources;
 mod schema;
 mod state;
+mod tasks;
 mod working;
 
 pub(crate) use asking::*;
@@ -16,4 +17,5 @@ pub(crate) use replica::*;
 pub(crate) use resources::*;
 pub(crate) use schema::*;
 pub(crate) use state::*;
+pub(crate) use tasks::*;
 pub(crate) use working::*;

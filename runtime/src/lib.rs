@@ -70,6 +70,9 @@ pub mod testing;
 mod tool;
 mod transport;
 
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use server::RedisTaskStore;
 #[cfg(feature = "http-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
 pub use transport::http::{
@@ -102,7 +105,7 @@ pub use prompt::{
 };
 pub use protocol::{
     CallToolResult, Content, ElicitAction, ElicitResult, LoggingLevel, ModelPreferences, Root,
-    SamplingMessage, StopReason,
+    SamplingMessage, StopReason, TaskStatus, TaskSupport,
 };
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
@@ -116,7 +119,8 @@ pub use server::middleware;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use server::{
-    Completer, CompletionRef, CompletionRequest, Limits, RootsChanged, Server, ServerHandle,
+    Completer, CompletionRef, CompletionRequest, Limits, MemoryTaskStore, RootsChanged, Server,
+    ServerHandle, TaskRecord, TaskStore, TaskStoreError,
 };
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
@@ -152,7 +156,7 @@ pub mod __private {
     pub use serde;
     pub use serde_json::Value;
 
-    pub use crate::protocol::{CallToolResult, ToolAnnotations};
+    pub use crate::protocol::{CallToolResult, TaskSupport, ToolAnnotations};
     pub use crate::tool::{
         IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolMeta, ToolOutput,
     };

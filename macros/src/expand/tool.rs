@@ -69,6 +69,8 @@ pub(crate) fn tool_parts(
     let requires = attr.requires.iter().map(|r| r.to_string());
     let scopes = &attr.scopes;
     let icons = &attr.icons;
+    let task = format_ident!("{}", attr.task.unwrap_or("Forbidden"));
+    let escalate = attr.escalate;
     let meta = quote! {
         #p::ToolMeta {
             name: #name,
@@ -84,6 +86,8 @@ pub(crate) fn tool_parts(
             requires: &[#(#requires),*],
             scopes: &[#(#scopes),*],
             icons: &[#(#icons),*],
+            task: #p::TaskSupport::#task,
+            escalate: #escalate,
         }
     };
 

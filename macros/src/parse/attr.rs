@@ -19,8 +19,37 @@ pub(crate) struct ToolAttr {
     pub scopes: Vec<LitStr>,
     /// Icon sources (`icons = ["https://example.com/icon.png"]`).
     pub icons: Vec<LitStr>,
+    /// Task support (`task = "optional" | "required" | "forbidden"`): the `TaskSupport` variant.
+    pub task: Option<&'static str>,
+    /// `escalate`: a task call starts as a request and becomes a task on `ctx.run_as_task()`.
+    pub escalate: bool,
+    /// Where `escalate` was given (to point at it when `task` is missing).
+    pub escalate_at: Option<proc_macro2::Span>,
     /// `crate = "path::to::toolsmith"`, for crates that re-export Toolsmith.
     pub krate: Option<CratePath>,
+}
+
+/// Parse the value of `task = ".."`: the spec's `taskSupport` values, as a `TaskSupport` variant.
+fn parse_task(
+    slot: &mut Option<&'static str>,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(meta.error("this option is given twice"));
+    }
+    let lit: LitStr = meta.value()?.parse()?;
+    *slot = Some(match lit.value().as_str() {
+        "optional" => "Optional",
+        "required" => "Required",
+        "forbidden" => "Forbidden",
+        _ => {
+            return Err(syn::Error::new(
+                lit.span(),
+                "expected `task = \"optional\"` (a task when the client supports tasks) or `task = \"required\"` (only as a task)",
+            ))
+        }
+    });
+    Ok(())
 }
 
 /// A `crate = "..."` option: the path the expansion uses instead of `::toolsmith`, and the
@@ -183,6 +212,12 @@ impl ToolAttr {
                 parse_scopes(&mut out.scopes, &meta)
             } else if meta.path.is_ident("icons") {
                 parse_icons(&mut out.icons, &meta)
+            } else if meta.path.is_ident("task") {
+                parse_task(&mut out.task, &meta)
+            } else if meta.path.is_ident("escalate") {
+                out.escalate = flag(&meta)?;
+                out.escalate_at = Some(syn::spanned::Spanned::span(&meta.path));
+                Ok(())
             } else if meta.path.is_ident("requires") {
                 meta.parse_nested_meta(|cap| {
                     let Some(ident) = cap.path.get_ident() else {
@@ -203,12 +238,20 @@ impl ToolAttr {
                 })
             } else {
                 Err(meta.error(
-                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires, scopes, icons, crate",
+                    "unknown #[tool] option; expected one of: name, description, title, read_only, destructive, idempotent, open_world, requires, scopes, icons, task, escalate, crate",
                 ))
             }
         });
         if let Err(e) = parser.parse2(tokens) {
             errors.push(e);
+        }
+        if let (true, Some(at)) = (out.escalate, out.escalate_at) {
+            if matches!(out.task, None | Some("Forbidden")) {
+                errors.push(syn::Error::new(
+                    at,
+                    "`escalate` makes a call a task on `ctx.run_as_task()`; it needs `task = \"optional\"` or `task = \"required\"`",
+                ));
+            }
         }
         out
     }

@@ -52,7 +52,7 @@ pub(crate) use establish::initialize;
 /// ```
 pub struct ClientBuilder {
     info: Implementation,
-    handlers: Handlers,
+    pub(super) handlers: Handlers,
     request_timeout: Duration,
     close_timeout: Duration,
     max_message_bytes: usize,

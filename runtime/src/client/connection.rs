@@ -39,6 +39,8 @@ pub(crate) struct Handlers {
     pub router: Option<Arc<ModelRouter>>,
     /// What the sampling capability declares beyond `{}` (`tools`, `context`).
     pub sampling_capability: SamplingCapability,
+    /// Declare the tasks extension (`ClientBuilder::tasks`).
+    pub tasks: bool,
 }
 
 impl Handlers {
@@ -54,6 +56,7 @@ impl Handlers {
                 .is_some()
                 .then(|| json!({ "form": {}, "url": {} })),
             roots: self.roots.is_some().then(|| json!({ "listChanged": true })),
+            extra: super::tasks::declared(self.tasks),
             ..Default::default()
         }
     }

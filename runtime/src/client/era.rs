@@ -223,7 +223,7 @@ pub(crate) async fn request(
 }
 
 /// Answer every input request concurrently; the first that cannot be answered fails them all.
-async fn fulfil(
+pub(crate) async fn fulfil(
     connection: &Arc<Connection>,
     method: &str,
     requests: Map<String, Value>,

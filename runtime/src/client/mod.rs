@@ -64,6 +64,7 @@ mod param_headers;
 mod router;
 #[cfg(feature = "http-client")]
 mod sse;
+mod tasks;
 
 pub use builder::ClientBuilder;
 pub use era::{InputRound, Protocol, STATELESS_PROTOCOL_VERSION};
@@ -79,6 +80,7 @@ pub use lists::Page;
 #[cfg_attr(docsrs, doc(cfg(feature = "openai")))]
 pub use openai::OpenAiBackend;
 pub use router::{ModelInfo, ModelRouter, Route, RouteReason};
+pub use tasks::{TaskInfo, ToolCall};
 
 use std::process::ExitStatus;
 use std::sync::Arc;

@@ -49,6 +49,12 @@ pub(crate) trait AnswerSource: Send + Sync {
 
     /// Store a memoised value for later rounds.
     fn remember(&self, _key: String, _value: Value) {}
+
+    /// Turn the rest of the request into a task (the tasks extension); true once it is one.
+    /// Sources that cannot (no task-capable caller) answer false at once.
+    fn escalate(&self) -> BoxFuture<'_, bool> {
+        Box::pin(std::future::ready(false))
+    }
 }
 
 /// Live server-to-client requests on the connection the request came in on.

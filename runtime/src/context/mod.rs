@@ -13,7 +13,7 @@ mod slot;
 mod structured;
 mod url_elicitations;
 
-pub(crate) use answers::LiveAnswers;
+pub(crate) use answers::{AnswerError, AnswerSource, LiveAnswers};
 pub(crate) use ask::elicitation_mode;
 pub use ask::{Ask, AskError, AskOutput};
 pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
@@ -129,6 +129,17 @@ impl<'a> Context<'a> {
     /// The capabilities the client declared.
     pub fn client_capabilities(&self) -> &'a ClientCapabilities {
         &self.scope.peer.capabilities
+    }
+
+    /// Run the rest of this tool as a task (the tasks extension), for a tool declared with
+    /// `#[tool(task = "..", escalate)]`: the call is answered with the task at once and the
+    /// handler goes on in the background, its asks from then on waiting for the client's
+    /// `tasks/update`. What it asked before was answered the usual way (multi round-trip), so a
+    /// tool can gather its input first and then start the long work. True once it runs as a
+    /// task; false when it cannot (the caller did not declare the extension, a 2025-11-25
+    /// session, a tool without `escalate`): it then simply goes on as a plain call.
+    pub async fn run_as_task(&self) -> bool {
+        self.scope.answers.escalate().await
     }
 
     /// True once the client cancelled this request (or the connection closed).

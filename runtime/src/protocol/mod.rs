@@ -14,6 +14,7 @@ mod prompts;
 mod resources;
 mod roots;
 mod sampling;
+mod tasks;
 mod tools;
 
 pub use completion::{CompleteReference, Completion};
@@ -36,6 +37,7 @@ pub use sampling::{
     CreateMessageParams, CreateMessageResult, IncludeContext, ModelHint, ModelPreferences, Role,
     SamplingContent, SamplingMessage, StopReason,
 };
+pub use tasks::{TaskStatus, TaskSupport, ToolExecution, TASKS_EXTENSION};
 pub use tools::{CallToolParams, CallToolResult, Tool, ToolAnnotations};
 
 /// The newest protocol revision with a session handshake, which this crate speaks by default.

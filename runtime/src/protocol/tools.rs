@@ -55,6 +55,9 @@ pub struct Tool {
     /// Icons for a client to show.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub icons: Vec<Icon>,
+    /// How the tool runs (the tasks extension: `taskSupport`); absent for a plain tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<super::ToolExecution>,
     /// Extra metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,

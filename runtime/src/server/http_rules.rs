@@ -31,6 +31,7 @@ pub(crate) fn check(
     let field = match req.method.as_str() {
         "tools/call" | "prompts/get" => "name",
         "resources/read" => "uri",
+        "tasks/get" | "tasks/update" | "tasks/cancel" => "taskId",
         _ => return Ok(()),
     };
     let params = req.params.as_ref();

@@ -27,6 +27,7 @@ mod serve_http;
 mod session;
 mod stateless;
 mod subscriptions;
+mod tasks;
 
 pub use crate::transport::Limits;
 pub(crate) use builder::ServerCore;
@@ -35,6 +36,9 @@ pub use completion::CompletionRequest;
 pub use registry::{Completer, CompletionRef};
 pub use roots_changed::RootsChanged;
 pub(crate) use session::Session;
+#[cfg(feature = "redis")]
+pub use tasks::RedisTaskStore;
+pub use tasks::{MemoryTaskStore, TaskRecord, TaskStore, TaskStoreError};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -161,6 +161,12 @@ impl Registry {
     pub(crate) fn has_completers(&self) -> bool {
         !self.completers.is_empty()
     }
+    /// True when a tool runs as a task (the server then advertises the tasks extension).
+    pub(crate) fn has_task_tools(&self) -> bool {
+        self.tools
+            .iter()
+            .any(|t| t.task_support() != crate::protocol::TaskSupport::Forbidden)
+    }
 
     pub(crate) fn tool(&self, name: &str) -> Option<&ToolDef> {
         self.tool_index.get(name).map(|&i| &self.tools[i])

@@ -11,6 +11,7 @@
 
 mod key_source;
 mod keys;
+mod server_keys;
 #[cfg(test)]
 mod tests;
 

@@ -19,6 +19,7 @@ use super::era::{Envelope, META_SERVER_INFO};
 use super::prepare::Prepared;
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
+use super::tasks::{self, Escalation};
 use super::ServerCore;
 use crate::context::{LogFilter, Round};
 use crate::jsonrpc::{ErrorObject, RequestId};
@@ -44,6 +45,7 @@ pub(crate) async fn run_rounds(
     retry: Retry,
     sink: Outbox,
     cancel: CancellationToken,
+    escalation: Option<Arc<Escalation>>,
 ) -> Result<Value, ErrorObject> {
     let Retry { responses, state } = retry;
     let previous = match &state {
@@ -73,7 +75,7 @@ pub(crate) async fn run_rounds(
         let answered = round.supply(responses);
         tracing::debug!(%id, answered, "resuming a suspended handler in memory");
         let handler = Running { run, round, relay };
-        return drive(core, handler, rounds, move || binding, owner, &sink).await;
+        return drive(core, handler, rounds, move || binding, owner, &sink, None).await;
     }
     let mut answers: Map<String, Value> = previous
         .as_ref()
@@ -108,7 +110,10 @@ pub(crate) async fn run_rounds(
             peer: envelope.peer,
             log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
             sink: relay_sink,
-            answers: Answers::Replay(Arc::clone(&round)),
+            answers: match &escalation {
+                None => Answers::Replay(Arc::clone(&round)),
+                Some(e) => Answers::Task(e.answers(Arc::clone(&round))),
+            },
             cancel,
         },
     );
@@ -116,7 +121,16 @@ pub(crate) async fn run_rounds(
     let sealed_binding = move || binding.resolve().clone();
     let run = Box::pin(run);
     let handler = Running { run, round, relay };
-    drive(core, handler, rounds, sealed_binding, owner, &sink).await
+    drive(
+        core,
+        handler,
+        rounds,
+        sealed_binding,
+        owner,
+        &sink,
+        escalation,
+    )
+    .await
 }
 
 /// A handler being run: its future, its round, and its outgoing queue.
@@ -129,6 +143,8 @@ struct Running {
 /// Poll the handler until it completes, or until it is blocked only on unanswered asks (after
 /// letting it settle, so that asks made concurrently land in the same round); then end the round
 /// with `input_required`, keeping the suspended handler in memory when that is allowed.
+/// Escalating (`ctx.run_as_task()`), the handler may instead ask to become a task: then it goes on
+/// as one and this request is answered with the task (unless none can be made).
 async fn drive(
     core: &Arc<ServerCore>,
     handler: Running,
@@ -136,6 +152,7 @@ async fn drive(
     binding: impl FnOnce() -> Binding,
     owner: &Owner,
     sink: &Outbox,
+    escalation: Option<Arc<Escalation>>,
 ) -> Result<Value, ErrorObject> {
     let Running {
         mut run,
@@ -163,6 +180,14 @@ async fn drive(
             }
             _ = round.new_ask.notified() => settling = None,
             _ = async { settling.as_mut().expect("settling").await }, if settling.is_some() => break,
+            _ = escalation_requested(escalation.as_deref()) => {
+                let e = escalation.as_deref().expect("only with an escalation");
+                let task_owner = tasks::owner(owner.caller.as_deref());
+                match core.tasks.adopt(e, task_owner, run).await {
+                    Ok(created) => return Ok(created),
+                    Err(back) => run = back,
+                }
+            }
         }
     }
     // What the handler sent this round goes out with this round's answer.
@@ -178,7 +203,10 @@ async fn drive(
         )));
     }
     let binding = binding();
-    let continuation = core.continuations.enabled().then(Continuations::new_id);
+    // An escalating handler is not kept: its answers watch this request's escalation, which a
+    // retry does not carry; the retry replays it with its own.
+    let continuation =
+        (escalation.is_none() && core.continuations.enabled()).then(Continuations::new_id);
     let next = RoundState {
         binding: binding.clone(),
         owner: owner.clone(),
@@ -217,6 +245,14 @@ async fn drive(
         "requestState": token,
         "_meta": { META_SERVER_INFO: core.info },
     }))
+}
+
+/// Completes when the handler asks to become a task; never without an escalation.
+async fn escalation_requested(escalation: Option<&Escalation>) {
+    match escalation {
+        Some(e) => e.requested().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// How long a handler blocked on an unanswered ask may keep going before the round ends. With no

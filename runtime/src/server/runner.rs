@@ -13,7 +13,8 @@ use tokio_util::sync::CancellationToken;
 use super::prepare::{LazyBinding, Prepared};
 use super::ServerCore;
 use crate::context::{
-    Context, ExecutionSlot, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers, RequestScope, Round,
+    AnswerSource, Context, ExecutionSlot, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers,
+    RequestScope, Round,
 };
 use crate::jsonrpc::{ErrorObject, Message, Pending, RequestId, Response};
 use crate::transport::Outbox;
@@ -26,6 +27,8 @@ pub(crate) enum Answers {
     Live(Arc<Pending>, Option<Arc<ExecutionSlot>>, Outbox),
     /// Stateless era: the retried request's answers, or the end of the round.
     Replay(Arc<Round>),
+    /// A task (either era): asks wait for the client's `tasks/update`.
+    Task(Box<dyn AnswerSource>),
 }
 
 /// What a request contributes to its handler's scope.
@@ -73,7 +76,7 @@ pub(crate) fn run(
         } = parts;
         let session = match &answers {
             Answers::Live(_, _, outbox) => Some((url_elicitations, outbox.clone())),
-            Answers::Replay(_) => None,
+            Answers::Replay(_) | Answers::Task(_) => None,
         };
         let mut scope = RequestScope::new(
             id.clone(),
@@ -89,6 +92,7 @@ pub(crate) fn run(
                     slot,
                 }),
                 Answers::Replay(round) => Box::new(ReplayAnswers(round)),
+                Answers::Task(source) => source,
             },
             cancel,
         );

@@ -17,7 +17,9 @@ use super::middleware::{self, Watch};
 use super::prepare::{prepare, Caller};
 use super::request_state::Owner;
 use super::rounds::{self, Retry};
+use super::tasks::{self, Escalation, Mode};
 use super::{http_rules, parse_params, subscriptions, ServerCore};
+use crate::context::LogFilter;
 use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::Era;
 use crate::transport::{Outbox, RequestFacts};
@@ -149,29 +151,57 @@ async fn serve_watched(
                     &caller,
                 ) {
                     Err(e) => Err(e),
-                    Ok(prepared) => rounds::run_rounds(
-                        &core,
-                        &id,
-                        envelope,
-                        &owner,
-                        prepared,
-                        retry,
-                        sink.clone(),
-                        cancel,
-                    )
-                    .await
-                    .map(|v| {
-                        if v.get("resultType").and_then(Value::as_str) == Some("input_required") {
-                            v
-                        } else {
-                            finish(&core, v, cache)
+                    Ok(prepared) => match tasks::mode(
+                        &registry,
+                        (method == "tools/call").then_some(prepared.binding.name()),
+                        &envelope.peer.capabilities,
+                    ) {
+                        Err(e) => Err(e),
+                        Ok(Mode::Task) => {
+                            let start = tasks::Start {
+                                id: id.clone(),
+                                peer: Arc::clone(&envelope.peer),
+                                log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
+                                owner: tasks::owner(owner.caller.as_deref()),
+                            };
+                            core.tasks.start(&core, prepared, start).await
                         }
-                    }),
+                        Ok(mode) => rounds::run_rounds(
+                            &core,
+                            &id,
+                            envelope,
+                            &owner,
+                            prepared,
+                            retry,
+                            sink.clone(),
+                            cancel,
+                            (mode == Mode::Escalating).then(Escalation::new),
+                        )
+                        .await
+                        .map(|v| {
+                            let tag = v.get("resultType").and_then(Value::as_str);
+                            if matches!(tag, Some("input_required" | "task")) {
+                                v
+                            } else {
+                                finish(&core, v, cache)
+                            }
+                        }),
+                    },
                 },
             }
         }
+        m if tasks::METHODS.contains(&m) => match tasks::gate(m, &envelope.peer.capabilities) {
+            Ok(()) => {
+                let owner = tasks::owner(owner.caller.as_deref());
+                core.tasks.serve(m, &owner, params).await
+            }
+            Err(e) => Err(e),
+        },
         "subscriptions/listen" => {
-            listen(&core, &id, params, listener, &sink, cancel).await;
+            let task_owner = tasks::declared(&envelope.peer.capabilities)
+                .then(|| tasks::owner(owner.caller.as_deref()));
+            let task_watch = core.tasks.watch(task_owner);
+            listen(&core, &id, params, listener, &sink, cancel, task_watch).await;
             middleware::finish(watch, Ok(None));
             return;
         }
@@ -296,8 +326,9 @@ struct ListenParams {
     notifications: Option<Filter>,
 }
 
-/// `subscriptions/listen`: acknowledge, then forward the changes the filter asks for, each tagged
-/// with the subscription id, until cancelled or the reader is gone.
+/// `subscriptions/listen`: acknowledge, then forward the changes the filter asks for (and, to a
+/// caller that declared the tasks extension, its tasks' status changes), each tagged with the
+/// subscription id, until cancelled or the reader is gone.
 async fn listen(
     core: &Arc<ServerCore>,
     id: &RequestId,
@@ -305,6 +336,7 @@ async fn listen(
     listener: Option<String>,
     sink: &Outbox,
     cancel: CancellationToken,
+    mut tasks: tasks::Watch,
 ) {
     let filter = match parse_params::<ListenParams>("subscriptions/listen", params) {
         Ok(p) => p.notifications.unwrap_or_default(),
@@ -353,6 +385,13 @@ async fn listen(
     loop {
         let event = tokio::select! {
             _ = cancel.cancelled() => return,
+            mut task = tasks.next() => {
+                task["_meta"] = tag.clone();
+                if !sink.send(&Message::notification(tasks::NOTIFICATION, Some(task))) {
+                    return;
+                }
+                continue;
+            }
             e = events.recv() => e,
         };
         let (method, extra) = match event {

@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 
 use crate::context::Context;
 use crate::prompt::PromptDef;
-use crate::protocol::{check_icons, CallToolResult, Icon, Tool, ToolAnnotations};
+use crate::protocol::{
+    check_icons, CallToolResult, Icon, TaskSupport, Tool, ToolAnnotations, ToolExecution,
+};
 use crate::resource::{ResourceDef, TemplateError};
 use crate::schema;
 
@@ -41,6 +43,12 @@ pub struct ToolMeta {
     /// Icon sources (`icons = [..]`): `https:` URLs or `data:image/...` URIs. For icons with a
     /// MIME type, sizes or theme, use `with_icons` on the built definition.
     pub icons: &'static [&'static str],
+    /// Whether the tool runs as a task (`task = "optional" | "required"`; the tasks extension):
+    /// a call answers at once with the task, and the tool runs in the background.
+    pub task: TaskSupport,
+    /// With task support: the call starts as a plain request and becomes a task when the
+    /// handler calls [`Context::run_as_task`] (`#[tool(task = "..", escalate)]`).
+    pub escalate: bool,
 }
 
 /// A registered tool: its listing and its handler. Built by `#[tool]`/`#[tools]`, or by hand.
@@ -51,6 +59,7 @@ pub struct ToolDef {
     pub(crate) handler: ErasedHandler,
     requires: &'static [&'static str],
     scopes: &'static [&'static str],
+    escalate: bool,
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -98,6 +107,9 @@ impl ToolDef {
             output_schema,
             annotations: (!meta.annotations.is_empty()).then(|| meta.annotations.clone()),
             icons: meta.icons.iter().map(|&src| Icon::new(src)).collect(),
+            execution: (meta.task != TaskSupport::Forbidden).then_some(ToolExecution {
+                task_support: meta.task,
+            }),
             meta: None,
         }
     }
@@ -117,6 +129,7 @@ impl ToolDef {
             )),
             requires: meta.requires,
             scopes: meta.scopes,
+            escalate: meta.escalate,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => f(ctx, a),
                 Err(msg) => Box::pin(std::future::ready(CallToolResult::error(msg))),
@@ -144,6 +157,7 @@ impl ToolDef {
             )),
             requires: meta.requires,
             scopes: meta.scopes,
+            escalate: meta.escalate,
             handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => {
                     let state = Arc::clone(&state);
@@ -185,6 +199,27 @@ impl ToolDef {
     /// The OAuth scopes a caller needs to call the tool.
     pub fn scopes(&self) -> &'static [&'static str] {
         self.scopes
+    }
+
+    /// Whether the tool runs as a task (its listing's `execution.taskSupport`).
+    pub fn task_support(&self) -> TaskSupport {
+        self.tool
+            .execution
+            .map(|e| e.task_support)
+            .unwrap_or_default()
+    }
+
+    /// True when a task call starts as a plain request and becomes a task on
+    /// [`Context::run_as_task`].
+    pub fn escalates(&self) -> bool {
+        self.escalate
+    }
+
+    /// Set whether the tool runs as a task.
+    pub fn with_task_support(mut self, task: TaskSupport) -> Self {
+        Arc::make_mut(&mut self.tool).execution =
+            (task != TaskSupport::Forbidden).then_some(ToolExecution { task_support: task });
+        self
     }
 
     /// The tool's name.

@@ -17,7 +17,7 @@ mod listener;
 mod memory_store;
 mod oauth;
 #[cfg(feature = "redis")]
-mod redis_connection;
+pub(crate) mod redis_connection;
 #[cfg(feature = "redis")]
 mod redis_event_store;
 #[cfg(feature = "redis")]

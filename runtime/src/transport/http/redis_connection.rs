@@ -11,7 +11,7 @@ use super::session_store::StoreError;
 /// (the first command connects; a lost connection is made again), connecting and each answer
 /// time out after 1 s. A URL that cannot be read is an error. Must be called within a tokio
 /// runtime.
-pub(super) fn connect(url: &str) -> Result<(redis::Client, ConnectionManager), StoreError> {
+pub(crate) fn connect(url: &str) -> Result<(redis::Client, ConnectionManager), StoreError> {
     let client = redis::Client::open(url)
         .map_err(|e| StoreError::new(format!("bad Redis URL `{url}`: {e}")))?;
     let config = ConnectionManagerConfig::new()
@@ -41,6 +41,6 @@ pub(super) async fn query<T: redis::FromRedisValue>(
 }
 
 /// The error of a Redis command `what` that failed.
-pub(super) fn failed(what: &str, e: &redis::RedisError) -> StoreError {
+pub(crate) fn failed(what: &str, e: &redis::RedisError) -> StoreError {
     StoreError::new(format!("Redis {what} failed: {e}"))
 }
