@@ -1,0 +1,288 @@
+//! Tools returning non-object values (a list, a string, a number, an enum, an `Option`), one
+//! handler source for both protocol eras: in 2026-07-28 the tool lists its own output schema and
+//! answers with the value itself as `structuredContent`; in 2025-11-25 (object output only) both
+//! are wrapped as `{"result": ...}`. An object output is the same in both. The toolkit's client
+//! checks every answer against the listed schema (a mismatch would be an error), over streamable
+//! HTTP and over a stdio-style pipe.
+
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use toolsmith::client::{Client, Protocol};
+use toolsmith::prelude::*;
+use toolsmith::HttpConfig;
+
+/// A row of a table.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct Row {
+    id: u32,
+    name: String,
+}
+
+/// A mood.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Mood {
+    Happy,
+    Sad,
+}
+
+/// The first `n` rows.
+#[tool]
+async fn rows(n: u32) -> Vec<Row> {
+    (1..=n)
+        .map(|id| Row {
+            id,
+            name: format!("row {id}"),
+        })
+        .collect()
+}
+
+/// A label.
+#[tool]
+async fn label() -> String {
+    "hello".into()
+}
+
+/// The sum of two numbers.
+#[tool]
+async fn total(a: u32, b: u32) -> u64 {
+    u64::from(a) + u64::from(b)
+}
+
+/// How it feels.
+#[tool]
+async fn mood(happy: bool) -> Mood {
+    if happy {
+        Mood::Happy
+    } else {
+        Mood::Sad
+    }
+}
+
+/// The row `id`, if there is one (only row 1).
+#[tool]
+async fn find(id: u32) -> Option<Row> {
+    (id == 1).then(|| Row {
+        id,
+        name: "row 1".into(),
+    })
+}
+
+/// The rows, or why not.
+#[tool]
+async fn fallible_rows(ok: bool) -> Result<Vec<Row>, String> {
+    if ok {
+        Ok(vec![Row {
+            id: 7,
+            name: "row 7".into(),
+        }])
+    } else {
+        Err("no rows today".into())
+    }
+}
+
+/// One row: an object, the same in both eras.
+#[tool]
+async fn first_row() -> Row {
+    Row {
+        id: 1,
+        name: "row 1".into(),
+    }
+}
+
+fn server() -> Server {
+    Server::new("output-schemas-test", "1.0")
+        .tool(rows)
+        .tool(label)
+        .tool(total)
+        .tool(mood)
+        .tool(find)
+        .tool(fallible_rows)
+        .tool(first_row)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Wire {
+    Http,
+    Pipe,
+}
+
+async fn connect(protocol: Protocol, wire: Wire) -> Client {
+    let builder = Client::builder("output-schemas-client", "1.0")
+        .protocol(protocol)
+        .request_timeout(Duration::from_secs(20));
+    match wire {
+        Wire::Http => {
+            let router = server().into_http_router(HttpConfig::default()).unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+            builder
+                .connect_http(&format!("http://{addr}/mcp"))
+                .await
+                .expect("connect over HTTP")
+        }
+        Wire::Pipe => {
+            let (client_end, server_end) = tokio::io::duplex(1 << 20);
+            let (sr, sw) = tokio::io::split(server_end);
+            tokio::spawn(server().serve(sr, sw));
+            let (r, w) = tokio::io::split(client_end);
+            builder.connect(r, w).await.expect("connect over the pipe")
+        }
+    }
+}
+
+/// The listed output schemas, by tool name.
+async fn schemas(client: &Client) -> serde_json::Map<String, Value> {
+    client
+        .list_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.output_schema.clone().unwrap_or(Value::Null),
+            )
+        })
+        .collect()
+}
+
+/// Call `tool`: its `structuredContent` (checked by the client against the listed schema) and
+/// its text.
+async fn call(client: &Client, tool: &str, args: Value) -> (Option<Value>, String) {
+    let r = client
+        .call_tool(tool, args)
+        .await
+        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+    assert!(!r.is_error(), "{tool}: {r:?}");
+    (r.structured_content.clone(), r.text_content())
+}
+
+/// `{"result": v}`: a 2025-11-25 wrapping.
+fn wrapped(v: Value) -> Option<Value> {
+    Some(json!({ "result": v }))
+}
+
+/// The schema of `Row` as schemars writes it.
+fn row_schema() -> Value {
+    json!({
+        "description": "A row of a table.",
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "format": "uint32", "minimum": 0},
+            "name": {"type": "string"}
+        },
+        "required": ["id", "name"]
+    })
+}
+
+#[tokio::test]
+async fn in_2026_07_28_non_object_outputs_are_sent_as_they_are() {
+    for wire in [Wire::Http, Wire::Pipe] {
+        let client = connect(Protocol::Stateless, wire).await;
+        let s = schemas(&client).await;
+        assert_eq!(s["rows"]["type"], "array", "{wire:?}: {}", s["rows"]);
+        assert_eq!(s["rows"]["items"], json!({"$ref": "#/$defs/Row"}));
+        assert_eq!(s["rows"]["$defs"]["Row"], row_schema());
+        assert_eq!(s["label"], json!({"type": "string"}));
+        assert_eq!(s["total"]["type"], "integer");
+        assert_eq!(s["mood"]["enum"], json!(["happy", "sad"]), "{}", s["mood"]);
+        assert_eq!(s["fallible_rows"]["type"], "array");
+        assert_eq!(s["first_row"]["type"], "object");
+        assert!(
+            s["find"].get("type") != Some(&json!("object")),
+            "{}",
+            s["find"]
+        );
+
+        let (v, text) = call(&client, "rows", json!({"n": 2})).await;
+        let two = json!([{"id": 1, "name": "row 1"}, {"id": 2, "name": "row 2"}]);
+        assert_eq!(v, Some(two.clone()), "{wire:?}");
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), two);
+        assert_eq!(
+            call(&client, "label", json!({})).await,
+            (Some(json!("hello")), "hello".into())
+        );
+        assert_eq!(
+            call(&client, "total", json!({"a": 2, "b": 3})).await,
+            (Some(json!(5)), "5".into())
+        );
+        let (v, _) = call(&client, "mood", json!({"happy": false})).await;
+        assert_eq!(v, Some(json!("sad")));
+        let (v, _) = call(&client, "find", json!({"id": 1})).await;
+        assert_eq!(v, Some(json!({"id": 1, "name": "row 1"})));
+        // `None` is `null`, which reads back as absent, and the schema allows it.
+        let (v, text) = call(&client, "find", json!({"id": 2})).await;
+        assert_eq!((v, text.as_str()), (None, "null"));
+        let (v, _) = call(&client, "fallible_rows", json!({"ok": true})).await;
+        assert_eq!(v, Some(json!([{"id": 7, "name": "row 7"}])));
+        let failed = client
+            .call_tool("fallible_rows", json!({"ok": false}))
+            .await
+            .unwrap();
+        assert!(failed.is_error() && failed.structured_content.is_none());
+        assert_eq!(failed.text_content(), "no rows today");
+        let (v, _) = call(&client, "first_row", json!({})).await;
+        assert_eq!(v, Some(json!({"id": 1, "name": "row 1"})));
+    }
+}
+
+#[tokio::test]
+async fn in_2025_11_25_non_object_outputs_are_wrapped_in_an_object() {
+    for wire in [Wire::Http, Wire::Pipe] {
+        let client = connect(Protocol::Legacy, wire).await;
+        assert_eq!(client.protocol_version(), "2025-11-25");
+        let s = schemas(&client).await;
+        // Every output schema is an object schema; the definitions stay at the root.
+        for (name, schema) in &s {
+            assert_eq!(schema["type"], "object", "{wire:?}: {name}: {schema}");
+        }
+        assert_eq!(
+            s["rows"],
+            json!({
+                "type": "object",
+                "$defs": {"Row": row_schema()},
+                "properties": {"result": {
+                    "type": "array", "items": {"$ref": "#/$defs/Row"}
+                }},
+                "required": ["result"]
+            })
+        );
+        assert_eq!(
+            s["label"],
+            json!({"type": "object", "properties": {"result": {"type": "string"}},
+                "required": ["result"]})
+        );
+        assert_eq!(
+            s["mood"]["properties"]["result"]["enum"],
+            json!(["happy", "sad"])
+        );
+        // An object output is not wrapped.
+        assert_eq!(s["first_row"]["properties"], row_schema()["properties"]);
+
+        let (v, text) = call(&client, "rows", json!({"n": 1})).await;
+        assert_eq!(v, wrapped(json!([{"id": 1, "name": "row 1"}])), "{wire:?}");
+        assert_eq!(text, r#"[{"id":1,"name":"row 1"}]"#);
+        assert_eq!(
+            call(&client, "label", json!({})).await,
+            (wrapped(json!("hello")), "hello".into())
+        );
+        let (v, _) = call(&client, "total", json!({"a": 2, "b": 3})).await;
+        assert_eq!(v, wrapped(json!(5)));
+        let (v, _) = call(&client, "mood", json!({"happy": true})).await;
+        assert_eq!(v, wrapped(json!("happy")));
+        // An `Option<Row>`'s schema is wrapped, so a row is wrapped too; `None` is a null result.
+        let (v, _) = call(&client, "find", json!({"id": 1})).await;
+        assert_eq!(v, wrapped(json!({"id": 1, "name": "row 1"})));
+        let (v, _) = call(&client, "find", json!({"id": 2})).await;
+        assert_eq!(v, wrapped(Value::Null));
+        let (v, _) = call(&client, "fallible_rows", json!({"ok": true})).await;
+        assert_eq!(v, wrapped(json!([{"id": 7, "name": "row 7"}])));
+        let (v, _) = call(&client, "first_row", json!({})).await;
+        assert_eq!(v, Some(json!({"id": 1, "name": "row 1"})));
+    }
+}
