@@ -7,102 +7,10 @@
 
 use std::time::Duration;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use toolsmith::client::{Client, Protocol};
-use toolsmith::prelude::*;
 use toolsmith::HttpConfig;
-
-/// A row of a table.
-#[derive(Serialize, Deserialize, JsonSchema)]
-struct Row {
-    id: u32,
-    name: String,
-}
-
-/// A mood.
-#[derive(Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-enum Mood {
-    Happy,
-    Sad,
-}
-
-/// The first `n` rows.
-#[tool]
-async fn rows(n: u32) -> Vec<Row> {
-    (1..=n)
-        .map(|id| Row {
-            id,
-            name: format!("row {id}"),
-        })
-        .collect()
-}
-
-/// A label.
-#[tool]
-async fn label() -> String {
-    "hello".into()
-}
-
-/// The sum of two numbers.
-#[tool]
-async fn total(a: u32, b: u32) -> u64 {
-    u64::from(a) + u64::from(b)
-}
-
-/// How it feels.
-#[tool]
-async fn mood(happy: bool) -> Mood {
-    if happy {
-        Mood::Happy
-    } else {
-        Mood::Sad
-    }
-}
-
-/// The row `id`, if there is one (only row 1).
-#[tool]
-async fn find(id: u32) -> Option<Row> {
-    (id == 1).then(|| Row {
-        id,
-        name: "row 1".into(),
-    })
-}
-
-/// The rows, or why not.
-#[tool]
-async fn fallible_rows(ok: bool) -> Result<Vec<Row>, String> {
-    if ok {
-        Ok(vec![Row {
-            id: 7,
-            name: "row 7".into(),
-        }])
-    } else {
-        Err("no rows today".into())
-    }
-}
-
-/// One row: an object, the same in both eras.
-#[tool]
-async fn first_row() -> Row {
-    Row {
-        id: 1,
-        name: "row 1".into(),
-    }
-}
-
-fn server() -> Server {
-    Server::new("output-schemas-test", "1.0")
-        .tool(rows)
-        .tool(label)
-        .tool(total)
-        .tool(mood)
-        .tool(find)
-        .tool(fallible_rows)
-        .tool(first_row)
-}
+use toolsmith_tests::output_shapes::server;
 
 #[derive(Debug, Clone, Copy)]
 enum Wire {
@@ -173,8 +81,8 @@ fn row_schema() -> Value {
         "description": "A row of a table.",
         "type": "object",
         "properties": {
-            "id": {"type": "integer", "format": "uint32", "minimum": 0},
-            "name": {"type": "string"}
+            "id": {"description": "Its key.", "type": "integer", "format": "uint32", "minimum": 0},
+            "name": {"description": "Its name.", "type": "string"}
         },
         "required": ["id", "name"]
     })
@@ -190,7 +98,8 @@ async fn in_2026_07_28_non_object_outputs_are_sent_as_they_are() {
         assert_eq!(s["rows"]["$defs"]["Row"], row_schema());
         assert_eq!(s["label"], json!({"type": "string"}));
         assert_eq!(s["total"]["type"], "integer");
-        assert_eq!(s["mood"]["enum"], json!(["happy", "sad"]), "{}", s["mood"]);
+        assert_eq!(s["mood"]["title"], "Mood", "{}", s["mood"]);
+        assert_eq!(s["mood"]["oneOf"][1]["const"], "sad", "{}", s["mood"]);
         assert_eq!(s["fallible_rows"]["type"], "array");
         assert_eq!(s["first_row"]["type"], "object");
         assert!(
@@ -258,8 +167,8 @@ async fn in_2025_11_25_non_object_outputs_are_wrapped_in_an_object() {
                 "required": ["result"]})
         );
         assert_eq!(
-            s["mood"]["properties"]["result"]["enum"],
-            json!(["happy", "sad"])
+            s["mood"]["properties"]["result"]["oneOf"][1]["const"],
+            "sad"
         );
         // An object output is not wrapped.
         assert_eq!(s["first_row"]["properties"], row_schema()["properties"]);
