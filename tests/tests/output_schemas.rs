@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use toolsmith::client::{Client, Protocol};
+use toolsmith::prelude::*;
 use toolsmith::HttpConfig;
-use toolsmith_tests::output_shapes::server;
+use toolsmith_tests::output_shapes::{rows, server};
+use toolsmith_tests::RawClient;
 
 #[derive(Debug, Clone, Copy)]
 enum Wire {
@@ -194,4 +196,55 @@ async fn in_2025_11_25_non_object_outputs_are_wrapped_in_an_object() {
         let (v, _) = call(&client, "first_row", json!({})).await;
         assert_eq!(v, Some(json!({"id": 1, "name": "row 1"})));
     }
+}
+
+/// Ask the model, which may call `rows`.
+#[tool]
+async fn research_rows(ctx: Context<'_>) -> Result<String, ToolError> {
+    Ok(ctx.sample("Which rows?").tool(rows).await?.text())
+}
+
+/// A tool loop in 2025-11-25 lists the tools and sends their results the way `tools/list` and
+/// `tools/call` do: non-object output wrapped.
+#[tokio::test]
+async fn in_2025_11_25_a_sampling_tool_loop_wraps_non_object_outputs() {
+    let server = Server::new("s", "1").tool(research_rows);
+    let mut c = RawClient::initialized(server, json!({"sampling": {"tools": {}}})).await;
+    let id = c
+        .send_request(
+            "tools/call",
+            json!({"name": "research_rows", "arguments": {}}),
+        )
+        .await;
+    let ask = c.expect_method("sampling/createMessage").await;
+    let listed = &ask["params"]["tools"][0];
+    assert_eq!(listed["name"], "rows");
+    assert_eq!(listed["outputSchema"]["type"], "object", "{listed}");
+    assert_eq!(
+        listed["outputSchema"]["properties"]["result"]["type"],
+        "array"
+    );
+    let tool_use = json!({"role": "assistant", "model": "m", "stopReason": "toolUse", "content": [
+        {"type": "tool_use", "id": "t1", "name": "rows", "input": {"n": 1}}
+    ]});
+    c.send(&json!({"jsonrpc": "2.0", "id": ask["id"], "result": tool_use}))
+        .await;
+    let ask2 = c.expect_method("sampling/createMessage").await;
+    let result = &ask2["params"]["messages"][2]["content"];
+    assert_eq!(result["type"], "tool_result", "{ask2}");
+    assert_eq!(
+        result["structuredContent"],
+        json!({"result": [{"id": 1, "name": "row 1"}]})
+    );
+    let done = json!({"role": "assistant", "model": "m", "stopReason": "endTurn",
+        "content": {"type": "text", "text": "one row"}});
+    c.send(&json!({"jsonrpc": "2.0", "id": ask2["id"], "result": done}))
+        .await;
+    let r = c.response(id).await;
+    assert_eq!(r["result"]["content"][0]["text"], "one row", "{r}");
+    // Its own result is a string: wrapped as well.
+    assert_eq!(
+        r["result"]["structuredContent"],
+        json!({"result": "one row"})
+    );
 }
