@@ -1,7 +1,9 @@
 //! A tool's `outputSchema` (feature `json`). Protocol 2026-07-28 allows any JSON Schema there,
 //! not only object schemas; 2025-11-25 allows only object schemas, and the runtime lists any
 //! other wrapped in one (`{"result": ...}`), so both are accepted here. What is refused is a
-//! value that is no JSON Schema at all, or a `type` that names no JSON type.
+//! value that is not a schema object (the wire types of both eras make `outputSchema` an
+//! object, so not even the boolean schemas: `{}` is `true`), or a `type` that names no JSON
+//! type.
 
 use std::fmt;
 
@@ -15,7 +17,7 @@ const JSON_TYPES: [&str; 7] = [
 /// Why a value is not an acceptable output schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputSchemaError {
-    /// Not an object or a boolean (what a JSON Schema is).
+    /// Not an object: a JSON Schema object is what `outputSchema` carries.
     NotASchema {
         /// The JSON kind found (`"a string"`, `"an array"`, ...).
         found: &'static str,
@@ -32,7 +34,7 @@ impl fmt::Display for OutputSchemaError {
         match self {
             OutputSchemaError::NotASchema { found } => write!(
                 f,
-                "the output schema is {found}, not a JSON Schema (an object such as {{\"type\": \"array\"}}, or a boolean)"
+                "the output schema is {found}, not a JSON Schema object (such as {{\"type\": \"array\"}}, or {{}} for any value)"
             ),
             OutputSchemaError::BadType { found } => write!(
                 f,
@@ -55,11 +57,10 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Check that `schema` can be a tool's `outputSchema`: an object or a boolean, whose root
-/// `type`, when present, is a JSON type name or a non-empty list of distinct ones.
+/// Check that `schema` can be a tool's `outputSchema`: an object, whose root `type`, when
+/// present, is a JSON type name or a non-empty list of distinct ones.
 pub fn check_output_schema(schema: &Value) -> Result<(), OutputSchemaError> {
     let obj = match schema {
-        Value::Bool(_) => return Ok(()),
         Value::Object(obj) => obj,
         other => return Err(OutputSchemaError::NotASchema { found: kind(other) }),
     };
@@ -99,7 +100,6 @@ mod tests {
             json!({"type": ["string", "null"]}),
             json!({"oneOf": [{"const": "a"}, {"const": "b"}]}),
             json!({}),
-            json!(true),
         ] {
             assert_eq!(check_output_schema(&ok), Ok(()), "{ok}");
         }
@@ -109,7 +109,9 @@ mod tests {
     fn what_is_no_schema_is_refused_with_a_reason() {
         let e = check_output_schema(&json!("array")).unwrap_err();
         assert_eq!(e, OutputSchemaError::NotASchema { found: "a string" });
-        assert!(e.to_string().contains("not a JSON Schema"), "{e}");
+        assert!(e.to_string().contains("not a JSON Schema object"), "{e}");
+        let e = check_output_schema(&json!(true)).unwrap_err();
+        assert_eq!(e, OutputSchemaError::NotASchema { found: "a boolean" });
         for bad in [
             json!({"type": "list"}),
             json!({"type": []}),

@@ -186,7 +186,7 @@ async fn output_schemas_of_any_type_register_and_non_schemas_are_refused() {
     for ok in [
         json!({"type": "array", "items": {"type": "string"}}),
         json!({"type": "string"}),
-        json!(true),
+        json!({}),
     ] {
         handle
             .add_tool(tool_returning(ok.clone()))
@@ -196,7 +196,7 @@ async fn output_schemas_of_any_type_register_and_non_schemas_are_refused() {
         configuration(Server::new("s", "1").tool(tool_returning(json!("array")))).await,
     );
     assert!(
-        message.contains("tool `out`: the output schema is a string, not a JSON Schema"),
+        message.contains("tool `out`: the output schema is a string, not a JSON Schema object"),
         "{message}"
     );
     let e = handle

@@ -39,6 +39,11 @@ impl<T: Serialize + JsonSchema> ToolOutput for T {
                 obj.remove("title");
             }
         }
+        // `serde_json::Value` and the like: the schema `true`, which the wire types of both
+        // eras can't carry (an outputSchema is an object); `{}` says the same.
+        if s == Value::Bool(true) {
+            s = Value::Object(Default::default());
+        }
         // `()`: nothing to describe.
         (s.get("type") != Some(&Value::from("null"))).then_some(s)
     }
@@ -125,5 +130,30 @@ impl<T, E> ResultOutput for Result<T, E> {
     type Err = E;
     fn into_result(self) -> Result<T, E> {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_output_type_but_unit_declares_an_object_shaped_schema() {
+        assert_eq!(
+            <Vec<u8> as ToolOutput>::output_schema().unwrap()["type"],
+            "array"
+        );
+        assert_eq!(
+            <String as ToolOutput>::output_schema(),
+            Some(json!({"type": "string"}))
+        );
+        assert_eq!(<Value as ToolOutput>::output_schema(), Some(json!({})));
+        assert_eq!(<() as ToolOutput>::output_schema(), None);
+        assert_eq!(().into_call_tool_result(), CallToolResult::new(Vec::new()));
+        let r = json!([1]).into_call_tool_result();
+        assert_eq!(r.structured_content, Some(json!([1])));
+        assert_eq!(r.text_content(), "[1]");
     }
 }
