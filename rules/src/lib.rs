@@ -9,6 +9,8 @@
 //! - [`check_designation`] and [`check_unique_headers`]: `x-mcp-header` designations (SEP-2243);
 //!   with the `json` feature, `designations` walks a tool's `serde_json` input schema and applies
 //!   them.
+//! - `check_output_schema` (feature `json`): a tool's `outputSchema` is a JSON Schema of any
+//!   type (2026-07-28 allows non-object output).
 //!
 //! Each rule fails with its own error enum, whose `Display` is the message both sides print.
 //! Without features the crate uses only `std`; `json` adds `serde_json`.
@@ -36,6 +38,8 @@ mod designations;
 mod header;
 mod icon;
 mod name;
+#[cfg(feature = "json")]
+mod output_schema;
 mod scope;
 mod template;
 
@@ -44,5 +48,7 @@ pub use designations::{designations, Designation};
 pub use header::{check_designation, check_header_name, check_unique_headers, DesignationError};
 pub use icon::{check_icon_src, IconError};
 pub use name::{check_tool_name, NameError, MAX_TOOL_NAME_LEN};
+#[cfg(feature = "json")]
+pub use output_schema::{check_output_schema, OutputSchemaError};
 pub use scope::{check_scope, ScopeError};
 pub use template::{Segment, TemplateError, UriTemplate};

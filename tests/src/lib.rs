@@ -150,6 +150,7 @@ pub mod conformance;
 pub mod fixtures;
 pub mod interop;
 pub mod logs;
+pub mod output_shapes;
 pub mod prerequisites;
 pub mod redis;
 pub mod replicas;

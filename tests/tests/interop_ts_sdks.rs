@@ -166,3 +166,27 @@ async fn ts_client_2_4_auto_mode_2026_over_stdio() {
 async fn ts_client_2_4_auto_mode_2026_over_streamable_http() {
     over_http("sentiment_client2.mjs").await;
 }
+
+/// Both SDKs read tools returning non-object values (tests/src/output_shapes.rs, served in this
+/// process over streamable HTTP): SDK 1.32 in 2025-11-25 (wrapped as `{"result": ...}`) and
+/// client 2.4 in 2026-07-28 (as they are); `output_shapes.mjs` holds the checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ts_sdks_read_non_object_outputs_in_both_eras() {
+    let _turn = SERIAL.lock().await;
+    let workspace = workspace_root();
+    let Some(node) = node_and_sdks(&workspace, "output_shapes.mjs").await else {
+        return;
+    };
+    let router = toolsmith_tests::output_shapes::server()
+        .into_http_router(toolsmith::HttpConfig::default())
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serving = tokio::spawn(async move { axum::serve(listener, router).await });
+    let args = vec!["--url".to_owned(), format!("http://{addr}/mcp")];
+    run_script(&workspace, &node, "output_shapes.mjs", &args, async {
+        String::new()
+    })
+    .await;
+    serving.abort();
+}

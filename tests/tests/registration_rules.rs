@@ -167,3 +167,40 @@ async fn invalid_x_mcp_header_designations_are_refused_at_registration() {
         .add_tool(tool_with::<Designated>())
         .expect("a valid designation registers");
 }
+
+/// A hand-built tool declaring `output_schema`.
+fn tool_returning(output_schema: serde_json::Value) -> ToolDef {
+    let meta = ToolMeta {
+        name: "out",
+        ..Default::default()
+    };
+    ToolDef::from_fn(meta, Some(output_schema), |_ctx, args: Text| {
+        Box::pin(async move { CallToolResult::text(args.text) })
+    })
+}
+
+#[tokio::test]
+async fn output_schemas_of_any_type_register_and_non_schemas_are_refused() {
+    use serde_json::json;
+    let handle = Server::new("s", "1").handle();
+    for ok in [
+        json!({"type": "array", "items": {"type": "string"}}),
+        json!({"type": "string"}),
+        json!({}),
+    ] {
+        handle
+            .add_tool(tool_returning(ok.clone()))
+            .unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    let message = config_message(
+        configuration(Server::new("s", "1").tool(tool_returning(json!("array")))).await,
+    );
+    assert!(
+        message.contains("tool `out`: the output schema is a string, not a JSON Schema object"),
+        "{message}"
+    );
+    let e = handle
+        .add_tool(tool_returning(json!({"type": "list"})))
+        .unwrap_err();
+    assert!(e.to_string().contains("`type` is \"list\""), "{e}");
+}

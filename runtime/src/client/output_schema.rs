@@ -1,5 +1,6 @@
 //! The client checks a tool's `structuredContent` against the `outputSchema` it listed
-//! (`tools/list`), with the `boon` JSON Schema validator. Schemas are compiled once per listing;
+//! (`tools/list`), with the `boon` JSON Schema validator. Any schema and any JSON value are
+//! checked, not only objects: 2026-07-28 allows both (2025-11-25 servers send objects). Schemas are compiled once per listing;
 //! references to other documents are never fetched (neither files nor URLs).
 
 use std::collections::HashMap;
@@ -86,10 +87,22 @@ impl OutputSchemas {
             method: "tools/call".into(),
             reason: format!("tool `{tool}`: {reason}"),
         };
-        let Some(structured) = &result.structured_content else {
-            return Err(bad(
-                "it declares an outputSchema but returned no structuredContent".into(),
-            ));
+        // `structuredContent` may be any JSON value in 2026-07-28, `null` included, which
+        // decodes as absent: absence is accepted where the schema accepts `null`.
+        let structured = match &result.structured_content {
+            Some(structured) => structured,
+            None if compiled
+                .schemas
+                .validate(&Value::Null, compiled.index)
+                .is_ok() =>
+            {
+                return Ok(())
+            }
+            None => {
+                return Err(bad(
+                    "it declares an outputSchema but returned no structuredContent".into(),
+                ))
+            }
         };
         compiled
             .schemas

@@ -13,9 +13,9 @@ use super::sampling_setup::{SampleOrigin, SamplerMode};
 use super::Context;
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, IncludeContext, Role, SamplingContent,
-    SamplingMessage,
+    SamplingMessage, SUPPORTED_PROTOCOL_VERSIONS,
 };
-use crate::tool::ToolDef;
+use crate::tool::{needs_wrapping, wrap_result, wrapped_listing, ToolDef};
 
 /// How `tool_choice` constrains the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,10 +103,16 @@ pub(crate) async fn run(
             return Err(SampleError::ToolsNotSupported);
         }
     }
+    // 2025-11-25 allows only object tool output: non-object output goes wrapped, as in
+    // `tools/list` and `tools/call` (tool/wrapped_output.rs).
+    let handshake = SUPPORTED_PROTOCOL_VERSIONS.contains(&ctx.protocol_version());
     let mut listing: Vec<Value> = opts
         .tools
         .iter()
-        .map(|t| serde_json::to_value(t.tool()).expect("tools serialise"))
+        .map(|t| {
+            let wrapped = handshake.then(|| wrapped_listing(t.tool())).flatten();
+            serde_json::to_value(wrapped.as_ref().unwrap_or(t.tool())).expect("tools serialise")
+        })
         .collect();
     listing.extend(opts.terminal_tool.clone());
     if !listing.is_empty() {
@@ -163,6 +169,16 @@ pub(crate) async fn run(
                         }
                     })
                     .await;
+                let result = if handshake {
+                    let schema_wrapped = tools
+                        .iter()
+                        .find(|t| t.name() == name)
+                        .and_then(|t| t.tool().output_schema.as_ref())
+                        .is_some_and(needs_wrapping);
+                    wrap_result(result, schema_wrapped)
+                } else {
+                    result
+                };
                 SamplingContent::ToolResult {
                     tool_use_id: id,
                     content: result.content,

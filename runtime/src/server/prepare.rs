@@ -16,7 +16,7 @@ use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::protocol::codes::MISSING_CLIENT_CAPABILITY;
 use crate::protocol::{CallToolParams, CallToolResult, Era};
-use crate::tool::{unmask, unmask_error, url_required};
+use crate::tool::{needs_wrapping, unmask, unmask_error, url_required, wrap_result};
 use crate::transport::RequestFacts;
 
 /// A handler, given the request's context.
@@ -229,11 +229,22 @@ fn prepare_handler(
             let arguments = call.arguments;
             let url_mode =
                 crate::context::elicitation_mode(peer.capabilities.elicitation.as_ref(), "url");
+            // 2025-11-25 allows only object output: a non-object one goes out wrapped.
+            let wrap = (era == Era::Handshake).then(|| {
+                tool.tool()
+                    .output_schema
+                    .as_ref()
+                    .is_some_and(needs_wrapping)
+            });
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
                     Box::pin(async move {
                         let result = unmask(tool.call(ctx, arguments).await, &name, expose_errors);
                         let result = url_required(result, url_mode)?;
+                        let result = match wrap {
+                            Some(schema_wrapped) => wrap_result(result, schema_wrapped),
+                            None => result,
+                        };
                         Ok(serde_json::to_value(result).expect("results serialise"))
                     })
                 }),

@@ -12,7 +12,7 @@ use crate::jsonrpc::ErrorObject;
 use crate::prompt::PromptDef;
 use crate::protocol::check_icons;
 use crate::resource::{ResourceDef, ResourceKind, ResourceRequest};
-use crate::tool::{validate_tool, ToolDef};
+use crate::tool::{validate_tool, wrapped_listing, ToolDef};
 
 /// What a completion is for: a prompt's argument or a resource template's variable.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -114,6 +114,9 @@ pub(crate) struct Registry {
     prompt_index: HashMap<String, usize>,
     completers: HashMap<(CompletionRef, String), CompleterFn>,
     tools_listing: Listing,
+    /// The tools as listed in 2025-11-25, when that differs (a non-object output schema, which
+    /// is wrapped there: tool/wrapped_output.rs).
+    wrapped_tools_listing: Option<Listing>,
     resources_listing: Listing,
     templates_listing: Listing,
     prompts_listing: Listing,
@@ -139,7 +142,7 @@ impl Registry {
                 return Err(format!("two resources have the URI `{}`", r.uri()));
             }
         }
-        self.tools_listing = Listing::of(self.tools.iter().map(|t| &*t.tool));
+        self.relist_tools();
         self.resources_listing = Listing::of(self.resources.iter().filter_map(|r| match &r.kind {
             ResourceKind::Static(s) => Some(s),
             ResourceKind::Template(..) => None,
@@ -190,6 +193,38 @@ impl Registry {
         statics
             .chain(templates)
             .find_map(|r| r.matches(uri).map(|req| (r, req)))
+    }
+
+    /// Serialise the tools' listings (both eras').
+    fn relist_tools(&mut self) {
+        self.tools_listing = Listing::of(self.tools.iter().map(|t| &*t.tool));
+        let wrapped: Vec<_> = self
+            .tools
+            .iter()
+            .map(|t| wrapped_listing(&t.tool))
+            .collect();
+        self.wrapped_tools_listing = wrapped.iter().any(Option::is_some).then(|| {
+            Listing::of(
+                self.tools
+                    .iter()
+                    .zip(&wrapped)
+                    .map(|(t, w)| w.as_ref().unwrap_or(&*t.tool)),
+            )
+        });
+    }
+
+    /// A `*/list` result in the 2025-11-25 era (`list` is the 2026-07-28 one): tools with a
+    /// non-object output schema are listed with it wrapped in an object.
+    pub(crate) fn list_handshake(
+        &self,
+        method: &str,
+        cursor: Option<&str>,
+        page_size: Option<usize>,
+    ) -> Result<String, ErrorObject> {
+        match (&self.wrapped_tools_listing, method) {
+            (Some(wrapped), "tools/list") => wrapped.page("tools", cursor, page_size),
+            _ => self.list(method, cursor, page_size),
+        }
     }
 
     pub(crate) fn list(
@@ -247,11 +282,20 @@ impl Registry {
         }
         if let Some(&i) = self.tool_index.get(tool.name()) {
             self.tools[i] = tool;
-            self.tools_listing = Listing::of(self.tools.iter().map(|t| &*t.tool));
+            self.relist_tools();
         } else {
             self.tool_index
                 .insert(tool.name().to_owned(), self.tools.len());
             self.tools_listing.push(&*tool.tool);
+            match (&mut self.wrapped_tools_listing, wrapped_listing(&tool.tool)) {
+                (Some(wrapped), listed) => wrapped.push(listed.as_ref().unwrap_or(&*tool.tool)),
+                (None, Some(_)) => {
+                    self.tools.push(tool);
+                    self.relist_tools();
+                    return Ok(());
+                }
+                (None, None) => {}
+            }
             self.tools.push(tool);
         }
         Ok(())

@@ -259,7 +259,7 @@ impl Session {
             "ping" => reply(Ok(json!({}))),
             "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
                 let page = parse_params::<ListParams>(&method, params).and_then(|p| {
-                    self.core.shared.registry().list(
+                    self.core.shared.registry().list_handshake(
                         &method,
                         p.cursor.as_deref(),
                         self.core.page_size,

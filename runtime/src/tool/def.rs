@@ -71,8 +71,8 @@ impl std::fmt::Debug for ToolDef {
 }
 
 /// Check what registration requires of a tool, with the rules `#[tool]` checks at compile time
-/// (the `toolsmith-rules` crate): its name, and its `x-mcp-header` designations (which `#[tool]`
-/// can't see: they come from the argument type's schema).
+/// (the `toolsmith-rules` crate): its name, and its `x-mcp-header` designations and output schema
+/// (which `#[tool]` can't see: they come from the argument and return types' schemas).
 pub(crate) fn validate_tool(tool: &Tool, scopes: &[&str]) -> Result<(), String> {
     toolsmith_rules::check_tool_name(&tool.name).map_err(|e| e.to_string())?;
     check_icons(&format!("tool `{}`", tool.name), &tool.icons)?;
@@ -81,6 +81,10 @@ pub(crate) fn validate_tool(tool: &Tool, scopes: &[&str]) -> Result<(), String> 
     }
     toolsmith_rules::designations(&tool.input_schema)
         .map_err(|e| format!("tool `{}`: {e}", tool.name))?;
+    if let Some(schema) = &tool.output_schema {
+        toolsmith_rules::check_output_schema(schema)
+            .map_err(|e| format!("tool `{}`: {e}", tool.name))?;
+    }
     Ok(())
 }
 

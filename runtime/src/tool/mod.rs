@@ -3,6 +3,7 @@
 mod def;
 mod error;
 mod output;
+mod wrapped_output;
 
 pub(crate) use def::validate_tool;
 pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMarker, ToolMeta, ToolMethod};
@@ -10,3 +11,4 @@ pub use error::IntoHandlerError;
 pub use error::ToolError;
 pub(crate) use error::{unmask, unmask_error, url_required};
 pub use output::{IntoToolError, ResultOutput, ToolOutput};
+pub(crate) use wrapped_output::{needs_wrapping, wrap_result, wrapped_listing};

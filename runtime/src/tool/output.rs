@@ -7,10 +7,13 @@ use crate::schema;
 
 /// A value a `#[tool]` can return (directly, or as the `Ok` of a `Result`).
 ///
-/// Implemented for every `Serialize + JsonSchema` type: a JSON string becomes a text block; an
-/// object-shaped type also declares `outputSchema` and is returned as `structuredContent` plus a
-/// text copy; other values are returned as JSON text. Also implemented for [`Content`] and
-/// [`CallToolResult`], which are returned as they are.
+/// Implemented for every `Serialize + JsonSchema` type: the type's schema is the tool's
+/// `outputSchema`, and a value is returned as `structuredContent` plus a text copy (a string as
+/// it is, anything else as JSON). Any type works, not only structs: a `Vec<T>`, a `String`, a
+/// number or an enum is sent as it is in protocol 2026-07-28, which allows any output schema,
+/// and wrapped as `{"result": value}` (with an object schema to match) in 2025-11-25, which
+/// allows only objects. `()` declares no schema and returns empty content. Also implemented for
+/// [`Content`] and [`CallToolResult`], which are returned as they are.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` can't be returned from a #[tool]",
     label = "this return type is not a tool output",
@@ -28,20 +31,38 @@ pub trait ToolOutput {
 
 impl<T: Serialize + JsonSchema> ToolOutput for T {
     fn output_schema() -> Option<Value> {
-        let s = schema::schema_value::<T>();
-        (s.get("type") == Some(&Value::from("object"))).then_some(s)
+        let mut s = schema::schema_value::<T>();
+        // A type that is always inlined (a `Vec`, a `String`, a number...) gets a generated
+        // title (`Array_of_Row`, `string`) that names nothing: left out.
+        if T::inline_schema() {
+            if let Some(obj) = s.as_object_mut() {
+                obj.remove("title");
+            }
+        }
+        // `serde_json::Value` and the like: the schema `true`, which the wire types of both
+        // eras can't carry (an outputSchema is an object); `{}` says the same.
+        if s == Value::Bool(true) {
+            s = Value::Object(Default::default());
+        }
+        // `()`: nothing to describe.
+        (s.get("type") != Some(&Value::from("null"))).then_some(s)
     }
 
     fn into_call_tool_result(self) -> CallToolResult {
         match serde_json::to_value(&self) {
-            Ok(Value::String(s)) => CallToolResult::text(s),
-            Ok(Value::Null) => CallToolResult::new(Vec::new()),
-            Ok(v @ Value::Object(_)) => CallToolResult {
-                content: vec![Content::text(v.to_string())],
-                structured_content: Some(v),
-                ..Default::default()
-            },
-            Ok(v) => CallToolResult::text(v.to_string()),
+            // `()` (its schema is only looked at for a null value: rare).
+            Ok(Value::Null) if T::output_schema().is_none() => CallToolResult::new(Vec::new()),
+            Ok(v) => {
+                let text = match &v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                CallToolResult {
+                    content: vec![Content::text(text)],
+                    structured_content: Some(v),
+                    ..Default::default()
+                }
+            }
             Err(e) => {
                 CallToolResult::error(format!("the tool's output could not be serialised: {e}"))
             }
@@ -109,5 +130,30 @@ impl<T, E> ResultOutput for Result<T, E> {
     type Err = E;
     fn into_result(self) -> Result<T, E> {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_output_type_but_unit_declares_an_object_shaped_schema() {
+        assert_eq!(
+            <Vec<u8> as ToolOutput>::output_schema().unwrap()["type"],
+            "array"
+        );
+        assert_eq!(
+            <String as ToolOutput>::output_schema(),
+            Some(json!({"type": "string"}))
+        );
+        assert_eq!(<Value as ToolOutput>::output_schema(), Some(json!({})));
+        assert_eq!(<() as ToolOutput>::output_schema(), None);
+        assert_eq!(().into_call_tool_result(), CallToolResult::new(Vec::new()));
+        let r = json!([1]).into_call_tool_result();
+        assert_eq!(r.structured_content, Some(json!([1])));
+        assert_eq!(r.text_content(), "[1]");
     }
 }

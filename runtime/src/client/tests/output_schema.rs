@@ -111,3 +111,79 @@ async fn structured_content_is_checked_against_the_listed_schema() {
     .await
     .unwrap();
 }
+
+/// 2026-07-28: any output schema and any JSON value, checked like objects are.
+#[tokio::test]
+async fn non_object_structured_content_is_checked_too() {
+    let (client, mut fake, _) = connect(Client::builder("c", "1")).await;
+    let client = Arc::new(client);
+    let c = Arc::clone(&client);
+    let listing = tokio::spawn(async move { c.list_tools().await });
+    let req = fake.recv().await;
+    fake.answer(
+        &req,
+        json!({"tools": [
+            {"name": "ids", "inputSchema": {"type": "object"},
+                "outputSchema": {"type": "array", "items": {"type": "integer"}}},
+            {"name": "maybe", "inputSchema": {"type": "object"},
+                "outputSchema": {"type": ["string", "null"]}},
+            {"name": "label", "inputSchema": {"type": "object"},
+                "outputSchema": {"type": "string"}}
+        ]}),
+    )
+    .await;
+    listing.await.unwrap().unwrap();
+
+    let ok = call(
+        &client,
+        &mut fake,
+        "ids",
+        json!({"content": [], "structuredContent": [1, 2]}),
+    );
+    assert_eq!(ok.await.unwrap().structured_content, Some(json!([1, 2])));
+    let err = call(
+        &client,
+        &mut fake,
+        "ids",
+        json!({"content": [], "structuredContent": ["a"]}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its outputSchema"),
+        "{err}"
+    );
+    let err = call(
+        &client,
+        &mut fake,
+        "ids",
+        json!({"content": [], "structuredContent": {"a": 1}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its outputSchema"),
+        "{err}"
+    );
+
+    // `null` decodes as absent: accepted where the schema allows `null`, and only there.
+    let null = call(
+        &client,
+        &mut fake,
+        "maybe",
+        json!({"content": [], "structuredContent": null}),
+    );
+    assert_eq!(null.await.unwrap().structured_content, None);
+    let err = call(
+        &client,
+        &mut fake,
+        "label",
+        json!({"content": [], "structuredContent": null}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("returned no structuredContent"),
+        "{err}"
+    );
+}
