@@ -49,8 +49,8 @@ pub struct ToolDef {
     /// Shared: a call clones the definition, which must not copy its schemas.
     pub(crate) tool: Arc<Tool>,
     pub(crate) handler: ErasedHandler,
-    requires: &'static [&'static str],
-    scopes: &'static [&'static str],
+    pub(super) requires: &'static [&'static str],
+    pub(super) scopes: &'static [&'static str],
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -72,6 +72,12 @@ pub(crate) fn validate_tool(tool: &Tool, scopes: &[&str]) -> Result<(), String> 
     }
     toolsmith_rules::designations(&tool.input_schema)
         .map_err(|e| format!("tool `{}`: {e}", tool.name))?;
+    super::schema_shape::check_schema_shape(&tool.input_schema)
+        .map_err(|e| format!("the input schema of tool `{}` {e}", tool.name))?;
+    if let Some(output) = &tool.output_schema {
+        super::schema_shape::check_schema_shape(output)
+            .map_err(|e| format!("the output schema of tool `{}` {e}", tool.name))?;
+    }
     Ok(())
 }
 
@@ -89,7 +95,11 @@ fn decode<A: DeserializeOwned>(tool: &str, args: Value) -> Result<A, String> {
 }
 
 impl ToolDef {
-    fn listing(meta: &ToolMeta, input_schema: Value, output_schema: Option<Value>) -> Tool {
+    pub(super) fn listing(
+        meta: &ToolMeta,
+        input_schema: Value,
+        output_schema: Option<Value>,
+    ) -> Tool {
         Tool {
             name: meta.name.to_owned(),
             title: meta.title.map(str::to_owned),

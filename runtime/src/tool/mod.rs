@@ -1,8 +1,10 @@
 //! Tools: their definitions, how arguments are decoded, and how return values become results.
 
 mod def;
+mod dynamic;
 mod error;
 mod output;
+mod schema_shape;
 
 pub(crate) use def::validate_tool;
 pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMarker, ToolMeta, ToolMethod};
