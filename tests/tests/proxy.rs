@@ -1,0 +1,275 @@
+//! `toolsmith::proxy::Proxy`: a remote server reached with our `Client` exposed through a local
+//! server. The remote server's sampling and elicitation requests reach the end client through
+//! the local call's `Context` and are answered there, across eras: a 2025-11-25 end client
+//! through the proxy to a 2026-07-28 remote server, and the reverse (and each era on both
+//! sides).
+
+use serde_json::json;
+use toolsmith::client::Protocol;
+use toolsmith::prelude::*;
+use toolsmith::proxy::Proxy;
+use toolsmith::testing::TestClient;
+use toolsmith::{Client, ElicitAction};
+
+/// Ask the model for a headline.
+#[tool]
+async fn headline(text: String, ctx: Context<'_>) -> Result<String, ToolError> {
+    let reply = ctx.sample(format!("Headline for: {text}")).await?;
+    Ok(format!("remote says: {}", reply.text()))
+}
+
+/// Ask the user to confirm.
+#[tool]
+async fn confirm(ctx: Context<'_>) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit(
+            "Sure?",
+            json!({"type": "object", "properties": {"ok": {"type": "boolean"}}}),
+        )
+        .await?;
+    Ok(match answer.action {
+        ElicitAction::Accept => format!("confirmed: {}", answer.content.unwrap_or_default()["ok"]),
+        other => format!("not confirmed: {other:?}"),
+    })
+}
+
+/// The remote desk's style guide.
+#[resource(uri = "news://style")]
+async fn style() -> String {
+    "short words".into()
+}
+
+/// Pitch a story.
+#[prompt]
+async fn pitch(topic: String) -> String {
+    format!("Pitch a story about {topic}.")
+}
+
+fn remote() -> Server {
+    Server::new("remote", "1")
+        .tool(headline)
+        .tool(confirm)
+        .resource(style)
+        .prompt(pitch)
+}
+
+/// The remote server on an in-memory pipe, and the proxy's client to it speaking `protocol`.
+async fn connect_remote(proxy: &Proxy, protocol: Protocol) -> Client {
+    let (near, far) = tokio::io::duplex(64 * 1024);
+    let (far_read, far_write) = tokio::io::split(far);
+    tokio::spawn(remote().serve(far_read, far_write));
+    let (near_read, near_write) = tokio::io::split(near);
+    proxy
+        .client(Client::builder("proxy", "1").protocol(protocol))
+        .connect(near_read, near_write)
+        .await
+        .unwrap()
+}
+
+const ERAS: [(Protocol, Protocol); 4] = [
+    (Protocol::Legacy, Protocol::Stateless),
+    (Protocol::Stateless, Protocol::Legacy),
+    (Protocol::Legacy, Protocol::Legacy),
+    (Protocol::Stateless, Protocol::Stateless),
+];
+
+#[tokio::test]
+async fn the_remote_servers_samples_and_elicitations_reach_the_end_client_across_eras() {
+    for (end, far) in ERAS {
+        let proxy = Proxy::new();
+        let remote = connect_remote(&proxy, far).await;
+        assert_eq!(remote.protocol(), far);
+        let front = proxy
+            .expose(Server::new("front", "1"), remote)
+            .await
+            .unwrap();
+        let client = TestClient::builder(front)
+            .protocol(end)
+            .sample_reply("Rain again")
+            .elicit_accept(json!({"ok": true}))
+            .connect()
+            .await
+            .unwrap();
+        let names: Vec<String> = client
+            .list_tools()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(names, ["headline", "confirm"]);
+        let result = client
+            .call_tool("headline", json!({"text": "weather"}))
+            .await
+            .unwrap();
+        let era = format!("end client {end:?}, remote {far:?}");
+        assert_eq!(
+            result.text_content(),
+            "remote says: Rain again",
+            "{era}: {result:?}"
+        );
+        let sampled = client.sampled();
+        assert_eq!(sampled.len(), 1, "{era}");
+        assert_eq!(
+            sampled[0].last_user_text(),
+            "Headline for: weather",
+            "{era}"
+        );
+        let result = client.call_tool("confirm", json!({})).await.unwrap();
+        assert_eq!(
+            result.text_content(),
+            "confirmed: true",
+            "{era}: {result:?}"
+        );
+        assert_eq!(client.elicited().len(), 1, "{era}");
+        assert_eq!(client.elicited()[0].message, "Sure?", "{era}");
+        client.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_end_client_refusal_reaches_the_remote_tool() {
+    for (end, far) in ERAS {
+        let proxy = Proxy::new();
+        let remote = connect_remote(&proxy, far).await;
+        let front = proxy
+            .expose(Server::new("front", "1"), remote)
+            .await
+            .unwrap();
+        let client = TestClient::builder(front)
+            .protocol(end)
+            .sample_error(toolsmith::client::SamplingError::rejected(
+                "the user said no",
+            ))
+            .connect()
+            .await
+            .unwrap();
+        // A failed tool result; an end client of 2026-07-28 whose own handler refused ends its
+        // request with that error instead (it has no way to answer an input request with one).
+        let text = match client
+            .call_tool("headline", json!({"text": "weather"}))
+            .await
+        {
+            Ok(result) => {
+                assert!(result.is_error(), "{end:?}/{far:?}: {result:?}");
+                result.text_content()
+            }
+            Err(e) => {
+                assert_eq!(end, Protocol::Stateless, "{e}");
+                e.to_string()
+            }
+        };
+        assert!(text.contains("the user said no"), "{end:?}/{far:?}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn resources_and_prompts_are_forwarded() {
+    let proxy = Proxy::new();
+    let remote = connect_remote(&proxy, Protocol::Stateless).await;
+    let front = proxy
+        .expose(Server::new("front", "1"), remote)
+        .await
+        .unwrap();
+    let client = TestClient::connect(front).await.unwrap();
+    let resources = client.list_all_resources().await.unwrap();
+    assert_eq!(resources[0].uri, "news://style");
+    assert_eq!(
+        resources[0].description.as_deref(),
+        Some("The remote desk's style guide.")
+    );
+    let read = client.read_resource("news://style").await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&read.contents[0]).unwrap()["text"],
+        "short words"
+    );
+    let got = client
+        .get_prompt("pitch", json!({"topic": "tides"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&got.messages[0]).unwrap()["content"]["text"],
+        "Pitch a story about tides."
+    );
+    // The remote server's own error comes back as it is.
+    let err = client.get_prompt("pitch", json!({})).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("missing required argument `topic`"),
+        "{err}"
+    );
+}
+
+/// A remote server whose `pair` tool waits until two calls of it run, then samples: two
+/// proxied calls are surely in flight when the remote server asks.
+fn pairing_remote() -> Server {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let pair = toolsmith::ToolDef::dynamic(
+        "pair",
+        json!({"type": "object", "properties": {"n": {"type": "integer"}}}),
+        move |ctx, args| {
+            let barrier = std::sync::Arc::clone(&barrier);
+            Box::pin(async move {
+                barrier.wait().await;
+                let reply = ctx.sample(format!("call {}", args["n"])).await?;
+                Ok(CallToolResult::text(reply.text()))
+            })
+        },
+    );
+    Server::new("pairing", "1").tool(pair)
+}
+
+async fn two_calls_at_once(far: Protocol) -> (Vec<String>, Vec<String>) {
+    let proxy = Proxy::new();
+    let (near, remote_end) = tokio::io::duplex(64 * 1024);
+    let (r, w) = tokio::io::split(remote_end);
+    tokio::spawn(pairing_remote().serve(r, w));
+    let (nr, nw) = tokio::io::split(near);
+    let remote = proxy
+        .client(Client::builder("proxy", "1").protocol(far))
+        .connect(nr, nw)
+        .await
+        .unwrap();
+    let front = proxy
+        .expose(Server::new("front", "1"), remote)
+        .await
+        .unwrap();
+    let client = TestClient::builder(front)
+        .sample_reply("first answer")
+        .sample_reply("second answer")
+        .connect()
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        client.call_tool("pair", json!({"n": 1})),
+        client.call_tool("pair", json!({"n": 2}))
+    );
+    let mut texts = vec![a.unwrap().text_content(), b.unwrap().text_content()];
+    texts.sort();
+    let mut asked: Vec<String> = client
+        .sampled()
+        .iter()
+        .map(|r| r.last_user_text())
+        .collect();
+    asked.sort();
+    (texts, asked)
+}
+
+#[tokio::test]
+async fn with_a_2026_remote_each_ask_goes_through_the_call_that_caused_it() {
+    let (texts, asked) = two_calls_at_once(Protocol::Stateless).await;
+    assert_eq!(texts, ["first answer", "second answer"]);
+    assert_eq!(asked, ["call 1", "call 2"]);
+}
+
+#[tokio::test]
+async fn with_a_2025_remote_and_several_calls_in_flight_the_ask_is_refused_clearly() {
+    let (texts, asked) = two_calls_at_once(Protocol::Legacy).await;
+    for text in &texts {
+        assert!(
+            text.contains("cannot tell which of its 2 calls in flight"),
+            "{text}"
+        );
+    }
+    assert!(asked.is_empty());
+}
