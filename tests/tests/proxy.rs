@@ -273,3 +273,54 @@ async fn with_a_2025_remote_and_several_calls_in_flight_the_ask_is_refused_clear
     }
     assert!(asked.is_empty());
 }
+
+#[tokio::test]
+async fn a_remote_server_over_streamable_http_is_proxied_in_both_eras() {
+    let router = remote()
+        .into_http_router(toolsmith::HttpConfig::default())
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    for (end, far) in ERAS {
+        let proxy = Proxy::new();
+        let remote = proxy
+            .client(Client::builder("proxy", "1").protocol(far))
+            .connect_http(&url)
+            .await
+            .unwrap();
+        let front = proxy
+            .expose(Server::new("front", "1"), remote)
+            .await
+            .unwrap();
+        let client = TestClient::builder(front)
+            .protocol(end)
+            .sample_reply("Sun at last")
+            .elicit_accept(json!({"ok": false}))
+            .connect()
+            .await
+            .unwrap();
+        let era = format!("end client {end:?}, remote {far:?} over HTTP");
+        let result = client
+            .call_tool("headline", json!({"text": "weather"}))
+            .await
+            .unwrap();
+        assert_eq!(
+            result.text_content(),
+            "remote says: Sun at last",
+            "{era}: {result:?}"
+        );
+        assert_eq!(
+            client.sampled()[0].last_user_text(),
+            "Headline for: weather",
+            "{era}"
+        );
+        let result = client.call_tool("confirm", json!({})).await.unwrap();
+        assert_eq!(
+            result.text_content(),
+            "confirmed: false",
+            "{era}: {result:?}"
+        );
+        client.shutdown().await.unwrap();
+    }
+}
