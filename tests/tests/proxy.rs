@@ -45,9 +45,20 @@ async fn pitch(topic: String) -> String {
     format!("Pitch a story about {topic}.")
 }
 
+/// Work in two steps, reporting each.
+#[tool]
+async fn steps(ctx: Context<'_>) -> &'static str {
+    ctx.report_progress(1.0, Some(2.0), Some("first step"))
+        .await;
+    ctx.report_progress(2.0, Some(2.0), Some("second step"))
+        .await;
+    "done"
+}
+
 fn remote() -> Server {
     Server::new("remote", "1")
         .tool(headline)
+        .tool(steps)
         .tool(confirm)
         .resource(style)
         .prompt(pitch)
@@ -97,7 +108,7 @@ async fn the_remote_servers_samples_and_elicitations_reach_the_end_client_across
             .into_iter()
             .map(|t| t.name)
             .collect();
-        assert_eq!(names, ["headline", "confirm"]);
+        assert_eq!(names, ["headline", "steps", "confirm"]);
         let result = client
             .call_tool("headline", json!({"text": "weather"}))
             .await
@@ -322,5 +333,42 @@ async fn a_remote_server_over_streamable_http_is_proxied_in_both_eras() {
             "{era}: {result:?}"
         );
         client.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_remote_calls_progress_reaches_the_end_client() {
+    for (end, far) in ERAS {
+        let proxy = Proxy::new();
+        let remote = connect_remote(&proxy, far).await;
+        let front = proxy
+            .expose(Server::new("front", "1"), remote)
+            .await
+            .unwrap();
+        let client = TestClient::builder(front)
+            .protocol(end)
+            .connect()
+            .await
+            .unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = std::sync::Arc::clone(&seen);
+        let result = client
+            .call_tool_with_progress("steps", json!({}), move |p| {
+                record
+                    .lock()
+                    .unwrap()
+                    .push((p.progress, p.total, p.message));
+            })
+            .await
+            .unwrap();
+        assert_eq!(result.text_content(), "done");
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                (1.0, Some(2.0), Some("first step".to_owned())),
+                (2.0, Some(2.0), Some("second step".to_owned()))
+            ],
+            "end client {end:?}, remote {far:?}"
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::Proxy;
+use super::{Forward, Proxy};
 use crate::client::{Client, ClientError};
 use crate::jsonrpc::ErrorObject;
 use crate::prompt::PromptDef;
@@ -41,7 +41,11 @@ impl Proxy {
                     let (proxy, client, name) = (proxy.clone(), Arc::clone(&client), name.clone());
                     Box::pin(async move {
                         proxy
-                            .forwarded(ctx, client.call_tool(&name, args))
+                            .forwarded(ctx, |route| {
+                                client.call_tool_with_progress(&name, args, move |p| {
+                                    let _ = route.send(Forward::Progress(p));
+                                })
+                            })
                             .await
                             .map_err(|e| match e {
                                 ClientError::Rpc { error, .. } => ToolError::new(error.message),
@@ -70,7 +74,7 @@ impl Proxy {
                     let (proxy, client) = (proxy.clone(), Arc::clone(&client));
                     Box::pin(async move {
                         proxy
-                            .forwarded(ctx, client.read_resource(&read.uri))
+                            .forwarded(ctx, |_| client.read_resource(&read.uri))
                             .await
                             .map_err(rpc_error)
                     })
@@ -91,7 +95,7 @@ impl Proxy {
                         Box::pin(async move {
                             let args = Value::Object(args.values().clone());
                             proxy
-                                .forwarded(ctx, client.get_prompt(&name, args))
+                                .forwarded(ctx, |_| client.get_prompt(&name, args))
                                 .await
                                 .map_err(rpc_error)
                         })

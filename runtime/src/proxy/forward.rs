@@ -5,24 +5,42 @@
 use std::future::Future;
 
 use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::mpsc;
 
 use super::{Forward, Proxy, CURRENT};
 use crate::client::{ElicitationMode, HandlerError, SamplingError};
 use crate::context::{AskError, Context, SampleError};
 
 impl Proxy {
-    /// Run `call` (a request to the remote server), answering the requests it causes with
-    /// `ctx`; its outcome when it ends.
-    pub(crate) async fn forwarded<T>(&self, ctx: Context<'_>, call: impl Future<Output = T>) -> T {
+    /// Run the request to the remote server that `call` makes (given the route of this call,
+    /// for its progress), answering the requests it causes with `ctx`; its outcome when it
+    /// ends.
+    pub(crate) async fn forwarded<T, F>(
+        &self,
+        ctx: Context<'_>,
+        call: impl FnOnce(mpsc::UnboundedSender<Forward>) -> F,
+    ) -> T
+    where
+        F: Future<Output = T>,
+    {
         let (guard, mut asks) = self.open();
-        let call = CURRENT.scope(guard.sender.clone(), call);
+        let call = CURRENT.scope(guard.sender.clone(), call(guard.sender.clone()));
         tokio::pin!(call);
         let mut answering = FuturesUnordered::new();
         loop {
             tokio::select! {
-                out = &mut call => return out,
+                biased;
                 Some(ask) = asks.recv() => answering.push(answer(ctx, ask)),
                 Some(()) = answering.next(), if !answering.is_empty() => {}
+                out = &mut call => {
+                    // Progress sent just before the result is still reported.
+                    while let Ok(ask) = asks.try_recv() {
+                        if let Forward::Progress(_) = ask {
+                            answer(ctx, ask).await;
+                        }
+                    }
+                    return out;
+                }
             }
         }
     }
@@ -72,6 +90,10 @@ async fn answer(ctx: Context<'_>, ask: Forward) {
                 other => HandlerError::internal(format!("through the proxy: {other}")),
             });
             let _ = reply.send(outcome);
+        }
+        Forward::Progress(p) => {
+            ctx.report_progress(p.progress, p.total, p.message.as_deref())
+                .await
         }
     }
 }

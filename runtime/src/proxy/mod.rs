@@ -28,6 +28,9 @@
 //! and refuses it with a clear error when several are (the remote server sees a failed
 //! sample or elicitation).
 //!
+//! The remote call's progress notifications are reported to the local client as the local
+//! call's progress (when it asked for progress).
+//!
 //! What the remote server offers is listed once, by [`Proxy::expose`]; its later list changes
 //! are not followed. When the local client speaks 2026-07-28, a handler may run once per round
 //! of its request, so a remote call that asks for input is sent again in each round (with
@@ -41,7 +44,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
-use crate::client::{ClientBuilder, ElicitationRequest, HandlerError, SamplingError};
+use crate::client::{ClientBuilder, ElicitationRequest, HandlerError, Progress, SamplingError};
 use crate::protocol::{CreateMessageParams, CreateMessageResult, ElicitResult};
 #[cfg(doc)]
 use crate::{Client, Server};
@@ -58,6 +61,8 @@ pub(crate) enum Forward {
         ElicitationRequest,
         tokio::sync::oneshot::Sender<Result<ElicitResult, HandlerError>>,
     ),
+    /// `notifications/progress` of the remote call, reported to the local client.
+    Progress(Progress),
 }
 
 /// The proxied calls in flight, by a number of the proxy's own.
