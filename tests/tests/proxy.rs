@@ -372,3 +372,73 @@ async fn the_remote_calls_progress_reaches_the_end_client() {
         );
     }
 }
+
+/// The end client's tool names after each `tools/list_changed` it hears, until `until` says
+/// they are what it waits for.
+async fn names_after_changes(
+    client: &TestClient,
+    heard: &mut tokio::sync::mpsc::UnboundedReceiver<toolsmith::client::ServerNotification>,
+    until: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    loop {
+        let names: Vec<String> = client
+            .list_tools()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        if until(&names) {
+            return names;
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(10), heard.recv())
+            .await
+            .expect("a list change within 10 s")
+            .expect("the callback is alive");
+    }
+}
+
+#[tokio::test]
+async fn the_local_server_follows_the_remote_servers_list_changes_in_both_eras() {
+    for far in [Protocol::Legacy, Protocol::Stateless] {
+        let proxy = Proxy::new();
+        let remote_server = remote();
+        let remote_handle = remote_server.handle();
+        let (near, far_end) = tokio::io::duplex(64 * 1024);
+        let (r, w) = tokio::io::split(far_end);
+        tokio::spawn(remote_server.serve(r, w));
+        let (nr, nw) = tokio::io::split(near);
+        let remote = proxy
+            .client(Client::builder("proxy", "1").protocol(far))
+            .connect(nr, nw)
+            .await
+            .unwrap();
+        let front = proxy
+            .expose(Server::new("front", "1"), remote)
+            .await
+            .unwrap();
+        let (tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
+        let client = TestClient::builder(front)
+            .client(move |b| {
+                b.on_notification(move |n| {
+                    let _ = tx.send(n);
+                })
+            })
+            .connect()
+            .await
+            .unwrap();
+        let late = toolsmith::ToolDef::dynamic("late", json!({"type": "object"}), |_ctx, _args| {
+            Box::pin(async move { Ok(CallToolResult::text("late but here")) })
+        });
+        remote_handle.add_tool(late).unwrap();
+        let names =
+            names_after_changes(&client, &mut heard, |n| n.iter().any(|n| n == "late")).await;
+        assert_eq!(names, ["headline", "steps", "confirm", "late"], "{far:?}");
+        let result = client.call_tool("late", json!({})).await.unwrap();
+        assert_eq!(result.text_content(), "late but here", "{far:?}");
+        assert!(remote_handle.remove_tool("steps"));
+        let names =
+            names_after_changes(&client, &mut heard, |n| !n.iter().any(|n| n == "steps")).await;
+        assert_eq!(names, ["headline", "confirm", "late"], "{far:?}");
+    }
+}

@@ -31,12 +31,16 @@
 //! The remote call's progress notifications are reported to the local client as the local
 //! call's progress (when it asked for progress).
 //!
-//! What the remote server offers is listed once, by [`Proxy::expose`]; its later list changes
-//! are not followed. When the local client speaks 2026-07-28, a handler may run once per round
-//! of its request, so a remote call that asks for input is sent again in each round (with
+//! What the remote server offers is listed by [`Proxy::expose`], and listed again when it
+//! changes (its `list_changed` notifications: unasked in the handshake era, on a
+//! `subscriptions/listen` stream the proxy opens in 2026-07-28): the local server then adds,
+//! replaces and removes its forwarding handlers, and its own clients hear `list_changed`.
+//!
+//! When the local client speaks 2026-07-28, a handler may run once per round of its request, so a remote call that asks for input is sent again in each round (with
 //! the answers so far given back by the local client).
 
 mod expose;
+mod follow;
 mod forward;
 
 use std::collections::HashMap;
@@ -77,6 +81,7 @@ struct Calls {
 #[derive(Clone, Default)]
 pub struct Proxy {
     calls: Arc<Mutex<Calls>>,
+    changes: Arc<follow::Changes>,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -98,11 +103,16 @@ impl Proxy {
     }
 
     /// Give `builder` the proxy's sampling and elicitation handlers (declaring both
-    /// capabilities to the remote server): connect it, then hand the client to
-    /// [`Proxy::expose`].
+    /// capabilities to the remote server) and its notification callback (the remote server's
+    /// list changes, which the local server follows; don't replace it): connect it, then hand
+    /// the client to [`Proxy::expose`].
     pub fn client(&self, builder: ClientBuilder) -> ClientBuilder {
         let (sampling, elicitation) = (self.clone(), self.clone());
+        let changes = self.changes.sender.clone();
         builder
+            .on_notification(move |notification| {
+                let _ = changes.send(notification);
+            })
             .sampling_handler(move |request: crate::client::SamplingRequest| {
                 let route = sampling.route();
                 async move {
