@@ -57,6 +57,9 @@ mod params;
 #[cfg(feature = "server")]
 mod prompt;
 pub mod protocol;
+#[cfg(all(feature = "server", feature = "client"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "server", feature = "client"))))]
+pub mod proxy;
 #[cfg(feature = "server")]
 mod resource;
 #[cfg(feature = "server")]

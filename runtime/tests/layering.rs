@@ -24,8 +24,9 @@ const LAYERS: &[(&[&str], bool)] = &[
     (&["context", "tool", "resource", "prompt"], true),
     // The two ends that wire transports to handlers; neither names the other.
     (&["server", "client"], false),
-    // Users' test harness: a client connected to a server in memory (names both ends).
-    (&["testing"], false),
+    // A proxy exposing a remote server (client) through a local one (server), and users'
+    // test harness: a client connected to a server in memory. Both name both ends.
+    (&["testing", "proxy"], false),
 ];
 
 fn src() -> PathBuf {

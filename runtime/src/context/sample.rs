@@ -298,6 +298,14 @@ impl<'a> Sample<'a> {
         }
     }
 
+    /// Send these parameters exactly (a proxy forwarding a remote server's request); the
+    /// `maxTokens` and everything else come from them.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn with_params(mut self, params: CreateMessageParams) -> Self {
+        self.params = Some(params);
+        self
+    }
+
     fn params(&mut self) -> &mut CreateMessageParams {
         self.params
             .as_mut()

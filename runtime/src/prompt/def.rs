@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -11,13 +12,18 @@ use crate::protocol::{GetPromptResult, Icon, Prompt, PromptArgument};
 /// The arguments of a `prompts/get`, by name.
 #[derive(Debug, Clone, Default)]
 pub struct PromptArgs {
-    prompt: &'static str,
+    prompt: Cow<'static, str>,
     values: Map<String, Value>,
 }
 
 impl PromptArgs {
-    pub(crate) fn new(prompt: &'static str, values: Map<String, Value>) -> Self {
+    pub(crate) fn new(prompt: Cow<'static, str>, values: Map<String, Value>) -> Self {
         PromptArgs { prompt, values }
+    }
+
+    /// Every argument given, by name, as sent.
+    pub fn values(&self) -> &Map<String, Value> {
+        &self.values
     }
 
     fn raw(&self, name: &str) -> Option<String> {
@@ -76,7 +82,7 @@ pub type PromptMethod<S> = for<'a> fn(
 ) -> BoxFuture<'a, Result<GetPromptResult, ErrorObject>>;
 
 /// A type-erased prompt handler (a function, or a method bound to its state).
-type ErasedPromptHandler = Arc<
+pub(super) type ErasedPromptHandler = Arc<
     dyn for<'a> Fn(Context<'a>, PromptArgs) -> BoxFuture<'a, Result<GetPromptResult, ErrorObject>>
         + Send
         + Sync,
@@ -116,9 +122,10 @@ pub struct PromptMeta {
 #[derive(Clone)]
 pub struct PromptDef {
     pub(crate) prompt: Prompt,
-    name: &'static str,
-    handler: ErasedPromptHandler,
-    scopes: &'static [&'static str],
+    /// The name `PromptArgs` report in errors: borrowed for `#[prompt]`s (no allocation per call).
+    pub(super) name: Cow<'static, str>,
+    pub(super) handler: ErasedPromptHandler,
+    pub(super) scopes: &'static [&'static str],
 }
 
 impl std::fmt::Debug for PromptDef {
@@ -170,7 +177,7 @@ impl PromptDef {
                 icons: meta.icons.iter().map(|&src| Icon::new(src)).collect(),
                 meta: None,
             },
-            name: meta.name,
+            name: Cow::Borrowed(meta.name),
             handler,
             scopes: meta.scopes,
         }
@@ -203,7 +210,7 @@ impl PromptDef {
         ctx: Context<'a>,
         args: Map<String, Value>,
     ) -> BoxFuture<'a, Result<GetPromptResult, ErrorObject>> {
-        (self.handler)(ctx, PromptArgs::new(self.name, args))
+        (self.handler)(ctx, PromptArgs::new(self.name.clone(), args))
     }
 }
 

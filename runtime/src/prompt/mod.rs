@@ -1,6 +1,7 @@
 //! Prompts: their definitions, argument parsing, and how return values become messages.
 
 mod def;
+mod dynamic;
 mod output;
 
 pub use def::{

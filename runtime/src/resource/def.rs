@@ -78,7 +78,7 @@ fn icons(meta: &ResourceMeta) -> Vec<Icon> {
 pub struct ResourceDef {
     pub(crate) kind: ResourceKind,
     pub(crate) handler: ErasedResourceHandler,
-    scopes: &'static [&'static str],
+    pub(super) scopes: &'static [&'static str],
 }
 
 impl std::fmt::Debug for ResourceDef {
@@ -114,35 +114,45 @@ impl ResourceDef {
     }
 
     fn build(meta: ResourceMeta, handler: ErasedResourceHandler) -> Result<Self, TemplateError> {
-        let template = UriTemplate::parse(meta.uri)?;
+        let listing = Resource {
+            uri: meta.uri.to_owned(),
+            name: meta.name.to_owned(),
+            title: meta.title.map(str::to_owned),
+            description: meta.description.map(str::to_owned),
+            mime_type: meta.mime_type.map(str::to_owned),
+            icons: icons(&meta),
+            meta: None,
+        };
+        Self::from_listing(listing, meta.scopes, handler)
+    }
+
+    /// A definition from its listing: a template when the URI has variables.
+    pub(super) fn from_listing(
+        listing: Resource,
+        scopes: &'static [&'static str],
+        handler: ErasedResourceHandler,
+    ) -> Result<Self, TemplateError> {
+        let template = UriTemplate::parse(&listing.uri)?;
         let kind = if !template.is_fixed() {
             ResourceKind::Template(
                 ResourceTemplate {
-                    uri_template: meta.uri.to_owned(),
-                    name: meta.name.to_owned(),
-                    title: meta.title.map(str::to_owned),
-                    description: meta.description.map(str::to_owned),
-                    mime_type: meta.mime_type.map(str::to_owned),
-                    icons: icons(&meta),
-                    meta: None,
+                    uri_template: listing.uri,
+                    name: listing.name,
+                    title: listing.title,
+                    description: listing.description,
+                    mime_type: listing.mime_type,
+                    icons: listing.icons,
+                    meta: listing.meta,
                 },
                 template,
             )
         } else {
-            ResourceKind::Static(Resource {
-                uri: meta.uri.to_owned(),
-                name: meta.name.to_owned(),
-                title: meta.title.map(str::to_owned),
-                description: meta.description.map(str::to_owned),
-                mime_type: meta.mime_type.map(str::to_owned),
-                icons: icons(&meta),
-                meta: None,
-            })
+            ResourceKind::Static(listing)
         };
         Ok(ResourceDef {
             kind,
             handler,
-            scopes: meta.scopes,
+            scopes,
         })
     }
 

@@ -2,6 +2,7 @@
 //! contents.
 
 mod def;
+mod dynamic;
 mod output;
 mod template;
 

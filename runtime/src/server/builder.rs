@@ -39,7 +39,7 @@ pub struct Server {
     limits: Limits,
     page_size: Option<usize>,
     shared: Arc<Shared>,
-    errors: Vec<String>,
+    pub(super) errors: Vec<String>,
     /// The configured `requestState` keys (or why they were refused); none: a random key.
     pub(super) state_keys: Option<Result<StateKeys, String>>,
     sampling: SamplingSetup,

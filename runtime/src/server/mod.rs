@@ -16,6 +16,7 @@ mod fan_out_relay;
 mod http_rules;
 pub mod middleware;
 mod mirrored;
+mod mount;
 mod prepare;
 mod registry;
 mod request_state;

@@ -171,6 +171,26 @@ impl Registry {
             .any(|t| t.task_support() != crate::protocol::TaskSupport::Forbidden)
     }
 
+    /// Every tool, in registration order.
+    pub(crate) fn tool_defs(&self) -> &[ToolDef] {
+        &self.tools
+    }
+
+    /// Every resource and resource template, in registration order.
+    pub(crate) fn resource_defs(&self) -> &[ResourceDef] {
+        &self.resources
+    }
+
+    /// Every prompt, in registration order.
+    pub(crate) fn prompt_defs(&self) -> &[PromptDef] {
+        &self.prompts
+    }
+
+    /// Every completer, by what it completes.
+    pub(crate) fn completers(&self) -> impl Iterator<Item = (&CompletionRef, &str, &CompleterFn)> {
+        self.completers.iter().map(|((r, a), c)| (r, a.as_str(), c))
+    }
+
     pub(crate) fn tool(&self, name: &str) -> Option<&ToolDef> {
         self.tool_index.get(name).map(|&i| &self.tools[i])
     }

@@ -57,9 +57,9 @@ pub struct ToolDef {
     /// Shared: a call clones the definition, which must not copy its schemas.
     pub(crate) tool: Arc<Tool>,
     pub(crate) handler: ErasedHandler,
-    requires: &'static [&'static str],
-    scopes: &'static [&'static str],
-    escalate: bool,
+    pub(super) requires: &'static [&'static str],
+    pub(super) scopes: &'static [&'static str],
+    pub(super) escalate: bool,
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -81,6 +81,9 @@ pub(crate) fn validate_tool(tool: &Tool, scopes: &[&str]) -> Result<(), String> 
     }
     toolsmith_rules::designations(&tool.input_schema)
         .map_err(|e| format!("tool `{}`: {e}", tool.name))?;
+    super::schema_shape::check_schema_shape(&tool.input_schema)
+        .map_err(|e| format!("the input schema of tool `{}` {e}", tool.name))?;
+    // An output schema may be of any type (2026-07-28; wrapped for 2025-11-25).
     if let Some(schema) = &tool.output_schema {
         toolsmith_rules::check_output_schema(schema)
             .map_err(|e| format!("tool `{}`: {e}", tool.name))?;
@@ -102,7 +105,11 @@ fn decode<A: DeserializeOwned>(tool: &str, args: Value) -> Result<A, String> {
 }
 
 impl ToolDef {
-    fn listing(meta: &ToolMeta, input_schema: Value, output_schema: Option<Value>) -> Tool {
+    pub(super) fn listing(
+        meta: &ToolMeta,
+        input_schema: Value,
+        output_schema: Option<Value>,
+    ) -> Tool {
         Tool {
             name: meta.name.to_owned(),
             title: meta.title.map(str::to_owned),

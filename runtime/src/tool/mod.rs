@@ -1,8 +1,10 @@
 //! Tools: their definitions, how arguments are decoded, and how return values become results.
 
 mod def;
+mod dynamic;
 mod error;
 mod output;
+mod schema_shape;
 mod wrapped_output;
 
 pub(crate) use def::validate_tool;
