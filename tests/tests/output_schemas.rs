@@ -98,7 +98,8 @@ async fn in_2026_07_28_non_object_outputs_are_sent_as_they_are() {
         assert_eq!(s["rows"]["type"], "array", "{wire:?}: {}", s["rows"]);
         assert_eq!(s["rows"]["items"], json!({"$ref": "#/$defs/Row"}));
         assert_eq!(s["rows"]["$defs"]["Row"], row_schema());
-        assert_eq!(s["label"], json!({"type": "string"}));
+        // A plain string is plain text: no output schema, no structuredContent.
+        assert_eq!(s["label"], Value::Null);
         assert_eq!(s["total"]["type"], "integer");
         assert_eq!(s["mood"]["title"], "Mood", "{}", s["mood"]);
         assert_eq!(s["mood"]["oneOf"][1]["const"], "sad", "{}", s["mood"]);
@@ -116,7 +117,7 @@ async fn in_2026_07_28_non_object_outputs_are_sent_as_they_are() {
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), two);
         assert_eq!(
             call(&client, "label", json!({})).await,
-            (Some(json!("hello")), "hello".into())
+            (None, "hello".into())
         );
         assert_eq!(
             call(&client, "total", json!({"a": 2, "b": 3})).await,
@@ -148,8 +149,9 @@ async fn in_2025_11_25_non_object_outputs_are_wrapped_in_an_object() {
         let client = connect(Protocol::Legacy, wire).await;
         assert_eq!(client.protocol_version(), "2025-11-25");
         let s = schemas(&client).await;
-        // Every output schema is an object schema; the definitions stay at the root.
-        for (name, schema) in &s {
+        // Every output schema is an object schema (a plain string has none); the definitions
+        // stay at the root.
+        for (name, schema) in s.iter().filter(|(_, schema)| !schema.is_null()) {
             assert_eq!(schema["type"], "object", "{wire:?}: {name}: {schema}");
         }
         assert_eq!(
@@ -163,11 +165,7 @@ async fn in_2025_11_25_non_object_outputs_are_wrapped_in_an_object() {
                 "required": ["result"]
             })
         );
-        assert_eq!(
-            s["label"],
-            json!({"type": "object", "properties": {"result": {"type": "string"}},
-                "required": ["result"]})
-        );
+        assert_eq!(s["label"], Value::Null);
         assert_eq!(
             s["mood"]["properties"]["result"]["oneOf"][1]["const"],
             "sad"
@@ -180,7 +178,7 @@ async fn in_2025_11_25_non_object_outputs_are_wrapped_in_an_object() {
         assert_eq!(text, r#"[{"id":1,"name":"row 1"}]"#);
         assert_eq!(
             call(&client, "label", json!({})).await,
-            (wrapped(json!("hello")), "hello".into())
+            (None, "hello".into())
         );
         let (v, _) = call(&client, "total", json!({"a": 2, "b": 3})).await;
         assert_eq!(v, wrapped(json!(5)));
@@ -242,9 +240,6 @@ async fn in_2025_11_25_a_sampling_tool_loop_wraps_non_object_outputs() {
         .await;
     let r = c.response(id).await;
     assert_eq!(r["result"]["content"][0]["text"], "one row", "{r}");
-    // Its own result is a string: wrapped as well.
-    assert_eq!(
-        r["result"]["structuredContent"],
-        json!({"result": "one row"})
-    );
+    // Its own result is a plain string: text only, nothing to wrap.
+    assert_eq!(r["result"].get("structuredContent"), None, "{r}");
 }

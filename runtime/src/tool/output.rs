@@ -29,8 +29,20 @@ pub trait ToolOutput {
     fn into_call_tool_result(self) -> CallToolResult;
 }
 
+/// A plain string (`String`, `&str`, `Cow<str>`...): its text content says everything, so it
+/// declares no output schema and sends no `structuredContent` (as before non-object outputs
+/// were structured; the Python SDK wraps strings too, rmcp does not). Decided from schemars'
+/// cheap schema name, not by generating the schema on every call. A string enum (`Mood`) is not
+/// plain: its schema lists the values.
+fn is_plain_text<T: JsonSchema + ?Sized>() -> bool {
+    T::inline_schema() && T::schema_name() == "string"
+}
+
 impl<T: Serialize + JsonSchema> ToolOutput for T {
     fn output_schema() -> Option<Value> {
+        if is_plain_text::<T>() {
+            return None;
+        }
         let mut s = schema::schema_value::<T>();
         // A type that is always inlined (a `Vec`, a `String`, a number...) gets a generated
         // title (`Array_of_Row`, `string`) that names nothing: left out.
@@ -52,6 +64,9 @@ impl<T: Serialize + JsonSchema> ToolOutput for T {
         match serde_json::to_value(&self) {
             // `()` (its schema is only looked at for a null value: rare).
             Ok(Value::Null) if T::output_schema().is_none() => CallToolResult::new(Vec::new()),
+            Ok(Value::String(text)) if is_plain_text::<T>() => {
+                CallToolResult::new(vec![Content::text(text)])
+            }
             Ok(v) => {
                 let text = match &v {
                     Value::String(s) => s.clone(),
@@ -140,15 +155,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_output_type_but_unit_declares_an_object_shaped_schema() {
+    fn every_output_type_but_unit_and_plain_text_declares_a_schema() {
         assert_eq!(
             <Vec<u8> as ToolOutput>::output_schema().unwrap()["type"],
             "array"
         );
-        assert_eq!(
-            <String as ToolOutput>::output_schema(),
-            Some(json!({"type": "string"}))
-        );
+        // Plain text: no schema, and the text alone.
+        assert_eq!(<String as ToolOutput>::output_schema(), None);
+        assert_eq!(<&str as ToolOutput>::output_schema(), None);
+        let r = String::from("hi").into_call_tool_result();
+        assert_eq!(r.text_content(), "hi");
+        assert_eq!(r.structured_content, None);
         assert_eq!(<Value as ToolOutput>::output_schema(), Some(json!({})));
         assert_eq!(<() as ToolOutput>::output_schema(), None);
         assert_eq!(().into_call_tool_result(), CallToolResult::new(Vec::new()));
