@@ -1,0 +1,113 @@
+//! `tasks/update` and `tasks/cancel` for a task running on another server sharing the store: the
+//! server asked forwards them as [`TaskCommand`]s through the [`TaskStore`](super::TaskStore),
+//! and the one running the task (listening since its first task) acts on them.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use futures::StreamExt;
+use serde_json::{Map, Value};
+
+use super::{wire, TaskCommand, TaskRecord, Tasks, POLL_INTERVAL};
+use crate::jsonrpc::ErrorObject;
+use crate::protocol::TaskStatus;
+
+impl Tasks {
+    /// Start hearing the store's commands, once (before the first task is created here, so
+    /// that no command for it is missed). Ends when the server's tasks are dropped.
+    pub(super) async fn listen(self: &Arc<Self>) {
+        self.listening
+            .get_or_init(|| async {
+                let mut commands = self.store.commands().await;
+                let tasks = Arc::downgrade(self);
+                let stop = self.stop.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let command = tokio::select! {
+                            command = commands.next() => command,
+                            () = stop.cancelled() => return,
+                        };
+                        let (Some(command), Some(tasks)) = (command, tasks.upgrade()) else {
+                            return;
+                        };
+                        tasks.obey(command).await;
+                    }
+                });
+            })
+            .await;
+    }
+
+    /// Act on `command` if its task runs here and belongs to the command's owner.
+    async fn obey(&self, command: TaskCommand) {
+        let Some(live) = self.live(command.task_id()) else {
+            return; // another server runs it, or it has ended
+        };
+        if live.owner != command.owner() {
+            tracing::warn!(task = %live.task_id, "a task command with the wrong owner; ignored");
+            return;
+        }
+        match command {
+            TaskCommand::Update { responses, .. } => self.answer(&live, responses).await,
+            TaskCommand::Cancel { .. } => live.cancel.cancel(),
+        }
+    }
+
+    /// `tasks/update` of `record` (read for its owner): answers the asks here, or forwards the
+    /// answers to the server running the task. Nothing to do once the task has ended.
+    pub(super) async fn update(
+        &self,
+        record: &TaskRecord,
+        responses: Map<String, Value>,
+    ) -> Result<(), ErrorObject> {
+        if let Some(live) = self.live(&record.task_id) {
+            self.answer(&live, responses).await;
+            return Ok(());
+        }
+        if record.status.is_terminal() {
+            return Ok(());
+        }
+        self.store
+            .send(TaskCommand::Update {
+                task_id: record.task_id.clone(),
+                owner: record.owner.clone(),
+                responses,
+            })
+            .await
+            .map_err(|e| ErrorObject::internal(e.to_string()))
+    }
+
+    /// `tasks/cancel` of `record` (read for its owner): the record says `cancelled` first (for
+    /// `tasks/get` on every server), then the handler is stopped, here or on the server running
+    /// it. Nothing to do once the task has ended.
+    pub(super) async fn cancel(&self, mut record: TaskRecord) -> Result<(), ErrorObject> {
+        const MESSAGE: &str = "cancelled by the client";
+        if let Some(live) = self.live(&record.task_id) {
+            self.mutate(&live, |r| {
+                r.status = TaskStatus::Cancelled;
+                r.status_message = Some(MESSAGE.into());
+            })
+            .await;
+            live.cancel.cancel();
+            return Ok(());
+        }
+        if record.status.is_terminal() {
+            return Ok(());
+        }
+        record.status = TaskStatus::Cancelled;
+        record.status_message = Some(MESSAGE.into());
+        record.input_requests.clear();
+        record.last_updated = SystemTime::now();
+        let internal = |e: super::TaskStoreError| ErrorObject::internal(e.to_string());
+        self.store.update(record.clone()).await.map_err(internal)?;
+        let shown = wire::detailed(&record, POLL_INTERVAL);
+        // No listener is no error.
+        let _ = self.updates.send(Arc::new((record.owner.clone(), shown)));
+        self.store
+            .send(TaskCommand::Cancel {
+                task_id: record.task_id,
+                owner: record.owner,
+            })
+            .await
+            .map_err(internal)
+    }
+}
