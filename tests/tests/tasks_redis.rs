@@ -183,6 +183,9 @@ async fn a_task_on_one_replica_is_cancelled_and_answered_through_the_other() {
         )
         .await;
     assert_eq!(ack["result"], json!({"resultType": "complete"}), "{ack}");
+    // The answered ask is off the record at once (before A has heard the answer).
+    let answered = get(&mut b, &id).await;
+    assert_ne!(answered["result"]["status"], "input_required", "{answered}");
     let done = wait_for(&mut a, &id, "completed").await;
     assert_eq!(
         done["result"]["result"]["content"][0]["text"],

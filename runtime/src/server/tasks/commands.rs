@@ -53,19 +53,29 @@ impl Tasks {
     }
 
     /// `tasks/update` of `record` (read for its owner): answers the asks here, or forwards the
-    /// answers to the server running the task. Nothing to do once the task has ended.
+    /// answers to the server running the task, after taking the answered asks off the record
+    /// (for `tasks/get` on every server at once). Answers to keys nobody waits for are ignored,
+    /// as are all once the task has ended.
     pub(super) async fn update(
         &self,
-        record: &TaskRecord,
-        responses: Map<String, Value>,
+        mut record: TaskRecord,
+        mut responses: Map<String, Value>,
     ) -> Result<(), ErrorObject> {
         if let Some(live) = self.live(&record.task_id) {
             self.answer(&live, responses).await;
             return Ok(());
         }
-        if record.status.is_terminal() {
+        responses.retain(|key, _| record.input_requests.contains_key(key));
+        if record.status.is_terminal() || responses.is_empty() {
             return Ok(());
         }
+        for key in responses.keys() {
+            record.input_requests.remove(key);
+        }
+        if record.input_requests.is_empty() && record.status == TaskStatus::InputRequired {
+            record.status = TaskStatus::Working;
+        }
+        self.write(&record).await?;
         self.store
             .send(TaskCommand::Update {
                 task_id: record.task_id.clone(),
@@ -96,18 +106,29 @@ impl Tasks {
         record.status = TaskStatus::Cancelled;
         record.status_message = Some(MESSAGE.into());
         record.input_requests.clear();
-        record.last_updated = SystemTime::now();
-        let internal = |e: super::TaskStoreError| ErrorObject::internal(e.to_string());
-        self.store.update(record.clone()).await.map_err(internal)?;
-        let shown = wire::detailed(&record, POLL_INTERVAL);
-        // No listener is no error.
-        let _ = self.updates.send(Arc::new((record.owner.clone(), shown)));
+        self.write(&record).await?;
         self.store
             .send(TaskCommand::Cancel {
                 task_id: record.task_id,
                 owner: record.owner,
             })
             .await
-            .map_err(internal)
+            .map_err(|e| ErrorObject::internal(e.to_string()))
+    }
+
+    /// Write the record of a task running elsewhere (changed for a command about to be sent),
+    /// and tell this server's listen streams.
+    async fn write(&self, record: &TaskRecord) -> Result<(), ErrorObject> {
+        let mut record = record.clone();
+        record.last_updated = SystemTime::now();
+        let shown = wire::detailed(&record, POLL_INTERVAL);
+        let owner = record.owner.clone();
+        self.store
+            .update(record)
+            .await
+            .map_err(|e| ErrorObject::internal(e.to_string()))?;
+        // No listener is no error.
+        let _ = self.updates.send(Arc::new((owner, shown)));
+        Ok(())
     }
 }

@@ -389,7 +389,7 @@ impl Tasks {
                         "`tasks/update` needs `inputResponses`, an object keyed by input request",
                     ));
                 };
-                self.update(&record, responses).await?;
+                self.update(record, responses).await?;
                 Ok(wire::ack())
             }
             "tasks/cancel" => {
