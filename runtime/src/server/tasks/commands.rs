@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use futures::StreamExt;
 use serde_json::{Map, Value};
 
-use super::{wire, TaskCommand, TaskRecord, Tasks, POLL_INTERVAL};
+use super::{wire, TaskCommand, TaskRecord, TaskStoreError, Tasks, POLL_INTERVAL};
 use crate::jsonrpc::ErrorObject;
 use crate::protocol::TaskStatus;
 
@@ -69,21 +69,19 @@ impl Tasks {
         if record.status.is_terminal() || responses.is_empty() {
             return Ok(());
         }
+        let before = record.clone();
         for key in responses.keys() {
             record.input_requests.remove(key);
         }
         if record.input_requests.is_empty() && record.status == TaskStatus::InputRequired {
             record.status = TaskStatus::Working;
         }
-        self.write(&record).await?;
-        self.store
-            .send(TaskCommand::Update {
-                task_id: record.task_id.clone(),
-                owner: record.owner.clone(),
-                responses,
-            })
-            .await
-            .map_err(|e| ErrorObject::internal(e.to_string()))
+        let command = TaskCommand::Update {
+            task_id: record.task_id.clone(),
+            owner: record.owner.clone(),
+            responses,
+        };
+        self.forward(before, record, command).await
     }
 
     /// `tasks/cancel` of `record` (read for its owner): the record says `cancelled` first (for
@@ -103,30 +101,38 @@ impl Tasks {
         if record.status.is_terminal() {
             return Ok(());
         }
+        let before = record.clone();
         record.status = TaskStatus::Cancelled;
         record.status_message = Some(MESSAGE.into());
         record.input_requests.clear();
-        self.write(&record).await?;
-        self.store
-            .send(TaskCommand::Cancel {
-                task_id: record.task_id,
-                owner: record.owner,
-            })
-            .await
-            .map_err(|e| ErrorObject::internal(e.to_string()))
+        let command = TaskCommand::Cancel {
+            task_id: record.task_id.clone(),
+            owner: record.owner.clone(),
+        };
+        self.forward(before, record, command).await
     }
 
-    /// Write the record of a task running elsewhere (changed for a command about to be sent),
-    /// and tell this server's listen streams.
-    async fn write(&self, record: &TaskRecord) -> Result<(), ErrorObject> {
-        let mut record = record.clone();
-        record.last_updated = SystemTime::now();
-        let shown = wire::detailed(&record, POLL_INTERVAL);
-        let owner = record.owner.clone();
-        self.store
-            .update(record)
-            .await
-            .map_err(|e| ErrorObject::internal(e.to_string()))?;
+    /// For a task running elsewhere: write its record changed to `after` (so every server shows
+    /// the change at once, and the running server's own changes start from it), tell this
+    /// server's listen streams, then send `command`. When the command cannot be sent, the
+    /// record goes back to `before` (as far as the store allows) and the error is returned.
+    async fn forward(
+        &self,
+        before: TaskRecord,
+        mut after: TaskRecord,
+        command: TaskCommand,
+    ) -> Result<(), ErrorObject> {
+        let internal = |e: TaskStoreError| ErrorObject::internal(e.to_string());
+        after.last_updated = SystemTime::now();
+        let shown = wire::detailed(&after, POLL_INTERVAL);
+        let owner = after.owner.clone();
+        self.store.update(after).await.map_err(internal)?;
+        if let Err(e) = self.store.send(command).await {
+            if let Err(undo) = self.store.update(before).await {
+                tracing::warn!(error = %undo, "could not restore a task's record");
+            }
+            return Err(internal(e));
+        }
         // No listener is no error.
         let _ = self.updates.send(Arc::new((owner, shown)));
         Ok(())
