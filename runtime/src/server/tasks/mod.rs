@@ -326,7 +326,8 @@ impl Tasks {
         }
     }
 
-    /// Change the record of a live task, unless it is gone or already terminal.
+    /// Change the record of a live task, unless it is gone or already terminal (stopping the
+    /// handler when the record says `cancelled`).
     async fn mutate(&self, live: &Live, change: impl FnOnce(&mut TaskRecord)) {
         let _held = live.lock.lock().await;
         match self.store.get(&live.owner, &live.task_id).await {
@@ -347,6 +348,9 @@ impl Tasks {
                     }
                 }
             }
+            // Cancelled through another server, whose command has not arrived (or was lost
+            // while Redis was away): stop the handler now.
+            Ok(Some(r)) if r.status == TaskStatus::Cancelled => live.cancel.cancel(),
             Ok(_) => {}
             Err(e) => tracing::warn!(task = %live.task_id, error = %e, "could not read a task"),
         }
