@@ -123,7 +123,7 @@ pub use server::middleware;
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use server::{
     Completer, CompletionRef, CompletionRequest, Limits, MemoryTaskStore, RootsChanged, Server,
-    ServerHandle, TaskRecord, TaskStore, TaskStoreError,
+    ServerHandle, TaskCommand, TaskRecord, TaskStore, TaskStoreError,
 };
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]

@@ -39,7 +39,7 @@ pub use roots_changed::RootsChanged;
 pub(crate) use session::Session;
 #[cfg(feature = "redis")]
 pub use tasks::RedisTaskStore;
-pub use tasks::{MemoryTaskStore, TaskRecord, TaskStore, TaskStoreError};
+pub use tasks::{MemoryTaskStore, TaskCommand, TaskRecord, TaskStore, TaskStoreError};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;

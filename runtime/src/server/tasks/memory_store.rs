@@ -5,16 +5,21 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use tokio::sync::broadcast;
 
-use super::store::{TaskRecord, TaskStore, TaskStoreError};
+use super::store::{TaskCommand, TaskRecord, TaskStore, TaskStoreError};
 
 /// The default task store: records in this process's memory. At most `max_per_owner` live
 /// (unexpired) tasks per owner and `max_total` in all; expired records are dropped as new ones
-/// come and whenever they are looked up.
+/// come and whenever they are looked up. Commands ([`TaskCommand`]) reach the servers of this
+/// process that share the store.
 pub struct MemoryTaskStore {
     max_total: usize,
     max_per_owner: usize,
     inner: Mutex<Inner>,
+    commands: broadcast::Sender<TaskCommand>,
 }
 
 #[derive(Default)]
@@ -60,6 +65,7 @@ impl MemoryTaskStore {
             max_total: max_total.max(1),
             max_per_owner: max_per_owner.max(1),
             inner: Mutex::new(Inner::default()),
+            commands: broadcast::channel(256).0,
         }
     }
 
@@ -134,6 +140,28 @@ impl TaskStore for MemoryTaskStore {
             }
         }
         Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn send(&self, command: TaskCommand) -> BoxFuture<'_, Result<(), TaskStoreError>> {
+        // No listener is no error: then no server of this process runs the task.
+        let _ = self.commands.send(command);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn commands(&self) -> BoxFuture<'_, BoxStream<'static, TaskCommand>> {
+        let rx = self.commands.subscribe();
+        let stream = futures::stream::unfold(rx, |mut rx| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(command) => return Some((command, rx)),
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "task commands missed (too many at once)");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        Box::pin(std::future::ready(stream.boxed()))
     }
 }
 

@@ -5,12 +5,17 @@
 //! caller polls `tasks/get` (status; once done, the result or error inlined), answers the
 //! handler's asks with `tasks/update` (they show as `inputRequests` while the task is
 //! `input_required`), and may `tasks/cancel` it. Records live in a [`TaskStore`] (bounded; each
-//! expires after its time to live); what runs (the handler, asks waiting for answers) stays here.
+//! expires after its time to live); what runs (the handler, asks waiting for answers) stays here,
+//! and `tasks/update` and `tasks/cancel` asked of another server sharing the store reach it
+//! through the store ([`TaskCommand`]).
 
 mod calls;
+mod commands;
 mod escalate;
 mod inputs;
 mod memory_store;
+#[cfg(feature = "redis")]
+mod redis_commands;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod setup;
@@ -36,7 +41,7 @@ pub use memory_store::MemoryTaskStore;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisTaskStore;
 pub(crate) use setup::{advertised, TaskSetup};
-pub use store::{TaskRecord, TaskStore, TaskStoreError};
+pub use store::{TaskCommand, TaskRecord, TaskStore, TaskStoreError};
 pub(crate) use watch::{Watch, NOTIFICATION};
 
 use super::prepare::Prepared;
@@ -122,6 +127,16 @@ pub(crate) struct Tasks {
     live: Mutex<HashMap<String, Arc<Live>>>,
     /// Every change of a task's record (for status notifications).
     updates: tokio::sync::broadcast::Sender<watch::Update>,
+    /// Set once this server hears the store's commands (see `commands.rs`).
+    listening: tokio::sync::OnceCell<()>,
+    /// Ends the hearing when the server's tasks are dropped.
+    stop: CancellationToken,
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
 }
 
 #[derive(Deserialize)]
@@ -147,12 +162,18 @@ impl Tasks {
             ttl,
             live: Mutex::new(HashMap::new()),
             updates: tokio::sync::broadcast::channel(256).0,
+            listening: tokio::sync::OnceCell::new(),
+            stop: CancellationToken::new(),
         }
     }
 
     /// Create a task owned by `owner`: in the store (so `tasks/get` finds it from now on), and
     /// live here.
-    async fn create(&self, owner: String) -> Result<(TaskRecord, Arc<Live>), ErrorObject> {
+    async fn create(
+        self: &Arc<Self>,
+        owner: String,
+    ) -> Result<(TaskRecord, Arc<Live>), ErrorObject> {
+        self.listen().await;
         let record = TaskRecord::new(new_task_id(), owner.clone(), self.ttl);
         self.store
             .create(record.clone())
@@ -186,24 +207,25 @@ impl Tasks {
         let tasks = Arc::clone(self);
         let ttl = self.ttl;
         tokio::spawn(async move {
+            // `Err(note)`: stopped before its end, cancelled with that note.
             let outcome = tokio::select! {
-                outcome = run => Some(outcome),
-                _ = live.cancel.cancelled() => None,
-                _ = tokio::time::sleep(ttl) => None,
+                outcome = run => Ok(outcome),
+                _ = live.cancel.cancelled() => Err("cancelled by the client"),
+                _ = tokio::time::sleep(ttl) => Err("the task outlived its time to live"),
             };
             tasks
                 .mutate(&live, |r| match outcome {
-                    Some(Ok(result)) => {
+                    Ok(Ok(result)) => {
                         r.status = TaskStatus::Completed;
                         r.result = Some(result);
                     }
-                    Some(Err(e)) => {
+                    Ok(Err(e)) => {
                         r.status = TaskStatus::Failed;
                         r.error = Some(serde_json::to_value(e).expect("errors serialise"));
                     }
-                    None => {
+                    Err(note) => {
                         r.status = TaskStatus::Cancelled;
-                        r.status_message = Some("the task outlived its time to live".into());
+                        r.status_message = Some(note.into());
                     }
                 })
                 .await;
@@ -304,7 +326,8 @@ impl Tasks {
         }
     }
 
-    /// Change the record of a live task, unless it is gone or already terminal.
+    /// Change the record of a live task, unless it is gone or already terminal (stopping the
+    /// handler when the record says `cancelled`).
     async fn mutate(&self, live: &Live, change: impl FnOnce(&mut TaskRecord)) {
         let _held = live.lock.lock().await;
         match self.store.get(&live.owner, &live.task_id).await {
@@ -325,6 +348,9 @@ impl Tasks {
                     }
                 }
             }
+            // Cancelled through another server, whose command has not arrived (or was lost
+            // while Redis was away): stop the handler now.
+            Ok(Some(r)) if r.status == TaskStatus::Cancelled => live.cancel.cancel(),
             Ok(_) => {}
             Err(e) => tracing::warn!(task = %live.task_id, error = %e, "could not read a task"),
         }
@@ -367,20 +393,11 @@ impl Tasks {
                         "`tasks/update` needs `inputResponses`, an object keyed by input request",
                     ));
                 };
-                if let Some(live) = self.live(&p.task_id) {
-                    self.answer(&live, responses).await;
-                }
+                self.update(record, responses).await?;
                 Ok(wire::ack())
             }
             "tasks/cancel" => {
-                if let Some(live) = self.live(&p.task_id) {
-                    self.mutate(&live, |r| {
-                        r.status = TaskStatus::Cancelled;
-                        r.status_message = Some("cancelled by the client".into());
-                    })
-                    .await;
-                    live.cancel.cancel();
-                }
+                self.cancel(record).await?;
                 Ok(wire::ack())
             }
             other => Err(ErrorObject::method_not_found(other)),

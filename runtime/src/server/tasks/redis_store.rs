@@ -4,9 +4,11 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 use redis::aio::ConnectionManager;
 
-use super::store::{TaskRecord, TaskStore, TaskStoreError};
+use super::redis_commands;
+use super::store::{TaskCommand, TaskRecord, TaskStore, TaskStoreError};
 use crate::transport::http::redis_connection::{connect, failed};
 
 /// Add a task if the caps allow: drop expired ids from the owner's and the server's sets, count,
@@ -40,9 +42,11 @@ return 1
 /// and expiring with it; per-owner and server-wide sets of ids keep the caps (default 10 000 in
 /// all, 100 per owner) across replicas.
 ///
-/// Records only: a task's handler runs on the replica that created it, which also serves its
-/// `tasks/update` and `tasks/cancel` (route them there, e.g. by `Mcp-Name`, which carries the
-/// task id); any replica answers `tasks/get`.
+/// A task's handler runs on the replica that created it; any replica answers `tasks/get`,
+/// `tasks/update` and `tasks/cancel`. The last two reach the running replica as
+/// [`TaskCommand`]s published on the channel `PREFIX` + `task-commands` (every replica
+/// subscribes, and subscribes again after Redis restarted). A cancel is written to the record
+/// first, so every replica shows `cancelled` at once.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -59,6 +63,7 @@ return 1
 /// ```
 #[derive(Clone)]
 pub struct RedisTaskStore {
+    client: redis::Client,
     connection: ConnectionManager,
     prefix: String,
     max_total: usize,
@@ -88,8 +93,9 @@ impl RedisTaskStore {
     /// A store on the Redis at `url` (`redis://host:port/db`, ...). Nothing is connected yet; a
     /// URL that cannot be read is an error. Must be called within a tokio runtime.
     pub fn new(url: &str) -> Result<Self, TaskStoreError> {
-        let (_, connection) = connect(url).map_err(store_error)?;
+        let (client, connection) = connect(url).map_err(store_error)?;
         Ok(RedisTaskStore {
+            client,
             connection,
             prefix: "toolsmith:".to_owned(),
             max_total: 10_000,
@@ -130,6 +136,10 @@ impl RedisTaskStore {
 
     fn all_key(&self) -> String {
         format!("{}tasks", self.prefix)
+    }
+
+    fn channel(&self) -> String {
+        format!("{}task-commands", self.prefix)
     }
 }
 
@@ -214,5 +224,18 @@ impl TaskStore for RedisTaskStore {
                 .map(drop)
                 .map_err(|e| store_error(failed("EVAL (update a task)", &e)))
         })
+    }
+
+    fn send(&self, command: TaskCommand) -> BoxFuture<'_, Result<(), TaskStoreError>> {
+        Box::pin(async move {
+            redis_commands::publish(&self.connection, &self.channel(), &command).await
+        })
+    }
+
+    fn commands(&self) -> BoxFuture<'_, BoxStream<'static, TaskCommand>> {
+        Box::pin(redis_commands::subscribe(
+            self.client.clone(),
+            self.channel(),
+        ))
     }
 }

@@ -1,11 +1,14 @@
 //! Where tasks (the tasks extension) are kept: the [`TaskStore`] trait and the [`TaskRecord`] it
 //! holds. What a task has running (its handler, the asks waiting for `tasks/update`) stays with
-//! the server that runs it; the record is what `tasks/get` shows.
+//! the server that runs it; the record is what `tasks/get` shows. A store also carries
+//! [`TaskCommand`]s (`tasks/update` answers, `tasks/cancel`) from the server a client asked to the
+//! one running the task.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -108,4 +111,69 @@ pub trait TaskStore: Send + Sync + 'static {
 
     /// Replace a task's record (nothing happens when it is gone).
     fn update(&self, record: TaskRecord) -> BoxFuture<'_, Result<(), TaskStoreError>>;
+
+    /// Carry `command` to every server listening with [`TaskStore::commands`] (the one running
+    /// the task acts on it; the others ignore it). A store shared by several servers must carry
+    /// commands between them; the default refuses with a clear error, for a store that is not
+    /// shared.
+    fn send(&self, command: TaskCommand) -> BoxFuture<'_, Result<(), TaskStoreError>> {
+        Box::pin(std::future::ready(Err(TaskStoreError::Failed(format!(
+            "task `{}` does not run on this server, and its task store cannot reach the one \
+             it runs on",
+            command.task_id()
+        )))))
+    }
+
+    /// The commands [`TaskStore::send`] carries, from every server sharing this store (this
+    /// one's included). Resolves once it is listening, so that nothing sent afterwards is
+    /// missed (or once a first attempt failed; it keeps trying). A store that keeps listening
+    /// across outages (e.g. subscribes again after Redis restarted) says so; the default hears
+    /// nothing.
+    fn commands(&self) -> BoxFuture<'_, BoxStream<'static, TaskCommand>> {
+        Box::pin(std::future::ready(
+            Box::pin(futures::stream::pending()) as BoxStream<'static, TaskCommand>
+        ))
+    }
+}
+
+/// A client's request about a task, carried by the [`TaskStore`] to the server running it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum TaskCommand {
+    /// `tasks/update`: hand `responses` (answers by input request key) to the task's waiting
+    /// asks.
+    #[serde(rename_all = "camelCase")]
+    Update {
+        /// The task.
+        task_id: String,
+        /// Its owner, as the record read for the client says.
+        owner: String,
+        /// The client's `inputResponses`.
+        responses: Map<String, Value>,
+    },
+    /// `tasks/cancel`: stop the task's handler (its record already says `cancelled`).
+    #[serde(rename_all = "camelCase")]
+    Cancel {
+        /// The task.
+        task_id: String,
+        /// Its owner, as the record read for the client says.
+        owner: String,
+    },
+}
+
+impl TaskCommand {
+    /// The task the command is about.
+    pub fn task_id(&self) -> &str {
+        match self {
+            TaskCommand::Update { task_id, .. } | TaskCommand::Cancel { task_id, .. } => task_id,
+        }
+    }
+
+    /// The owner the command was checked against.
+    pub fn owner(&self) -> &str {
+        match self {
+            TaskCommand::Update { owner, .. } | TaskCommand::Cancel { owner, .. } => owner,
+        }
+    }
 }

@@ -27,7 +27,7 @@ pub(crate) fn connect(url: &str) -> Result<(redis::Client, ConnectionManager), S
 /// the manager reconnects only when a command fails so, and after Redis restarted the first
 /// command on each stale connection would fail otherwise (a command sent again may have run
 /// once already if Redis died while answering it).
-pub(super) async fn query<T: redis::FromRedisValue>(
+pub(crate) async fn query<T: redis::FromRedisValue>(
     connection: &ConnectionManager,
     cmd: &redis::Cmd,
 ) -> redis::RedisResult<T> {
