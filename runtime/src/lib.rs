@@ -125,6 +125,9 @@ pub use server::{
     Completer, CompletionRef, CompletionRequest, Limits, MemoryTaskStore, RootsChanged, Server,
     ServerHandle, TaskRecord, TaskStore, TaskStoreError,
 };
+#[cfg(feature = "skills")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skills")))]
+pub use server::{Skill, SkillError};
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use tool::{
