@@ -8,8 +8,8 @@
 #   4. 0.2.0-alpha.12, --requirements 2025-11-25
 #   5. 0.2.0-alpha.12, --requirements 2026-07-28
 #   6. 0.2.0-alpha.12, the skills extension (SEP-2640, not in any requirements set): the
-#      sep-2640-skills-enumeration and sep-2640-skills-manifest scenarios, one --scenario run
-#      each, in 2026-07-28 and (--spec-version 2025-11-25 --force) in 2025-11-25
+#      sep-2640-skills-enumeration, -manifest and -directory scenarios, one --scenario run each,
+#      in 2026-07-28 and (--spec-version 2025-11-25 --force) in 2025-11-25
 #
 # Node 22 (the suite needs >= 22) and both suite versions are installed from the npm registry
 # into <repo>/.ci/cache (git-ignored); a second run reuses them. Needs npm on PATH, and cargo
@@ -160,10 +160,8 @@ fi
 run 4-conf020-requirements-2025-11-25 "$CONF020" "$CONF020_VERSION" --requirements 2025-11-25
 run 5-conf020-requirements-2026-07-28 "$CONF020" "$CONF020_VERSION" --requirements 2026-07-28
 if [ -n "$SERVER_PID" ]; then
-  # The skills extension: in no requirements set, so one scenario per run (a few seconds each).
-  # (sep-2640-skills-directory is left out: it checks the optional `directoryRead`, which the
-  # server does not declare, so every check would be SKIPPED.)
-  for scenario in sep-2640-skills-enumeration sep-2640-skills-manifest; do
+  # The skills extension: in no requirements set, so one scenario per run (a second each).
+  for scenario in sep-2640-skills-enumeration sep-2640-skills-manifest sep-2640-skills-directory; do
     run "6-conf020-$scenario" "$CONF020" "$CONF020_VERSION" --scenario "$scenario"
     run "6-conf020-$scenario-2025-11-25" "$CONF020" "$CONF020_VERSION" --scenario "$scenario" \
       --spec-version 2025-11-25 --force

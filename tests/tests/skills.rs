@@ -48,7 +48,7 @@ async fn handshake_era_lists_gets_and_reads_skills() {
     let caps = &init["result"]["capabilities"];
     assert_eq!(
         caps["extensions"]["io.modelcontextprotocol/skills"],
-        json!({})
+        json!({"directoryRead": true})
     );
     assert!(caps["resources"].is_object(), "{caps}");
     c.notify("notifications/initialized", json!({})).await;
@@ -120,7 +120,7 @@ async fn stateless_era_declares_and_caches() {
     let discover = c.request("server/discover", json!({"_meta": meta()})).await;
     assert_eq!(
         discover["result"]["capabilities"]["extensions"]["io.modelcontextprotocol/skills"],
-        json!({}),
+        json!({"directoryRead": true}),
         "{discover}"
     );
     for (method, params) in [
@@ -139,13 +139,59 @@ async fn stateless_era_declares_and_caches() {
 }
 
 #[tokio::test]
+async fn directories_list_their_direct_children() {
+    let mut c = RawClient::initialized(server(), json!({})).await;
+    let root = c
+        .request(
+            "resources/directory/read",
+            json!({"uri": "skill://pdf-tools"}),
+        )
+        .await;
+    assert_eq!(
+        root["result"]["resources"],
+        json!([
+            {"uri": "skill://pdf-tools/SKILL.md", "name": "SKILL.md", "mimeType": "text/markdown"},
+            {"uri": "skill://pdf-tools/references", "name": "references",
+             "mimeType": "inode/directory"}
+        ]),
+        "{root}"
+    );
+    let sub = c
+        .request(
+            "resources/directory/read",
+            json!({"uri": "skill://pdf-tools/references"}),
+        )
+        .await;
+    assert_eq!(
+        sub["result"]["resources"],
+        json!([{"uri": "skill://pdf-tools/references/abc.txt", "name": "abc.txt",
+                "mimeType": "text/plain"}]),
+        "{sub}"
+    );
+    for not_a_dir in [
+        "skill://pdf-tools/SKILL.md",
+        "skill://other",
+        "skill://pdf-tools/refs",
+    ] {
+        let r = c
+            .request("resources/directory/read", json!({"uri": not_a_dir}))
+            .await;
+        assert_eq!(r["error"]["code"], -32602, "{not_a_dir}: {r}");
+    }
+}
+
+#[tokio::test]
 async fn without_skills_nothing_is_declared_or_served() {
     let mut c = RawClient::start(Server::new("plain", "1"));
     let discover = c.request("server/discover", json!({"_meta": meta()})).await;
     let caps = &discover["result"]["capabilities"];
     assert!(caps.get("extensions").is_none(), "{caps}");
-    let r = c.request("skills/list", json!({"_meta": meta()})).await;
-    assert_eq!(r["error"]["code"], -32601, "{r}");
+    for method in ["skills/list", "resources/directory/read"] {
+        let r = c
+            .request(method, json!({"uri": "skill://x", "_meta": meta()}))
+            .await;
+        assert_eq!(r["error"]["code"], -32601, "{method}: {r}");
+    }
 }
 
 #[test]

@@ -206,11 +206,11 @@ async fn serve_watched(
             return;
         }
         m if core.skills.serves(m) => {
-            // Cacheable results: the list's time to live for the listing, the read's for one entry.
-            let ttl = if m == "skills/list" {
-                core.limits.list_ttl
-            } else {
+            // Cacheable results: the read's time to live for one entry, the list's for listings.
+            let ttl = if m == "skills/get" {
                 core.limits.read_ttl
+            } else {
+                core.limits.list_ttl
             };
             core.skills
                 .serve(m, params)

@@ -145,11 +145,7 @@ impl Skill {
             .map(|(path, bytes)| {
                 let uri = self.uri(path);
                 let text = std::str::from_utf8(bytes).ok().map(str::to_owned);
-                let mime = match (path.ends_with(".md"), text.is_some()) {
-                    (true, true) => "text/markdown",
-                    (false, true) => "text/plain",
-                    (_, false) => "application/octet-stream",
-                };
+                let mime = mime_of(path, bytes);
                 let bytes = Arc::clone(bytes);
                 let read_uri = uri.clone();
                 let manifest = path == "SKILL.md";
@@ -191,11 +187,26 @@ impl Server {
     ///
     /// Requires the `skills` feature.
     pub fn skill(self, skill: Skill) -> Self {
-        let server = self.with_skill_entry(skill.entry());
+        let files = skill
+            .files
+            .iter()
+            .map(|(path, bytes)| (skill.uri(path), mime_of(path, bytes)))
+            .collect();
+        let server = self.with_skill_entry(skill.entry(), files);
         skill
             .resources()
             .into_iter()
             .fold(server, |s, def| s.resource(def))
+    }
+}
+
+/// `text/markdown` for UTF-8 `.md` files, `text/plain` for other UTF-8 text, else
+/// `application/octet-stream`.
+fn mime_of(path: &str, bytes: &[u8]) -> &'static str {
+    match (path.ends_with(".md"), std::str::from_utf8(bytes).is_ok()) {
+        (true, true) => "text/markdown",
+        (false, true) => "text/plain",
+        (_, false) => "application/octet-stream",
     }
 }
 
