@@ -28,7 +28,8 @@ pub use skill::{Skill, SkillError};
 /// The extension's identifier.
 pub(crate) const SKILLS_EXTENSION: &str = "io.modelcontextprotocol/skills";
 
-/// The entries of the registered skills, in registration order (`skills/list` and `skills/get`).
+/// The entries of the registered skills, in registration order (`skills/list` and `skills/get`),
+/// and their files (`resources/directory/read`).
 #[derive(Default, Clone)]
 pub(crate) struct Catalog {
     entries: Vec<Arc<Value>>,
@@ -46,7 +47,8 @@ impl Catalog {
             )
     }
 
-    /// Answer `skills/list` (one page: entries are never split) or `skills/get`.
+    /// Answer `skills/list` (one page: entries are never split), `skills/get` or
+    /// `resources/directory/read` (one page).
     pub(crate) fn serve(&self, method: &str, params: Option<Value>) -> Result<Value, ErrorObject> {
         #[derive(Deserialize)]
         struct ListParams {
