@@ -7,6 +7,9 @@
 #   3. 0.1.16, --scenario server-sse-polling
 #   4. 0.2.0-alpha.12, --requirements 2025-11-25
 #   5. 0.2.0-alpha.12, --requirements 2026-07-28
+#   6. 0.2.0-alpha.12, the skills extension (SEP-2640, not in any requirements set): the
+#      sep-2640-skills-enumeration, -manifest and -directory scenarios, one --scenario run each,
+#      in 2026-07-28 and (--spec-version 2025-11-25 --force) in 2025-11-25
 #
 # Node 22 (the suite needs >= 22) and both suite versions are installed from the npm registry
 # into <repo>/.ci/cache (git-ignored); a second run reuses them. Needs npm on PATH, and cargo
@@ -20,7 +23,9 @@
 # Exits non-zero when any run has a FAILURE check. The one exception is a scenario the suite
 # itself labels "(extension)" and does not score, for an optional protocol extension the server
 # does not implement; those are reported but do not fail the run. The tasks extension
-# (io.modelcontextprotocol/tasks, the tasks-* scenarios) is implemented: its failures count.
+# (io.modelcontextprotocol/tasks, the tasks-* scenarios) and the skills extension
+# (io.modelcontextprotocol/skills, the sep-2640-skills-* scenarios) are implemented: their
+# failures count.
 # WARNING/INFO checks never fail a run (as in the suite).
 set -uo pipefail
 
@@ -88,7 +93,7 @@ tally() { # results-dir log-file
 const fs = require("fs"), path = require("path");
 const [dir, log] = process.argv.slice(2);
 // Extensions the server implements: their scenarios' failures count like any other.
-const implemented = /^tasks-/;
+const implemented = /^(tasks-|sep-2640-skills-)/;
 // Scenarios the suite labels "(extension)" in its not-scored list.
 const extensions = new Set(
   [...fs.readFileSync(log, "utf8").matchAll(/^\s*[✓✗]\s+(\S+)\s+\(extension\)/gmu)].map((m) => m[1]));
@@ -154,6 +159,14 @@ run 3-conf016-server-sse-polling "$CONF016" "$CONF016_VERSION" --scenario server
 fi
 run 4-conf020-requirements-2025-11-25 "$CONF020" "$CONF020_VERSION" --requirements 2025-11-25
 run 5-conf020-requirements-2026-07-28 "$CONF020" "$CONF020_VERSION" --requirements 2026-07-28
+if [ -n "$SERVER_PID" ]; then
+  # The skills extension: in no requirements set, so one scenario per run (a second each).
+  for scenario in sep-2640-skills-enumeration sep-2640-skills-manifest sep-2640-skills-directory; do
+    run "6-conf020-$scenario" "$CONF020" "$CONF020_VERSION" --scenario "$scenario"
+    run "6-conf020-$scenario-2025-11-25" "$CONF020" "$CONF020_VERSION" --scenario "$scenario" \
+      --spec-version 2025-11-25 --force
+  done
+fi
 
 stop_server
 if [ "${#FAILED_RUNS[@]}" -ne 0 ]; then

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-features=(server macros stdio http-server auth client http-client openai tls redis testing)
+features=(server macros stdio http-server auth client http-client openai tls redis testing skills)
 
 lint() { # lint LABEL CARGO-ARGS...
   local label="$1" t0

@@ -85,6 +85,8 @@ fn server() -> Server {
         .resource(static_binary)
         .resource(watched_resource)
         .resource(template)
+        // The skills extension: one skill, served as `skill://pdf-processing/...` resources.
+        .skill(pdf_processing().expect("the sample skill is valid"))
         .prompt(test_simple_prompt)
         .prompt(test_prompt_with_arguments)
         .prompt(test_prompt_with_embedded_resource)

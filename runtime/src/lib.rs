@@ -1,5 +1,6 @@
 // The README is the crate's front page; its examples need every feature they show (the client,
-// HTTP serving, the OpenAI backend, OAuth), so with fewer features a shorter page stands in for it.
+// HTTP serving, the OpenAI backend, OAuth, skills), so with fewer features a shorter page stands
+// in for it.
 #![cfg_attr(
     all(
         feature = "macros",
@@ -7,7 +8,8 @@
         feature = "http-server",
         feature = "openai",
         feature = "auth",
-        feature = "testing"
+        feature = "testing",
+        feature = "skills"
     ),
     doc = include_str!("../README.md")
 )]
@@ -18,7 +20,8 @@
         feature = "http-server",
         feature = "openai",
         feature = "auth",
-        feature = "testing"
+        feature = "testing",
+        feature = "skills"
     )),
     doc = r#"
 # Toolsmith
@@ -125,6 +128,9 @@ pub use server::{
     Completer, CompletionRef, CompletionRequest, Limits, MemoryTaskStore, RootsChanged, Server,
     ServerHandle, TaskCommand, TaskRecord, TaskStore, TaskStoreError,
 };
+#[cfg(feature = "skills")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skills")))]
+pub use server::{Skill, SkillError};
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use tool::{

@@ -49,6 +49,8 @@ pub struct Server {
     pub(super) middleware: Vec<Arc<dyn super::middleware::Middleware>>,
     /// The task store and time to live (the tasks extension; `server/tasks/setup.rs`).
     pub(super) tasks: super::tasks::TaskSetup,
+    /// The skills extension's entries (`server/skills`).
+    pub(super) skills: super::skills::Catalog,
 }
 
 /// A change every connected session hears about.
@@ -110,6 +112,8 @@ pub(crate) struct ServerCore {
     pub continuations: super::continuations::Continuations,
     /// Tasks (the tasks extension): their store, and those running here.
     pub tasks: Arc<super::tasks::Tasks>,
+    /// The skills extension's entries (`skills/list`, `skills/get`).
+    pub skills: super::skills::Catalog,
 }
 
 impl ServerCore {
@@ -124,7 +128,11 @@ impl ServerCore {
             prompts: r.has_prompts().then(|| json!({ "listChanged": true })),
             completions: r.has_completers().then(|| json!({})),
             logging: Some(json!({})),
-            extra: super::tasks::advertised(&r),
+            extra: {
+                let mut extra = super::tasks::advertised(&r);
+                super::skills::advertise(&self.skills, &mut extra);
+                extra
+            },
             ..Default::default()
         }
     }
@@ -253,6 +261,7 @@ impl Server {
             on_roots_changed: None,
             middleware: Vec::new(),
             tasks: Default::default(),
+            skills: Default::default(),
         }
     }
 
@@ -482,6 +491,7 @@ impl Server {
             middleware: (!self.middleware.is_empty()).then(|| self.middleware.into()),
             continuations,
             tasks: Arc::new(self.tasks.build()),
+            skills: self.skills,
         }))
     }
 

@@ -26,6 +26,7 @@ mod runner;
 #[cfg(feature = "http-server")]
 mod serve_http;
 mod session;
+mod skills;
 mod stateless;
 mod subscriptions;
 mod tasks;
@@ -37,6 +38,8 @@ pub use completion::CompletionRequest;
 pub use registry::{Completer, CompletionRef};
 pub use roots_changed::RootsChanged;
 pub(crate) use session::Session;
+#[cfg(feature = "skills")]
+pub use skills::{Skill, SkillError};
 #[cfg(feature = "redis")]
 pub use tasks::RedisTaskStore;
 pub use tasks::{MemoryTaskStore, TaskCommand, TaskRecord, TaskStore, TaskStoreError};

@@ -302,6 +302,7 @@ impl Session {
                     Ok(json!({}))
                 }))
             }
+            m if self.core.skills.serves(m) => reply(self.core.skills.serve(m, params)),
             _ => reply(Err(ErrorObject::method_not_found(&method))),
         }
     }

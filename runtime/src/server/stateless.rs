@@ -205,6 +205,17 @@ async fn serve_watched(
             middleware::finish(watch, Ok(None));
             return;
         }
+        m if core.skills.serves(m) => {
+            // Cacheable results: the read's time to live for one entry, the list's for listings.
+            let ttl = if m == "skills/get" {
+                core.limits.read_ttl
+            } else {
+                core.limits.list_ttl
+            };
+            core.skills
+                .serve(m, params)
+                .map(|v| finish(&core, v, Some(ttl.as_millis())))
+        }
         _ => Err(ErrorObject::method_not_found(&method)),
     };
     middleware::finish(watch, outcome.as_ref().map(Some));
