@@ -458,13 +458,10 @@ async fn run_request(
     }
     let log = session.new_stream();
     let (session_id, pump) = (session.id.clone(), Arc::clone(&log));
+    // Only a stream written to an event store needs the configuration.
+    let journal = config.event_store.is_some().then(|| config.clone());
     tokio::spawn(stream_resume::pump(
-        config.clone(),
-        session_id,
-        pump,
-        id,
-        first,
-        rx,
+        journal, session_id, pump, id, first, rx,
     ));
     sse(log, 0, config, session.ended.clone(), None)
 }
