@@ -60,7 +60,7 @@ fn driver_reports_sane_numbers_for_bench_server() {
     let m = &drive(
         "toolsmith",
         &bench_server(),
-        "echo_seq,echo_32,sample_seq,sample_32,list_10,cold_start,http_echo_64,http_idle,stateless_echo_32,mrtr_sample_32",
+        "echo_seq,echo_32,sample_seq,sample_32,list_10,cold_start,http_echo_64,http_sample_32,http_idle,stateless_echo_32,mrtr_sample_32",
     );
     let num = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("no `{k}` in {m:#}"));
 
@@ -71,6 +71,7 @@ fn driver_reports_sane_numbers_for_bench_server() {
         "sample_32",
         "list_10",
         "http_echo_64",
+        "http_sample_32",
         "stateless_echo_32",
         "mrtr_sample_32",
     ] {
@@ -105,7 +106,7 @@ fn driver_reports_sane_numbers_for_bench_server() {
         );
     }
     // Each `ask` made exactly one sampling request, answered by the driver.
-    for s in ["sample_seq", "sample_32"] {
+    for s in ["sample_seq", "sample_32", "http_sample_32"] {
         assert_eq!(
             num(&format!("{s}.server_requests")),
             num(&format!("{s}.sent")),

@@ -19,6 +19,8 @@
 
 #[path = "driver/http.rs"]
 mod http;
+#[path = "driver/http_sample.rs"]
+mod http_sample;
 #[path = "driver/metrics.rs"]
 mod metrics;
 #[path = "driver/report.rs"]
@@ -76,7 +78,7 @@ struct Args {
     #[arg(long)]
     duration_ms: Option<u64>,
     /// Scenarios to run (comma-separated): echo_seq, echo_32, sample_seq, sample_32, list_10,
-    /// list_500, cold_start, http_echo_64, http_idle, and for servers speaking 2026-07-28:
+    /// list_500, cold_start, http_echo_64, http_sample_32, http_idle, and for servers speaking 2026-07-28:
     /// stateless_echo_32, mrtr_sample_32.
     #[arg(long, value_delimiter = ',')]
     scenarios: Option<Vec<String>>,
@@ -129,6 +131,7 @@ const ALL_SCENARIOS: &[&str] = &[
     "list_500",
     "cold_start",
     "http_echo_64",
+    "http_sample_32",
     "http_idle",
     "stateless_echo_32",
     "mrtr_sample_32",
@@ -150,6 +153,7 @@ struct Plan {
 }
 
 use http::*;
+use http_sample::*;
 use metrics::*;
 use report::*;
 use scenarios::*;

@@ -160,7 +160,7 @@ impl HttpSession {
             "jsonrpc": "2.0", "id": 0, "method": "initialize",
             "params": {
                 "protocolVersion": PROTOCOL,
-                "capabilities": {},
+                "capabilities": {"sampling": {}},
                 "clientInfo": {"name": "toolsmith-bench-driver", "version": "0.1.0"}
             }
         });

@@ -10,13 +10,14 @@ pub(crate) async fn run_target(target: &Target, plan: &Plan) -> Metrics {
         &'a Plan,
         &'a mut Metrics,
     ) -> futures::future::LocalBoxFuture<'a, Result<(), String>>;
-    let groups: [(&str, Group); 7] = [
+    let groups: [(&str, Group); 8] = [
         ("stdio", |t, p, m| Box::pin(stdio_group(t, p, m))),
         ("stateless", |t, p, m| Box::pin(stateless_group(t, p, m))),
         ("list_10", |t, p, m| Box::pin(list_scenario(t, p, 10, m))),
         ("list_500", |t, p, m| Box::pin(list_scenario(t, p, 500, m))),
         ("cold_start", |t, p, m| Box::pin(cold_start(t, p, m))),
         ("http_echo_64", |t, p, m| Box::pin(http_echo(t, p, m))),
+        ("http_sample_32", |t, p, m| Box::pin(http_sample(t, p, m))),
         ("http_idle", |t, p, m| Box::pin(http_idle(t, p, m))),
     ];
     for (name, group) in groups {
@@ -237,6 +238,24 @@ pub(crate) const COLUMNS: &[Column] = &[
     Column {
         key: "http_echo_64.server_cpu_us_per_req",
         label: "HTTP echo, 64 sessions: server CPU per request",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
+        key: "http_sample_32.rps",
+        label: "HTTP sampling, 32 in flight: calls/s",
+        higher_is_better: true,
+        unit: "calls/s",
+    },
+    Column {
+        key: "http_sample_32.p50_us",
+        label: "HTTP sampling, 32 in flight: p50 latency",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
+        key: "http_sample_32.server_cpu_us_per_req",
+        label: "HTTP sampling, 32 in flight: server CPU per call",
         higher_is_better: false,
         unit: "µs",
     },

@@ -21,6 +21,7 @@ use serde_json::Value;
 use super::busy;
 use super::config::HttpConfig;
 use super::oauth::step_up;
+use super::parts_headers::PartsHeaders;
 use super::security::Refusal;
 use super::session_sync;
 use super::sessions::{caller_key, Activity, HttpSession, Refused, Sessions};
@@ -207,9 +208,10 @@ async fn on_post(
     parts: http::request::Parts,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let headers = parts.headers.clone();
+    let parts = Arc::new(parts);
+    let headers = &parts.headers;
     state.start_reaper();
-    if let Err(r) = state.guard(&headers) {
+    if let Err(r) = state.guard(headers) {
         return r;
     }
     let body = match body {
@@ -231,14 +233,14 @@ async fn on_post(
             return error(status, codes::INVALID_REQUEST, message);
         }
     };
-    if !(accepts(&headers, "application/json") && accepts(&headers, "text/event-stream")) {
+    if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {
         return error(
             StatusCode::NOT_ACCEPTABLE,
             codes::INVALID_REQUEST,
             "not acceptable: the Accept header must list application/json and text/event-stream",
         );
     }
-    let json_body = header_str(&headers, header::CONTENT_TYPE).is_some_and(|c| {
+    let json_body = header_str(headers, header::CONTENT_TYPE).is_some_and(|c| {
         c.split(';')
             .next()
             .unwrap_or("")
@@ -278,11 +280,11 @@ async fn on_post(
 
     let auth = auth.map(|Extension(a)| a);
     let facts = RequestFacts {
-        headers: Some(Box::new(headers)),
+        headers: Some(Box::new(PartsHeaders(Arc::clone(&parts)))),
         peer_addr: peer.map(|Extension(ConnectInfo(addr))| addr),
         caller: auth.as_ref().map(|a| a.subject.clone()),
         auth,
-        request: Some(Arc::new(parts)),
+        request: Some(parts),
     };
     let era = state.dispatch.era(&message, &facts);
     // A stateless-era request outside a session is served on its own; everything else belongs
@@ -458,13 +460,10 @@ async fn run_request(
     }
     let log = session.new_stream();
     let (session_id, pump) = (session.id.clone(), Arc::clone(&log));
+    // Only a stream written to an event store needs the configuration.
+    let journal = config.event_store.is_some().then(|| config.clone());
     tokio::spawn(stream_resume::pump(
-        config.clone(),
-        session_id,
-        pump,
-        id,
-        first,
-        rx,
+        journal, session_id, pump, id, first, rx,
     ));
     sse(log, 0, config, session.ended.clone(), None)
 }

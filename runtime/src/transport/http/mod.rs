@@ -16,6 +16,7 @@ mod health;
 mod listener;
 mod memory_store;
 mod oauth;
+mod parts_headers;
 #[cfg(feature = "redis")]
 pub(crate) mod redis_connection;
 #[cfg(feature = "redis")]

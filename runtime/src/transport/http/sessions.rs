@@ -1,7 +1,7 @@
 //! The table of live HTTP sessions, each a session of the dispatcher plus its SSE streams, and
 //! the policy that ends them (idle timeouts, per-caller caps).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -40,7 +40,7 @@ pub(crate) struct HttpSession {
     pub standalone_cursor: Arc<AtomicU64>,
     /// Cancelled when the session ends (expired or deleted): its SSE streams close.
     pub ended: CancellationToken,
-    streams: Mutex<HashMap<u64, Arc<StreamLog>>>,
+    streams: Mutex<BTreeMap<u64, Arc<StreamLog>>>,
     next_stream: AtomicU64,
     /// When the last POST came (GET streams do not count: see [`Sessions::expired`]).
     last_post: Mutex<Instant>,
@@ -88,14 +88,16 @@ impl HttpSession {
         let log = StreamLog::with_budget(id, self.max_events, Arc::clone(&self.replay));
         let mut streams = self.streams.lock().expect("streams lock");
         if streams.len() >= KEPT_STREAMS {
-            // Forget the oldest finished streams.
-            let mut done: Vec<u64> = streams
+            // Forget the oldest finished streams: ids grow, so the map's order is their age, and
+            // the oldest are usually finished (no scan and sort of every stream per new one).
+            let excess = streams.len() + 1 - KEPT_STREAMS;
+            let done: Vec<u64> = streams
                 .iter()
                 .filter(|(_, s)| s.is_done())
                 .map(|(k, _)| *k)
+                .take(excess)
                 .collect();
-            done.sort_unstable();
-            for k in done.into_iter().take(streams.len() + 1 - KEPT_STREAMS) {
+            for k in done {
                 streams.remove(&k);
             }
         }
@@ -221,7 +223,7 @@ impl Sessions {
             standalone_open: AtomicBool::new(false),
             standalone_cursor: Arc::new(AtomicU64::new(0)),
             ended: CancellationToken::new(),
-            streams: Mutex::new(HashMap::new()),
+            streams: Mutex::new(BTreeMap::new()),
             next_stream: AtomicU64::new(first_stream(config)),
             last_post: Mutex::new(Instant::now()),
             notifications: AtomicU32::new(0),

@@ -52,14 +52,27 @@ async fn hold(
 /// writing each to the event store (if any) before it is sent and renewing the stream's lease
 /// there until the answer; finish the log at the end. Keeps going if the client disconnects:
 /// disconnecting is not cancelling, and the client may resume.
+///
+/// `config` is given only with an event store; without one there is nothing to write or lease, and
+/// the messages go straight into the log (no copy of the configuration, no renewal timer, no
+/// request key per stream).
 pub(super) async fn pump(
-    config: HttpConfig,
+    config: Option<HttpConfig>,
     session: String,
     log: Arc<StreamLog>,
     id: RequestId,
     first: String,
     mut rx: FrameReceiver,
 ) {
+    let Some(config) = config else {
+        let mut next = Some(first);
+        while let Some(message) = next {
+            log.push(message);
+            next = rx.recv().await;
+        }
+        log.finish();
+        return;
+    };
     let request = serde_json::to_string(&id).expect("a request id serializes");
     let every = LEASE / 3;
     let mut renewal = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
