@@ -7,6 +7,7 @@ use super::icon::Icon;
 /// Hints about a tool's behaviour (all advisory).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolAnnotations {
     /// Human-readable title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26,6 +27,41 @@ pub struct ToolAnnotations {
 }
 
 impl ToolAnnotations {
+    /// No hint.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Set the human-readable title.
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Set `readOnlyHint`: the tool does not modify its environment.
+    pub fn with_read_only_hint(mut self, read_only_hint: bool) -> Self {
+        self.read_only_hint = Some(read_only_hint);
+        self
+    }
+
+    /// Set `destructiveHint`: the tool may perform destructive updates.
+    pub fn with_destructive_hint(mut self, destructive_hint: bool) -> Self {
+        self.destructive_hint = Some(destructive_hint);
+        self
+    }
+
+    /// Set `idempotentHint`: calling it again has no further effect.
+    pub fn with_idempotent_hint(mut self, idempotent_hint: bool) -> Self {
+        self.idempotent_hint = Some(idempotent_hint);
+        self
+    }
+
+    /// Set `openWorldHint`: the tool reaches an open world of external entities.
+    pub fn with_open_world_hint(mut self, open_world_hint: bool) -> Self {
+        self.open_world_hint = Some(open_world_hint);
+        self
+    }
+
     /// True when no hint is set.
     pub fn is_empty(&self) -> bool {
         self == &ToolAnnotations::default()
