@@ -23,7 +23,7 @@ use toolsmith::client::{
     Client, ClientError, ElicitationMode, ElicitationRequest, HandlerError, Protocol,
     SamplingRequest,
 };
-use toolsmith::{ElicitAction, ElicitResult, Root};
+use toolsmith::{ElicitResult, Root};
 
 /// The stateless protocol revision.
 const STATELESS: &str = "2026-07-28";
@@ -71,19 +71,13 @@ fn client(stateless: bool) -> toolsmith::client::ClientBuilder {
             Ok(format!("A reply to: {}", req.last_user_text()))
         })
         .elicitation_handler(elicit)
-        .roots([Root {
-            uri: "file:///tmp/conformance".into(),
-            name: Some("conformance".into()),
-        }])
+        .roots([Root::new("file:///tmp/conformance").with_name("conformance")])
 }
 
 /// Accept every form, filling each field with its `default` (SEP-1034) or a value of its type.
 async fn elicit(req: ElicitationRequest) -> Result<ElicitResult, HandlerError> {
     if req.mode != ElicitationMode::Form {
-        return Ok(ElicitResult {
-            action: ElicitAction::Decline,
-            content: None,
-        });
+        return Ok(ElicitResult::decline());
     }
     let mut content = Map::new();
     let properties = req
@@ -98,10 +92,7 @@ async fn elicit(req: ElicitationRequest) -> Result<ElicitResult, HandlerError> {
         };
         content.insert(name.clone(), value);
     }
-    Ok(ElicitResult {
-        action: ElicitAction::Accept,
-        content: Some(content),
-    })
+    Ok(ElicitResult::accept(content))
 }
 
 /// A value of a form field's type, for a field without a default.

@@ -245,21 +245,12 @@ async fn elicitation_and_roots_are_answered_over_http() {
             async {
                 let mut content = serde_json::Map::new();
                 content.insert("name".into(), json!("Grace"));
-                Ok(ElicitResult {
-                    action: ElicitAction::Accept,
-                    content: Some(content),
-                })
+                Ok(ElicitResult::accept(content))
             }
         })
         .roots([
-            Root {
-                uri: "file:///src".into(),
-                name: None,
-            },
-            Root {
-                uri: "file:///docs".into(),
-                name: Some("docs".into()),
-            },
+            Root::new("file:///src"),
+            Root::new("file:///docs").with_name("docs"),
         ]);
     let (client, _) = connect(builder).await;
     let r = client.call_tool("greet", json!({})).await.unwrap();

@@ -212,29 +212,21 @@ async fn dynamic_resources_and_prompts_are_read_and_got_with_their_own_names() {
     let note = ResourceDef::dynamic("notes://{id}", "note", |_ctx, read| {
         Box::pin(async move {
             let text = format!("note {}", read.vars["id"]);
-            Ok(ReadResourceResult {
-                contents: vec![ResourceContents::text(read.uri, None, text)],
-                meta: None,
-            })
+            Ok(ReadResourceResult::new(vec![ResourceContents::text(
+                read.uri, None, text,
+            )]))
         })
     })
     .unwrap()
     .with_mime_type("text/plain");
-    let topic = PromptArgument {
-        name: "topic".into(),
-        title: None,
-        description: None,
-        required: Some(true),
-    };
+    let topic = PromptArgument::new("topic").with_required(true);
     let prompt_name = format!("brief_{}", 7);
     let brief = PromptDef::dynamic(prompt_name, vec![topic], |_ctx, args| {
         Box::pin(async move {
             let topic: String = args.required("topic")?;
-            Ok(GetPromptResult {
-                description: None,
-                messages: vec![PromptMessage::user(format!("Brief me on {topic}."))],
-                meta: None,
-            })
+            Ok(GetPromptResult::new(vec![PromptMessage::user(format!(
+                "Brief me on {topic}."
+            ))]))
         })
     });
     let server = Server::new("dynamic", "1");

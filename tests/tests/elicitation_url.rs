@@ -156,10 +156,7 @@ async fn url_client(url: &str) -> (Client, mpsc::UnboundedReceiver<ServerNotific
         .protocol(Protocol::Legacy)
         .elicitation_handler(|req: toolsmith::client::ElicitationRequest| async move {
             assert_eq!(req.mode, ElicitationMode::Url);
-            Ok(ElicitResult {
-                action: ElicitAction::Accept,
-                content: None,
-            })
+            Ok(ElicitResult::new(ElicitAction::Accept))
         })
         .on_notification(move |n| {
             let _ = tx.send(n);

@@ -15,10 +15,7 @@ use toolsmith_tests::fixtures::roots;
 const WAIT: Duration = Duration::from_secs(5);
 
 fn root(uri: &str) -> Root {
-    Root {
-        uri: uri.into(),
-        name: None,
-    }
+    Root::new(uri)
 }
 
 /// A server whose roots notices go to the returned channel, connected in memory to `builder`.

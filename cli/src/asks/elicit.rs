@@ -46,20 +46,14 @@ pub async fn answer(
     }
     let schema = request.requested_schema.unwrap_or(Value::Null);
     match fill(&talk, &schema).await {
-        Some(content) => Ok(ElicitResult {
-            action: ElicitAction::Accept,
-            content: Some(content),
-        }),
+        Some(content) => Ok(ElicitResult::accept(content)),
         None => Ok(reply(ElicitAction::Cancel)),
     }
 }
 
 /// An answer without content.
 fn reply(action: ElicitAction) -> ElicitResult {
-    ElicitResult {
-        action,
-        content: None,
-    }
+    ElicitResult::new(action)
 }
 
 /// Ask for every field of `schema`; `None` when stdin closes first.

@@ -69,10 +69,9 @@ fn root(path: &std::path::Path) -> Result<Root, Failure> {
     let name = absolute
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
-    Ok(Root {
-        uri: uri.to_string(),
-        name,
-    })
+    let mut root = Root::new(uri.to_string());
+    root.name = name;
+    Ok(root)
 }
 
 #[cfg(test)]

@@ -76,12 +76,15 @@ pub(crate) fn tool_parts(
             name: #name,
             title: #title,
             description: #description,
-            annotations: #p::ToolAnnotations {
-                title: #title_owned,
-                read_only_hint: #ro,
-                destructive_hint: #de,
-                idempotent_hint: #id,
-                open_world_hint: #ow,
+            // Field by field: `ToolAnnotations` is `#[non_exhaustive]`.
+            annotations: {
+                let mut __annotations = #p::ToolAnnotations::default();
+                __annotations.title = #title_owned;
+                __annotations.read_only_hint = #ro;
+                __annotations.destructive_hint = #de;
+                __annotations.idempotent_hint = #id;
+                __annotations.open_world_hint = #ow;
+                __annotations
             },
             requires: &[#(#requires),*],
             scopes: &[#(#scopes),*],

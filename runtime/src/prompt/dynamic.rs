@@ -20,20 +20,15 @@ impl PromptDef {
     /// use toolsmith::protocol::{GetPromptResult, PromptArgument};
     /// use toolsmith::PromptDef;
     ///
-    /// let topic = PromptArgument {
-    ///     name: "topic".into(),
-    ///     title: None,
-    ///     description: Some("What to brief on".into()),
-    ///     required: Some(true),
-    /// };
+    /// let topic = PromptArgument::new("topic")
+    ///     .with_description("What to brief on")
+    ///     .with_required(true);
     /// let brief = PromptDef::dynamic("brief", vec![topic], |_ctx, args| {
     ///     Box::pin(async move {
     ///         let topic: String = args.required("topic")?;
-    ///         Ok(GetPromptResult {
-    ///             description: None,
-    ///             messages: vec![PromptMessage::user(format!("Brief me on {topic}."))],
-    ///             meta: None,
-    ///         })
+    ///         Ok(GetPromptResult::new(vec![PromptMessage::user(format!(
+    ///             "Brief me on {topic}."
+    ///         ))]))
     ///     })
     /// })
     /// .with_description("A short briefing.");

@@ -48,3 +48,26 @@ pub struct Completion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
 }
+
+impl Completion {
+    /// These candidates, without a total.
+    pub fn new(values: Vec<String>) -> Self {
+        Completion {
+            values,
+            total: None,
+            has_more: None,
+        }
+    }
+
+    /// Set how many candidates there are in all.
+    pub fn with_total(mut self, total: u64) -> Self {
+        self.total = Some(total);
+        self
+    }
+
+    /// Set whether more candidates exist than `values` holds.
+    pub fn with_has_more(mut self, has_more: bool) -> Self {
+        self.has_more = Some(has_more);
+        self
+    }
+}

@@ -5,8 +5,10 @@ use serde_json::{Map, Value};
 /// A content block in a tool result or prompt message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Content {
     /// Plain text.
+    #[non_exhaustive]
     Text {
         /// The text.
         text: String,
@@ -18,6 +20,7 @@ pub enum Content {
         meta: Option<Map<String, Value>>,
     },
     /// A base64-encoded image.
+    #[non_exhaustive]
     Image {
         /// Base64 data.
         data: String,
@@ -32,6 +35,7 @@ pub enum Content {
         meta: Option<Map<String, Value>>,
     },
     /// Base64-encoded audio.
+    #[non_exhaustive]
     Audio {
         /// Base64 data.
         data: String,
@@ -46,6 +50,7 @@ pub enum Content {
         meta: Option<Map<String, Value>>,
     },
     /// A link to a resource the client may read.
+    #[non_exhaustive]
     ResourceLink {
         /// The resource URI.
         uri: String,
@@ -56,6 +61,7 @@ pub enum Content {
         rest: Map<String, Value>,
     },
     /// A resource embedded in the message.
+    #[non_exhaustive]
     Resource {
         /// The contents.
         resource: ResourceContents,
@@ -107,6 +113,20 @@ impl Content {
         }
     }
 
+    /// A link to the resource `uri` named `name`; further members (title, description,
+    /// mimeType, size, ...) go in `rest`.
+    pub fn resource_link(
+        uri: impl Into<String>,
+        name: impl Into<String>,
+        rest: Map<String, Value>,
+    ) -> Self {
+        Content::ResourceLink {
+            uri: uri.into(),
+            name: name.into(),
+            rest,
+        }
+    }
+
     /// The text, when this is a text block.
     pub fn as_text(&self) -> Option<&str> {
         match self {
@@ -133,6 +153,7 @@ impl From<String> for Content {
 #[serde(untagged)]
 pub enum ResourceContents {
     /// Text contents.
+    #[non_exhaustive]
     Text {
         /// The resource URI.
         uri: String,
@@ -146,6 +167,7 @@ pub enum ResourceContents {
         meta: Option<Map<String, Value>>,
     },
     /// Binary contents, base64-encoded.
+    #[non_exhaustive]
     Blob {
         /// The resource URI.
         uri: String,

@@ -17,12 +17,44 @@ pub enum ElicitAction {
 
 /// The answer to an elicitation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ElicitResult {
     /// What the user did.
     pub action: ElicitAction,
     /// The submitted values (with `accept`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Map<String, Value>>,
+}
+
+impl ElicitResult {
+    /// An answer with `action` and no content.
+    pub fn new(action: ElicitAction) -> Self {
+        ElicitResult {
+            action,
+            content: None,
+        }
+    }
+
+    /// The user submitted the form with these values.
+    pub fn accept(content: Map<String, Value>) -> Self {
+        ElicitResult::new(ElicitAction::Accept).with_content(content)
+    }
+
+    /// The user declined to answer.
+    pub fn decline() -> Self {
+        ElicitResult::new(ElicitAction::Decline)
+    }
+
+    /// The user dismissed the elicitation.
+    pub fn cancel() -> Self {
+        ElicitResult::new(ElicitAction::Cancel)
+    }
+
+    /// Set the submitted values.
+    pub fn with_content(mut self, content: Map<String, Value>) -> Self {
+        self.content = Some(content);
+        self
+    }
 }
 
 /// A URL-mode elicitation the user must complete before a request can go on: an entry of the

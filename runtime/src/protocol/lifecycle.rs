@@ -6,6 +6,7 @@ use super::icon::Icon;
 /// Name and version of a client or server implementation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Implementation {
     /// Programmatic name.
     pub name: String,
@@ -41,10 +42,35 @@ impl Implementation {
             extra: Map::new(),
         }
     }
+
+    /// Set the human-readable title.
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Set the description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Set the icons.
+    pub fn with_icons(mut self, icons: Vec<Icon>) -> Self {
+        self.icons = icons;
+        self
+    }
+
+    /// Set the home page URL.
+    pub fn with_website_url(mut self, website_url: impl Into<String>) -> Self {
+        self.website_url = Some(website_url.into());
+        self
+    }
 }
 
 /// The client's `sampling` capability.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SamplingCapability {
     /// Present when the client accepts `tools`/`toolChoice` in sampling requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +85,7 @@ pub struct SamplingCapability {
 
 /// What a client can do. Unknown keys are kept in `extra`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ClientCapabilities {
     /// The client can answer `sampling/createMessage`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,6 +106,7 @@ pub struct ClientCapabilities {
 
 /// What a server can do.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ServerCapabilities {
     /// Tools are offered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +134,7 @@ pub struct ServerCapabilities {
 /// Parameters of `initialize`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InitializeParams {
     /// The revision the client asks for.
     pub protocol_version: String,
@@ -118,6 +147,7 @@ pub struct InitializeParams {
 /// Result of `initialize`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InitializeResult {
     /// The negotiated revision.
     pub protocol_version: String,
@@ -128,4 +158,134 @@ pub struct InitializeResult {
     /// Instructions for the model on how to use this server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+}
+
+impl SamplingCapability {
+    /// No sub-capability: plain sampling.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Declare `sampling.tools` (usually `{}`).
+    pub fn with_tools(mut self, tools: Value) -> Self {
+        self.tools = Some(tools);
+        self
+    }
+
+    /// Declare `sampling.context` (usually `{}`).
+    pub fn with_context(mut self, context: Value) -> Self {
+        self.context = Some(context);
+        self
+    }
+}
+
+impl ClientCapabilities {
+    /// No capability.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Declare `sampling`.
+    pub fn with_sampling(mut self, sampling: SamplingCapability) -> Self {
+        self.sampling = Some(sampling);
+        self
+    }
+
+    /// Declare `elicitation` (e.g. `{"form": {}, "url": {}}`).
+    pub fn with_elicitation(mut self, elicitation: Value) -> Self {
+        self.elicitation = Some(elicitation);
+        self
+    }
+
+    /// Declare `roots` (e.g. `{"listChanged": true}`).
+    pub fn with_roots(mut self, roots: Value) -> Self {
+        self.roots = Some(roots);
+        self
+    }
+
+    /// Declare experimental capabilities.
+    pub fn with_experimental(mut self, experimental: Value) -> Self {
+        self.experimental = Some(experimental);
+        self
+    }
+}
+
+impl ServerCapabilities {
+    /// No capability.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Declare `tools` (e.g. `{"listChanged": true}`).
+    pub fn with_tools(mut self, tools: Value) -> Self {
+        self.tools = Some(tools);
+        self
+    }
+
+    /// Declare `resources`.
+    pub fn with_resources(mut self, resources: Value) -> Self {
+        self.resources = Some(resources);
+        self
+    }
+
+    /// Declare `prompts`.
+    pub fn with_prompts(mut self, prompts: Value) -> Self {
+        self.prompts = Some(prompts);
+        self
+    }
+
+    /// Declare `logging` (usually `{}`).
+    pub fn with_logging(mut self, logging: Value) -> Self {
+        self.logging = Some(logging);
+        self
+    }
+
+    /// Declare `completions` (usually `{}`).
+    pub fn with_completions(mut self, completions: Value) -> Self {
+        self.completions = Some(completions);
+        self
+    }
+
+    /// Declare experimental capabilities.
+    pub fn with_experimental(mut self, experimental: Value) -> Self {
+        self.experimental = Some(experimental);
+        self
+    }
+}
+
+impl InitializeParams {
+    /// Ask for `protocol_version` with these capabilities, as `client_info`.
+    pub fn new(
+        protocol_version: impl Into<String>,
+        capabilities: ClientCapabilities,
+        client_info: Implementation,
+    ) -> Self {
+        InitializeParams {
+            protocol_version: protocol_version.into(),
+            capabilities,
+            client_info,
+        }
+    }
+}
+
+impl InitializeResult {
+    /// Answer with `protocol_version`, these capabilities, as `server_info`.
+    pub fn new(
+        protocol_version: impl Into<String>,
+        capabilities: ServerCapabilities,
+        server_info: Implementation,
+    ) -> Self {
+        InitializeResult {
+            protocol_version: protocol_version.into(),
+            capabilities,
+            server_info,
+            instructions: None,
+        }
+    }
+
+    /// Set the instructions for the model.
+    pub fn with_instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
 }

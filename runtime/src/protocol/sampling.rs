@@ -14,8 +14,10 @@ pub enum Role {
 /// A content block in a sampling message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SamplingContent {
     /// Text.
+    #[non_exhaustive]
     Text {
         /// The text.
         text: String,
@@ -24,6 +26,7 @@ pub enum SamplingContent {
         meta: Option<Map<String, Value>>,
     },
     /// A base64 image.
+    #[non_exhaustive]
     Image {
         /// Base64 data.
         data: String,
@@ -32,6 +35,7 @@ pub enum SamplingContent {
         mime_type: String,
     },
     /// Base64 audio.
+    #[non_exhaustive]
     Audio {
         /// Base64 data.
         data: String,
@@ -40,6 +44,7 @@ pub enum SamplingContent {
         mime_type: String,
     },
     /// The model asks to call a tool (2025-11-25).
+    #[non_exhaustive]
     ToolUse {
         /// Correlates the matching `tool_result`.
         id: String,
@@ -49,6 +54,7 @@ pub enum SamplingContent {
         input: Value,
     },
     /// The result of a tool the model called (2025-11-25).
+    #[non_exhaustive]
     ToolResult {
         /// The `tool_use` id answered.
         #[serde(rename = "toolUseId")]
@@ -76,6 +82,41 @@ impl SamplingContent {
             meta: None,
         }
     }
+
+    /// An image block from base64 `data`.
+    pub fn image(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        SamplingContent::Image {
+            data: data.into(),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// An audio block from base64 `data`.
+    pub fn audio(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        SamplingContent::Audio {
+            data: data.into(),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// The model asks to call tool `name` with `input`; `id` correlates the result.
+    pub fn tool_use(id: impl Into<String>, name: impl Into<String>, input: Value) -> Self {
+        SamplingContent::ToolUse {
+            id: id.into(),
+            name: name.into(),
+            input,
+        }
+    }
+
+    /// The result of the tool call `tool_use_id`, as a tool call's result.
+    pub fn tool_result(tool_use_id: impl Into<String>, result: super::CallToolResult) -> Self {
+        SamplingContent::ToolResult {
+            tool_use_id: tool_use_id.into(),
+            content: result.content,
+            structured_content: result.structured_content,
+            is_error: result.is_error,
+        }
+    }
 }
 
 /// Serialise one block as an object and several as an array (older clients read only objects).
@@ -101,6 +142,7 @@ fn de_blocks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SamplingContent>, D:
 
 /// One message of a sampling conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SamplingMessage {
     /// The speaker.
     pub role: Role,
@@ -110,6 +152,11 @@ pub struct SamplingMessage {
 }
 
 impl SamplingMessage {
+    /// A message from `role` with these blocks.
+    pub fn new(role: Role, content: Vec<SamplingContent>) -> Self {
+        SamplingMessage { role, content }
+    }
+
     /// A user message with one text block.
     pub fn user(text: impl Into<String>) -> Self {
         SamplingMessage {
@@ -141,15 +188,26 @@ impl SamplingMessage {
 
 /// A model name hint: matched as a substring of model names, in order, first match wins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ModelHint {
     /// The (partial) model name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+impl ModelHint {
+    /// A hint naming `name` (matched as a substring of model names).
+    pub fn new(name: impl Into<String>) -> Self {
+        ModelHint {
+            name: Some(name.into()),
+        }
+    }
+}
+
 /// The server's preferences for model selection (all advisory).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ModelPreferences {
     /// Name hints, in order of preference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,6 +297,7 @@ pub enum IncludeContext {
 /// Parameters of `sampling/createMessage`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CreateMessageParams {
     /// The conversation.
     pub messages: Vec<SamplingMessage>,
@@ -273,8 +332,82 @@ pub struct CreateMessageParams {
     pub meta: Option<Map<String, Value>>,
 }
 
+impl CreateMessageParams {
+    /// Ask for at most `max_tokens` tokens continuing `messages`.
+    pub fn new(messages: Vec<SamplingMessage>, max_tokens: u32) -> Self {
+        CreateMessageParams {
+            messages,
+            model_preferences: None,
+            system_prompt: None,
+            include_context: None,
+            temperature: None,
+            max_tokens,
+            stop_sequences: None,
+            metadata: None,
+            tools: None,
+            tool_choice: None,
+            meta: None,
+        }
+    }
+
+    /// Set the model preferences.
+    pub fn with_model_preferences(mut self, model_preferences: ModelPreferences) -> Self {
+        self.model_preferences = Some(model_preferences);
+        self
+    }
+
+    /// Set the system prompt.
+    pub fn with_system_prompt(mut self, system_prompt: impl Into<String>) -> Self {
+        self.system_prompt = Some(system_prompt.into());
+        self
+    }
+
+    /// Set the context to include.
+    pub fn with_include_context(mut self, include_context: IncludeContext) -> Self {
+        self.include_context = Some(include_context);
+        self
+    }
+
+    /// Set the sampling temperature.
+    pub fn with_temperature(mut self, temperature: f64) -> Self {
+        self.temperature = Some(temperature);
+        self
+    }
+
+    /// Set the stop sequences.
+    pub fn with_stop_sequences(mut self, stop_sequences: Vec<String>) -> Self {
+        self.stop_sequences = Some(stop_sequences);
+        self
+    }
+
+    /// Set provider-specific metadata.
+    pub fn with_metadata(mut self, metadata: Value) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Set the tools the model may call (2025-11-25).
+    pub fn with_tools(mut self, tools: Vec<Value>) -> Self {
+        self.tools = Some(tools);
+        self
+    }
+
+    /// Set how the model should use the tools.
+    pub fn with_tool_choice(mut self, tool_choice: Value) -> Self {
+        self.tool_choice = Some(tool_choice);
+        self
+    }
+
+    /// Set the request `_meta`.
+    pub fn with_meta(mut self, meta: Map<String, Value>) -> Self {
+        self.meta = Some(meta);
+        self
+    }
+}
+
 /// Why the model stopped. Open-ended: unknown reasons are kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StopReason {
     /// The model finished its turn.
     EndTurn,
@@ -323,6 +456,7 @@ impl<'de> Deserialize<'de> for StopReason {
 /// Result of `sampling/createMessage`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CreateMessageResult {
     /// The speaker (normally `assistant`).
     pub role: Role,
@@ -340,6 +474,29 @@ pub struct CreateMessageResult {
 }
 
 impl CreateMessageResult {
+    /// An answer from `role` with these blocks, produced by `model`, without a stop reason.
+    pub fn new(role: Role, content: Vec<SamplingContent>, model: impl Into<String>) -> Self {
+        CreateMessageResult {
+            role,
+            content,
+            model: model.into(),
+            stop_reason: None,
+            meta: None,
+        }
+    }
+
+    /// Set why generation stopped.
+    pub fn with_stop_reason(mut self, stop_reason: StopReason) -> Self {
+        self.stop_reason = Some(stop_reason);
+        self
+    }
+
+    /// Set the `_meta` object.
+    pub fn with_meta(mut self, meta: Map<String, Value>) -> Self {
+        self.meta = Some(meta);
+        self
+    }
+
     /// An assistant text answer from `model`, stopped at end of turn.
     pub fn text(model: impl Into<String>, text: impl Into<String>) -> Self {
         CreateMessageResult {

@@ -9,6 +9,7 @@ pub const TASKS_EXTENSION: &str = "io.modelcontextprotocol/tasks";
 /// Whether a tool runs as a task (listed as `execution.taskSupport` in `tools/list`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum TaskSupport {
     /// Never a task: the call is answered when the tool returns (the default).
     #[default]
@@ -34,15 +35,24 @@ impl TaskSupport {
 /// How a tool is executed (the `execution` member of a tool's listing).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolExecution {
     /// Whether the tool runs as a task.
     #[serde(default)]
     pub task_support: TaskSupport,
 }
 
+impl ToolExecution {
+    /// Execution with this task support.
+    pub fn new(task_support: TaskSupport) -> Self {
+        ToolExecution { task_support }
+    }
+}
+
 /// Where a task is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TaskStatus {
     /// Running.
     Working,

@@ -25,10 +25,9 @@ impl ResourceDef {
     /// let note = ResourceDef::dynamic("notes://{id}", "note", |_ctx, read| {
     ///     Box::pin(async move {
     ///         let text = format!("note {}", read.vars["id"]);
-    ///         Ok(ReadResourceResult {
-    ///             contents: vec![ResourceContents::text(read.uri, None, text)],
-    ///             meta: None,
-    ///         })
+    ///         Ok(ReadResourceResult::new(vec![ResourceContents::text(
+    ///             read.uri, None, text,
+    ///         )]))
     ///     })
     /// })
     /// .expect("a valid URI template")

@@ -16,20 +16,12 @@ fn asking_client(
             async {
                 let mut content = serde_json::Map::new();
                 content.insert("name".into(), json!("Lin"));
-                Ok(ElicitResult {
-                    action: ElicitAction::Accept,
-                    content: Some(content),
-                })
+                Ok(ElicitResult::accept(content))
             }
         })
         .roots_handler(move |req: RootsRequest| {
             r.lock().unwrap().push(req);
-            async {
-                Ok(vec![Root {
-                    uri: "file:///home/lin".into(),
-                    name: Some("home".into()),
-                }])
-            }
+            async { Ok(vec![Root::new("file:///home/lin").with_name("home")]) }
         })
 }
 
