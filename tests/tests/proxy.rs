@@ -77,6 +77,19 @@ async fn connect_remote(proxy: &Proxy, protocol: Protocol) -> Client {
         .unwrap()
 }
 
+/// A local server exposing [`remote`] through a proxy whose client speaks `far` to it; the proxy
+/// is returned too, to live as long as the test uses the server.
+async fn front_for(far: Protocol) -> (Proxy, Server) {
+    let proxy = Proxy::new();
+    let remote = connect_remote(&proxy, far).await;
+    assert_eq!(remote.protocol(), far);
+    let front = proxy
+        .expose(Server::new("front", "1"), remote)
+        .await
+        .unwrap();
+    (proxy, front)
+}
+
 const ERAS: [(Protocol, Protocol); 4] = [
     (Protocol::Legacy, Protocol::Stateless),
     (Protocol::Stateless, Protocol::Legacy),
@@ -87,13 +100,7 @@ const ERAS: [(Protocol, Protocol); 4] = [
 #[tokio::test]
 async fn the_remote_servers_samples_and_elicitations_reach_the_end_client_across_eras() {
     for (end, far) in ERAS {
-        let proxy = Proxy::new();
-        let remote = connect_remote(&proxy, far).await;
-        assert_eq!(remote.protocol(), far);
-        let front = proxy
-            .expose(Server::new("front", "1"), remote)
-            .await
-            .unwrap();
+        let (_proxy, front) = front_for(far).await;
         let client = TestClient::builder(front)
             .protocol(end)
             .sample_reply("Rain again")
@@ -141,12 +148,7 @@ async fn the_remote_servers_samples_and_elicitations_reach_the_end_client_across
 #[tokio::test]
 async fn an_end_client_refusal_reaches_the_remote_tool() {
     for (end, far) in ERAS {
-        let proxy = Proxy::new();
-        let remote = connect_remote(&proxy, far).await;
-        let front = proxy
-            .expose(Server::new("front", "1"), remote)
-            .await
-            .unwrap();
+        let (_proxy, front) = front_for(far).await;
         let client = TestClient::builder(front)
             .protocol(end)
             .sample_error(toolsmith::client::SamplingError::rejected(
@@ -176,12 +178,7 @@ async fn an_end_client_refusal_reaches_the_remote_tool() {
 
 #[tokio::test]
 async fn resources_and_prompts_are_forwarded() {
-    let proxy = Proxy::new();
-    let remote = connect_remote(&proxy, Protocol::Stateless).await;
-    let front = proxy
-        .expose(Server::new("front", "1"), remote)
-        .await
-        .unwrap();
+    let (_proxy, front) = front_for(Protocol::Stateless).await;
     let client = TestClient::connect(front).await.unwrap();
     let resources = client.list_all_resources().await.unwrap();
     assert_eq!(resources[0].uri, "news://style");
@@ -339,12 +336,7 @@ async fn a_remote_server_over_streamable_http_is_proxied_in_both_eras() {
 #[tokio::test]
 async fn the_remote_calls_progress_reaches_the_end_client() {
     for (end, far) in ERAS {
-        let proxy = Proxy::new();
-        let remote = connect_remote(&proxy, far).await;
-        let front = proxy
-            .expose(Server::new("front", "1"), remote)
-            .await
-            .unwrap();
+        let (_proxy, front) = front_for(far).await;
         let client = TestClient::builder(front)
             .protocol(end)
             .connect()
