@@ -55,6 +55,11 @@ pub(crate) fn parse_params<T: DeserializeOwned>(
     params: Option<Value>,
 ) -> Result<T, ErrorObject> {
     let params = params.unwrap_or_else(|| Value::Object(Default::default()));
+    // Plain serde from the borrowed value first (every valid request); tracked by value only to
+    // name the offending field of an invalid one (see `tool::def::decode`).
+    if let Ok(p) = T::deserialize(&params) {
+        return Ok(p);
+    }
     serde_path_to_error::deserialize(params).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

@@ -72,6 +72,35 @@ struct GetPromptParams {
     meta: Option<Map<String, Value>>,
 }
 
+/// `tools/call`'s parameters, moved out of the frame's object: the arguments and `_meta` maps
+/// are taken as they are, where decoding them would rebuild both. Any other shape goes through
+/// [`parse_params`] for its precise error.
+fn call_params(method: &str, params: Option<Value>) -> Result<CallToolParams, ErrorObject> {
+    let object_or_null =
+        |v: Option<&Value>| matches!(v, None | Some(Value::Null | Value::Object(_)));
+    match params {
+        Some(Value::Object(mut p))
+            if matches!(p.get("name"), Some(Value::String(_)))
+                && object_or_null(p.get("arguments"))
+                && object_or_null(p.get("_meta")) =>
+        {
+            let object = |v: Option<Value>| match v {
+                Some(Value::Object(m)) => Some(m),
+                _ => None,
+            };
+            let Some(Value::String(name)) = p.remove("name") else {
+                unreachable!("checked above")
+            };
+            Ok(CallToolParams {
+                name,
+                arguments: object(p.remove("arguments")),
+                meta: object(p.remove("_meta")),
+            })
+        }
+        other => parse_params(method, other),
+    }
+}
+
 /// What `requestState` binds to, with the argument digest computed on first use
 /// ([`LazyBinding::resolve`]): only a request that opens or seals a state needs it, and it
 /// hashes the whole argument object, which is wasted work for a call that does neither.
@@ -185,7 +214,7 @@ fn prepare_handler(
 ) -> Result<Prepared, ErrorObject> {
     match method {
         "tools/call" => {
-            let call: CallToolParams = parse_params(method, params)?;
+            let call = call_params(method, params)?;
             let Some(tool) = registry.tool(&call.name).cloned() else {
                 return Err(ErrorObject::invalid_params(format!(
                     "unknown tool: `{}`",

@@ -92,7 +92,15 @@ pub(crate) fn validate_tool(tool: &Tool, scopes: &[&str]) -> Result<(), String> 
 }
 
 /// Decode a tool's arguments, naming the offending field on failure.
+///
+/// The arguments are first decoded from the borrowed value with plain serde: that is the path of
+/// every valid call, and it costs less than `serde_path_to_error`'s tracking (which keeps a copy
+/// of every key it passes). Only when that fails are they decoded again, by value and tracked, for
+/// the error that names the field (or for the rare type that decodes only from an owned value).
 fn decode<A: DeserializeOwned>(tool: &str, args: Value) -> Result<A, String> {
+    if let Ok(a) = A::deserialize(&args) {
+        return Ok(a);
+    }
     serde_path_to_error::deserialize(args).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

@@ -38,6 +38,8 @@ pub fn cases() -> Vec<Case> {
         p!("tools/call", json!({"name": "echo", "arguments": [1]}), "`arguments`", "invalid type"),
         p!("tools/call", json!({"name": "echo", "arguments": "text"}), "`arguments`", "invalid type"),
         p!("tools/call", json!({"name": "nope"}), "unknown tool: `nope`"),
+        p!("tools/call", json!({"name": "echo", "arguments": {"text": "x"}, "_meta": 5}), "`_meta`", "invalid type: integer `5`"),
+        params("tools/call", json!({"name": "echo", "arguments": {"text": "hi"}, "_meta": null, "other": 1}), |id| Want::Result(id, &["\"text\":\"hi\""])),
         params("tools/call", json!({"name": "echo", "arguments": {"text": 5}}), |id| Want::Result(id, &["\"isError\":true", "invalid arguments for tool `echo`: `text`: invalid type: integer `5`"])),
         params("tools/call", json!({"name": "echo", "arguments": {}}), |id| Want::Result(id, &["\"isError\":true", "missing field `text`"])),
         p!("tools/list", json!({"cursor": 5}), "invalid params for `tools/list`", "`cursor`"),
