@@ -2,9 +2,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::icon::Icon;
+use super::with_extra::deserialize_with_extra;
+
+deserialize_with_extra!(Implementation, "struct Implementation",
+    required { name: "name", version: "version" }
+    optional { title: "title", description: "description", icons: "icons", website_url: "websiteUrl" });
+deserialize_with_extra!(SamplingCapability, "struct SamplingCapability",
+    required {}
+    optional { tools: "tools", context: "context" });
+deserialize_with_extra!(ClientCapabilities, "struct ClientCapabilities",
+    required {}
+    optional { sampling: "sampling", elicitation: "elicitation", roots: "roots", experimental: "experimental" });
 
 /// Name and version of a client or server implementation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Implementation {
@@ -69,7 +80,7 @@ impl Implementation {
 }
 
 /// The client's `sampling` capability.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SamplingCapability {
     /// Present when the client accepts `tools`/`toolChoice` in sampling requests.
@@ -84,7 +95,7 @@ pub struct SamplingCapability {
 }
 
 /// What a client can do. Unknown keys are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ClientCapabilities {
     /// The client can answer `sampling/createMessage`.
