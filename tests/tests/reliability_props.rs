@@ -90,8 +90,9 @@ fn error_object() -> impl Strategy<Value = ErrorObject> {
 /// Every kind of message, with random ids, methods, params, results and errors.
 fn message() -> impl Strategy<Value = Message> {
     prop_oneof![
-        (request_id(), any::<String>(), params())
-            .prop_map(|(id, method, params)| { Message::Request(Request { id, method, params }) }),
+        (request_id(), any::<String>(), params()).prop_map(|(id, method, params)| {
+            Message::Request(Request::new(id, method, params))
+        }),
         (any::<String>(), params())
             .prop_map(|(method, params)| Message::Notification(Notification { method, params })),
         (request_id(), json_value()).prop_map(|(id, v)| Message::result(id, v)),

@@ -291,11 +291,7 @@ impl Connection {
         };
         let mut guard = self.pending.register().ok_or_else(closed)?;
         let id = guard.id().clone();
-        let sent = self.send(&Message::Request(Request {
-            id: id.clone(),
-            method: method.to_owned(),
-            params,
-        }));
+        let sent = self.send(&Message::Request(Request::new(id.clone(), method, params)));
         if !sent {
             return Err(closed());
         }

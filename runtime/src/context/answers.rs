@@ -84,11 +84,11 @@ impl AnswerSource for LiveAnswers {
                     RegisterError::Closed => AnswerError::Closed,
                     RegisterError::Full | RegisterError::FullBytes => AnswerError::Busy,
                 })?;
-            let sent = self.sink.send(&Message::Request(Request {
-                id: guard.id().clone(),
-                method: method.to_owned(),
-                params: Some(params),
-            }));
+            let sent = self.sink.send(&Message::Request(Request::new(
+                guard.id().clone(),
+                method,
+                Some(params),
+            )));
             if !sent {
                 return Err(AnswerError::Closed);
             }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::envelope::{ParamsIn, RawEnvelope};
 use super::error::{codes, ErrorObject};
 
 /// A JSON-RPC request id: a string or an integer (MCP forbids `null`).
@@ -56,14 +57,53 @@ impl<'de> Deserialize<'de> for RequestId {
 }
 
 /// A request: it expects exactly one response with the same id.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A request read from a frame keeps the stateless era's envelope members of `params._meta`
+/// (`io.modelcontextprotocol/protocolVersion`, `.../clientCapabilities`, `.../clientInfo`,
+/// `.../logLevel`) apart, as raw JSON, for the server to decode once; `params` then holds the
+/// rest (`_meta` stays, possibly empty). [`Request::full_params`] has them all, and equality and
+/// [`Message::to_json`] see them as part of `params`.
+#[derive(Debug, Clone)]
 pub struct Request {
     /// The id the response must carry.
     pub id: RequestId,
     /// The method name.
     pub method: String,
-    /// The parameters, if any.
+    /// The parameters, if any (of a request read from a frame: without the envelope members).
     pub params: Option<Value>,
+    pub(crate) envelope: Option<Box<RawEnvelope>>,
+}
+
+impl Request {
+    /// A request for `method` with `params`.
+    pub fn new(id: RequestId, method: impl Into<String>, params: Option<Value>) -> Self {
+        Request {
+            id,
+            method: method.into(),
+            params,
+            envelope: None,
+        }
+    }
+
+    /// The parameters as sent, envelope members included.
+    pub fn full_params(&self) -> Option<Value> {
+        let mut params = self.params.clone();
+        if let (Some(p), Some(e)) = (params.as_mut(), self.envelope.as_deref()) {
+            e.restore(p);
+        }
+        params
+    }
+}
+
+impl PartialEq for Request {
+    fn eq(&self, other: &Self) -> bool {
+        let same_params = if self.envelope.is_none() && other.envelope.is_none() {
+            self.params == other.params
+        } else {
+            self.full_params() == other.full_params()
+        };
+        self.id == other.id && self.method == other.method && same_params
+    }
 }
 
 /// A notification: no id, no response.
@@ -122,11 +162,18 @@ impl Message {
             error: None,
         };
         let null_id = Value::Null;
+        let full_params;
         match self {
             Message::Request(r) => {
                 out.id = Some(&r.id);
                 out.method = Some(&r.method);
-                out.params = r.params.as_ref();
+                out.params = match r.envelope {
+                    None => r.params.as_ref(),
+                    Some(_) => {
+                        full_params = r.full_params();
+                        full_params.as_ref()
+                    }
+                };
             }
             Message::Notification(n) => {
                 out.method = Some(&n.method);
@@ -207,7 +254,7 @@ struct WireIn<'a> {
     #[serde(borrow, default)]
     method: Option<&'a RawValue>,
     #[serde(default)]
-    params: Option<Value>,
+    params: Option<ParamsIn>,
     #[serde(borrow, default, deserialize_with = "present")]
     result: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "present")]
@@ -305,7 +352,11 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
             )
         }
     }
-    if let Some(p) = &wire.params {
+    let (params, envelope) = match wire.params {
+        Some(ParamsIn { value, envelope }) => (Some(value), envelope),
+        None => (None, None),
+    };
+    if let Some(p) = &params {
         if !p.is_object() && !p.is_array() {
             return malformed(
                 response_shape,
@@ -328,12 +379,17 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
             Some(id) => Message::Request(Request {
                 id,
                 method,
-                params: wire.params,
+                params,
+                envelope,
             }),
-            None => Message::Notification(Notification {
-                method,
-                params: wire.params,
-            }),
+            None => {
+                // A notification keeps its params whole.
+                let mut params = params;
+                if let (Some(p), Some(e)) = (params.as_mut(), envelope) {
+                    e.restore(p);
+                }
+                Message::Notification(Notification { method, params })
+            }
         });
     }
 
@@ -394,11 +450,7 @@ mod tests {
         let m = parse_frame(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).unwrap();
         assert_eq!(
             m,
-            Message::Request(Request {
-                id: RequestId::Number(1),
-                method: "ping".into(),
-                params: None
-            })
+            Message::Request(Request::new(RequestId::Number(1), "ping", None))
         );
         let m = parse_frame(r#"{"jsonrpc":"2.0","method":"x","params":{"a":1}}"#).unwrap();
         assert!(matches!(m, Message::Notification(n) if n.method == "x"));

@@ -2,6 +2,7 @@
 //! response from the peer.
 
 mod cancel;
+mod envelope;
 mod error;
 mod message;
 mod pending;

@@ -207,7 +207,10 @@ impl Admission {
 /// envelope.
 fn request_bytes(req: &Request) -> usize {
     const ENVELOPE: usize = 64;
-    ENVELOPE + req.method.len() + req.params.as_ref().map_or(0, json_len)
+    ENVELOPE
+        + req.method.len()
+        + req.params.as_ref().map_or(0, json_len)
+        + req.envelope.as_ref().map_or(0, |e| e.len())
 }
 
 #[cfg(test)]
@@ -215,11 +218,11 @@ mod tests {
     use super::*;
 
     fn request(params_bytes: usize) -> Request {
-        Request {
-            id: crate::jsonrpc::RequestId::Number(1),
-            method: "tools/call".into(),
-            params: Some(json!({ "text": "x".repeat(params_bytes) })),
-        }
+        Request::new(
+            crate::jsonrpc::RequestId::Number(1),
+            "tools/call",
+            Some(json!({ "text": "x".repeat(params_bytes) })),
+        )
     }
 
     fn admission(limits: Limits) -> Arc<Admission> {

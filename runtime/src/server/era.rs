@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::context::PeerInfo;
@@ -81,8 +80,8 @@ fn frame_says_stateless(req: &Request) -> bool {
     matches!(
         req.method.as_str(),
         "server/discover" | "subscriptions/listen"
-    ) || meta(req)
-        .is_some_and(|m| m.contains_key(META_VERSION) || m.contains_key(META_CAPABILITIES))
+    ) || req.meta_member(META_VERSION).is_some()
+        || req.meta_member(META_CAPABILITIES).is_some()
 }
 
 /// A validated stateless-era envelope.
@@ -105,27 +104,23 @@ pub(crate) fn sessionless_http(facts: &RequestFacts) -> Option<&dyn Headers> {
 /// then, given the `http` header fields ([`sessionless_http`]), the version header against
 /// `_meta` (-32020), then the version (-32022).
 pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Envelope, ErrorObject> {
-    let Some(meta) = meta(req) else {
+    if meta(req).is_none() {
         return Err(ErrorObject::invalid_params(format!(
             "`params._meta` is required on every request of protocol 2026-07-28 (with `{META_VERSION}` and `{META_CAPABILITIES}`)"
         )));
     };
-    let version = match meta.get(META_VERSION) {
-        Some(Value::String(v)) => v.as_str(),
-        Some(_) => {
-            return Err(ErrorObject::invalid_params(format!(
-                "`_meta.{META_VERSION}` must be a string"
-            )))
-        }
+    let version: String = match req.meta_member(META_VERSION) {
+        Some(m) => m.decode().map_err(|_| {
+            ErrorObject::invalid_params(format!("`_meta.{META_VERSION}` must be a string"))
+        })?,
         None => {
             return Err(ErrorObject::invalid_params(format!(
                 "`_meta.{META_VERSION}` is required"
             )))
         }
     };
-    let capabilities: ClientCapabilities = match meta.get(META_CAPABILITIES) {
-        // Decoded from the borrowed value: no copy of the envelope per request.
-        Some(v) => ClientCapabilities::deserialize(v).map_err(|e| {
+    let capabilities: ClientCapabilities = match req.meta_member(META_CAPABILITIES) {
+        Some(m) => m.decode().map_err(|e| {
             ErrorObject::invalid_params(format!("`_meta.{META_CAPABILITIES}` is invalid: {e}"))
         })?,
         None => {
@@ -151,19 +146,19 @@ pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Enve
             }
         }
     }
-    if !STATELESS_PROTOCOL_VERSIONS.contains(&version) {
+    if !STATELESS_PROTOCOL_VERSIONS.contains(&version.as_str()) {
         return Err(ErrorObject::new(
             codes::UNSUPPORTED_PROTOCOL_VERSION,
             format!("unsupported protocol version `{version}`"),
         )
         .with_data(json!({ "supported": STATELESS_PROTOCOL_VERSIONS, "requested": version })));
     }
-    let client_info = meta
-        .get(META_CLIENT_INFO)
-        .and_then(|v| Implementation::deserialize(v).ok());
-    let log_level = match meta.get(META_LOG_LEVEL) {
+    let client_info = req
+        .meta_member(META_CLIENT_INFO)
+        .and_then(|m| m.decode::<Implementation>().ok());
+    let log_level = match req.meta_member(META_LOG_LEVEL) {
         None => None,
-        Some(v) => Some(LoggingLevel::deserialize(v).map_err(|_| {
+        Some(m) => Some(m.decode::<LoggingLevel>().map_err(|_| {
             ErrorObject::invalid_params(format!(
                 "`_meta.{META_LOG_LEVEL}` must be a logging level such as \"info\""
             ))
@@ -171,7 +166,7 @@ pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Enve
     };
     Ok(Envelope {
         peer: Arc::new(PeerInfo {
-            protocol_version: version.to_owned(),
+            protocol_version: version,
             capabilities,
             client_info,
         }),
@@ -208,19 +203,11 @@ mod tests {
     }
 
     fn req(params: Value) -> Request {
-        Request {
-            id: RequestId::Number(1),
-            method: "server/discover".into(),
-            params: Some(params),
-        }
+        Request::new(RequestId::Number(1), "server/discover", Some(params))
     }
 
     fn call(method: &str, params: Value) -> Message {
-        Message::Request(Request {
-            id: RequestId::Number(1),
-            method: method.into(),
-            params: Some(params),
-        })
+        Message::Request(Request::new(RequestId::Number(1), method, Some(params)))
     }
 
     #[test]
@@ -335,5 +322,49 @@ mod tests {
         let ok = validate(&req(json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": {}}, META_LOG_LEVEL: "info", "progressToken": 3}})), None).unwrap();
         assert!(ok.peer.capabilities.sampling.is_some());
         assert_eq!(ok.log_level, Some(LoggingLevel::Info));
+    }
+
+    /// A request read from a frame keeps its envelope raw; built in process, it holds it as
+    /// values. Both are judged alike, with the same messages.
+    #[test]
+    fn envelopes_read_from_frames_are_judged_like_values() {
+        let cases = [
+            json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": {}},
+                   META_CLIENT_INFO: {"name": "c", "version": "1"}, META_LOG_LEVEL: "debug"}}),
+            json!({"_meta": {META_VERSION: 5, META_CAPABILITIES: {}}}),
+            json!({"_meta": {META_VERSION: "2026-07-28"}}),
+            json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: 7}}),
+            json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": 1}}}),
+            json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}, META_LOG_LEVEL: "loud"}}),
+            json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}, META_CLIENT_INFO: 3}}),
+            json!({"_meta": {META_VERSION: "v999", META_CAPABILITIES: {}}}),
+            json!({"_meta": {META_CAPABILITIES: {}}}),
+            json!({"_meta": 4}),
+            json!({}),
+        ];
+        let outcome = |r: Result<Envelope, ErrorObject>| match r {
+            Ok(e) => format!("{:?} {:?}", e.peer, e.log_level),
+            Err(e) => format!("{} {} {:?}", e.code, e.message, e.data),
+        };
+        for params in cases {
+            let built = req(params.clone());
+            let frame = Message::Request(built.clone()).to_json();
+            let Ok(Message::Request(read)) = crate::jsonrpc::parse_frame(&frame) else {
+                panic!("{frame} reads as a request");
+            };
+            assert_eq!(read, built, "{frame}");
+            assert_eq!(
+                frame_says_stateless(&read),
+                frame_says_stateless(&built),
+                "{frame}"
+            );
+            assert_eq!(
+                outcome(validate(&read, None)),
+                outcome(validate(&built, None)),
+                "{frame}"
+            );
+            // What reading kept raw goes out again as it came in.
+            assert_eq!(Message::Request(read).to_json(), frame);
+        }
     }
 }

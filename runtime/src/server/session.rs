@@ -252,7 +252,9 @@ impl Session {
             }
             return;
         }
-        let Request { id, method, params } = req;
+        let Request {
+            id, method, params, ..
+        } = req;
         let reply = |outcome| middleware::reply(&watch, &sink, id.clone(), outcome);
         match method.as_str() {
             "initialize" => reply(self.initialize(params)),

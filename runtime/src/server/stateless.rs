@@ -110,7 +110,9 @@ async fn serve_watched(
         listener,
         caller,
     } = admitted;
-    let Request { id, method, params } = req;
+    let Request {
+        id, method, params, ..
+    } = req;
     let registry = core.shared.registry();
     let outcome = match method.as_str() {
         "server/discover" => Ok(discover(&core)),

@@ -14,7 +14,9 @@ use crate::protocol::CreateMessageParams;
 
 impl Connection {
     pub(super) fn on_request(self: &Arc<Self>, request: Request) {
-        let Request { id, method, params } = request;
+        let Request {
+            id, method, params, ..
+        } = request;
         match method.as_str() {
             // Cheap answers go out at once, in the reader; only handlers run on their own task.
             "ping" => self.reply(id, Ok(json!({}))),

@@ -23,7 +23,7 @@ impl Routing {
     /// A request whose `_meta` names a protocol version travels with that version's headers.
     fn of(req: &Request) -> Option<Routing> {
         let params = req.params.as_ref()?;
-        let version = params.get("_meta")?.get(META_VERSION)?.as_str()?;
+        let version: String = req.meta_member(META_VERSION)?.decode().ok()?;
         let field = match req.method.as_str() {
             "tools/call" | "prompts/get" => Some("name"),
             "resources/read" => Some("uri"),
@@ -31,7 +31,7 @@ impl Routing {
             _ => None,
         };
         Some(Routing {
-            version: version.to_owned(),
+            version,
             method: req.method.clone(),
             name: field
                 .and_then(|f| params.get(f))
@@ -121,11 +121,8 @@ mod tests {
 
     #[test]
     fn routing_comes_from_the_envelope() {
-        let req = |method: &str, params: Value| Request {
-            id: RequestId::Number(1),
-            method: method.into(),
-            params: Some(params),
-        };
+        let req =
+            |method: &str, params: Value| Request::new(RequestId::Number(1), method, Some(params));
         let meta = json!({META_VERSION: "2026-07-28"});
         assert_eq!(
             Routing::of(&req("tools/call", json!({"name": "t", "_meta": meta}))),
