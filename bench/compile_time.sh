@@ -10,7 +10,7 @@
 # default features against rmcp with the features its stdio server needs, each crate generated into
 # a temporary directory and built in a fresh target dir (`cargo build`, dev profile,
 # CARGO_INCREMENTAL=0), interleaved, CLEAN_REPS times (default 3), plus the number of packages in
-# each one's `cargo tree -e normal`. `--clean-only` runs just this part.
+# each one's `cargo tree -e normal`. `--clean-only` runs just this part; `--no-clean` skips it.
 # Results: target/bench/compile_time.md.
 set -euo pipefail
 
@@ -331,5 +331,8 @@ fi
   fi
 } | tee target/bench/compile_time.md
 
+if [ "${1:-}" = --no-clean ]; then
+  exit 0
+fi
 clean_builds
 cat target/bench/compile_time_clean.md >> target/bench/compile_time.md

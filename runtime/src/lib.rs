@@ -169,6 +169,12 @@ pub mod __private {
     pub use crate::tool::{
         IntoTool, IntoToolError, ResultOutput, ToolBox, ToolDef, ToolMeta, ToolOutput,
     };
+    // The arguments `#[tool]` generates (`tool/args.rs`).
+    pub use crate::tool::{
+        arg, args_tool, args_tool_method, ArgsSchema, NoDefault, NullDefault, SerializedDefault,
+        ToolArgs,
+    };
+    pub use serde_json::Map;
 
     // The macro names the return type in a turbofish on each of these, so an unmet bound is
     // reported at the user's return type, with the message of `ToolOutput` / `IntoToolError`.
@@ -185,16 +191,6 @@ pub mod __private {
             Ok(v) => v.into_call_tool_result(),
             Err(e) => e.into_error_result(),
         }
-    }
-
-    /// Decode one `#[tool]` argument (`#[serde(deserialize_with)]` on each generated field): the
-    /// one place that needs `T: Deserialize`, so a parameter type without it is reported once.
-    pub fn deserialize_arg<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-    where
-        D: serde::Deserializer<'de>,
-        T: serde::Deserialize<'de>,
-    {
-        T::deserialize(deserializer)
     }
 
     /// The `outputSchema` of a plain return type.

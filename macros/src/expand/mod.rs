@@ -1,6 +1,7 @@
 //! Code generation from the model. The expansion stays small: an argument struct, a shim that
 //! decodes and calls, and a `ToolDef` built by runtime code.
 
+mod args;
 mod elicit;
 mod prompt;
 mod resource;

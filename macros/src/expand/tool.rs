@@ -1,8 +1,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{GenericArgument, Ident, ItemFn, LitStr, PathArguments, Type};
+use syn::{Ident, ItemFn, LitStr};
 
+use super::args::{args_struct, ArgField};
 use super::wrapper::{not_a_fn, private_path, result_args, stand_in};
 use crate::errors::Errors;
 use crate::parse::{doc_comment, parse_signature, FnModel, ParamKind, ReturnKind, ToolAttr};
@@ -14,6 +15,9 @@ pub(crate) struct ToolParts {
     pub args_struct: TokenStream,
     /// The type the arguments decode into.
     pub args_ty: TokenStream,
+    /// True for a generated argument struct (a `ToolArgs`, built with `__private::args_tool*`),
+    /// false for the user's `Params<T>` type (built with `ToolDef::from_fn`/`from_method`).
+    pub generated: bool,
     /// `ToolMeta { .. }`.
     pub meta: TokenStream,
     /// The `outputSchema` expression.
@@ -116,39 +120,21 @@ pub(crate) fn tool_parts(
                 rename,
                 optional,
             } => {
-                let ty = &param.ty;
-                let desc = description
-                    .as_ref()
-                    .map(|d| quote!(#[schemars(description = #d)]));
-                let default = optional.then(|| quote!(#[serde(default)]));
-                let rename = rename.as_ref().map(|n| quote!(#[serde(rename = #n)]));
-                // Other types are decoded through one generic function rather than the derive's
-                // inline calls, so a type that is not `Deserialize` is reported once, at the
-                // parameter's type. Standard types always are, and skip that (compile-time) cost.
-                let with = (!is_std_deserialize(ty)).then(|| {
-                    let with = LitStr::new(&format!("{p}::deserialize_arg"), ty.span());
-                    quote!(#[serde(deserialize_with = #with)])
-                });
-                fields.push(quote_spanned! {ty.span()=>
-                    #desc #default #rename #with #ident: #ty
+                fields.push(ArgField {
+                    ident,
+                    ty: &param.ty,
+                    description: description.as_ref(),
+                    rename: rename.as_ref(),
+                    optional: *optional,
                 });
                 call_args.push(quote!(__args.#ident));
             }
         }
     }
-    let (serde_crate, schemars_crate) = (format!("{p}::serde"), format!("{p}::schemars"));
+    let generated = whole.is_none();
     let (args_struct, args_ty) = match whole {
         Some(inner) => (quote!(), quote!(#inner)),
-        None => (
-            quote! {
-                #[derive(#p::serde::Deserialize, #p::schemars::JsonSchema)]
-                #[serde(crate = #serde_crate)]
-                #[schemars(crate = #schemars_crate)]
-                #[allow(non_camel_case_types)]
-                struct #args_ident { #(#fields,)* }
-            },
-            quote!(#args_ident),
-        ),
+        None => (args_struct(args_ident, &fields, p), quote!(#args_ident)),
     };
 
     // The user's return type (or its `T` and `E`) is named in each turbofish: rustc then blames
@@ -178,6 +164,7 @@ pub(crate) fn tool_parts(
     ToolParts {
         args_struct,
         args_ty,
+        generated,
         meta,
         output_schema,
         call,
@@ -224,10 +211,16 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
     let ToolParts {
         args_struct,
         args_ty,
+        generated,
         meta,
         output_schema,
         call,
     } = parts;
+    let ctor = if generated {
+        quote!(#p::args_tool::<#args_ty>)
+    } else {
+        quote!(#p::ToolDef::from_fn::<#args_ty>)
+    };
     // The name becomes a function that builds the tool (what `Server::tool(name)` takes); the
     // user's function lives inside it under its own name. A function, unlike a unit struct,
     // never captures a local binding of the same name.
@@ -241,73 +234,11 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
 
             #args_struct
 
-            #p::ToolDef::from_fn::<#args_ty>(
+            #ctor(
                 #meta,
                 #output_schema,
                 |__ctx, __args| #call,
             )
-        }
-    }
-}
-
-/// True for the standard types every argument struct is made of (scalars, `String`, and
-/// `Option`/`Vec`/`Box` of those), which implement `Deserialize` whatever the user wrote.
-fn is_std_deserialize(ty: &Type) -> bool {
-    const SCALARS: &[&str] = &[
-        "String", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
-        "i64", "i128", "isize", "f32", "f64",
-    ];
-    let Type::Path(path) = ty else {
-        return false;
-    };
-    if path.qself.is_some() || path.path.segments.len() != 1 {
-        return false;
-    }
-    let segment = &path.path.segments[0];
-    let name = segment.ident.to_string();
-    match &segment.arguments {
-        PathArguments::None => SCALARS.contains(&name.as_str()),
-        PathArguments::AngleBracketed(args)
-            if matches!(name.as_str(), "Option" | "Vec" | "Box") && args.args.len() == 1 =>
-        {
-            matches!(&args.args[0], GenericArgument::Type(inner) if is_std_deserialize(inner))
-        }
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_std_deserialize;
-
-    fn std(ty: &str) -> bool {
-        is_std_deserialize(&syn::parse_str(ty).unwrap())
-    }
-
-    #[test]
-    fn standard_argument_types_skip_the_decoding_wrapper() {
-        for ty in [
-            "String",
-            "u32",
-            "f64",
-            "bool",
-            "Option<u32>",
-            "Vec<String>",
-            "Option<Vec<i64>>",
-        ] {
-            assert!(std(ty), "{ty}");
-        }
-        for ty in [
-            "Point",
-            "Option<Point>",
-            "Vec<Point>",
-            "std::string::String",
-            "HashMap<String, u32>",
-            "&str",
-            "(u32, u32)",
-            "[u8; 4]",
-        ] {
-            assert!(!std(ty), "{ty}");
         }
     }
 }

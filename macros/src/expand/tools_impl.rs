@@ -119,6 +119,7 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
                 let ToolParts {
                     args_struct,
                     args_ty,
+                    generated,
                     meta,
                     output_schema,
                     call,
@@ -133,8 +134,13 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
                 );
                 no_crate_on_method(tool_attr.krate, &mut errors);
                 structs.push(args_struct);
+                let ctor = if generated {
+                    quote!(#p::args_tool_method::<#self_ty, #args_ty>)
+                } else {
+                    quote!(#p::ToolDef::from_method::<#self_ty, #args_ty>)
+                };
                 tools.push(quote! {
-                    #p::ToolDef::from_method::<#self_ty, #args_ty>(
+                    #ctor(
                         #state,
                         #meta,
                         #output_schema,

@@ -133,27 +133,38 @@ impl ToolDef {
         }
     }
 
-    /// A tool from a function taking decoded arguments `A` (an object type: the generated
-    /// argument struct, or the user's own `Params<T>` type).
+    /// A definition from its parts: the one non-generic place every constructor ends in.
+    pub(super) fn built(
+        meta: &ToolMeta,
+        input_schema: Value,
+        output_schema: Option<Value>,
+        handler: ErasedHandler,
+    ) -> Self {
+        ToolDef {
+            tool: Arc::new(Self::listing(meta, input_schema, output_schema)),
+            requires: meta.requires,
+            scopes: meta.scopes,
+            escalate: meta.escalate,
+            handler,
+        }
+    }
+
+    /// A tool from a function taking decoded arguments `A` (an object type: the user's own
+    /// `Params<T>` type).
     pub fn from_fn<A>(meta: ToolMeta, output_schema: Option<Value>, f: ToolFn<A>) -> Self
     where
         A: DeserializeOwned + JsonSchema + Send + 'static,
     {
         let name = meta.name;
-        ToolDef {
-            tool: Arc::new(Self::listing(
-                &meta,
-                schema::input_schema::<A>(),
-                output_schema,
-            )),
-            requires: meta.requires,
-            scopes: meta.scopes,
-            escalate: meta.escalate,
-            handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
+        Self::built(
+            &meta,
+            schema::input_schema::<A>(),
+            output_schema,
+            Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => f(ctx, a),
                 Err(msg) => Box::pin(std::future::ready(CallToolResult::error(msg))),
             }),
-        }
+        )
     }
 
     /// A tool from a method on shared state `S`.
@@ -168,23 +179,18 @@ impl ToolDef {
         A: DeserializeOwned + JsonSchema + Send + 'static,
     {
         let name = meta.name;
-        ToolDef {
-            tool: Arc::new(Self::listing(
-                &meta,
-                schema::input_schema::<A>(),
-                output_schema,
-            )),
-            requires: meta.requires,
-            scopes: meta.scopes,
-            escalate: meta.escalate,
-            handler: Arc::new(move |ctx, args| match decode::<A>(name, args) {
+        Self::built(
+            &meta,
+            schema::input_schema::<A>(),
+            output_schema,
+            Arc::new(move |ctx, args| match decode::<A>(name, args) {
                 Ok(a) => {
                     let state = Arc::clone(&state);
                     Box::pin(async move { f(&state, ctx, a).await })
                 }
                 Err(msg) => Box::pin(std::future::ready(CallToolResult::error(msg))),
             }),
-        }
+        )
     }
 
     /// Replace the tool's icons (checked at registration).

@@ -1,5 +1,6 @@
 //! Tools: their definitions, how arguments are decoded, and how return values become results.
 
+mod args;
 mod def;
 mod dynamic;
 mod error;
@@ -7,6 +8,10 @@ mod output;
 mod schema_shape;
 mod wrapped_output;
 
+pub use args::{
+    arg, args_tool, args_tool_method, ArgsSchema, NoDefault, NullDefault, SerializedDefault,
+    ToolArgs,
+};
 pub(crate) use def::validate_tool;
 pub use def::{IntoTool, ToolBox, ToolDef, ToolFn, ToolMarker, ToolMeta, ToolMethod};
 pub use error::IntoHandlerError;
