@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::slot::ExecutionSlot;
 use crate::jsonrpc::{
     json_len, CancelOnDrop, ErrorObject, Message, PeerError, Pending, RegisterError, Request,
+    RequestId,
 };
 use crate::transport::Outbox;
 
@@ -41,6 +42,29 @@ pub(crate) trait AnswerSource: Send + Sync {
         key: Option<&'a str>,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<Value, AnswerError>>;
+
+    /// True when the source sends its asks as they are ([`LiveAnswers`]): then an ask's params
+    /// are better given as JSON text ([`AnswerSource::ask_text`]) than built into a value first.
+    fn takes_text(&self) -> bool {
+        false
+    }
+
+    /// [`AnswerSource::ask`] with the params as JSON text. Only called when
+    /// [`AnswerSource::takes_text`]; any other source reads the text into a value.
+    fn ask_text<'a>(
+        &'a self,
+        method: &'static str,
+        params: String,
+        key: Option<&'a str>,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Value, AnswerError>> {
+        match serde_json::from_str(&params) {
+            Ok(value) => self.ask(method, value, key, timeout),
+            Err(e) => Box::pin(std::future::ready(Err(AnswerError::Rpc(
+                ErrorObject::internal(format!("unreadable params for `{method}`: {e}")),
+            )))),
+        }
+    }
 
     /// A memoised value from an earlier round, with the key to store a new one under.
     fn recall(&self, _name: &str) -> (String, Option<Value>) {
@@ -75,20 +99,55 @@ impl AnswerSource for LiveAnswers {
         timeout: Duration,
     ) -> BoxFuture<'a, Result<Value, AnswerError>> {
         Box::pin(async move {
+            let bytes = json_len(&params);
+            let send = move |sink: &Outbox, id: &RequestId| {
+                sink.send(&Message::Request(Request::new(
+                    id.clone(),
+                    method,
+                    Some(params),
+                )))
+            };
+            self.ask_live(bytes, send, timeout).await
+        })
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn ask_text<'a>(
+        &'a self,
+        method: &'static str,
+        params: String,
+        _key: Option<&'a str>,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Value, AnswerError>> {
+        Box::pin(async move {
+            // The params go into the frame as they are: serialised once, never a value.
+            let bytes = params.len();
+            let send =
+                move |sink: &Outbox, id: &RequestId| sink.send_raw_request(id, method, &params);
+            self.ask_live(bytes, send, timeout).await
+        })
+    }
+}
+
+impl LiveAnswers {
+    /// Register an ask of `bytes` of params, `send` it under its id, and wait for the answer.
+    async fn ask_live(
+        &self,
+        bytes: usize,
+        send: impl FnOnce(&Outbox, &RequestId) -> bool,
+        timeout: Duration,
+    ) -> Result<Value, AnswerError> {
+        {
             // The guard removes the pending entry however this future ends (answer, timeout,
             // or being dropped on cancellation), so a late answer is ignored.
-            let mut guard = self
-                .pending
-                .try_register(json_len(&params))
-                .map_err(|e| match e {
-                    RegisterError::Closed => AnswerError::Closed,
-                    RegisterError::Full | RegisterError::FullBytes => AnswerError::Busy,
-                })?;
-            let sent = self.sink.send(&Message::Request(Request::new(
-                guard.id().clone(),
-                method,
-                Some(params),
-            )));
+            let mut guard = self.pending.try_register(bytes).map_err(|e| match e {
+                RegisterError::Closed => AnswerError::Closed,
+                RegisterError::Full | RegisterError::FullBytes => AnswerError::Busy,
+            })?;
+            let sent = send(&self.sink, guard.id());
             if !sent {
                 return Err(AnswerError::Closed);
             }
@@ -119,6 +178,6 @@ impl AnswerSource for LiveAnswers {
                 cancel.id = None; // answered (or the connection is gone): nothing to cancel
             }
             outcome
-        })
+        }
     }
 }

@@ -207,11 +207,16 @@ async fn ask_client(
     timeout: Duration,
 ) -> Result<CreateMessageResult, SampleError> {
     let scope = ctx.scope();
-    let value =
-        serde_json::to_value(params).map_err(|e| SampleError::InvalidRequest(e.to_string()))?;
-    let ask = scope
-        .answers
-        .ask("sampling/createMessage", value, key, timeout);
+    const METHOD: &str = "sampling/createMessage";
+    let invalid = |e: serde_json::Error| SampleError::InvalidRequest(e.to_string());
+    // A live ask takes the params as text, serialised once straight into the frame.
+    let ask = if scope.answers.takes_text() {
+        let text = serde_json::to_string(params).map_err(invalid)?;
+        scope.answers.ask_text(METHOD, text, key, timeout)
+    } else {
+        let value = serde_json::to_value(params).map_err(invalid)?;
+        scope.answers.ask(METHOD, value, key, timeout)
+    };
     let answer = tokio::select! {
         biased;
         _ = scope.cancel.cancelled() => return Err(SampleError::Cancelled),

@@ -29,6 +29,21 @@ impl Outbox {
         self.0.send(message.to_json())
     }
 
+    /// Queue request `id` for `method` with `params_json` (an object's JSON text) as its params.
+    pub(crate) fn send_raw_request(&self, id: &RequestId, method: &str, params_json: &str) -> bool {
+        let id = serde_json::to_string(id).expect("ids serialise");
+        let method = serde_json::to_string(method).expect("strings serialise");
+        let mut frame = String::with_capacity(params_json.len() + id.len() + method.len() + 48);
+        frame.push_str(r#"{"jsonrpc":"2.0","id":"#);
+        frame.push_str(&id);
+        frame.push_str(r#","method":"#);
+        frame.push_str(&method);
+        frame.push_str(r#","params":"#);
+        frame.push_str(params_json);
+        frame.push('}');
+        self.0.send(frame)
+    }
+
     /// Queue a success response whose result is already serialised JSON (cached list results).
     pub(crate) fn send_raw_result(&self, id: &RequestId, result_json: &str) -> bool {
         let id = serde_json::to_string(id).expect("ids serialise");
@@ -45,5 +60,32 @@ impl Outbox {
 impl MessageSink for Outbox {
     fn send_message(&self, message: &Message) -> bool {
         self.send(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jsonrpc::Request;
+    use serde_json::json;
+
+    /// The frames written from raw JSON read back as the messages they stand for.
+    #[tokio::test]
+    async fn raw_frames_read_back_as_their_messages() {
+        let (outbox, mut frames) = Outbox::channel();
+        let params = json!({"messages": [{"role": "user", "content": {"type": "text", "text": "a \"quoted\"\nline"}}], "maxTokens": 5});
+        let id = RequestId::String("s-1".into());
+        assert!(outbox.send_raw_request(&id, "sampling/createMessage", &params.to_string()));
+        assert!(outbox.send_raw_result(&RequestId::Number(7), r#"{"tools":[]}"#));
+        let request = frames.recv().await.expect("a frame");
+        assert_eq!(
+            Message::from_json(&request).unwrap(),
+            Message::Request(Request::new(id, "sampling/createMessage", Some(params)))
+        );
+        let result = frames.recv().await.expect("a frame");
+        assert_eq!(
+            Message::from_json(&result).unwrap(),
+            Message::result(RequestId::Number(7), json!({"tools": []}))
+        );
     }
 }
