@@ -1,6 +1,5 @@
 //! The axum handlers: POST, GET and DELETE on the MCP endpoint.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -8,7 +7,6 @@ use std::sync::{Arc, Weak};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Router};
@@ -20,6 +18,7 @@ use serde_json::Value;
 
 use super::busy;
 use super::config::HttpConfig;
+use super::event_stream_body::{event_stream, message_event, KEEP_ALIVE};
 use super::oauth::step_up;
 use super::parts_headers::PartsHeaders;
 use super::security::Refusal;
@@ -406,10 +405,8 @@ async fn stateless_post(state: &Arc<HttpState>, facts: RequestFacts, message: Me
     });
     let events = futures::stream::once(async move { first })
         .chain(rest)
-        .map(|m| Ok::<_, Infallible>(Event::default().data(m)));
-    Sse::new(events)
-        .keep_alive(KeepAlive::default())
-        .into_response()
+        .map(|m| message_event(None, &m));
+    event_stream(events, KEEP_ALIVE)
 }
 
 #[derive(Deserialize)]
@@ -459,12 +456,22 @@ async fn run_request(
         return ([(header::CONTENT_TYPE, "application/json")], first).into_response();
     }
     let log = session.new_stream();
-    let (session_id, pump) = (session.id.clone(), Arc::clone(&log));
-    // Only a stream written to an event store needs the configuration.
-    let journal = config.event_store.is_some().then(|| config.clone());
-    tokio::spawn(stream_resume::pump(
-        journal, session_id, pump, id, first, rx,
-    ));
+    if config.event_store.is_some() {
+        let (session_id, pump) = (session.id.clone(), Arc::clone(&log));
+        tokio::spawn(stream_resume::pump(
+            config.clone(),
+            session_id,
+            pump,
+            id,
+            first,
+            rx,
+        ));
+    } else {
+        // In the log before the response starts, so the priming event and this one go out in
+        // one write.
+        log.push(first);
+        tokio::spawn(stream_resume::forward(Arc::clone(&log), rx));
+    }
     sse(log, 0, config, session.ended.clone(), None)
 }
 

@@ -10,6 +10,7 @@ mod config;
 mod connection;
 mod credentials;
 mod event_store;
+mod event_stream_body;
 mod fan_out;
 mod handlers;
 mod health;
