@@ -328,7 +328,14 @@ async fn on_post(
         return response;
     }
 
-    let found = state.session(&facts, facts.caller.as_deref(), caller_key(&facts));
+    // Whom a session revived from the store counts against: only a store revives one, so the
+    // key (formatted per request otherwise) is built only with a store.
+    let count_as = state
+        .config
+        .session_store
+        .as_ref()
+        .and_then(|_| caller_key(&facts));
+    let found = state.session(&facts, facts.caller.as_deref(), count_as);
     let session = match found.await {
         Ok(s) => s,
         Err(r) => return r,
