@@ -110,12 +110,24 @@ fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&s
 }
 
 fn accepts(headers: &HeaderMap, mime: &str) -> bool {
-    header_str(headers, header::ACCEPT).is_some_and(|a| {
-        a.split(',').any(|part| {
-            let t = part.split(';').next().unwrap_or("").trim();
-            t == mime || t == "*/*" || (t.ends_with("/*") && mime.starts_with(&t[..t.len() - 1]))
-        })
-    })
+    accepts_all(headers, [mime])
+}
+
+/// True when the `Accept` header lists every one of `mimes` (read once for all of them).
+fn accepts_all<const N: usize>(headers: &HeaderMap, mimes: [&str; N]) -> bool {
+    let Some(accept) = header_str(headers, header::ACCEPT) else {
+        return false;
+    };
+    let mut found = [false; N];
+    for part in accept.split(',') {
+        let t = part.split(';').next().unwrap_or("").trim();
+        for (mime, seen) in mimes.iter().zip(&mut found) {
+            *seen |= t == *mime
+                || t == "*/*"
+                || (t.ends_with("/*") && mime.starts_with(&t[..t.len() - 1]));
+        }
+    }
+    found.iter().all(|seen| *seen)
 }
 
 // The refusals are ready-made responses, returned as they are (hence the large `Err`s).
@@ -232,7 +244,7 @@ async fn on_post(
             return error(status, codes::INVALID_REQUEST, message);
         }
     };
-    if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {
+    if !accepts_all(headers, ["application/json", "text/event-stream"]) {
         return error(
             StatusCode::NOT_ACCEPTABLE,
             codes::INVALID_REQUEST,
