@@ -12,15 +12,15 @@ use axum::routing::post;
 use axum::{Extension, Router};
 use futures::StreamExt;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::accept::{accepts, accepts_all};
 use super::busy;
 use super::config::HttpConfig;
 use super::event_stream_body::{event_stream, message_event, KEEP_ALIVE};
 use super::oauth::step_up;
 use super::parts_headers::PartsHeaders;
+pub(super) use super::response_to::is_response_to;
 use super::security::Refusal;
 use super::session_sync;
 use super::sessions::{caller_key, Activity, HttpSession, Refused, Sessions};
@@ -105,29 +105,8 @@ pub(super) fn error(status: StatusCode, code: i64, message: impl Into<String>) -
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+pub(super) fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn accepts(headers: &HeaderMap, mime: &str) -> bool {
-    accepts_all(headers, [mime])
-}
-
-/// True when the `Accept` header lists every one of `mimes` (read once for all of them).
-fn accepts_all<const N: usize>(headers: &HeaderMap, mimes: [&str; N]) -> bool {
-    let Some(accept) = header_str(headers, header::ACCEPT) else {
-        return false;
-    };
-    let mut found = [false; N];
-    for part in accept.split(',') {
-        let t = part.split(';').next().unwrap_or("").trim();
-        for (mime, seen) in mimes.iter().zip(&mut found) {
-            *seen |= t == *mime
-                || t == "*/*"
-                || (t.ends_with("/*") && mime.starts_with(&t[..t.len() - 1]));
-        }
-    }
-    found.iter().all(|seen| *seen)
 }
 
 // The refusals are ready-made responses, returned as they are (hence the large `Err`s).
@@ -426,25 +405,6 @@ async fn stateless_post(state: &Arc<HttpState>, facts: RequestFacts, message: Me
         .chain(rest)
         .map(|m| message_event(None, &m));
     event_stream(events, KEEP_ALIVE)
-}
-
-#[derive(Deserialize)]
-struct Peek<'a> {
-    #[serde(borrow)]
-    id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    method: Option<&'a RawValue>,
-}
-
-/// True when `frame` is the response to `id` (nothing may follow it on this request's stream).
-pub(super) fn is_response_to(frame: &str, id: &RequestId) -> bool {
-    let Ok(peek) = serde_json::from_str::<Peek<'_>>(frame) else {
-        return false;
-    };
-    peek.method.is_none()
-        && peek.id.is_some_and(|raw| {
-            serde_json::from_str::<RequestId>(raw.get()).ok().as_ref() == Some(id)
-        })
 }
 
 /// Serve one request: a plain JSON response when its first message is its response; an SSE
