@@ -23,6 +23,8 @@ mod http;
 mod http_sample;
 #[path = "driver/metrics.rs"]
 mod metrics;
+#[path = "driver/raw_http.rs"]
+mod raw_http;
 #[path = "driver/report.rs"]
 mod report;
 #[path = "driver/scenarios.rs"]
@@ -155,6 +157,7 @@ struct Plan {
 use http::*;
 use http_sample::*;
 use metrics::*;
+use raw_http::*;
 use report::*;
 use scenarios::*;
 use stdio::*;

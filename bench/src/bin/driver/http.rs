@@ -228,19 +228,27 @@ pub(crate) async fn http_echo(
             (0..SESSIONS).map(|_| HttpSession::open(client.clone(), Arc::clone(&url))),
         )
         .await?;
+        // One connection per session (the load goes through hyper's connection API, not the
+        // reqwest client that opened them).
+        let mut sessions =
+            futures::future::try_join_all(sessions.into_iter().map(|s| async move {
+                let conn = Conn::open(&s.url, &s.session).await?;
+                Ok::<_, String>((conn, s.next_id))
+            }))
+            .await?;
         // Warm-up, then the measured window; sessions run concurrently on this one thread.
-        let mut sessions = sessions;
         let mut measured = LoadResult::default();
         for (window, record) in [(plan.warmup, false), (plan.measure, true)] {
             let before = cpu_and_switches(server.pid);
             let start = Instant::now();
             let deadline = start + window;
             let per_session = (plan.max_requests / SESSIONS as u64).max(1);
-            let runs = sessions.iter_mut().map(|s| async move {
+            let runs = sessions.iter_mut().map(|(conn, next_id)| async move {
                 let mut lat = Vec::new();
                 let mut bad = 0u64;
                 while Instant::now() < deadline && (lat.len() as u64) < per_session {
-                    let (nanos, ok) = s.echo().await?;
+                    let (nanos, ok) = echo_on(conn, *next_id).await?;
+                    *next_id += 1;
                     lat.push(nanos);
                     bad += u64::from(!ok);
                 }

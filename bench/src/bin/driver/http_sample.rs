@@ -10,7 +10,15 @@ fn sampling_answer(id: &str) -> String {
     )
 }
 
-impl HttpSession {
+/// One worker of the scenario: a connection for its calls and one for its answers (a call's SSE
+/// stream is still open while its sampling request is answered).
+pub(crate) struct Asker {
+    pub(crate) calls: Conn,
+    pub(crate) answers: Conn,
+    pub(crate) next_id: u64,
+}
+
+impl Asker {
     /// One `ask` call: reads the POST's SSE stream, answers every sampling request on it with a
     /// POST of its own, and returns the call's latency in nanoseconds, whether the result was
     /// right, and how many server requests were answered.
@@ -18,54 +26,45 @@ impl HttpSession {
         let id = self.next_id;
         self.next_id += 1;
         let t0 = Instant::now();
-        let resp = self
+        let mut resp = self
+            .calls
             .post(Call::Ask.frame(id))
-            .send()
             .await
             .map_err(|e| format!("tools/call ask: {e}"))?;
         let status = resp.status();
         if !status.is_success() {
-            let body = resp.text().await.unwrap_or_default();
+            let body = read_all(resp.body_mut()).await.unwrap_or_default();
+            let body = String::from_utf8_lossy(&body);
             return Err(format!("tools/call ask: HTTP {status}: {body:.300}"));
         }
-        let mut stream = resp.bytes_stream();
-        let mut buf: Vec<u8> = Vec::new();
-        let mut data = String::new();
+        let mut reader = SseReader::default();
         let mut answered = 0u64;
         let mut found: Option<bool> = None;
         while found.is_none() {
-            let chunk = tokio::time::timeout(READ_TIMEOUT, stream.next())
+            let chunk = next_chunk(resp.body_mut())
                 .await
-                .map_err(|_| format!("ask {id}: nothing on the SSE stream for {READ_TIMEOUT:?}"))?
-                .ok_or_else(|| format!("ask {id}: the SSE stream ended without the result"))?
-                .map_err(|e| e.to_string())?;
-            buf.extend_from_slice(&chunk);
-            while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = buf.drain(..=pos).collect();
-                let line = String::from_utf8_lossy(&line);
-                let line = line.trim_end_matches(['\r', '\n']);
-                if let Some(d) = line.strip_prefix("data:") {
-                    data.push_str(d.strip_prefix(' ').unwrap_or(d));
-                    continue;
-                }
-                if !line.is_empty() || data.is_empty() {
-                    continue;
-                }
-                let frame = std::mem::take(&mut data);
-                let msg: Incoming<'_> = serde_json::from_str(&frame)
-                    .map_err(|e| format!("ask {id}: bad SSE data ({e}): {frame:.300}"))?;
+                .map_err(|e| format!("ask {id}: {e}"))?
+                .ok_or_else(|| format!("ask {id}: the SSE stream ended without the result"))?;
+            reader.push(&chunk);
+            while let Some(frame) = reader.next_event() {
+                let msg: Incoming<'_> = serde_json::from_slice(&frame).map_err(|e| {
+                    let frame = String::from_utf8_lossy(&frame);
+                    format!("ask {id}: bad SSE data ({e}): {frame:.300}")
+                })?;
                 match (msg.method.as_deref(), msg.id) {
                     (Some("sampling/createMessage"), Some(rid)) => {
                         if answered >= u64::from(MAX_MRTR_ROUNDS) {
                             return Err(format!("ask {id}: more than {MAX_MRTR_ROUNDS} samples"));
                         }
-                        let reply = self
+                        let mut reply = self
+                            .answers
                             .post(sampling_answer(rid.get()))
-                            .send()
                             .await
                             .map_err(|e| format!("sampling answer: {e}"))?;
                         let status = reply.status();
-                        let _ = reply.bytes().await;
+                        read_all(reply.body_mut())
+                            .await
+                            .map_err(|e| format!("sampling answer: {e}"))?;
                         if !status.is_success() {
                             return Err(format!("sampling answer: HTTP {status}"));
                         }
@@ -81,14 +80,18 @@ impl HttpSession {
                                 && msg.result.is_some_and(|r| Call::Ask.check(id, r)),
                         );
                     }
-                    (None, _) => return Err(format!("ask {id}: unexpected frame {frame:.300}")),
+                    (None, _) => {
+                        let frame = String::from_utf8_lossy(&frame);
+                        return Err(format!("ask {id}: unexpected frame {frame:.300}"));
+                    }
                 }
             }
         }
         let nanos = t0.elapsed().as_nanos() as u64;
-        // The server ends the stream after the response; read that end so the connection is reused.
+        // The server ends the stream after the response; read that end so the connection is
+        // free for the next call.
         let _ = tokio::time::timeout(Duration::from_millis(100), async {
-            while stream.next().await.is_some() {}
+            while let Ok(Some(_)) = next_chunk(resp.body_mut()).await {}
         })
         .await;
         Ok((nanos, found == Some(true) && answered == 1, answered))
@@ -111,22 +114,23 @@ pub(crate) async fn http_sample(
         let client = http_client();
         let url: Arc<str> = server.url.clone().into();
         let mut session = HttpSession::open(client, url).await?;
+        // Each worker is a pair of connections in the session, its ids striding past the
+        // other workers'.
         let mut measured = LoadResult::default();
         for (window, record) in [(plan.warmup, false), (plan.measure, true)] {
             let before = cpu_and_switches(server.pid);
             let start = Instant::now();
             let deadline = start + window;
             let per_worker = (plan.max_requests / IN_FLIGHT).max(1);
-            // Each worker is a copy of the session sharing its id space by striding.
             let base = session.next_id;
             let workers = (0..IN_FLIGHT).map(|w| {
-                let mut s = HttpSession {
-                    client: session.client.clone(),
-                    url: Arc::clone(&session.url),
-                    session: session.session.clone(),
-                    next_id: base + w,
-                };
+                let (url, id) = (Arc::clone(&session.url), session.session.clone());
                 async move {
+                    let mut s = Asker {
+                        calls: Conn::open(&url, &id).await?,
+                        answers: Conn::open(&url, &id).await?,
+                        next_id: base + w,
+                    };
                     let mut lat = Vec::new();
                     let (mut bad, mut asked) = (0u64, 0u64);
                     while Instant::now() < deadline && (lat.len() as u64) < per_worker {

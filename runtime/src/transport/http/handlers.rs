@@ -1,6 +1,5 @@
 //! The axum handlers: POST, GET and DELETE on the MCP endpoint.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -8,20 +7,20 @@ use std::sync::{Arc, Weak};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Router};
 use futures::StreamExt;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::accept::{accepts, accepts_all};
 use super::busy;
 use super::config::HttpConfig;
+use super::event_stream_body::{event_stream, message_event, KEEP_ALIVE};
 use super::oauth::step_up;
 use super::parts_headers::PartsHeaders;
+pub(super) use super::response_to::is_response_to;
 use super::security::Refusal;
 use super::session_sync;
 use super::sessions::{caller_key, Activity, HttpSession, Refused, Sessions};
@@ -106,17 +105,8 @@ pub(super) fn error(status: StatusCode, code: i64, message: impl Into<String>) -
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+pub(super) fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn accepts(headers: &HeaderMap, mime: &str) -> bool {
-    header_str(headers, header::ACCEPT).is_some_and(|a| {
-        a.split(',').any(|part| {
-            let t = part.split(';').next().unwrap_or("").trim();
-            t == mime || t == "*/*" || (t.ends_with("/*") && mime.starts_with(&t[..t.len() - 1]))
-        })
-    })
 }
 
 // The refusals are ready-made responses, returned as they are (hence the large `Err`s).
@@ -233,7 +223,7 @@ async fn on_post(
             return error(status, codes::INVALID_REQUEST, message);
         }
     };
-    if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {
+    if !accepts_all(headers, ["application/json", "text/event-stream"]) {
         return error(
             StatusCode::NOT_ACCEPTABLE,
             codes::INVALID_REQUEST,
@@ -329,7 +319,14 @@ async fn on_post(
         return response;
     }
 
-    let found = state.session(&facts, facts.caller.as_deref(), caller_key(&facts));
+    // Whom a session revived from the store counts against: only a store revives one, so the
+    // key (formatted per request otherwise) is built only with a store.
+    let count_as = state
+        .config
+        .session_store
+        .as_ref()
+        .and_then(|_| caller_key(&facts));
+    let found = state.session(&facts, facts.caller.as_deref(), count_as);
     let session = match found.await {
         Ok(s) => s,
         Err(r) => return r,
@@ -406,29 +403,8 @@ async fn stateless_post(state: &Arc<HttpState>, facts: RequestFacts, message: Me
     });
     let events = futures::stream::once(async move { first })
         .chain(rest)
-        .map(|m| Ok::<_, Infallible>(Event::default().data(m)));
-    Sse::new(events)
-        .keep_alive(KeepAlive::default())
-        .into_response()
-}
-
-#[derive(Deserialize)]
-struct Peek<'a> {
-    #[serde(borrow)]
-    id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    method: Option<&'a RawValue>,
-}
-
-/// True when `frame` is the response to `id` (nothing may follow it on this request's stream).
-pub(super) fn is_response_to(frame: &str, id: &RequestId) -> bool {
-    let Ok(peek) = serde_json::from_str::<Peek<'_>>(frame) else {
-        return false;
-    };
-    peek.method.is_none()
-        && peek.id.is_some_and(|raw| {
-            serde_json::from_str::<RequestId>(raw.get()).ok().as_ref() == Some(id)
-        })
+        .map(|m| message_event(None, &m));
+    event_stream(events, KEEP_ALIVE)
 }
 
 /// Serve one request: a plain JSON response when its first message is its response; an SSE
@@ -459,12 +435,22 @@ async fn run_request(
         return ([(header::CONTENT_TYPE, "application/json")], first).into_response();
     }
     let log = session.new_stream();
-    let (session_id, pump) = (session.id.clone(), Arc::clone(&log));
-    // Only a stream written to an event store needs the configuration.
-    let journal = config.event_store.is_some().then(|| config.clone());
-    tokio::spawn(stream_resume::pump(
-        journal, session_id, pump, id, first, rx,
-    ));
+    if config.event_store.is_some() {
+        let (session_id, pump) = (session.id.clone(), Arc::clone(&log));
+        tokio::spawn(stream_resume::pump(
+            config.clone(),
+            session_id,
+            pump,
+            id,
+            first,
+            rx,
+        ));
+    } else {
+        // In the log before the response starts, so the priming event and this one go out in
+        // one write.
+        log.push(first);
+        tokio::spawn(stream_resume::forward(Arc::clone(&log), rx));
+    }
     sse(log, 0, config, session.ended.clone(), None)
 }
 

@@ -4,12 +4,14 @@
 //! Usable standalone ([`Server::serve_http`](crate::Server::serve_http)) or as an axum
 //! [`Router`] nested into an existing application ([`Server::into_http_router`](crate::Server::into_http_router)).
 
+mod accept;
 mod auth;
 mod busy;
 mod config;
 mod connection;
 mod credentials;
 mod event_store;
+mod event_stream_body;
 mod fan_out;
 mod handlers;
 mod health;
@@ -26,6 +28,7 @@ mod redis_fan_out;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod replay_budget;
+mod response_to;
 mod security;
 mod session_store;
 mod session_sync;

@@ -26,8 +26,18 @@ pub(crate) struct SessionReplay {
     server: Arc<ReplayBudget>,
     /// Orders events across the session's streams, oldest first.
     next_stamp: AtomicU64,
-    logs: Mutex<Vec<Weak<StreamLog>>>,
+    logs: Mutex<Logs>,
 }
+
+/// The streams of a session, some perhaps dropped (swept now and then).
+struct Logs {
+    list: Vec<Weak<StreamLog>>,
+    /// Sweep dropped streams out when `list` is this long.
+    sweep_at: usize,
+}
+
+/// The shortest list of streams that is swept.
+const MIN_SWEEP: usize = 16;
 
 impl ReplayBudget {
     /// A server-wide budget of `max` bytes.
@@ -51,7 +61,10 @@ impl ReplayBudget {
             max,
             server: Arc::clone(self),
             next_stamp: AtomicU64::new(0),
-            logs: Mutex::new(Vec::new()),
+            logs: Mutex::new(Logs {
+                list: Vec::new(),
+                sweep_at: MIN_SWEEP,
+            }),
         });
         let mut sessions = self.sessions.lock().expect("replay sessions lock");
         sessions.retain(|s| s.strong_count() > 0);
@@ -88,8 +101,13 @@ impl SessionReplay {
     /// Count a new stream of this session.
     pub(crate) fn track(&self, log: &Arc<StreamLog>) {
         let mut logs = self.logs.lock().expect("replay logs lock");
-        logs.retain(|l| l.strong_count() > 0);
-        logs.push(Arc::downgrade(log));
+        // Forget dropped streams when the list doubled since the last sweep (not on every new
+        // stream: a session keeps up to 64 finished ones, so that was a scan of ~64 per request).
+        if logs.list.len() >= logs.sweep_at {
+            logs.list.retain(|l| l.strong_count() > 0);
+            logs.sweep_at = (logs.list.len() * 2).max(MIN_SWEEP);
+        }
+        logs.list.push(Arc::downgrade(log));
     }
 
     /// The stamp of an event pushed now.
@@ -124,6 +142,7 @@ impl SessionReplay {
             .logs
             .lock()
             .expect("replay logs lock")
+            .list
             .iter()
             .filter_map(Weak::upgrade)
             .collect();
@@ -212,5 +231,24 @@ mod tests {
         assert_eq!(server.used(), 10 + EVENT_OVERHEAD_BYTES);
         drop(log);
         assert_eq!((session.used(), server.used()), (0, 0));
+    }
+
+    #[test]
+    fn dropped_streams_are_swept_out_of_the_list_as_it_doubles() {
+        let session = ReplayBudget::new(usize::MAX).session(usize::MAX);
+        let kept: Vec<_> = (0..10)
+            .map(|id| StreamLog::with_budget(id, 10, Arc::clone(&session)))
+            .collect();
+        for id in 10..1000 {
+            drop(StreamLog::with_budget(id, 10, Arc::clone(&session)));
+        }
+        let logs = session.logs.lock().expect("replay logs lock");
+        // 10 live: swept whenever the list reaches twice what lived at the last sweep.
+        assert!(logs.list.len() <= 2 * MIN_SWEEP, "{}", logs.list.len());
+        assert_eq!(
+            logs.list.iter().filter(|l| l.strong_count() > 0).count(),
+            10
+        );
+        drop(kept);
     }
 }

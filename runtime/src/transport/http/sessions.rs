@@ -87,9 +87,15 @@ impl HttpSession {
         let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
         let log = StreamLog::with_budget(id, self.max_events, Arc::clone(&self.replay));
         let mut streams = self.streams.lock().expect("streams lock");
+        // Forget the oldest finished streams: ids grow, so the map's order is their age, and
+        // the oldest are usually finished (no scan and sort of every stream per new one).
+        while streams.len() >= KEPT_STREAMS
+            && streams.first_key_value().is_some_and(|(_, s)| s.is_done())
+        {
+            streams.pop_first();
+        }
         if streams.len() >= KEPT_STREAMS {
-            // Forget the oldest finished streams: ids grow, so the map's order is their age, and
-            // the oldest are usually finished (no scan and sort of every stream per new one).
+            // The oldest is still running: the oldest finished ones after it.
             let excess = streams.len() + 1 - KEPT_STREAMS;
             let done: Vec<u64> = streams
                 .iter()

@@ -2,16 +2,15 @@
 //! primed with the `retry` advice, ending with the log, the session, the stream's lifetime or the
 //! server's shutdown.
 
-use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::config::HttpConfig;
+use super::event_stream_body::{event_stream, message_event, retry_event, KEEP_ALIVE};
 use super::sessions::HttpSession;
 use super::shutdown::Draining;
 use super::stream_log::StreamLog;
@@ -47,10 +46,7 @@ pub(super) fn sse(
     ended: CancellationToken,
     get: Option<GetStream>,
 ) -> Response {
-    let priming = Event::default()
-        .id(log.event_id(after))
-        .retry(config.sse_retry)
-        .data("");
+    let priming = retry_event(Some((log.id, after)), config.sse_retry);
     let lifetime = get.is_some().then_some(config.max_stream_lifetime);
     let retry = config.sse_retry;
     let GetStream {
@@ -58,16 +54,12 @@ pub(super) fn sse(
         mut flag,
         draining,
     } = get.unwrap_or_default();
-    let events_log = Arc::clone(&log);
+    let stream_id = log.id;
     let events = log.subscribe(after).map(move |(seq, message)| {
         if let Some(cursor) = &cursor {
             cursor.store(seq, Ordering::Relaxed);
         }
-        Ok::<_, Infallible>(
-            Event::default()
-                .id(events_log.event_id(seq))
-                .data(&*message),
-        )
+        message_event(Some((stream_id, seq)), &message)
     });
     let stop = async move {
         let shutdown = async {
@@ -88,8 +80,8 @@ pub(super) fn sse(
         }
     };
     // A GET stream's last event repeats the `retry` advice (no data: nothing is dispatched).
-    let farewell = lifetime.map(|_| Ok::<_, Infallible>(Event::default().retry(retry)));
-    let stream = futures::stream::once(async move { Ok::<_, Infallible>(priming) })
+    let farewell = lifetime.map(|_| retry_event(None, retry));
+    let stream = futures::stream::once(async move { priming })
         .chain(events)
         .take_until(stop)
         .chain(futures::stream::iter(farewell))
@@ -99,7 +91,5 @@ pub(super) fn sse(
             drop(flag.take());
             std::task::Poll::Ready(None)
         }));
-    Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response()
+    event_stream(stream, KEEP_ALIVE)
 }

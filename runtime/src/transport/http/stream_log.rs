@@ -153,11 +153,6 @@ impl StreamLog {
         self.inner.lock().expect("stream log lock").done
     }
 
-    /// The event id of sequence `seq` on this stream.
-    pub(crate) fn event_id(&self, seq: u64) -> String {
-        format!("{}-{}", self.id, seq)
-    }
-
     /// Messages after sequence `after` (0: from the start), then live ones until the stream is
     /// done.
     pub(crate) fn subscribe(
@@ -197,7 +192,8 @@ impl Drop for StreamLog {
     }
 }
 
-/// Parse a `Last-Event-ID` into (stream, sequence).
+/// Parse a `Last-Event-ID` into (stream, sequence) (the id `{stream}-{seq}` of an event, as
+/// `event_stream_body` writes it).
 pub(crate) fn parse_event_id(id: &str) -> Option<(u64, u64)> {
     let (stream, seq) = id.split_once('-')?;
     Some((stream.parse().ok()?, seq.parse().ok()?))
@@ -228,7 +224,6 @@ mod tests {
         log.finish();
         let got: Vec<_> = reader.map(|(s, m)| (s, m.to_string())).collect().await;
         assert_eq!(got, vec![(2, "b".into()), (3, "c".into())]);
-        assert_eq!(log.event_id(3), "7-3");
         assert_eq!(parse_event_id("7-3"), Some((7, 3)));
         assert_eq!(parse_event_id("x"), None);
     }

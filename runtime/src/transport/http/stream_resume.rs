@@ -48,31 +48,28 @@ async fn hold(
     }
 }
 
+/// Carry the messages `rx` brings into stream `log` (which holds the request's first message
+/// already), and finish the log at the end: a request stream without an event store (nothing to
+/// write or lease, no copy of the configuration, no renewal timer, no request key). Keeps going if
+/// the client disconnects: disconnecting is not cancelling, and the client may resume.
+pub(super) async fn forward(log: Arc<StreamLog>, mut rx: FrameReceiver) {
+    while let Some(message) = rx.recv().await {
+        log.push(message);
+    }
+    log.finish();
+}
+
 /// Carry the messages of request `id` (`first`, then what `rx` brings) into its stream `log`,
-/// writing each to the event store (if any) before it is sent and renewing the stream's lease
-/// there until the answer; finish the log at the end. Keeps going if the client disconnects:
-/// disconnecting is not cancelling, and the client may resume.
-///
-/// `config` is given only with an event store; without one there is nothing to write or lease, and
-/// the messages go straight into the log (no copy of the configuration, no renewal timer, no
-/// request key per stream).
+/// writing each to the event store of `config` before it is sent and renewing the stream's lease
+/// there until the answer; finish the log at the end. Keeps going if the client disconnects.
 pub(super) async fn pump(
-    config: Option<HttpConfig>,
+    config: HttpConfig,
     session: String,
     log: Arc<StreamLog>,
     id: RequestId,
     first: String,
     mut rx: FrameReceiver,
 ) {
-    let Some(config) = config else {
-        let mut next = Some(first);
-        while let Some(message) = next {
-            log.push(message);
-            next = rx.recv().await;
-        }
-        log.finish();
-        return;
-    };
     let request = serde_json::to_string(&id).expect("a request id serializes");
     let every = LEASE / 3;
     let mut renewal = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
