@@ -67,21 +67,21 @@ mod tests {
     #[test]
     fn only_the_response_to_the_id_is_one() {
         let id = RequestId::Number(7);
-        let request = Message::Request(Request {
-            id: RequestId::Number(7),
-            method: "sampling/createMessage".into(),
-            params: Some(serde_json::json!({"messages": []})),
-        })
+        let request = Message::Request(Request::new(
+            RequestId::Number(7),
+            "sampling/createMessage",
+            Some(serde_json::json!({"messages": []})),
+        ))
         .to_json();
-        let named = Message::Request(Request {
-            id: RequestId::String("a-7".into()),
-            method: "ping".into(),
-            params: None,
-        })
-        .to_json();
+        let named =
+            Message::Request(Request::new(RequestId::String("a-7".into()), "ping", None)).to_json();
         let notification = Message::notification("notifications/progress", None).to_json();
+        // A live ask's frame, written from its params' text.
+        let (outbox, mut frames) = crate::transport::Outbox::channel();
+        outbox.send_raw_request(&RequestId::Number(8), "sampling/createMessage", "{}");
+        let raw = frames.try_recv().expect("a frame");
         // Our own requests and notifications are known by their start.
-        for frame in [&request, &named, &notification] {
+        for frame in [&request, &named, &notification, &raw] {
             assert!(has_method(frame), "{frame}");
             assert!(!is_response_to(frame, &id), "{frame}");
         }
