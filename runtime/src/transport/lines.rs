@@ -41,7 +41,7 @@ impl Decoder for LineCodec {
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Self::Error> {
         loop {
-            match buf[self.scanned..].iter().position(|b| *b == b'\n') {
+            match memchr::memchr(b'\n', &buf[self.scanned..]) {
                 Some(pos) => {
                     let end = self.scanned + pos;
                     self.scanned = 0;
