@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::prepare::{binding, Caller, OnPanic, Prepared};
 use super::registry::Registry;
+use super::reply::Reply;
 use super::{parse_params, Completer, CompletionRef};
 use crate::context::Context;
 use crate::jsonrpc::ErrorObject;
@@ -127,9 +128,9 @@ pub(crate) fn prepare(
                 };
                 let total = values.len();
                 values.truncate(MAX_VALUES);
-                Ok(json!({ "completion": {
+                Ok(Reply::Value(json!({ "completion": {
                     "values": values, "total": total, "hasMore": total > MAX_VALUES
-                } }))
+                } })))
             })
         }),
         on_panic,

@@ -20,15 +20,14 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
+use super::reply::Reply;
 use super::request_state::{Binding, Owner};
 use crate::context::Round;
 use crate::jsonrpc::ErrorObject;
 use crate::transport::{FrameReceiver, Limits};
 
 /// A handler's future, suspended between rounds.
-pub(crate) type SuspendedRun = Pin<Box<dyn Future<Output = Result<Value, ErrorObject>> + Send>>;
+pub(crate) type SuspendedRun = Pin<Box<dyn Future<Output = Result<Reply, ErrorObject>> + Send>>;
 
 /// A handler suspended at the end of a round, with what a resume must match.
 pub(crate) struct Suspended {

@@ -19,6 +19,7 @@ mod mirrored;
 mod mount;
 mod prepare;
 mod registry;
+pub(crate) mod reply;
 mod request_state;
 mod roots_changed;
 mod rounds;

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::parse_params;
 use super::registry::Registry;
+use super::reply::Reply;
 use super::request_state::{request_digest, Binding};
 use crate::auth::{AuthInfo, INSUFFICIENT_SCOPE};
 use crate::context::{Context, PeerInfo};
@@ -21,7 +22,7 @@ use crate::transport::RequestFacts;
 
 /// A handler, given the request's context.
 pub(crate) type Handler = Box<
-    dyn for<'a> FnOnce(Context<'a>) -> BoxFuture<'a, Result<Value, ErrorObject>> + Send + 'static,
+    dyn for<'a> FnOnce(Context<'a>) -> BoxFuture<'a, Result<Reply, ErrorObject>> + Send + 'static,
 >;
 
 /// What a panicking handler answers, built only if one does.
@@ -238,7 +239,9 @@ fn prepare_handler(
                         let result =
                             serde_json::to_value(CallToolResult::error(msg)).expect("serialisable");
                         Ok(Prepared {
-                            handler: Box::new(move |_| Box::pin(async move { Ok(result) })),
+                            handler: Box::new(move |_| {
+                                Box::pin(async move { Ok(Reply::Value(result)) })
+                            }),
                             on_panic: Box::new(|| Err(ErrorObject::internal("unreachable"))),
                             binding,
                             meta: call.meta,
@@ -274,7 +277,13 @@ fn prepare_handler(
                             Some(schema_wrapped) => wrap_result(result, schema_wrapped),
                             None => result,
                         };
-                        Ok(serde_json::to_value(result).expect("results serialise"))
+                        // Written out once, as text, unless it has a `_meta` the stateless era's
+                        // tags would have to merge into.
+                        Ok(if result.meta.is_none() {
+                            Reply::Json(serde_json::to_string(&result).expect("results serialise"))
+                        } else {
+                            Reply::Value(serde_json::to_value(result).expect("results serialise"))
+                        })
                     })
                 }),
                 on_panic,
@@ -305,7 +314,9 @@ fn prepare_handler(
                         let result = handler(ctx, request)
                             .await
                             .map_err(|e| unmask_error(e, &uri, expose_errors))?;
-                        Ok(serde_json::to_value(result).expect("results serialise"))
+                        Ok(Reply::Value(
+                            serde_json::to_value(result).expect("results serialise"),
+                        ))
                     })
                 }),
                 on_panic: Box::new(move || {
@@ -338,7 +349,9 @@ fn prepare_handler(
                             .get(ctx, args)
                             .await
                             .map_err(|e| unmask_error(e, &prompt_name, expose_errors))?;
-                        Ok(serde_json::to_value(result).expect("results serialise"))
+                        Ok(Reply::Value(
+                            serde_json::to_value(result).expect("results serialise"),
+                        ))
                     })
                 }),
                 on_panic: Box::new(move || {

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::continuations::{Continuations, Suspended, SuspendedRun};
 use super::era::{Envelope, META_SERVER_INFO};
 use super::prepare::Prepared;
+use super::reply::Reply;
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
 use super::tasks::{self, Escalation};
@@ -46,7 +47,7 @@ pub(crate) async fn run_rounds(
     sink: Outbox,
     cancel: CancellationToken,
     escalation: Option<Arc<Escalation>>,
-) -> Result<Value, ErrorObject> {
+) -> Result<Reply, ErrorObject> {
     let Retry { responses, state } = retry;
     let previous = match &state {
         Some(token) => Some(
@@ -153,7 +154,7 @@ async fn drive(
     owner: &Owner,
     sink: &Outbox,
     escalation: Option<Arc<Escalation>>,
-) -> Result<Value, ErrorObject> {
+) -> Result<Reply, ErrorObject> {
     let Running {
         mut run,
         round,
@@ -184,7 +185,7 @@ async fn drive(
                 let e = escalation.as_deref().expect("only with an escalation");
                 let task_owner = tasks::owner(owner.caller.as_deref());
                 match core.tasks.adopt(e, task_owner, run).await {
-                    Ok(created) => return Ok(created),
+                    Ok(created) => return Ok(Reply::Value(created)),
                     Err(back) => run = back,
                 }
             }
@@ -239,12 +240,12 @@ async fn drive(
             },
         );
     }
-    Ok(json!({
+    Ok(Reply::Value(json!({
         "resultType": "input_required",
         "inputRequests": input_requests,
         "requestState": token,
         "_meta": { META_SERVER_INFO: core.info },
-    }))
+    })))
 }
 
 /// Completes when the handler asks to become a task; never without an escalation.

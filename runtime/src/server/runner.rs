@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::prepare::{LazyBinding, Prepared};
+use super::reply::Reply;
 use super::ServerCore;
 use crate::context::{
     AnswerSource, Context, ExecutionSlot, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers,
@@ -50,7 +51,7 @@ pub(crate) fn run(
     prepared: Prepared,
     parts: ScopeParts,
 ) -> (
-    impl Future<Output = Result<Value, ErrorObject>> + Send + 'static,
+    impl Future<Output = Result<Reply, ErrorObject>> + Send + 'static,
     LazyBinding,
 ) {
     let Prepared {
@@ -106,7 +107,7 @@ pub(crate) fn run(
             .await
             .unwrap_or_else(|panic| {
                 tracing::error!(%id, panic = %panic_message(&*panic), "handler panicked");
-                on_panic()
+                on_panic().map(Reply::Value)
             })
     };
     (run, binding)
@@ -118,6 +119,17 @@ fn progress_token(meta: Option<&Map<String, Value>>) -> Option<Value> {
         .get("progressToken")
         .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
         .cloned()
+}
+
+/// Send the response to request `id`: its result (as text when the handler wrote it so) or its
+/// error.
+pub(crate) fn reply_with(sink: &Outbox, id: RequestId, outcome: Result<Reply, ErrorObject>) {
+    match outcome {
+        Ok(Reply::Json(text)) => {
+            sink.send_raw_result(&id, &text);
+        }
+        other => reply(sink, id, other.map(Reply::into_value)),
+    }
 }
 
 /// Send the response to request `id`: its result or its error.

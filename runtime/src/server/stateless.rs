@@ -15,10 +15,11 @@ use super::era::{
 };
 use super::middleware::{self, Watch};
 use super::prepare::{prepare, Caller};
+use super::reply::{splice, Reply};
 use super::request_state::Owner;
 use super::rounds::{self, Retry};
 use super::tasks::{self, Escalation, Mode};
-use super::{http_rules, parse_params, subscriptions, ServerCore};
+use super::{http_rules, parse_params, runner, subscriptions, ServerCore};
 use crate::context::LogFilter;
 use crate::jsonrpc::{ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::Era;
@@ -168,7 +169,7 @@ async fn serve_watched(
                             };
                             core.tasks.start(&core, prepared, start).await
                         }
-                        Ok(mode) => rounds::run_rounds(
+                        Ok(mode) => match rounds::run_rounds(
                             &core,
                             &id,
                             envelope,
@@ -180,14 +181,24 @@ async fn serve_watched(
                             (mode == Mode::Escalating).then(Escalation::new),
                         )
                         .await
-                        .map(|v| {
-                            let tag = v.get("resultType").and_then(Value::as_str);
-                            if matches!(tag, Some("input_required" | "task")) {
-                                v
-                            } else {
-                                finish(&core, v, cache)
+                        {
+                            // A result written as text is complete; it goes out tagged, as text.
+                            Ok(Reply::Json(text)) => {
+                                let reply = Reply::Json(finish_json(&core, &text, cache));
+                                middleware::finish_reply(watch, Ok(&reply));
+                                runner::reply_with(&sink, id, Ok(reply));
+                                return;
                             }
-                        }),
+                            other => other.map(|r| {
+                                let v = r.into_value();
+                                let tag = v.get("resultType").and_then(Value::as_str);
+                                if matches!(tag, Some("input_required" | "task")) {
+                                    v
+                                } else {
+                                    finish(&core, v, cache)
+                                }
+                            }),
+                        },
                     },
                 },
             }
@@ -250,10 +261,17 @@ fn finish(core: &ServerCore, mut v: Value, cache_ttl_ms: Option<u128>) -> Value 
     v
 }
 
-/// Insert `extra` members into the JSON object `listing`.
-fn splice(listing: &str, extra: &str) -> String {
-    let body = listing.strip_suffix('}').expect("listings are objects");
-    format!("{body},{extra}}}")
+/// [`finish`] for a result written as text (which has no `_meta` of its own).
+fn finish_json(core: &ServerCore, json: &str, cache_ttl_ms: Option<u128>) -> String {
+    let info = serde_json::to_string(&core.info).expect("serialisable");
+    let mut extra = format!(r#""resultType":"complete","_meta":{{"{META_SERVER_INFO}":{info}}}"#);
+    if let Some(ttl) = cache_ttl_ms {
+        extra.push_str(&format!(
+            r#","ttlMs":{},"cacheScope":"private""#,
+            ttl as u64
+        ));
+    }
+    splice(json, &extra)
 }
 
 fn discover(core: &ServerCore) -> Value {

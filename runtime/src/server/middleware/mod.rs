@@ -57,7 +57,9 @@ pub use crate::transport::CallerKey;
 pub use info::{Outcome, RequestInfo};
 pub use rate_limit::RateLimit;
 pub use trace::TraceRequests;
-pub(crate) use watch::{answer, finish, reply, send_page, start_or_refuse, Chain, Watch};
+pub(crate) use watch::{
+    answer, finish, finish_reply, reply, send_page, start_or_refuse, Chain, Watch,
+};
 
 use crate::jsonrpc::ErrorObject;
 

@@ -12,6 +12,7 @@ use tracing::Instrument;
 use super::{Middleware, Outcome, RequestInfo};
 use crate::jsonrpc::{ErrorObject, Request, RequestId};
 use crate::protocol::Era;
+use crate::server::reply::Reply;
 use crate::server::{runner, ServerCore};
 use crate::transport::Outbox;
 use crate::transport::RequestFacts;
@@ -148,14 +149,31 @@ pub(crate) fn answer(
     watch: Option<Watch>,
     sink: Outbox,
     id: RequestId,
-    run: impl Future<Output = Result<Value, ErrorObject>> + Send + 'static,
+    run: impl Future<Output = Result<Reply, ErrorObject>> + Send + 'static,
 ) -> BoxFuture<'static, ()> {
     let span = watch.as_ref().map(Watch::span);
     in_span(span, async move {
         let outcome = run.await;
-        finish(watch, outcome.as_ref().map(Some));
-        runner::reply(&sink, id, outcome)
+        finish_reply(watch, outcome.as_ref());
+        runner::reply_with(&sink, id, outcome)
     })
+}
+
+/// [`finish`] with a handler's [`Reply`]: a result written as text is read back for the
+/// middleware only when there is one.
+pub(crate) fn finish_reply(watch: Option<Watch>, outcome: Result<&Reply, &ErrorObject>) {
+    let Some(watch) = watch else { return };
+    match outcome {
+        Ok(reply) => {
+            let read_back = reply.watched(true);
+            let result = match reply {
+                Reply::Value(v) => Some(v),
+                Reply::Json(_) => read_back.as_ref(),
+            };
+            finish(Some(watch), Ok(result));
+        }
+        Err(e) => finish(Some(watch), Err(e)),
+    }
 }
 
 /// `fut` as a boxed future, run inside `span` when there is one.

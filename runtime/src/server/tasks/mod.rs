@@ -45,6 +45,7 @@ pub use store::{TaskCommand, TaskRecord, TaskStore, TaskStoreError};
 pub(crate) use watch::{Watch, NOTIFICATION};
 
 use super::prepare::Prepared;
+use super::reply::Reply;
 use super::runner::{self, Answers, ScopeParts};
 use super::{parse_params, ServerCore};
 use crate::context::{LogFilter, PeerInfo};
@@ -202,14 +203,14 @@ impl Tasks {
     fn run_in_background(
         self: &Arc<Self>,
         live: Arc<Live>,
-        run: impl Future<Output = Result<Value, ErrorObject>> + Send + 'static,
+        run: impl Future<Output = Result<Reply, ErrorObject>> + Send + 'static,
     ) {
         let tasks = Arc::clone(self);
         let ttl = self.ttl;
         tokio::spawn(async move {
             // `Err(note)`: stopped before its end, cancelled with that note.
             let outcome = tokio::select! {
-                outcome = run => Ok(outcome),
+                outcome = run => Ok(outcome.map(Reply::into_value)),
                 _ = live.cancel.cancelled() => Err("cancelled by the client"),
                 _ = tokio::time::sleep(ttl) => Err("the task outlived its time to live"),
             };
@@ -303,8 +304,8 @@ impl Tasks {
         self: &Arc<Self>,
         escalation: &Escalation,
         owner: String,
-        run: BoxFuture<'static, Result<Value, ErrorObject>>,
-    ) -> Result<Value, BoxFuture<'static, Result<Value, ErrorObject>>> {
+        run: BoxFuture<'static, Result<Reply, ErrorObject>>,
+    ) -> Result<Value, BoxFuture<'static, Result<Reply, ErrorObject>>> {
         match self.create(owner).await {
             Ok((record, live)) => {
                 escalation.grant(self.inputs(&live));
