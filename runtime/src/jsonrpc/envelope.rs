@@ -30,6 +30,10 @@ pub(crate) struct RawEnvelope {
     members: [Option<Box<RawValue>>; 4],
 }
 
+#[cfg_attr(
+    not(any(feature = "server", feature = "http-client")),
+    allow(dead_code)
+)]
 impl RawEnvelope {
     /// The raw text of member `key` (one of [`ENVELOPE_KEYS`]), if the frame had it.
     pub(crate) fn get(&self, key: &str) -> Option<&RawValue> {
@@ -38,6 +42,7 @@ impl RawEnvelope {
     }
 
     /// The bytes of JSON text the members hold.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn len(&self) -> usize {
         self.members.iter().flatten().map(|m| m.get().len()).sum()
     }
@@ -64,6 +69,10 @@ impl RawEnvelope {
 }
 
 /// A member of a request's `params._meta` ([`Request::meta_member`]).
+#[cfg_attr(
+    not(any(feature = "server", feature = "http-client")),
+    allow(dead_code)
+)]
 pub(crate) enum MetaMember<'a> {
     /// An envelope member of a request read from a frame, as its JSON text.
     Raw(&'a RawValue),
@@ -71,6 +80,10 @@ pub(crate) enum MetaMember<'a> {
     Value(&'a Value),
 }
 
+#[cfg_attr(
+    not(any(feature = "server", feature = "http-client")),
+    allow(dead_code)
+)]
 impl MetaMember<'_> {
     /// Decode the member; the message of a failure is the same for both forms.
     pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, String> {
@@ -86,6 +99,10 @@ impl MetaMember<'_> {
     }
 }
 
+#[cfg_attr(
+    not(any(feature = "server", feature = "http-client")),
+    allow(dead_code)
+)]
 impl Request {
     /// Member `key` of `params._meta`, wherever reading the frame put it.
     pub(crate) fn meta_member(&self, key: &str) -> Option<MetaMember<'_>> {
