@@ -16,7 +16,7 @@ use super::era::{
 use super::middleware::{self, Watch};
 use super::prepare::{prepare, Caller};
 use super::request_state::Owner;
-use super::rounds::{self, Retry};
+use super::rounds::{self, Ended, Retry};
 use super::tasks::{self, Escalation, Mode};
 use super::{http_rules, parse_params, subscriptions, ServerCore};
 use crate::context::LogFilter;
@@ -168,7 +168,7 @@ async fn serve_watched(
                             };
                             core.tasks.start(&core, prepared, start).await
                         }
-                        Ok(mode) => rounds::run_rounds(
+                        Ok(mode) => match rounds::run_rounds(
                             &core,
                             &id,
                             envelope,
@@ -180,14 +180,22 @@ async fn serve_watched(
                             (mode == Mode::Escalating).then(Escalation::new),
                         )
                         .await
-                        .map(|v| {
-                            let tag = v.get("resultType").and_then(Value::as_str);
-                            if matches!(tag, Some("input_required" | "task")) {
-                                v
-                            } else {
-                                finish(&core, v, cache)
+                        {
+                            Ok(Ended::InputRequired(result)) => {
+                                middleware::finish(watch, Ok(None));
+                                sink.send_raw_result(&id, &result);
+                                return;
                             }
-                        }),
+                            Ok(Ended::Done(v)) => {
+                                let tag = v.get("resultType").and_then(Value::as_str);
+                                Ok(if matches!(tag, Some("input_required" | "task")) {
+                                    v
+                                } else {
+                                    finish(&core, v, cache)
+                                })
+                            }
+                            Err(e) => Err(e),
+                        },
                     },
                 },
             }
