@@ -138,11 +138,11 @@ pub(crate) fn seal(keys: &StateKeys, state: &RoundState) -> String {
     let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     sealed.extend_from_slice(&nonce);
     sealed.extend_from_slice(&ciphertext);
-    format!(
-        "{}.{}",
-        key.id,
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed)
-    )
+    let mut token = String::with_capacity(key.id.len() + 1 + sealed.len().div_ceil(3) * 4);
+    token.push_str(&key.id);
+    token.push('.');
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(sealed, &mut token);
+    token
 }
 
 /// Open a token: find its key, decrypt and authenticate it, then check its expiry, that it
