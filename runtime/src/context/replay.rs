@@ -23,12 +23,23 @@ use super::answers::{AnswerError, AnswerSource};
 const DIGEST_BYTES: usize = 16;
 
 /// A stable digest of an ask, 128 bits in hex (serde_json maps are sorted, so this is canonical).
+#[cfg(test)]
 pub(crate) fn digest(method: &str, params: &Value) -> String {
+    digest_of_json(method, &params_json(params))
+}
+
+/// The JSON text of an ask's parameters: hashed for its digest, and sent as is if it is asked.
+fn params_json(params: &Value) -> String {
+    serde_json::to_string(params).expect("JSON values serialise")
+}
+
+/// [`digest`] of parameters already serialised (`json`): one pass of the hasher over one buffer,
+/// instead of a small update per token of the serialiser.
+fn digest_of_json(method: &str, json: &str) -> String {
     let mut h = Sha256::new();
     h.update(method.as_bytes());
     h.update([0]);
-    // Serialise straight into the hasher: no intermediate string.
-    serde_json::to_writer(HashWriter(&mut h), params).expect("JSON values serialise");
+    h.update(json.as_bytes());
     hex(&h.finalize()[..DIGEST_BYTES])
 }
 
@@ -70,7 +81,8 @@ fn kind(method: &str) -> &'static str {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct OpenAsk {
     pub method: &'static str,
-    pub params: Value,
+    /// The parameters as JSON text (written into `inputRequests` as they are).
+    pub params_json: String,
     pub digest: String,
 }
 
@@ -120,8 +132,15 @@ impl Round {
     }
 
     /// Asks still open at the end of the round.
+    #[cfg(test)]
     pub(crate) fn open_asks(&self) -> BTreeMap<String, OpenAsk> {
         self.inner.lock().expect("round lock").open.clone()
+    }
+
+    /// `f` of the asks still open at the end of the round, without copying them (they stay open:
+    /// a resume answers them, [`Round::supply`]).
+    pub(crate) fn with_open_asks<R>(&self, f: impl FnOnce(&BTreeMap<String, OpenAsk>) -> R) -> R {
+        f(&self.inner.lock().expect("round lock").open)
     }
 
     pub(crate) fn has_open_asks(&self) -> bool {
@@ -201,7 +220,8 @@ impl Round {
         params: &Value,
         key: Option<&str>,
     ) -> Result<Value, oneshot::Receiver<Value>> {
-        let digest = digest(method, params);
+        let json = params_json(params);
+        let digest = digest_of_json(method, &json);
         let mut inner = self.inner.lock().expect("round lock");
         let key = self.key_for(&mut inner, method, &digest, key);
         // An answer counts only if the ask it answered had these very parameters (when known).
@@ -216,7 +236,7 @@ impl Round {
             key,
             OpenAsk {
                 method,
-                params: params.clone(),
+                params_json: json,
                 digest,
             },
         );

@@ -3,14 +3,17 @@
 //! sent it, and sealed with XChaCha20-Poly1305 so that a client can neither read it nor forge it,
 //! nor replay it for another request.
 //!
-//! A token is `<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`: a random 24-byte nonce per seal,
-//! the key id in the clear (and authenticated), everything else encrypted. Because everything
+//! A token is `<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`: a 24-byte nonce unique per seal
+//! ([`nonce`]), the key id in the clear (and authenticated), everything else encrypted (a compact
+//! binary plaintext, [`plaintext`]). Because everything
 //! needed travels inside the token, any replica holding the same keys can serve the next round.
 //! The keys ([`StateKeys`]) are a list: the first seals, all open, so a key can rotate without
 //! breaking requests in flight.
 
 mod key_source;
 mod keys;
+mod nonce;
+mod plaintext;
 mod server_keys;
 #[cfg(test)]
 mod tests;
@@ -20,8 +23,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, Payload};
-use chacha20poly1305::XNonce;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -32,61 +33,49 @@ pub(crate) mod source {
     pub(crate) use super::key_source::{from_env, from_file};
 }
 
-/// The nonce length of XChaCha20-Poly1305 (random nonces of this size never repeat in practice).
+/// The nonce length of XChaCha20-Poly1305.
 const NONCE_LEN: usize = 24;
 /// The authentication tag length of XChaCha20-Poly1305.
 const TAG_LEN: usize = 16;
-/// Associated data of every seal: the token format, then the key id.
-const AAD_PREFIX: &[u8] = b"toolsmith requestState v1\0";
+/// Associated data of every seal: the token format, then the key id. v2: the binary plaintext
+/// (a v1 token, JSON inside, fails authentication: "not a token this server sealed").
+const AAD_PREFIX: &[u8] = b"toolsmith requestState v2\0";
 
 /// What the request state binds to: the method, the name (tool, prompt or URI) and a digest of
 /// the arguments ([`request_digest`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Binding {
-    #[serde(rename = "m")]
     pub method: String,
-    #[serde(rename = "n")]
     pub name: String,
-    #[serde(rename = "d")]
     pub args: String,
 }
 
 /// Who a request state was issued to: the protocol version of the request, and the caller an
 /// authentication layer established, if any. A state opens only for the same owner: the same
 /// version and the same caller (both without a caller, or both with the same one).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Owner {
-    #[serde(rename = "v")]
     pub protocol_version: String,
-    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<String>,
 }
 
 /// The contents of a request state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RoundState {
-    #[serde(rename = "b")]
     pub binding: Binding,
-    #[serde(rename = "o")]
     pub owner: Owner,
     /// Expiry, milliseconds since the Unix epoch.
-    #[serde(rename = "x")]
     pub expires_ms: u64,
     /// How many rounds have ended so far.
-    #[serde(rename = "r")]
     pub rounds: u32,
     /// Answers carried forward, by ask key.
-    #[serde(rename = "a", default)]
     pub answers: BTreeMap<String, Value>,
     /// The digest of each ask made in the last round, by key.
-    #[serde(rename = "k", default)]
     pub asked: BTreeMap<String, String>,
     /// Memoised values, by memo key.
-    #[serde(rename = "mm", default)]
     pub memos: BTreeMap<String, Value>,
     /// The id under which the server that sealed this state keeps the suspended handler in
     /// memory, if it does ([`super::continuations`]); unique per process, readable only inside the seal.
-    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
     pub continuation: Option<String>,
 }
 
@@ -133,10 +122,8 @@ fn aad(key_id: &str) -> Vec<u8> {
 /// Seal a state into an opaque token under the first of `keys`.
 pub(crate) fn seal(keys: &StateKeys, state: &RoundState) -> String {
     let key = keys.sealing();
-    let plaintext = serde_json::to_vec(state).expect("request state serialises");
-    // A random 24-byte nonce per token: XChaCha20's nonce is long enough for random ones.
-    let mut nonce = XNonce::default();
-    getrandom::fill(&mut nonce).expect("the operating system's random number generator failed");
+    let plaintext = plaintext::encode(state);
+    let nonce = nonce::next();
     let aad = aad(&key.id);
     let ciphertext = key
         .cipher
@@ -151,11 +138,11 @@ pub(crate) fn seal(keys: &StateKeys, state: &RoundState) -> String {
     let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     sealed.extend_from_slice(&nonce);
     sealed.extend_from_slice(&ciphertext);
-    format!(
-        "{}.{}",
-        key.id,
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed)
-    )
+    let mut token = String::with_capacity(key.id.len() + 1 + sealed.len().div_ceil(3) * 4);
+    token.push_str(&key.id);
+    token.push('.');
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(sealed, &mut token);
+    token
 }
 
 /// Open a token: find its key, decrypt and authenticate it, then check its expiry, that it
@@ -190,8 +177,7 @@ pub(crate) fn open(
             },
         )
         .map_err(|_| StateError::Tampered)?;
-    let state: RoundState =
-        serde_json::from_slice(&plaintext).map_err(|_| StateError::Malformed)?;
+    let state = plaintext::decode(&plaintext)?;
     if state.expires_ms < now_ms() {
         return Err(StateError::Expired);
     }

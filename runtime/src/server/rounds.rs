@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::continuations::{Continuations, Suspended, SuspendedRun};
@@ -22,7 +22,7 @@ use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
 use super::tasks::{self, Escalation};
 use super::ServerCore;
-use crate::context::{LogFilter, Round};
+use crate::context::{LogFilter, OpenAsk, Round};
 use crate::jsonrpc::{ErrorObject, RequestId};
 use crate::transport::{FrameReceiver, Outbox};
 
@@ -32,6 +32,15 @@ pub(crate) struct Retry {
     pub responses: Map<String, Value>,
     /// This request's `requestState`, if it is a retry.
     pub state: Option<String>,
+}
+
+/// How a round ended.
+pub(crate) enum Ended {
+    /// The handler's result (or, escalated, the task it became).
+    Done(Reply),
+    /// `input_required`: the whole result, as JSON text (built as text: no `Value` tree of the
+    /// asks' parameters is made only to be serialised and dropped).
+    InputRequired(String),
 }
 
 /// Run the handler for one round: to completion when every ask has an answer, or until it is
@@ -47,7 +56,7 @@ pub(crate) async fn run_rounds(
     sink: Outbox,
     cancel: CancellationToken,
     escalation: Option<Arc<Escalation>>,
-) -> Result<Reply, ErrorObject> {
+) -> Result<Ended, ErrorObject> {
     let Retry { responses, state } = retry;
     let previous = match &state {
         Some(token) => Some(
@@ -154,7 +163,7 @@ async fn drive(
     owner: &Owner,
     sink: &Outbox,
     escalation: Option<Arc<Escalation>>,
-) -> Result<Reply, ErrorObject> {
+) -> Result<Ended, ErrorObject> {
     let Running {
         mut run,
         round,
@@ -174,7 +183,7 @@ async fn drive(
                 while let Some(frame) = relay.try_recv() {
                     sink.send_frame(frame);
                 }
-                return outcome;
+                return outcome.map(Ended::Done);
             }
             Some(frame) = relay.recv() => {
                 sink.send_frame(frame);
@@ -185,7 +194,7 @@ async fn drive(
                 let e = escalation.as_deref().expect("only with an escalation");
                 let task_owner = tasks::owner(owner.caller.as_deref());
                 match core.tasks.adopt(e, task_owner, run).await {
-                    Ok(created) => return Ok(Reply::Value(created)),
+                    Ok(created) => return Ok(Ended::Done(Reply::Value(created))),
                     Err(back) => run = back,
                 }
             }
@@ -195,12 +204,11 @@ async fn drive(
     while let Some(frame) = relay.try_recv() {
         sink.send_frame(frame);
     }
-    let open = round.open_asks();
     if rounds + 1 > core.limits.max_input_rounds {
         return Err(ErrorObject::internal(format!(
             "gave up after {} rounds of input; the request still needs: {}",
             rounds,
-            open.keys().cloned().collect::<Vec<_>>().join(", ")
+            round.with_open_asks(|open| open.keys().cloned().collect::<Vec<_>>().join(", "))
         )));
     }
     let binding = binding();
@@ -214,18 +222,16 @@ async fn drive(
         expires_ms: request_state::expiry(core.limits.request_state_ttl),
         rounds: rounds + 1,
         answers: round.used_answers(),
-        asked: open
-            .iter()
-            .map(|(k, a)| (k.clone(), a.digest.clone()))
-            .collect(),
+        asked: round.with_open_asks(|open| {
+            open.iter()
+                .map(|(k, a)| (k.clone(), a.digest.clone()))
+                .collect()
+        }),
         memos: round.all_memos(),
         continuation: continuation.clone(),
     };
-    let input_requests: Map<String, Value> = open
-        .into_iter()
-        .map(|(k, a)| (k, json!({ "method": a.method, "params": a.params })))
-        .collect();
     let token = request_state::seal(&core.state_keys, &next);
+    let result = round.with_open_asks(|open| input_required(open, &token, core));
     if let Some(cid) = continuation {
         let bytes = std::mem::size_of_val(&*run) + token.len();
         core.continuations.insert(
@@ -240,12 +246,55 @@ async fn drive(
             },
         );
     }
-    Ok(Reply::Value(json!({
-        "resultType": "input_required",
-        "inputRequests": input_requests,
-        "requestState": token,
-        "_meta": { META_SERVER_INFO: core.info },
-    })))
+    Ok(Ended::InputRequired(result))
+}
+
+/// The `input_required` result, as JSON text: the open asks (their parameters already JSON
+/// text), the sealed state, the server's identity.
+fn input_required(
+    open: &std::collections::BTreeMap<String, OpenAsk>,
+    token: &str,
+    core: &ServerCore,
+) -> String {
+    let mut out = String::with_capacity(
+        160 + token.len()
+            + open
+                .iter()
+                .map(|(k, a)| k.len() + a.params_json.len() + 48)
+                .sum::<usize>(),
+    );
+    out.push_str(r#"{"resultType":"input_required","inputRequests":{"#);
+    for (i, (key, ask)) in open.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_str(&mut out, key);
+        out.push_str(r#":{"method":"#);
+        push_json_str(&mut out, ask.method);
+        out.push_str(r#","params":"#);
+        out.push_str(&ask.params_json);
+        out.push('}');
+    }
+    out.push_str(r#"},"requestState":"#);
+    push_json_str(&mut out, token);
+    out.push_str(r#","_meta":{"#);
+    push_json_str(&mut out, META_SERVER_INFO);
+    out.push(':');
+    out.push_str(&serde_json::to_string(&core.info).expect("serialisable"));
+    out.push_str("}}");
+    out
+}
+
+/// Append `s` as a JSON string: as is between quotes when nothing in it needs escaping (keys,
+/// method names and the token, in practice), else through serde_json.
+fn push_json_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("strings serialise"));
+    }
 }
 
 /// Completes when the handler asks to become a task; never without an escalation.
@@ -267,5 +316,25 @@ async fn settle(grace: std::time::Duration) {
         }
     } else {
         tokio::time::sleep(grace).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_strings_are_escaped_only_when_needed() {
+        for s in [
+            "sample-0a1b-1",
+            "",
+            "é ✓",
+            "a\"b",
+            "back\\slash",
+            "line\nbreak",
+            "\u{1}",
+        ] {
+            let mut out = String::new();
+            super::push_json_str(&mut out, s);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s, "{out}");
+        }
     }
 }

@@ -17,7 +17,7 @@ use super::middleware::{self, Watch};
 use super::prepare::{prepare, Caller};
 use super::reply::{splice, Reply};
 use super::request_state::Owner;
-use super::rounds::{self, Retry};
+use super::rounds::{self, Ended, Retry};
 use super::tasks::{self, Escalation, Mode};
 use super::{http_rules, parse_params, runner, subscriptions, ServerCore};
 use crate::context::LogFilter;
@@ -182,22 +182,27 @@ async fn serve_watched(
                         )
                         .await
                         {
+                            Ok(Ended::InputRequired(result)) => {
+                                middleware::finish(watch, Ok(None));
+                                sink.send_raw_result(&id, &result);
+                                return;
+                            }
                             // A result written as text is complete; it goes out tagged, as text.
-                            Ok(Reply::Json(text)) => {
+                            Ok(Ended::Done(Reply::Json(text))) => {
                                 let reply = Reply::Json(finish_json(&core, &text, cache));
                                 middleware::finish_reply(watch, Ok(&reply));
                                 runner::reply_with(&sink, id, Ok(reply));
                                 return;
                             }
-                            other => other.map(|r| {
-                                let v = r.into_value();
+                            Ok(Ended::Done(Reply::Value(v))) => {
                                 let tag = v.get("resultType").and_then(Value::as_str);
-                                if matches!(tag, Some("input_required" | "task")) {
+                                Ok(if matches!(tag, Some("input_required" | "task")) {
                                     v
                                 } else {
                                     finish(&core, v, cache)
-                                }
-                            }),
+                                })
+                            }
+                            Err(e) => Err(e),
                         },
                     },
                 },

@@ -130,8 +130,8 @@ impl Outcome<'_> {
         self.error
     }
 
-    /// The result the client got, when the dispatcher had it as a value (listings, sent
-    /// pre-serialised, and streams have none here).
+    /// The result the client got, when the dispatcher had it as a value (listings and
+    /// `input_required` results, sent pre-serialised, and streams have none here).
     pub fn result(&self) -> Option<&Value> {
         self.result
     }

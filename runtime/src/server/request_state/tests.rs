@@ -249,3 +249,52 @@ fn weak_empty_or_badly_named_keys_are_refused() {
     assert!(!err(&[("a", weak)]).contains("hunter2"));
     assert!(StateKeys::from_secrets([("a".to_owned(), SECRET)]).is_ok());
 }
+
+/// A token sealed like this module's with `aad_prefix` and `plaintext`.
+fn sealed_with(k: &StateKeys, aad_prefix: &[u8], plaintext: &[u8]) -> String {
+    let key = k.sealing();
+    let nonce = nonce::next();
+    let aad = [aad_prefix, key.id.as_bytes()].concat();
+    let payload = Payload {
+        msg: plaintext,
+        aad: &aad,
+    };
+    let ciphertext = key.cipher.encrypt(&nonce, payload).unwrap();
+    let sealed = [nonce.as_slice(), &ciphertext].concat();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed);
+    format!("{}.{b64}", key.id)
+}
+
+#[test]
+fn tokens_of_the_previous_json_format_fail_cleanly() {
+    let k = keys(&[("a", SECRET)]);
+    let s = fresh();
+    // What v1 sealed: the state as JSON, under the v1 associated data, with the same key.
+    let v1_json = json!({
+        "b": {"m": s.binding.method, "n": s.binding.name, "d": s.binding.args},
+        "o": {"v": s.owner.protocol_version},
+        "x": s.expires_ms, "r": s.rounds, "a": {}, "k": {}, "mm": {},
+    });
+    let plaintext = serde_json::to_vec(&v1_json).unwrap();
+    let v1 = sealed_with(&k, b"toolsmith requestState v1\0", &plaintext);
+    assert_eq!(
+        open(&k, &v1, &binding(), &owner()),
+        Err(StateError::Tampered)
+    );
+    // JSON inside a token of this format (never sealed by this code) is malformed, not a state.
+    let json_inside = sealed_with(&k, AAD_PREFIX, &plaintext);
+    assert_eq!(
+        open(&k, &json_inside, &binding(), &owner()),
+        Err(StateError::Malformed)
+    );
+    // And this format's own seal opens.
+    assert_eq!(
+        open(
+            &k,
+            &sealed_with(&k, AAD_PREFIX, &plaintext::encode(&s)),
+            &binding(),
+            &owner()
+        ),
+        Ok(s)
+    );
+}
