@@ -127,17 +127,32 @@ fn ser_blocks<S: Serializer>(blocks: &[SamplingContent], s: S) -> Result<S::Ok, 
     }
 }
 
+/// One block (an object) or several (an array), read as what they are: no untagged buffering
+/// of the whole content to try one shape and then the other, and an error about the block itself.
 fn de_blocks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SamplingContent>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(SamplingContent),
-        Many(Vec<SamplingContent>),
+    struct Blocks;
+    impl<'de> serde::de::Visitor<'de> for Blocks {
+        type Value = Vec<SamplingContent>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a content block or an array of content blocks")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let one =
+                SamplingContent::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            Ok(vec![one])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut blocks = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(64));
+            while let Some(block) = seq.next_element()? {
+                blocks.push(block);
+            }
+            Ok(blocks)
+        }
     }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(b) => vec![b],
-        OneOrMany::Many(v) => v,
-    })
+    d.deserialize_any(Blocks)
 }
 
 /// One message of a sampling conversation.
@@ -540,6 +555,45 @@ mod tests {
             r.stop_reason,
             Some(StopReason::Other("somethingNew".into()))
         );
+    }
+
+    #[test]
+    fn one_block_many_blocks_and_bad_content_read_alike_from_text_and_values() {
+        for (content, want) in [
+            (json!({"type": "text", "text": "a"}), Ok(1)),
+            (
+                json!([{"type": "text", "text": "a"}, {"type": "image", "data": "AA==", "mimeType": "image/png"}]),
+                Ok(2),
+            ),
+            (json!([]), Ok(0)),
+            (
+                json!("a"),
+                Err("expected a content block or an array of content blocks"),
+            ),
+            (json!({"type": "text"}), Err("missing field `text`")),
+            (
+                json!({"type": "hologram"}),
+                Err("unknown variant `hologram`"),
+            ),
+            (
+                json!([{"type": "text", "text": 5}]),
+                Err("invalid type: integer `5`"),
+            ),
+        ] {
+            let result = json!({"role": "assistant", "model": "m", "content": content});
+            let from_value = serde_json::from_value::<CreateMessageResult>(result.clone());
+            let from_text = serde_json::from_str::<CreateMessageResult>(&result.to_string());
+            for got in [
+                from_value.map_err(|e| e.to_string()),
+                from_text.map_err(|e| e.to_string()),
+            ] {
+                match (&got, want) {
+                    (Ok(r), Ok(n)) => assert_eq!(r.content.len(), n, "{result}"),
+                    (Err(e), Err(w)) => assert!(e.contains(w), "{result}: {e}"),
+                    _ => panic!("{result}: {got:?}"),
+                }
+            }
+        }
     }
 
     #[test]
