@@ -125,30 +125,64 @@ pub(crate) struct ParamsIn {
 
 impl<'de> Deserialize<'de> for ParamsIn {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ParamsVisitor)
+        d.deserialize_any(SplitVisitor::Params)
     }
 }
 
-struct ParamsVisitor;
+/// `params._meta` as read: its other members as a value (kept even when empty, so `_meta` is
+/// still present), and the envelope members raw.
+struct MetaIn(ParamsIn);
 
-impl<'de> Visitor<'de> for ParamsVisitor {
+impl<'de> Deserialize<'de> for MetaIn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(SplitVisitor::Meta).map(MetaIn)
+    }
+}
+
+/// Reads `params` or its `_meta`: objects member by member, anything else as a plain value.
+enum SplitVisitor {
+    Params,
+    Meta,
+}
+
+impl<'de> Visitor<'de> for SplitVisitor {
     type Value = ParamsIn;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JSON-RPC params")
+        f.write_str("a JSON value")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParamsIn, A::Error> {
         let mut out = Map::new();
-        let mut envelope = None;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "_meta" {
-                // A repeated `_meta` replaces the earlier one, envelope included, as in a `Value`.
-                let meta: MetaIn = map.next_value()?;
-                envelope = meta.envelope;
-                out.insert(key, meta.value);
-            } else {
-                out.insert(key, map.next_value()?);
+        let mut envelope: Option<Box<RawEnvelope>> = None;
+        match self {
+            SplitVisitor::Params => {
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "_meta" {
+                        // A repeated `_meta` replaces the earlier one, envelope included, as in
+                        // a `Value`.
+                        let MetaIn(meta) = map.next_value()?;
+                        envelope = meta.envelope;
+                        out.insert(key, meta.value);
+                    } else {
+                        out.insert(key, map.next_value()?);
+                    }
+                }
+            }
+            // Keys borrowed from the frame: an envelope member's key is never copied.
+            SplitVisitor::Meta => {
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    match ENVELOPE_KEYS.iter().position(|k| *k == key) {
+                        Some(slot) => {
+                            // A repeated key: the last one counts, as in a `Value`.
+                            let raw: Box<RawValue> = map.next_value()?;
+                            envelope.get_or_insert_with(Default::default).members[slot] = Some(raw);
+                        }
+                        None => {
+                            out.insert(key.into_owned(), map.next_value()?);
+                        }
+                    }
+                }
             }
         }
         Ok(ParamsIn {
@@ -188,86 +222,6 @@ impl<'de> Visitor<'de> for ParamsVisitor {
 
 fn plain<E>(value: Result<Value, E>) -> Result<ParamsIn, E> {
     value.map(|value| ParamsIn {
-        value,
-        envelope: None,
-    })
-}
-
-/// `params._meta` as read: its other members as a value (kept even when empty, so `_meta` is
-/// still present), and the envelope members raw.
-struct MetaIn {
-    value: Value,
-    envelope: Option<Box<RawEnvelope>>,
-}
-
-impl<'de> Deserialize<'de> for MetaIn {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(MetaVisitor)
-    }
-}
-
-struct MetaVisitor;
-
-impl<'de> Visitor<'de> for MetaVisitor {
-    type Value = MetaIn;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MetaIn, A::Error> {
-        let mut out = Map::new();
-        let mut envelope: Option<Box<RawEnvelope>> = None;
-        // Keys borrowed from the frame: an envelope member's key is never copied.
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match ENVELOPE_KEYS.iter().position(|k| *k == key) {
-                Some(slot) => {
-                    // A repeated key: the last one counts, as in a `Value`.
-                    let raw: Box<RawValue> = map.next_value()?;
-                    envelope.get_or_insert_with(Default::default).members[slot] = Some(raw);
-                }
-                None => {
-                    out.insert(key.into_owned(), map.next_value()?);
-                }
-            }
-        }
-        Ok(MetaIn {
-            value: Value::Object(out),
-            envelope,
-        })
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<MetaIn, A::Error> {
-        other(PlainVisitor.visit_seq(seq))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<MetaIn, E> {
-        other(PlainVisitor.visit_bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<MetaIn, E> {
-        other(PlainVisitor.visit_i64(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<MetaIn, E> {
-        other(PlainVisitor.visit_u64(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<MetaIn, E> {
-        other(PlainVisitor.visit_f64(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<MetaIn, E> {
-        other(PlainVisitor.visit_str(v))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<MetaIn, E> {
-        other(PlainVisitor.visit_unit())
-    }
-}
-
-fn other<E>(value: Result<Value, E>) -> Result<MetaIn, E> {
-    value.map(|value| MetaIn {
         value,
         envelope: None,
     })
