@@ -13,8 +13,8 @@ use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, Se
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
+use super::key::Key;
 use super::message::Request;
-use crate::protocol::with_extra::Key;
 
 /// The `_meta` members read raw, in [`RawEnvelope`]'s slot order.
 pub(crate) const ENVELOPE_KEYS: [&str; 4] = [

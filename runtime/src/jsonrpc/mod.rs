@@ -4,11 +4,13 @@
 mod cancel;
 mod envelope;
 mod error;
+mod key;
 mod message;
 mod pending;
 
 pub(crate) use cancel::{CancelOnDrop, MessageSink};
 pub use error::{codes, ErrorObject};
+pub(crate) use key::Key;
 pub(crate) use message::{parse_frame, FrameError};
 pub use message::{Message, Notification, Request, RequestId, Response};
 #[cfg(feature = "server")]

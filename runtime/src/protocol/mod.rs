@@ -16,7 +16,7 @@ mod roots;
 mod sampling;
 mod tasks;
 mod tools;
-pub(crate) mod with_extra;
+mod with_extra;
 
 pub use completion::{CompleteReference, Completion};
 pub use content::{Content, ResourceContents};

@@ -7,37 +7,6 @@
 //! (`missing field`, `duplicate field`, `invalid type ... expected struct X`) are the same.
 //! Serialisation stays derived (`#[serde(flatten)]` on `extra`).
 
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
-
-/// An object key, borrowed from the input when it can be.
-pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
 /// `impl Deserialize for $ty`: an object whose `required` keys must be present, whose `optional`
 /// keys default when absent, and whose other keys go to `extra`.
 macro_rules! deserialize_with_extra {
@@ -60,7 +29,7 @@ macro_rules! deserialize_with_extra {
                         $(let mut $req = None;)*
                         $(let mut $opt = None;)*
                         let mut extra = ::serde_json::Map::new();
-                        while let Some(key) = map.next_key::<$crate::protocol::with_extra::Key<'de>>()? {
+                        while let Some(key) = map.next_key::<$crate::jsonrpc::Key<'de>>()? {
                             match &*key.0 {
                                 $($rwire => {
                                     if $req.is_some() {
