@@ -92,6 +92,9 @@ impl Shared {
 /// The immutable part of a running server, shared by every connection.
 pub(crate) struct ServerCore {
     pub info: Implementation,
+    /// The `_meta` object of every 2026-07-28 result, `{"io.modelcontextprotocol/serverInfo":
+    /// ..}`, as JSON text: written once here, spliced into each result sent as text.
+    pub result_meta: String,
     pub instructions: Option<String>,
     pub limits: Arc<Limits>,
     pub page_size: Option<usize>,
@@ -476,8 +479,11 @@ impl Server {
         }
         let admission = Arc::new(Admission::new(&self.limits));
         let continuations = super::continuations::Continuations::new(&self.limits);
+        let result_meta =
+            serde_json::json!({ super::era::META_SERVER_INFO: &self.info }).to_string();
         Ok(Arc::new(ServerCore {
             info: self.info,
+            result_meta,
             instructions: self.instructions,
             limits: Arc::new(self.limits),
             page_size: self.page_size,

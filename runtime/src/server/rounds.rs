@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::continuations::{Continuations, Suspended, SuspendedRun};
-use super::era::{Envelope, META_SERVER_INFO};
+use super::era::Envelope;
 use super::prepare::Prepared;
 use super::reply::Reply;
 use super::request_state::{self, Binding, Owner, RoundState};
@@ -277,11 +277,9 @@ fn input_required(
     }
     out.push_str(r#"},"requestState":"#);
     push_json_str(&mut out, token);
-    out.push_str(r#","_meta":{"#);
-    push_json_str(&mut out, META_SERVER_INFO);
-    out.push(':');
-    out.push_str(&serde_json::to_string(&core.info).expect("serialisable"));
-    out.push_str("}}");
+    out.push_str(r#","_meta":"#);
+    out.push_str(&core.result_meta);
+    out.push('}');
     out
 }
 

@@ -130,7 +130,7 @@ async fn serve_watched(
                     let extra = format!(
                         r#""resultType":"complete","ttlMs":{},"cacheScope":"public","_meta":{}"#,
                         core.limits.list_ttl.as_millis(),
-                        server_meta(&core)
+                        core.result_meta
                     );
                     middleware::finish(watch, Ok(None));
                     sink.send_raw_result(&id, &splice(&listing, &extra));
@@ -243,10 +243,6 @@ async fn serve_watched(
     }));
 }
 
-fn server_meta(core: &ServerCore) -> Value {
-    json!({ META_SERVER_INFO: core.info })
-}
-
 /// Tag a complete result: `resultType`, the server's identity, and cache hints where required.
 fn finish(core: &ServerCore, mut v: Value, cache_ttl_ms: Option<u128>) -> Value {
     if let Some(obj) = v.as_object_mut() {
@@ -268,8 +264,7 @@ fn finish(core: &ServerCore, mut v: Value, cache_ttl_ms: Option<u128>) -> Value 
 
 /// [`finish`] for a result written as text (which has no `_meta` of its own).
 fn finish_json(core: &ServerCore, json: &str, cache_ttl_ms: Option<u128>) -> String {
-    let info = serde_json::to_string(&core.info).expect("serialisable");
-    let mut extra = format!(r#""resultType":"complete","_meta":{{"{META_SERVER_INFO}":{info}}}"#);
+    let mut extra = format!(r#""resultType":"complete","_meta":{}"#, core.result_meta);
     if let Some(ttl) = cache_ttl_ms {
         extra.push_str(&format!(
             r#","ttlMs":{},"cacheScope":"private""#,
