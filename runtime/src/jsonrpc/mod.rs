@@ -9,6 +9,8 @@ mod message;
 mod pending;
 
 pub(crate) use cancel::{CancelOnDrop, MessageSink};
+#[cfg(feature = "server")]
+pub(crate) use envelope::MetaMember;
 pub use error::{codes, ErrorObject};
 pub(crate) use key::Key;
 pub(crate) use message::{parse_frame, FrameError};

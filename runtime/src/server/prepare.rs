@@ -168,7 +168,7 @@ pub(crate) fn missing_capabilities(requires: &[&str], peer: &PeerInfo) -> Option
 fn check_scopes(
     required: &[&str],
     auth: Option<&Arc<AuthInfo>>,
-    what: &str,
+    what: impl FnOnce() -> String,
 ) -> Result<(), ErrorObject> {
     let Some(auth) = auth else { return Ok(()) };
     let missing: Vec<&str> = required
@@ -181,7 +181,10 @@ fn check_scopes(
     }
     Err(ErrorObject::new(
         INSUFFICIENT_SCOPE,
-        format!("insufficient scope: {what} needs the scopes {missing:?}"),
+        format!(
+            "insufficient scope: {} needs the scopes {missing:?}",
+            what()
+        ),
     )
     .with_data(json!({ "requiredScopes": required })))
 }
@@ -222,7 +225,7 @@ fn prepare_handler(
                     call.name
                 )));
             };
-            check_scopes(tool.scopes(), auth, &format!("tool `{}`", call.name))?;
+            check_scopes(tool.scopes(), auth, || format!("tool `{}`", call.name))?;
             let binding = binding(era, method, &call.name, || {
                 Value::Object(call.arguments.clone().unwrap_or_default())
             });
@@ -304,7 +307,7 @@ fn prepare_handler(
                         .with_data(json!({ "uri": p.uri })),
                 );
             };
-            check_scopes(def.scopes(), auth, &format!("resource `{}`", p.uri))?;
+            check_scopes(def.scopes(), auth, || format!("resource `{}`", p.uri))?;
             let handler = def.handler.clone();
             let uri = p.uri.clone();
             let binding = binding(era, method, &p.uri, || Value::Null);
@@ -338,7 +341,7 @@ fn prepare_handler(
                     p.name
                 )));
             };
-            check_scopes(prompt.scopes(), auth, &format!("prompt `{}`", p.name))?;
+            check_scopes(prompt.scopes(), auth, || format!("prompt `{}`", p.name))?;
             let args = p.arguments.unwrap_or_default();
             let binding = binding(era, method, &p.name, || Value::Object(args.clone()));
             let prompt_name = p.name.clone();
