@@ -54,20 +54,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Feeds what is written to it into a SHA-256.
-pub(crate) struct HashWriter<'a>(pub &'a mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn kind(method: &str) -> &'static str {
     match method {
         "sampling/createMessage" => "sample",

@@ -35,6 +35,8 @@ pub(crate) struct Suspended {
     pub round: Arc<Round>,
     pub owner: Owner,
     pub binding: Binding,
+    /// The arguments the handler was started with (a resume must bring equal ones).
+    pub args: Option<serde_json::Value>,
     /// The handler's own outgoing queue (its notifications), relayed to the response of the
     /// request that runs it.
     pub relay: FrameReceiver,
@@ -220,6 +222,7 @@ mod tests {
             round: Round::new(Map::new(), HashMap::new(), Map::new()),
             owner: owner(caller),
             binding: binding(name),
+            args: None,
             relay,
             bytes,
         }

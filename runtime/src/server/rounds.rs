@@ -60,24 +60,26 @@ pub(crate) async fn run_rounds(
     let Retry { responses, state } = retry;
     let previous = match &state {
         Some(token) => Some(
-            request_state::open(&core.state_keys, token, prepared.binding.resolve(), owner)
+            request_state::open_for(&core.state_keys, token, owner)
                 .map_err(|e| ErrorObject::invalid_params(e.to_string()))?,
         ),
         None => None,
     };
     let rounds = previous.as_ref().map_or(0, |s| s.rounds);
-    // The handler may still be suspended here: resume it with the new answers.
-    let kept = previous
-        .as_ref()
-        .and_then(|s| s.continuation.as_deref())
-        .and_then(|c| {
-            core.continuations
-                .take(c, owner, prepared.binding.resolve())
-        });
+    // The handler may still be suspended here: resume it with the new answers. It is the state's
+    // (same owner and binding); this request must be the one it was started for, which comparing
+    // the arguments proves without digesting them.
+    let kept = previous.as_ref().and_then(|s| {
+        let c = s.continuation.as_deref()?;
+        core.continuations
+            .take(c, owner, &s.binding)
+            .filter(|k| prepared.binding.same_request(&k.binding, k.args.as_ref()))
+    });
     if let Some(Suspended {
         run,
         round,
         binding,
+        args,
         relay,
         ..
     }) = kept
@@ -85,7 +87,13 @@ pub(crate) async fn run_rounds(
         let answered = round.supply(responses);
         tracing::debug!(%id, answered, "resuming a suspended handler in memory");
         let handler = Running { run, round, relay };
-        return drive(core, handler, rounds, move || binding, owner, &sink, None).await;
+        let kept = move || (binding, args, 0);
+        return drive(core, handler, rounds, kept, owner, &sink, None).await;
+    }
+    // Replayed: the state must be this request's.
+    if let Some(s) = &previous {
+        request_state::check_binding(s, prepared.binding.resolve())
+            .map_err(|e| ErrorObject::invalid_params(e.to_string()))?;
     }
     let mut answers: Map<String, Value> = previous
         .as_ref()
@@ -112,7 +120,7 @@ pub(crate) async fn run_rounds(
     // The handler's notifications go to a queue of its own, relayed to this request's response
     // (or, if it is resumed, to the response of the request that resumes it).
     let (relay_sink, relay) = Outbox::channel();
-    let (run, mut binding) = runner::run(
+    let (run, binding) = runner::run(
         core,
         prepared,
         runner::ScopeParts {
@@ -128,7 +136,7 @@ pub(crate) async fn run_rounds(
         },
     );
     // The argument digest is computed only if the round ends with `input_required`.
-    let sealed_binding = move || binding.resolve().clone();
+    let sealed_binding = move || binding.into_parts();
     let run = Box::pin(run);
     let handler = Running { run, round, relay };
     drive(
@@ -159,7 +167,7 @@ async fn drive(
     core: &Arc<ServerCore>,
     handler: Running,
     rounds: u32,
-    binding: impl FnOnce() -> Binding,
+    binding: impl FnOnce() -> (Binding, Option<Value>, usize),
     owner: &Owner,
     sink: &Outbox,
     escalation: Option<Arc<Escalation>>,
@@ -211,7 +219,7 @@ async fn drive(
             round.with_open_asks(|open| open.keys().cloned().collect::<Vec<_>>().join(", "))
         )));
     }
-    let binding = binding();
+    let (binding, args, args_len) = binding();
     // An escalating handler is not kept: its answers watch this request's escalation, which a
     // retry does not carry; the retry replays it with its own.
     let continuation =
@@ -233,7 +241,7 @@ async fn drive(
     let token = request_state::seal(&core.state_keys, &next);
     let result = round.with_open_asks(|open| input_required(open, &token, core));
     if let Some(cid) = continuation {
-        let bytes = std::mem::size_of_val(&*run) + token.len();
+        let bytes = std::mem::size_of_val(&*run) + token.len() + args_len;
         core.continuations.insert(
             cid,
             Suspended {
@@ -241,6 +249,7 @@ async fn drive(
                 round,
                 owner: owner.clone(),
                 binding,
+                args,
                 relay,
                 bytes,
             },
