@@ -24,7 +24,7 @@ use super::tasks::{self, Escalation};
 use super::ServerCore;
 use crate::context::{LogFilter, OpenAsk, Round};
 use crate::jsonrpc::{ErrorObject, RequestId};
-use crate::transport::{FrameReceiver, Outbox};
+use crate::transport::{Outbox, Relay};
 
 /// What one request brings to its handler's rounds.
 pub(crate) struct Retry {
@@ -117,9 +117,9 @@ pub(crate) async fn run_rounds(
         .unwrap_or_default();
     let round = Round::new(answers, asked, memos);
 
-    // The handler's notifications go to a queue of its own, relayed to this request's response
-    // (or, if it is resumed, to the response of the request that resumes it).
-    let (relay_sink, relay) = Outbox::channel();
+    // The handler's notifications go through a relay of its own to this request's response (or,
+    // if it is resumed, to the response of the request that resumes it).
+    let (relay, relay_sink) = Relay::new();
     let (run, binding) = runner::run(
         core,
         prepared,
@@ -151,11 +151,11 @@ pub(crate) async fn run_rounds(
     .await
 }
 
-/// A handler being run: its future, its round, and its outgoing queue.
+/// A handler being run: its future, its round, and the relay its frames go through.
 struct Running {
     run: SuspendedRun,
     round: Arc<Round>,
-    relay: FrameReceiver,
+    relay: Arc<Relay>,
 }
 
 /// Poll the handler until it completes, or until it is blocked only on unanswered asks (after
@@ -175,8 +175,10 @@ async fn drive(
     let Running {
         mut run,
         round,
-        mut relay,
+        relay,
     } = handler;
+    // What the handler sends goes to this request's response, until this round ends.
+    let attached = relay.attach(sink);
     let grace = core.limits.input_round_grace;
     // Running while the handler is blocked on an unanswered ask; a new ask starts it again.
     let mut settling: Option<Pin<Box<dyn Future<Output = ()> + Send>>> = None;
@@ -186,16 +188,8 @@ async fn drive(
         }
         tokio::select! {
             biased;
-            outcome = &mut run => {
-                // What the handler sent before its result goes out before it.
-                while let Some(frame) = relay.try_recv() {
-                    sink.send_frame(frame);
-                }
-                return outcome.map(Ended::Done);
-            }
-            Some(frame) = relay.recv() => {
-                sink.send_frame(frame);
-            }
+            // What the handler sent before its result is in the sink before it.
+            outcome = &mut run => return outcome.map(Ended::Done),
             _ = round.new_ask.notified() => settling = None,
             _ = async { settling.as_mut().expect("settling").await }, if settling.is_some() => break,
             _ = escalation_requested(escalation.as_deref()) => {
@@ -208,10 +202,7 @@ async fn drive(
             }
         }
     }
-    // What the handler sent this round goes out with this round's answer.
-    while let Some(frame) = relay.try_recv() {
-        sink.send_frame(frame);
-    }
+    drop(attached);
     if rounds + 1 > core.limits.max_input_rounds {
         return Err(ErrorObject::internal(format!(
             "gave up after {} rounds of input; the request still needs: {}",
