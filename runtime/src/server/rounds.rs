@@ -304,14 +304,14 @@ async fn escalation_requested(escalation: Option<&Escalation>) {
 }
 
 /// How long a handler blocked on an unanswered ask may keep going before the round ends. With no
-/// grace, a few scheduler turns: asks made concurrently (`join!`) register in the same poll, and
-/// answered asks resolve at once, so the handler reaches its next unanswered ask without waiting
-/// on a clock; a timer racing an ask is simply redone next round.
+/// grace, one scheduler turn (every task already woken runs before this one is polled again):
+/// asks made concurrently (`join!`) register in the same poll, and answered asks resolve at once,
+/// so the handler reaches its next unanswered ask without waiting on a clock; a timer racing an
+/// ask is simply redone next round. (Each turn re-polls the whole request: more turns cost every
+/// multi round-trip call.)
 async fn settle(grace: std::time::Duration) {
     if grace.is_zero() {
-        for _ in 0..4 {
-            tokio::task::yield_now().await;
-        }
+        tokio::task::yield_now().await;
     } else {
         tokio::time::sleep(grace).await;
     }
