@@ -1,9 +1,9 @@
 //! `requestState` for multi round-trip requests: what a round carries to the next (answers so far,
 //! the digests of the asks made, memoised values), bound to the request it belongs to and to who
-//! sent it, and sealed with XChaCha20-Poly1305 so that a client can neither read it nor forge it,
+//! sent it, and sealed with AES-256-GCM-SIV so that a client can neither read it nor forge it,
 //! nor replay it for another request.
 //!
-//! A token is `<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`: a 24-byte nonce unique per seal
+//! A token is `<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`: a 12-byte nonce unique per seal
 //! ([`nonce`]), the key id in the clear (and authenticated), everything else encrypted (a compact
 //! binary plaintext, [`plaintext`]). Because everything
 //! needed travels inside the token, any replica holding the same keys can serve the next round.
@@ -21,8 +21,8 @@ mod tests;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aes_gcm_siv::aead::{Aead, Payload};
 use base64::Engine as _;
-use chacha20poly1305::aead::{Aead, Payload};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -33,13 +33,14 @@ pub(crate) mod source {
     pub(crate) use super::key_source::{from_env, from_file};
 }
 
-/// The nonce length of XChaCha20-Poly1305.
-const NONCE_LEN: usize = 24;
-/// The authentication tag length of XChaCha20-Poly1305.
+/// The nonce length of AES-256-GCM-SIV.
+const NONCE_LEN: usize = 12;
+/// The authentication tag length of AES-256-GCM-SIV.
 const TAG_LEN: usize = 16;
 /// Associated data of every seal: the token format, then the key id. v2: the binary plaintext
-/// (a v1 token, JSON inside, fails authentication: "not a token this server sealed").
-const AAD_PREFIX: &[u8] = b"toolsmith requestState v2\0";
+/// (a v1 token, JSON inside, fails authentication: "not a token this server sealed"); v3:
+/// AES-256-GCM-SIV instead of XChaCha20-Poly1305 (a v2 token fails authentication too).
+const AAD_PREFIX: &[u8] = b"toolsmith requestState v3\0";
 
 /// What the request state binds to: the method, the name (tool, prompt or URI) and a digest of
 /// the arguments ([`request_digest_counted`]).
@@ -157,7 +158,7 @@ pub(crate) fn seal(keys: &StateKeys, state: &RoundState) -> String {
                 aad: &aad,
             },
         )
-        .expect("XChaCha20-Poly1305 seals any message under 256 GiB");
+        .expect("AES-256-GCM-SIV seals any message under 64 GiB");
     let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     sealed.extend_from_slice(&nonce);
     sealed.extend_from_slice(&ciphertext);
