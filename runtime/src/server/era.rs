@@ -145,7 +145,7 @@ pub(crate) fn validate(
 /// frame (a request built in process holds values, not text, and is decoded every time).
 fn envelope_text(req: &Request) -> Option<EnvelopeText<'_>> {
     let raw = |key| match req.meta_member(key)? {
-        MetaMember::Raw(r) => Some(r.get()),
+        MetaMember::Raw(r) => Some(r),
         MetaMember::Value(_) => None,
     };
     Some(EnvelopeText {
@@ -153,7 +153,7 @@ fn envelope_text(req: &Request) -> Option<EnvelopeText<'_>> {
         capabilities: raw(META_CAPABILITIES)?,
         client_info: match req.meta_member(META_CLIENT_INFO) {
             None => None,
-            Some(MetaMember::Raw(r)) => Some(r.get()),
+            Some(MetaMember::Raw(r)) => Some(r),
             Some(MetaMember::Value(_)) => return None,
         },
     })
