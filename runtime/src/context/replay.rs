@@ -176,7 +176,7 @@ impl Round {
         params: &Value,
         key: Option<&str>,
     ) -> Option<Value> {
-        self.lookup_or_wait(method, params, key).ok()
+        self.lookup_or_wait(method, params_json(params), key).ok()
     }
 
     /// Answer the open asks that `responses` answers (by key; answers to anything else are
@@ -200,13 +200,14 @@ impl Round {
     }
 
     /// The answer to an ask, or, after recording it as open, a wait that [`Round::supply`] ends.
+    /// The ask's parameters come as their JSON text (`json`): what its digest is taken over and
+    /// what `input_required` carries.
     fn lookup_or_wait(
         &self,
         method: &'static str,
-        params: &Value,
+        json: String,
         key: Option<&str>,
     ) -> Result<Value, oneshot::Receiver<Value>> {
-        let json = params_json(params);
         let digest = digest_of_json(method, &json);
         let mut inner = self.inner.lock().expect("round lock");
         let key = self.key_for(&mut inner, method, &digest, key);
@@ -263,7 +264,24 @@ impl AnswerSource for ReplayAnswers {
         key: Option<&'a str>,
         _timeout: Duration,
     ) -> BoxFuture<'a, Result<Value, AnswerError>> {
-        match self.0.lookup_or_wait(method, &params, key) {
+        self.ask_text(method, params_json(&params), key, _timeout)
+    }
+
+    /// Asks are recorded as JSON text (digested, and sent in `input_required`), so params
+    /// serialised once, straight from the handler's request, spare a value built only to be
+    /// written out.
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn ask_text<'a>(
+        &'a self,
+        method: &'static str,
+        params: String,
+        key: Option<&'a str>,
+        _timeout: Duration,
+    ) -> BoxFuture<'a, Result<Value, AnswerError>> {
+        match self.0.lookup_or_wait(method, params, key) {
             Ok(answer) => Box::pin(std::future::ready(Ok(answer))),
             Err(wait) => Box::pin(async move {
                 match wait.await {

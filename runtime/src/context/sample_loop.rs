@@ -209,7 +209,8 @@ async fn ask_client(
     let scope = ctx.scope();
     const METHOD: &str = "sampling/createMessage";
     let invalid = |e: serde_json::Error| SampleError::InvalidRequest(e.to_string());
-    // A live ask takes the params as text, serialised once straight into the frame.
+    // A live ask takes the params as text, serialised once straight into the frame (a replayed
+    // one, to digest them and send them in `input_required`).
     let ask = if scope.answers.takes_text() {
         let text = serde_json::to_string(params).map_err(invalid)?;
         scope.answers.ask_text(METHOD, text, key, timeout)
