@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::continuations::{Continuations, Suspended, SuspendedRun};
 use super::era::Envelope;
-use super::prepare::Prepared;
+use super::prepare::{LazyBinding, Prepared};
 use super::reply::Reply;
 use super::request_state::{self, Binding, Owner, RoundState};
 use super::runner::{self, Answers};
@@ -45,18 +45,90 @@ pub(crate) enum Ended {
 
 /// Run the handler for one round: to completion when every ask has an answer, or until it is
 /// blocked only on unanswered asks, which are then sent as `input_required`.
+///
+/// Everything up to the handler's first poll happens here, before the returned future is
+/// polled ([`start`]), so that nothing of it (the opened state, the prepared request) is held in
+/// the future while the handler runs: a request's future is moved and copied as a whole.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn run_rounds(
+pub(crate) fn run_rounds<'a>(
+    core: &'a Arc<ServerCore>,
+    id: &RequestId,
+    envelope: Envelope,
+    owner: &'a Owner,
+    prepared: Prepared,
+    retry: Retry,
+    sink: Outbox,
+    cancel: CancellationToken,
+    escalation: Option<Arc<Escalation>>,
+) -> impl Future<Output = Result<Ended, ErrorObject>> + Send + 'a {
+    let started = start(
+        core,
+        id,
+        envelope,
+        owner,
+        prepared,
+        retry,
+        cancel,
+        escalation.as_ref(),
+    );
+    async move {
+        match started? {
+            Start::Resumed {
+                handler,
+                rounds,
+                kept,
+            } => drive(core, handler, rounds, move || kept, owner, &sink, None).await,
+            Start::Fresh {
+                handler,
+                rounds,
+                binding,
+            } => {
+                // The argument digest is computed only if the round ends with `input_required`.
+                let sealed_binding = move || binding.into_parts();
+                drive(
+                    core,
+                    handler,
+                    rounds,
+                    sealed_binding,
+                    owner,
+                    &sink,
+                    escalation,
+                )
+                .await
+            }
+        }
+    }
+}
+
+/// A round about to be driven ([`start`]).
+enum Start {
+    /// A handler kept in memory, resumed with this request's answers; what it was started for.
+    Resumed {
+        handler: Running,
+        rounds: u32,
+        kept: (Binding, Option<Value>, usize),
+    },
+    /// The handler run from the start (a first round, or a replay).
+    Fresh {
+        handler: Running,
+        rounds: u32,
+        binding: LazyBinding,
+    },
+}
+
+/// Open the request's state, if any, and resume the handler it names when this process keeps
+/// it; otherwise start the handler with the answers the state carries.
+#[allow(clippy::too_many_arguments)]
+fn start(
     core: &Arc<ServerCore>,
     id: &RequestId,
     envelope: Envelope,
     owner: &Owner,
     mut prepared: Prepared,
     retry: Retry,
-    sink: Outbox,
     cancel: CancellationToken,
-    escalation: Option<Arc<Escalation>>,
-) -> Result<Ended, ErrorObject> {
+    escalation: Option<&Arc<Escalation>>,
+) -> Result<Start, ErrorObject> {
     let Retry { responses, state } = retry;
     let previous = match &state {
         Some(token) => Some(
@@ -86,9 +158,11 @@ pub(crate) async fn run_rounds(
     {
         let answered = round.supply(responses);
         tracing::debug!(%id, answered, "resuming a suspended handler in memory");
-        let handler = Running { run, round, relay };
-        let kept = move || (binding, args, 0);
-        return drive(core, handler, rounds, kept, owner, &sink, None).await;
+        return Ok(Start::Resumed {
+            handler: Running { run, round, relay },
+            rounds,
+            kept: (binding, args, 0),
+        });
     }
     // Replayed: the state must be this request's.
     if let Some(s) = &previous {
@@ -128,27 +202,22 @@ pub(crate) async fn run_rounds(
             peer: envelope.peer,
             log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
             sink: relay_sink,
-            answers: match &escalation {
+            answers: match escalation {
                 None => Answers::Replay(Arc::clone(&round)),
                 Some(e) => Answers::Task(e.answers(Arc::clone(&round))),
             },
             cancel,
         },
     );
-    // The argument digest is computed only if the round ends with `input_required`.
-    let sealed_binding = move || binding.into_parts();
-    let run = Box::pin(run);
-    let handler = Running { run, round, relay };
-    drive(
-        core,
-        handler,
+    Ok(Start::Fresh {
+        handler: Running {
+            run: Box::pin(run),
+            round,
+            relay,
+        },
         rounds,
-        sealed_binding,
-        owner,
-        &sink,
-        escalation,
-    )
-    .await
+        binding,
+    })
 }
 
 /// A handler being run: its future, its round, and the relay its frames go through.

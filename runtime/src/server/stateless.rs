@@ -85,16 +85,13 @@ pub(crate) async fn serve(
     cancel: CancellationToken,
     watch: Option<Watch>,
 ) {
-    // No boxing without a span: this is every stateless request's path.
-    match watch.as_ref().map(Watch::span) {
-        Some(span) => {
-            use tracing::Instrument;
-            serve_watched(core, req, admitted, sink, cancel, watch)
-                .instrument(span)
-                .await
-        }
-        None => serve_watched(core, req, admitted, sink, cancel, watch).await,
-    }
+    // One future either way (a disabled span costs a check on each poll): two, one per arm,
+    // would make every stateless request's future the size of both.
+    use tracing::Instrument;
+    let span = watch.as_ref().map_or_else(tracing::Span::none, Watch::span);
+    serve_watched(core, req, admitted, sink, cancel, watch)
+        .instrument(span)
+        .await
 }
 
 async fn serve_watched(
@@ -141,10 +138,9 @@ async fn serve_watched(
         }
         "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
             let cache = (method == "resources/read").then_some(core.limits.read_ttl.as_millis());
-            let inputs = take_inputs(params);
-            match inputs {
-                Err(e) => Err(e),
-                Ok((params, retry)) => match prepare(
+            // Set up in one expression, so that nothing of it is held while the handler runs.
+            let setup = take_inputs(params).and_then(|(params, retry)| {
+                let prepared = prepare(
                     &registry,
                     &method,
                     params,
@@ -152,66 +148,67 @@ async fn serve_watched(
                     Era::Stateless,
                     core.expose_errors,
                     &caller,
-                ) {
+                )?;
+                let mode = tasks::mode(
+                    &registry,
+                    (method == "tools/call").then_some(prepared.binding.name()),
+                    &envelope.peer.capabilities,
+                )?;
+                Ok((prepared, mode, retry))
+            });
+            match setup {
+                Err(e) => Err(e),
+                Ok((prepared, Mode::Task, _)) => {
+                    let start = tasks::Start {
+                        id: id.clone(),
+                        peer: Arc::clone(&envelope.peer),
+                        log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
+                        owner: tasks::owner(owner.caller.as_deref()),
+                    };
+                    // Boxed, as every rare arm: the request's future stays small.
+                    Box::pin(core.tasks.start(&core, prepared, start)).await
+                }
+                Ok((prepared, mode, retry)) => match rounds::run_rounds(
+                    &core,
+                    &id,
+                    envelope,
+                    &owner,
+                    prepared,
+                    retry,
+                    sink.clone(),
+                    cancel,
+                    (mode == Mode::Escalating).then(Escalation::new),
+                )
+                .await
+                {
+                    Ok(Ended::InputRequired(result)) => {
+                        middleware::finish(watch, Ok(None));
+                        sink.send_raw_result(&id, &result);
+                        return;
+                    }
+                    // A result written as text is complete; it goes out tagged, as text.
+                    Ok(Ended::Done(Reply::Json(text))) => {
+                        let reply = Reply::Json(finish_json(&core, text, cache));
+                        middleware::finish_reply(watch, Ok(&reply));
+                        runner::reply_with(&sink, id, Ok(reply));
+                        return;
+                    }
+                    Ok(Ended::Done(Reply::Value(v))) => {
+                        let tag = v.get("resultType").and_then(Value::as_str);
+                        Ok(if matches!(tag, Some("input_required" | "task")) {
+                            v
+                        } else {
+                            finish(&core, v, cache)
+                        })
+                    }
                     Err(e) => Err(e),
-                    Ok(prepared) => match tasks::mode(
-                        &registry,
-                        (method == "tools/call").then_some(prepared.binding.name()),
-                        &envelope.peer.capabilities,
-                    ) {
-                        Err(e) => Err(e),
-                        Ok(Mode::Task) => {
-                            let start = tasks::Start {
-                                id: id.clone(),
-                                peer: Arc::clone(&envelope.peer),
-                                log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
-                                owner: tasks::owner(owner.caller.as_deref()),
-                            };
-                            core.tasks.start(&core, prepared, start).await
-                        }
-                        Ok(mode) => match rounds::run_rounds(
-                            &core,
-                            &id,
-                            envelope,
-                            &owner,
-                            prepared,
-                            retry,
-                            sink.clone(),
-                            cancel,
-                            (mode == Mode::Escalating).then(Escalation::new),
-                        )
-                        .await
-                        {
-                            Ok(Ended::InputRequired(result)) => {
-                                middleware::finish(watch, Ok(None));
-                                sink.send_raw_result(&id, &result);
-                                return;
-                            }
-                            // A result written as text is complete; it goes out tagged, as text.
-                            Ok(Ended::Done(Reply::Json(text))) => {
-                                let reply = Reply::Json(finish_json(&core, text, cache));
-                                middleware::finish_reply(watch, Ok(&reply));
-                                runner::reply_with(&sink, id, Ok(reply));
-                                return;
-                            }
-                            Ok(Ended::Done(Reply::Value(v))) => {
-                                let tag = v.get("resultType").and_then(Value::as_str);
-                                Ok(if matches!(tag, Some("input_required" | "task")) {
-                                    v
-                                } else {
-                                    finish(&core, v, cache)
-                                })
-                            }
-                            Err(e) => Err(e),
-                        },
-                    },
                 },
             }
         }
         m if tasks::METHODS.contains(&m) => match tasks::gate(m, &envelope.peer.capabilities) {
             Ok(()) => {
                 let owner = tasks::owner(owner.caller.as_deref());
-                core.tasks.serve(m, &owner, params).await
+                Box::pin(core.tasks.serve(m, &owner, params)).await
             }
             Err(e) => Err(e),
         },
@@ -219,7 +216,10 @@ async fn serve_watched(
             let task_owner = tasks::declared(&envelope.peer.capabilities)
                 .then(|| tasks::owner(owner.caller.as_deref()));
             let task_watch = core.tasks.watch(task_owner);
-            listen(&core, &id, params, listener, &sink, cancel, task_watch).await;
+            Box::pin(listen(
+                &core, &id, params, listener, &sink, cancel, task_watch,
+            ))
+            .await;
             middleware::finish(watch, Ok(None));
             return;
         }

@@ -23,7 +23,9 @@ pub(crate) type Chain = Arc<[Arc<dyn Middleware>]>;
 /// One request under watch: the middleware whose `before` passed, owed an `after`.
 pub(crate) struct Watch {
     chain: Chain,
-    info: RequestInfo,
+    /// Boxed: a request's future holds its watch (or `None`) across every await, so the watch is
+    /// kept small.
+    info: Box<RequestInfo>,
     /// How many of the chain's `before`s returned `Ok` (their `after`s are owed).
     passed: usize,
     done: bool,
@@ -41,7 +43,7 @@ impl Watch {
         let Some(chain) = chain else { return Ok(None) };
         let mut watch = Watch {
             chain: Arc::clone(chain),
-            info: RequestInfo::of(req, era, facts),
+            info: Box::new(RequestInfo::of(req, era, facts)),
             passed: 0,
             done: false,
         };
