@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::answer::{Answer, Incoming};
 use super::envelope::{ParamsIn, RawEnvelope};
 use super::error::{codes, ErrorObject};
 
@@ -287,6 +288,12 @@ fn kind_of(v: &Value) -> &'static str {
 /// form a peer uses to report a frame it could not read); answering those would let two peers
 /// trade errors about each other's errors forever.
 pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
+    read_frame(text).map(Incoming::into_message)
+}
+
+/// [`parse_frame`], a success response kept as an [`Answer`]: its `result` stays the frame's
+/// text, for the request waiting for it to decode once.
+pub(crate) fn read_frame(text: &str) -> Result<Incoming, FrameError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
         // Batches were removed in 2025-06-18; a valid array still gets a precise error.
@@ -375,7 +382,7 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
                 "a message cannot have both `method` and `result`/`error`",
             ));
         }
-        return Ok(match id {
+        return Ok(Incoming::Message(match id {
             Some(id) => Message::Request(Request {
                 id,
                 method,
@@ -390,26 +397,24 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
                 }
                 Message::Notification(Notification { method, params })
             }
-        });
+        }));
     }
 
     match (wire.result, wire.error) {
         (Some(result), None) => {
             let id = id.ok_or_else(|| FrameError::invalid(None, "a response needs an `id`"))?;
-            match serde_json::from_str::<Value>(result.get()) {
-                Ok(value) => Ok(Message::Response(Response {
-                    id: Some(id),
-                    outcome: Ok(value),
-                })),
-                // Valid JSON that cannot be held (nested past the depth limit).
-                Err(e) => malformed(true, Some(id), format!("invalid `result`: {e}")),
-            }
+            // Kept as text: valid JSON, read by whoever waits for it (one nested past the depth
+            // limit becomes a malformed response there, see `Answer::into_response`).
+            Ok(Incoming::Answer(Answer {
+                id,
+                result: result.to_owned(),
+            }))
         }
         (None, Some(error)) => match serde_json::from_str::<ErrorObject>(error.get()) {
-            Ok(err) => Ok(Message::Response(Response {
+            Ok(err) => Ok(Incoming::Message(Message::Response(Response {
                 id,
                 outcome: Err(err),
-            })),
+            }))),
             Err(e) => malformed(true, id, format!("invalid `error` object: {e}")),
         },
         (Some(_), Some(_)) => {
@@ -428,15 +433,15 @@ fn malformed(
     response_shape: bool,
     id: Option<RequestId>,
     problem: impl Into<String>,
-) -> Result<Message, FrameError> {
+) -> Result<Incoming, FrameError> {
     match id {
-        Some(id) if response_shape => Ok(Message::Response(Response {
+        Some(id) if response_shape => Ok(Incoming::Message(Message::Response(Response {
             id: Some(id),
             outcome: Err(ErrorObject::new(
                 codes::INVALID_REQUEST,
                 format!("malformed response from the peer: {}", problem.into()),
             )),
-        })),
+        }))),
         id => Err(FrameError::invalid(id, problem)),
     }
 }

@@ -20,20 +20,28 @@ pub(crate) enum PeerError {
 }
 
 /// A waiting request: where its answer goes, and the bytes of params it counts as.
-struct Slot {
-    tx: oneshot::Sender<Result<Value, ErrorObject>>,
+struct Slot<T> {
+    tx: oneshot::Sender<Result<T, ErrorObject>>,
     bytes: usize,
 }
 
-#[derive(Default)]
-struct Slots {
-    map: HashMap<RequestId, Slot>,
+struct Slots<T> {
+    map: HashMap<RequestId, Slot<T>>,
     /// The sum of the slots' `bytes`.
     bytes: usize,
 }
 
-impl Slots {
-    fn remove(&mut self, id: &RequestId) -> Option<Slot> {
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Slots {
+            map: HashMap::new(),
+            bytes: 0,
+        }
+    }
+}
+
+impl<T> Slots<T> {
+    fn remove(&mut self, id: &RequestId) -> Option<Slot<T>> {
         let slot = self.map.remove(id)?;
         self.bytes -= slot.bytes;
         Some(slot)
@@ -42,10 +50,11 @@ impl Slots {
 
 /// Requests this side sent and is waiting on, keyed by id. One per connection: the transport's
 /// reader resolves entries, the requester awaits them. Bounded by count and by the bytes of the
-/// params of the requests waiting.
-pub(crate) struct Pending {
+/// params of the requests waiting. `T`: what a result is delivered as (a value, or the server's
+/// [`ResultJson`](super::ResultJson), the text of the frame it came in).
+pub(crate) struct Pending<T = Value> {
     next_id: AtomicI64,
-    slots: Mutex<Option<Slots>>,
+    slots: Mutex<Option<Slots<T>>>,
     capacity: usize,
     max_bytes: usize,
 }
@@ -82,13 +91,13 @@ pub(crate) enum RegisterError {
 
 /// Removes its entry when dropped, so an abandoned request (timeout, cancellation) leaves nothing
 /// behind and a late answer is ignored.
-pub(crate) struct PendingGuard<'a> {
-    pending: &'a Pending,
+pub(crate) struct PendingGuard<'a, T = Value> {
+    pending: &'a Pending<T>,
     id: RequestId,
-    rx: oneshot::Receiver<Result<Value, ErrorObject>>,
+    rx: oneshot::Receiver<Result<T, ErrorObject>>,
 }
 
-impl Pending {
+impl<T> Pending<T> {
     #[cfg(any(feature = "client", test))]
     pub(crate) fn new() -> Self {
         Self::with_limits(usize::MAX, usize::MAX)
@@ -107,13 +116,13 @@ impl Pending {
 
     /// Reserve an id and a slot for its answer. `None` when the connection is already closed.
     #[cfg(any(feature = "client", test))]
-    pub(crate) fn register(&self) -> Option<PendingGuard<'_>> {
+    pub(crate) fn register(&self) -> Option<PendingGuard<'_, T>> {
         self.try_register(0).ok()
     }
 
     /// Reserve an id and a slot for the answer to a request whose params are `bytes` long,
     /// saying why not.
-    pub(crate) fn try_register(&self, bytes: usize) -> Result<PendingGuard<'_>, RegisterError> {
+    pub(crate) fn try_register(&self, bytes: usize) -> Result<PendingGuard<'_, T>, RegisterError> {
         let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         let mut slots = self.slots.lock().expect("pending map lock");
@@ -135,7 +144,7 @@ impl Pending {
 
     /// Deliver an answer. Returns false when no one is waiting for that id (unknown, late or
     /// duplicate), which the caller logs and otherwise ignores.
-    pub(crate) fn resolve(&self, id: &RequestId, outcome: Result<Value, ErrorObject>) -> bool {
+    pub(crate) fn resolve(&self, id: &RequestId, outcome: Result<T, ErrorObject>) -> bool {
         let slot = {
             let mut slots = self.slots.lock().expect("pending map lock");
             slots.as_mut().and_then(|s| s.remove(id))
@@ -173,14 +182,14 @@ impl Pending {
     }
 }
 
-impl PendingGuard<'_> {
+impl<T> PendingGuard<'_, T> {
     /// The id to send the request with.
     pub(crate) fn id(&self) -> &RequestId {
         &self.id
     }
 
     /// Wait for the answer.
-    pub(crate) async fn answer(&mut self) -> Result<Value, PeerError> {
+    pub(crate) async fn answer(&mut self) -> Result<T, PeerError> {
         match (&mut self.rx).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(PeerError::Rpc(e)),
@@ -189,7 +198,7 @@ impl PendingGuard<'_> {
     }
 }
 
-impl Drop for PendingGuard<'_> {
+impl<T> Drop for PendingGuard<'_, T> {
     fn drop(&mut self) {
         if let Some(slots) = self
             .pending
@@ -230,7 +239,7 @@ mod tests {
         assert_eq!(p.len(), 0);
         assert!(!p.resolve(&id, Ok(Value::Null)));
 
-        let cap = Pending::with_limits(1, usize::MAX);
+        let cap = Pending::<Value>::with_limits(1, usize::MAX);
         let held = cap.try_register(0).unwrap();
         assert_eq!(cap.try_register(0).err(), Some(RegisterError::Full));
         drop(held);

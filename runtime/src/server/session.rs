@@ -21,7 +21,8 @@ use super::subscriptions;
 use super::{parse_params, ServerCore};
 use crate::context::{LogFilter, PeerInfo};
 use crate::jsonrpc::{
-    codes, ErrorObject, FrameError, Message, Notification, Pending, Request, RequestId, Response,
+    codes, Answer, ErrorObject, FrameError, Message, Notification, Pending, Request, RequestId,
+    Response, ResultJson,
 };
 use crate::protocol::{
     Era, InitializeParams, InitializeResult, LoggingLevel, LATEST_PROTOCOL_VERSION,
@@ -42,7 +43,7 @@ pub(crate) struct Session {
     level: Mutex<Option<LoggingLevel>>,
     /// Bumped whenever the facts a session store keeps change.
     changes: AtomicU64,
-    pending: Arc<Pending>,
+    pending: Arc<Pending<ResultJson>>,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     subscriptions: Mutex<HashSet<String>>,
     tasks: TaskTracker,
@@ -456,7 +457,17 @@ impl Session {
             tracing::warn!(error = ?r.outcome.err(), "the client reported an error about an unreadable message");
             return;
         };
-        if !self.pending.resolve(&id, r.outcome) {
+        self.resolve(&id, r.outcome.map(ResultJson::Value));
+    }
+
+    /// A success response as read from a frame: its result goes to the ask waiting for it as
+    /// the frame's text, decoded there once.
+    pub(crate) fn on_answer(&self, a: Answer) {
+        self.resolve(&a.id, Ok(ResultJson::Raw(a.result)));
+    }
+
+    fn resolve(&self, id: &RequestId, outcome: Result<ResultJson, ErrorObject>) {
+        if !self.pending.resolve(id, outcome) {
             tracing::warn!(%id, "ignored a response to a request that is not pending (late, duplicate or unknown id)");
         }
     }
@@ -568,6 +579,10 @@ impl Endpoint for Session {
             Message::Notification(n) => self.on_notification(n),
             Message::Response(r) => self.on_response(r),
         }
+    }
+
+    fn on_answer(self: &Arc<Self>, answer: Answer) {
+        Session::on_answer(self, answer)
     }
 
     fn on_frame_error(&self, error: FrameError) {

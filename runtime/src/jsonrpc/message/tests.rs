@@ -160,3 +160,36 @@ fn writes_frames() {
     assert_eq!(v["id"], Value::Null);
     assert_eq!(v["error"]["code"], -32700);
 }
+
+#[test]
+fn a_success_response_is_read_as_its_result_text() {
+    let frame = r#"{"jsonrpc":"2.0","id":7,"result": {"model": "m", "n": [1, 2]} }"#;
+    match read_frame(frame).unwrap() {
+        Incoming::Answer(a) => {
+            assert_eq!(a.id, RequestId::Number(7));
+            assert_eq!(a.result.get(), r#"{"model": "m", "n": [1, 2]}"#);
+        }
+        other => panic!("not an answer: {other:?}"),
+    }
+    // Read as a message, it is the response it always was.
+    assert_eq!(
+        parse_frame(frame).unwrap(),
+        Message::result(
+            RequestId::Number(7),
+            serde_json::json!({"model": "m", "n": [1, 2]})
+        )
+    );
+    // Errors, malformed responses and everything else stay messages.
+    for other in [
+        r#"{"jsonrpc":"2.0","id":7,"error":{"code":-1,"message":"no"}}"#,
+        r#"{"jsonrpc":"2.0","id":7,"error":"no"}"#,
+        r#"{"id":7,"result":{}}"#,
+        r#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#,
+    ] {
+        assert!(
+            matches!(read_frame(other), Ok(Incoming::Message(_))),
+            "{other}"
+        );
+    }
+    assert!(read_frame(r#"{"jsonrpc":"2.0","result":{}}"#).is_err());
+}

@@ -29,7 +29,9 @@ use super::sse::{sse, GetStream, OpenFlag};
 use super::stream_log::parse_event_id;
 use super::stream_resume;
 use crate::auth::AuthInfo;
-use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
+use crate::jsonrpc::{
+    codes, read_frame, ErrorObject, FrameError, Incoming, Message, Request, RequestId,
+};
 use crate::protocol::codes::{
     HEADER_MISMATCH, MISSING_CLIENT_CAPABILITY, SERVER_BUSY, UNSUPPORTED_PROTOCOL_VERSION,
 };
@@ -253,10 +255,13 @@ async fn on_post(
                 format!("parse error: the body is not valid UTF-8 ({e})"),
             ),
         }),
-        Ok(text) => parse_frame(text),
+        Ok(text) => read_frame(text),
     };
-    let message = match parsed {
-        Ok(m) => m,
+    // A success response keeps its result as the frame's text (`answer`), delivered so to its
+    // session; the message routing it stands for it with a null result.
+    let (message, answer) = match parsed {
+        Ok(Incoming::Message(m)) => (m, None),
+        Ok(Incoming::Answer(a)) => (Message::result(a.id.clone(), Value::Null), Some(a)),
         Err(e) => {
             let body = Message::error(e.id, e.error).to_json();
             return (
@@ -343,7 +348,10 @@ async fn on_post(
             StatusCode::ACCEPTED.into_response()
         }
         Message::Response(r) => {
-            session.session.response(r);
+            match answer {
+                Some(a) => session.session.answer(a),
+                None => session.session.response(r),
+            }
             StatusCode::ACCEPTED.into_response()
         }
     };
