@@ -95,6 +95,8 @@ pub(crate) struct PendingGuard<'a, T = Value> {
     pending: &'a Pending<T>,
     id: RequestId,
     rx: oneshot::Receiver<Result<T, ErrorObject>>,
+    /// True once the answer (or the close) came: the entry is gone, nothing to remove.
+    settled: bool,
 }
 
 impl<T> Pending<T> {
@@ -139,6 +141,7 @@ impl<T> Pending<T> {
             pending: self,
             id,
             rx,
+            settled: false,
         })
     }
 
@@ -190,7 +193,10 @@ impl<T> PendingGuard<'_, T> {
 
     /// Wait for the answer.
     pub(crate) async fn answer(&mut self) -> Result<T, PeerError> {
-        match (&mut self.rx).await {
+        let answer = (&mut self.rx).await;
+        // Whoever settled it (an answer, or the close) took the entry out of the map.
+        self.settled = true;
+        match answer {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(PeerError::Rpc(e)),
             Err(_) => Err(PeerError::Closed),
@@ -200,6 +206,9 @@ impl<T> PendingGuard<'_, T> {
 
 impl<T> Drop for PendingGuard<'_, T> {
     fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
         if let Some(slots) = self
             .pending
             .slots
