@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
@@ -26,7 +27,7 @@ struct Slot<T> {
 }
 
 struct Slots<T> {
-    map: HashMap<RequestId, Slot<T>>,
+    map: HashMap<RequestId, Slot<T>, BuildHasherDefault<IdHasher>>,
     /// The sum of the slots' `bytes`.
     bytes: usize,
 }
@@ -34,9 +35,49 @@ struct Slots<T> {
 impl<T> Default for Slots<T> {
     fn default() -> Self {
         Slots {
-            map: HashMap::new(),
+            map: HashMap::default(),
             bytes: 0,
         }
+    }
+}
+
+/// Hashes the map's ids with a multiply (FxHash's step) instead of SipHash. The map only ever
+/// holds ids this side chose (sequential integers), so a peer answering with ids of its choice
+/// cannot crowd a bucket: its ids only probe.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(n.into())
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n)
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.add(n as u64)
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64)
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.add(n as u64)
     }
 }
 
@@ -275,6 +316,23 @@ mod tests {
         drop(b);
         assert_eq!(p.bytes(), 0);
         assert!(p.try_register(1000).is_ok());
+    }
+
+    #[tokio::test]
+    async fn ids_of_either_kind_are_found_and_strings_never_match_ours() {
+        let p = Pending::new();
+        let guards: Vec<_> = (0..100).map(|_| p.register().unwrap()).collect();
+        for g in &guards {
+            let RequestId::Number(n) = g.id() else {
+                panic!("our ids are numbers")
+            };
+            // The same number as a string is another id.
+            assert!(!p.resolve(&RequestId::String(n.to_string().into()), Ok(Value::Null)));
+        }
+        for (i, g) in guards.iter().enumerate().rev() {
+            assert!(p.resolve(g.id(), Ok(Value::from(i))));
+            assert_eq!(p.len(), i);
+        }
     }
 
     #[cfg(feature = "server")]
