@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -38,22 +37,73 @@ impl Serialize for RequestId {
 
 impl<'de> Deserialize<'de> for RequestId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(RequestId::String(s.into())),
-            Value::Number(n) => n.as_i64().map(RequestId::Number).ok_or_else(|| {
-                // Not an i64: a u64 above i64::MAX, or a float.
-                let huge = n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18);
-                D::Error::custom(if huge {
-                    format!("request id {n} is out of range (integer ids must fit in a signed 64-bit integer)")
-                } else {
-                    format!("request id must be a string or an integer, not the number {n}")
-                })
-            }),
-            other => Err(D::Error::custom(format!(
-                "request id must be a string or an integer, not {}",
-                kind_of(&other)
-            ))),
+        d.deserialize_any(IdVisitor)
+    }
+}
+
+/// Reads an id as what it is (no `Value` first); anything else is refused by its kind, an array
+/// or an object after it is read whole (as a value, so its depth is checked as before).
+struct IdVisitor;
+
+impl IdVisitor {
+    fn not<E: serde::de::Error>(kind: &str) -> E {
+        E::custom(format!(
+            "request id must be a string or an integer, not {kind}"
+        ))
+    }
+
+    /// A number that is not an i64: a u64 above i64::MAX, or a float.
+    fn not_i64<E: serde::de::Error>(n: serde_json::Number) -> E {
+        let huge = n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18);
+        E::custom(if huge {
+            format!(
+                "request id {n} is out of range (integer ids must fit in a signed 64-bit integer)"
+            )
+        } else {
+            format!("request id must be a string or an integer, not the number {n}")
+        })
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for IdVisitor {
+    type Value = RequestId;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string or an integer")
+    }
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<RequestId, E> {
+        Ok(RequestId::Number(n))
+    }
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<RequestId, E> {
+        i64::try_from(n)
+            .map(RequestId::Number)
+            .map_err(|_| Self::not_i64(n.into()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<RequestId, E> {
+        match serde_json::Number::from_f64(f) {
+            Some(n) => Err(Self::not_i64(n)),
+            None => Err(Self::not("a number")),
         }
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RequestId, E> {
+        Ok(RequestId::String(s.into()))
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<RequestId, E> {
+        Err(Self::not("a boolean"))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<RequestId, E> {
+        Err(Self::not("null"))
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<RequestId, E> {
+        Err(Self::not("null"))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<RequestId, A::Error> {
+        Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Err(Self::not("an array"))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RequestId, A::Error> {
+        Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Err(Self::not("an object"))
     }
 }
 
