@@ -15,7 +15,7 @@ pub(crate) use answer::{Answer, Incoming};
 pub(crate) use cancel::{CancelOnDrop, MessageSink};
 pub use error::{codes, ErrorObject};
 pub(crate) use key::Key;
-#[cfg(any(feature = "http-client", test))]
+#[cfg(any(feature = "http-client", all(test, feature = "server")))]
 pub(crate) use message::parse_frame;
 pub(crate) use message::{read_frame, FrameError};
 pub use message::{Message, Notification, Request, RequestId, Response};
