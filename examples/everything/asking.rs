@@ -228,7 +228,7 @@ pub(crate) async fn test_input_required_result_multi_round(
     Ok(format!("Multi-round complete for {name} who likes {color}"))
 }
 
-/// MRTR: the requestState is sealed (XChaCha20-Poly1305); a tampered one is refused before this runs again
+/// MRTR: the requestState is sealed (AES-256-GCM-SIV); a tampered one is refused before this runs again
 #[tool]
 pub(crate) async fn test_input_required_result_tampered_state(
     ctx: Context<'_>,

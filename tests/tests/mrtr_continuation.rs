@@ -197,3 +197,29 @@ async fn another_callers_or_a_forged_state_resumes_nothing() {
     assert_eq!(text(&alice), "Lima");
     assert_eq!(counted.runs.load(Ordering::SeqCst), 1, "resumed");
 }
+
+/// A resume compares the retry's arguments with those the kept handler was started with (no
+/// digest of them is made): a retry with other arguments resumes nothing and is refused, and the
+/// kept handler is dropped, so the rightful retry replays it.
+#[tokio::test]
+async fn a_retry_with_other_arguments_resumes_nothing() {
+    let counted = Arc::new(Counted::default());
+    let mut pipe = Pipe::start(server(&counted, Limits::default()));
+    let r1 = pipe
+        .request(json!(1), "tools/call", call("q", json!({})))
+        .await;
+    let mut other = retry_of(&r1, "q", "Oslo");
+    other["arguments"]["question"] = json!("another question");
+    let refused = pipe.request(json!(2), "tools/call", other).await;
+    let message = refused["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("arguments"), "{refused}");
+    let r2 = pipe
+        .request(json!(3), "tools/call", retry_of(&r1, "q", "Oslo"))
+        .await;
+    assert_eq!(text(&r2), "Oslo");
+    assert_eq!(
+        counted.runs.load(Ordering::SeqCst),
+        2,
+        "dropped, then replayed"
+    );
+}

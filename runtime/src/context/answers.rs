@@ -43,8 +43,9 @@ pub(crate) trait AnswerSource: Send + Sync {
         timeout: Duration,
     ) -> BoxFuture<'a, Result<Value, AnswerError>>;
 
-    /// True when the source sends its asks as they are ([`LiveAnswers`]): then an ask's params
-    /// are better given as JSON text ([`AnswerSource::ask_text`]) than built into a value first.
+    /// True when the source uses an ask's params as JSON text (a live ask sends them as they
+    /// are, a replayed one digests them and sends them in `input_required`): then they are better
+    /// given as text ([`AnswerSource::ask_text`]) than built into a value first.
     fn takes_text(&self) -> bool {
         false
     }

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{oneshot, Notify};
 
 use super::answers::{AnswerError, AnswerSource};
+use crate::jsonrpc::ResultJson;
 
 /// How many bytes of SHA-256 an ask's digest keeps: 128 bits, so that no client can find another
 /// ask with the same key (an answer to one ask is never taken for another).
@@ -52,20 +53,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         s.push(DIGITS[usize::from(b & 15)] as char);
     }
     s
-}
-
-/// Feeds what is written to it into a SHA-256.
-pub(crate) struct HashWriter<'a>(pub &'a mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn kind(method: &str) -> &'static str {
@@ -190,7 +177,7 @@ impl Round {
         params: &Value,
         key: Option<&str>,
     ) -> Option<Value> {
-        self.lookup_or_wait(method, params, key).ok()
+        self.lookup_or_wait(method, params_json(params), key).ok()
     }
 
     /// Answer the open asks that `responses` answers (by key; answers to anything else are
@@ -214,13 +201,14 @@ impl Round {
     }
 
     /// The answer to an ask, or, after recording it as open, a wait that [`Round::supply`] ends.
+    /// The ask's parameters come as their JSON text (`json`): what its digest is taken over and
+    /// what `input_required` carries.
     fn lookup_or_wait(
         &self,
         method: &'static str,
-        params: &Value,
+        json: String,
         key: Option<&str>,
     ) -> Result<Value, oneshot::Receiver<Value>> {
-        let json = params_json(params);
         let digest = digest_of_json(method, &json);
         let mut inner = self.inner.lock().expect("round lock");
         let key = self.key_for(&mut inner, method, &digest, key);
@@ -269,6 +257,29 @@ impl Round {
 /// dropped (and replayed next round).
 pub(crate) struct ReplayAnswers(pub Arc<Round>);
 
+impl ReplayAnswers {
+    /// The answer to the ask of `method` with `params` (JSON text) under `key`, as `as_answer`
+    /// makes it: at once when the retried request carries it, else once the round supplies it.
+    fn answer<'a, T: Send + 'a>(
+        &'a self,
+        method: &'static str,
+        params: String,
+        key: Option<&'a str>,
+        as_answer: fn(Value) -> T,
+    ) -> BoxFuture<'a, Result<T, AnswerError>> {
+        match self.0.lookup_or_wait(method, params, key) {
+            Ok(answer) => Box::pin(std::future::ready(Ok(as_answer(answer)))),
+            Err(wait) => Box::pin(async move {
+                match wait.await {
+                    Ok(answer) => Ok(as_answer(answer)),
+                    // The round was dropped: nothing will answer; the handler is dropped too.
+                    Err(_) => std::future::pending().await,
+                }
+            }),
+        }
+    }
+}
+
 impl AnswerSource for ReplayAnswers {
     fn ask<'a>(
         &'a self,
@@ -277,16 +288,24 @@ impl AnswerSource for ReplayAnswers {
         key: Option<&'a str>,
         _timeout: Duration,
     ) -> BoxFuture<'a, Result<Value, AnswerError>> {
-        match self.0.lookup_or_wait(method, &params, key) {
-            Ok(answer) => Box::pin(std::future::ready(Ok(answer))),
-            Err(wait) => Box::pin(async move {
-                match wait.await {
-                    Ok(answer) => Ok(answer),
-                    // The round was dropped: nothing will answer; the handler is dropped too.
-                    Err(_) => std::future::pending().await,
-                }
-            }),
-        }
+        self.answer(method, params_json(&params), key, |answer| answer)
+    }
+
+    /// Asks are recorded as JSON text (digested, and sent in `input_required`), so params
+    /// serialised once, straight from the handler's request, spare a value built only to be
+    /// written out.
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn ask_text<'a>(
+        &'a self,
+        method: &'static str,
+        params: String,
+        key: Option<&'a str>,
+        _timeout: Duration,
+    ) -> BoxFuture<'a, Result<ResultJson, AnswerError>> {
+        self.answer(method, params, key, ResultJson::Value)
     }
 
     fn recall(&self, name: &str) -> (String, Option<Value>) {

@@ -210,8 +210,9 @@ async fn ask_client(
     let scope = ctx.scope();
     const METHOD: &str = "sampling/createMessage";
     let invalid = |e: serde_json::Error| SampleError::InvalidRequest(e.to_string());
-    // A live ask takes the params as text, serialised once straight into the frame.
-    // Its answer comes as the text of the client's frame, decoded once into the result.
+    // A live ask takes the params as text, serialised once straight into the frame (a replayed
+    // one, to digest them and send them in `input_required`). A live answer comes as the text
+    // of the client's frame, decoded once into the result.
     let ask: BoxFuture<'_, Result<ResultJson, AnswerError>> = if scope.answers.takes_text() {
         let text = serde_json::to_string(params).map_err(invalid)?;
         scope.answers.ask_text(METHOD, text, key, timeout)

@@ -24,10 +24,14 @@ pub(crate) const ENVELOPE_KEYS: [&str; 4] = [
     "io.modelcontextprotocol/logLevel",
 ];
 
-/// The envelope members of a request's `params._meta`, as the JSON text they arrived as.
+/// The envelope members of a request's `params._meta`, as the JSON text they arrived as: one
+/// buffer holding each member's text, one after the other (one allocation per request, however
+/// many members it has).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RawEnvelope {
-    members: [Option<Box<RawValue>>; 4],
+    text: String,
+    /// Where each member's text is in `text`, in [`ENVELOPE_KEYS`]' order.
+    members: [Option<(usize, usize)>; 4],
 }
 
 #[cfg_attr(
@@ -36,15 +40,32 @@ pub(crate) struct RawEnvelope {
 )]
 impl RawEnvelope {
     /// The raw text of member `key` (one of [`ENVELOPE_KEYS`]), if the frame had it.
-    pub(crate) fn get(&self, key: &str) -> Option<&RawValue> {
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         let slot = ENVELOPE_KEYS.iter().position(|k| *k == key)?;
-        self.members[slot].as_deref()
+        self.members[slot].map(|(start, end)| &self.text[start..end])
+    }
+
+    /// An empty envelope, with room for what clients usually send (so the members are copied
+    /// into one allocation, not grown into it).
+    fn new() -> Self {
+        RawEnvelope {
+            text: String::with_capacity(256),
+            members: Default::default(),
+        }
+    }
+
+    /// Keep `raw` (JSON text the frame parser accepted) as member `slot`; a repeated key
+    /// replaces the earlier text, as in a `Value`.
+    fn set(&mut self, slot: usize, raw: &str) {
+        let start = self.text.len();
+        self.text.push_str(raw);
+        self.members[slot] = Some((start, self.text.len()));
     }
 
     /// The bytes of JSON text the members hold.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn len(&self) -> usize {
-        self.members.iter().flatten().map(|m| m.get().len()).sum()
+        self.members.iter().flatten().map(|(s, e)| e - s).sum()
     }
 
     /// Put the members back into `params._meta` (which reading kept, possibly empty).
@@ -58,11 +79,11 @@ impl RawEnvelope {
         let Some(meta) = meta.as_object_mut() else {
             return;
         };
-        for (key, member) in ENVELOPE_KEYS.iter().zip(&self.members) {
-            if let Some(raw) = member {
+        for key in ENVELOPE_KEYS {
+            if let Some(raw) = self.get(key) {
                 // Text the frame parser accepted, so it parses again.
-                let value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-                meta.insert((*key).to_owned(), value);
+                let value = serde_json::from_str(raw).unwrap_or(Value::Null);
+                meta.insert(key.to_owned(), value);
             }
         }
     }
@@ -75,7 +96,7 @@ impl RawEnvelope {
 )]
 pub(crate) enum MetaMember<'a> {
     /// An envelope member of a request read from a frame, as its JSON text.
-    Raw(&'a RawValue),
+    Raw(&'a str),
     /// Any other member, or one of a request built in process.
     Value(&'a Value),
 }
@@ -90,7 +111,7 @@ impl MetaMember<'_> {
         match self {
             MetaMember::Value(v) => T::deserialize(*v).map_err(|e| e.to_string()),
             // Without the position in the member's text, which a value's error does not have.
-            MetaMember::Raw(r) => serde_json::from_str(r.get()).map_err(|e| {
+            MetaMember::Raw(r) => serde_json::from_str(r).map_err(|e| {
                 let text = e.to_string();
                 let position = format!(" at line {} column {}", e.line(), e.column());
                 text.strip_suffix(&position).unwrap_or(&text).to_owned()
@@ -169,14 +190,17 @@ impl<'de> Visitor<'de> for SplitVisitor {
                     }
                 }
             }
-            // Keys borrowed from the frame: an envelope member's key is never copied.
+            // Keys and members' text borrowed from the frame (which is why params are read only
+            // from text in memory, `parse_frame`): a member is copied once, into the envelope's
+            // one buffer.
             SplitVisitor::Meta => {
                 while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     match ENVELOPE_KEYS.iter().position(|k| *k == key) {
                         Some(slot) => {
-                            // A repeated key: the last one counts, as in a `Value`.
-                            let raw: Box<RawValue> = map.next_value()?;
-                            envelope.get_or_insert_with(Default::default).members[slot] = Some(raw);
+                            let raw: &'de RawValue = map.next_value()?;
+                            envelope
+                                .get_or_insert_with(|| Box::new(RawEnvelope::new()))
+                                .set(slot, raw.get());
                         }
                         None => {
                             out.insert(key.into_owned(), map.next_value()?);
@@ -302,14 +326,8 @@ mod tests {
                    "_meta": {"progressToken": 7, "io.modelcontextprotocol/other": 1}})
         );
         let e = p.envelope.expect("an envelope");
-        assert_eq!(
-            e.get(ENVELOPE_KEYS[0]).map(RawValue::get),
-            Some("\"2026-07-28\"")
-        );
-        assert_eq!(
-            e.get(ENVELOPE_KEYS[1]).map(RawValue::get),
-            Some(r#"{"sampling":{}}"#)
-        );
+        assert_eq!(e.get(ENVELOPE_KEYS[0]), Some("\"2026-07-28\""));
+        assert_eq!(e.get(ENVELOPE_KEYS[1]), Some(r#"{"sampling":{}}"#));
         assert!(e.get(ENVELOPE_KEYS[2]).is_none());
         assert_eq!(e.len(), r#""2026-07-28"{"sampling":{}}"#.len());
     }

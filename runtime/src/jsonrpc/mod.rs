@@ -13,6 +13,8 @@ mod pending;
 pub(crate) use answer::ResultJson;
 pub(crate) use answer::{Answer, Incoming};
 pub(crate) use cancel::{CancelOnDrop, MessageSink};
+#[cfg(feature = "server")]
+pub(crate) use envelope::MetaMember;
 pub use error::{codes, ErrorObject};
 pub(crate) use key::Key;
 #[cfg(any(feature = "http-client", all(test, feature = "server")))]

@@ -113,6 +113,8 @@ pub(crate) struct ServerCore {
     pub middleware: Option<super::middleware::Chain>,
     /// Handlers suspended between rounds of multi round-trip requests.
     pub continuations: super::continuations::Continuations,
+    /// The last stateless-era envelope decoded, and its peer.
+    pub peers: super::peer_cache::PeerCache,
     /// Tasks (the tasks extension): their store, and those running here.
     pub tasks: Arc<super::tasks::Tasks>,
     /// The skills extension's entries (`skills/list`, `skills/get`).
@@ -496,6 +498,7 @@ impl Server {
             listens: Default::default(),
             middleware: (!self.middleware.is_empty()).then(|| self.middleware.into()),
             continuations,
+            peers: Default::default(),
             tasks: Arc::new(self.tasks.build()),
             skills: self.skills,
         }))

@@ -11,8 +11,8 @@
 //!
 //! A continuation is resumed only by a request whose `requestState` opened (authenticated,
 //! unexpired, same owner and binding) and whose owner and binding equal the kept ones; the id
-//! itself is readable only inside the sealed state. The handler writes its
-//! notifications to a queue of its own, relayed to the response of whichever request runs it.
+//! itself is readable only inside the sealed state. The handler's notifications go through a
+//! relay of its own to the response of whichever request runs it.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -24,7 +24,7 @@ use super::reply::Reply;
 use super::request_state::{Binding, Owner};
 use crate::context::Round;
 use crate::jsonrpc::ErrorObject;
-use crate::transport::{FrameReceiver, Limits};
+use crate::transport::{Limits, Relay};
 
 /// A handler's future, suspended between rounds.
 pub(crate) type SuspendedRun = Pin<Box<dyn Future<Output = Result<Reply, ErrorObject>> + Send>>;
@@ -35,9 +35,11 @@ pub(crate) struct Suspended {
     pub round: Arc<Round>,
     pub owner: Owner,
     pub binding: Binding,
-    /// The handler's own outgoing queue (its notifications), relayed to the response of the
+    /// The arguments the handler was started with (a resume must bring equal ones).
+    pub args: Option<serde_json::Value>,
+    /// The relay the handler's frames (its notifications) go through to the response of the
     /// request that runs it.
-    pub relay: FrameReceiver,
+    pub relay: Arc<Relay>,
     /// What this entry counts against [`Limits::max_continuation_bytes`].
     pub bytes: usize,
 }
@@ -214,12 +216,13 @@ mod tests {
     }
 
     fn suspended(caller: Option<&str>, name: &str, bytes: usize) -> Suspended {
-        let (_, relay) = crate::transport::Outbox::channel();
+        let (relay, _) = Relay::new();
         Suspended {
             run: Box::pin(std::future::pending()),
             round: Round::new(Map::new(), HashMap::new(), Map::new()),
             owner: owner(caller),
             binding: binding(name),
+            args: None,
             relay,
             bytes,
         }

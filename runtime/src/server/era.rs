@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use super::peer_cache::{EnvelopeText, PeerCache};
 use crate::context::PeerInfo;
-use crate::jsonrpc::{ErrorObject, Message, Request};
+use crate::jsonrpc::{ErrorObject, Message, MetaMember, Request};
 use crate::protocol::codes;
 use crate::protocol::{
     ClientCapabilities, Era, Implementation, LoggingLevel, SESSION_HEADER,
@@ -102,13 +103,64 @@ pub(crate) fn sessionless_http(facts: &RequestFacts) -> Option<&dyn Headers> {
 
 /// Validate the envelope in the order the spec's checks expect: required `_meta` keys (-32602),
 /// then, given the `http` header fields ([`sessionless_http`]), the version header against
-/// `_meta` (-32020), then the version (-32022).
-pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Envelope, ErrorObject> {
+/// `_meta` (-32020), then the version (-32022). An envelope of the same text as the last one
+/// `peers` decoded is not decoded again ([`PeerCache`]).
+pub(crate) fn validate(
+    req: &Request,
+    http: Option<&dyn Headers>,
+    peers: &PeerCache,
+) -> Result<Envelope, ErrorObject> {
     if meta(req).is_none() {
         return Err(ErrorObject::invalid_params(format!(
             "`params._meta` is required on every request of protocol 2026-07-28 (with `{META_VERSION}` and `{META_CAPABILITIES}`)"
         )));
     };
+    let text = envelope_text(req);
+    let peer = match text.as_ref().and_then(|t| peers.get(t)) {
+        Some(peer) => {
+            // Decoded and validated before; the header is this request's own.
+            check_version_header(http, &peer.protocol_version)?;
+            peer
+        }
+        None => {
+            let peer = decode_peer(req, http)?;
+            if let Some(t) = &text {
+                peers.put(t, &peer);
+            }
+            peer
+        }
+    };
+    let log_level = match req.meta_member(META_LOG_LEVEL) {
+        None => None,
+        Some(m) => Some(m.decode::<LoggingLevel>().map_err(|_| {
+            ErrorObject::invalid_params(format!(
+                "`_meta.{META_LOG_LEVEL}` must be a logging level such as \"info\""
+            ))
+        })?),
+    };
+    Ok(Envelope { peer, log_level })
+}
+
+/// The text of the envelope members a peer is decoded from, when the request was read from a
+/// frame (a request built in process holds values, not text, and is decoded every time).
+fn envelope_text(req: &Request) -> Option<EnvelopeText<'_>> {
+    let raw = |key| match req.meta_member(key)? {
+        MetaMember::Raw(r) => Some(r),
+        MetaMember::Value(_) => None,
+    };
+    Some(EnvelopeText {
+        version: raw(META_VERSION)?,
+        capabilities: raw(META_CAPABILITIES)?,
+        client_info: match req.meta_member(META_CLIENT_INFO) {
+            None => None,
+            Some(MetaMember::Raw(r)) => Some(r),
+            Some(MetaMember::Value(_)) => return None,
+        },
+    })
+}
+
+/// Decode and check the envelope's version, capabilities and client info (see [`validate`]).
+fn decode_peer(req: &Request, http: Option<&dyn Headers>) -> Result<Arc<PeerInfo>, ErrorObject> {
     let version: String = match req.meta_member(META_VERSION) {
         Some(m) => m.decode().map_err(|_| {
             ErrorObject::invalid_params(format!("`_meta.{META_VERSION}` must be a string"))
@@ -129,23 +181,7 @@ pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Enve
             )))
         }
     };
-    if let Some(headers) = http {
-        match headers.get_str(VERSION_HEADER) {
-            Some(h) if h == version => {}
-            Some(h) => {
-                return Err(ErrorObject::new(
-                    codes::HEADER_MISMATCH,
-                    format!("the MCP-Protocol-Version header `{h}` does not match `_meta.{META_VERSION}` `{version}`"),
-                ))
-            }
-            None => {
-                return Err(ErrorObject::new(
-                    codes::HEADER_MISMATCH,
-                    "the MCP-Protocol-Version header is required",
-                ))
-            }
-        }
-    }
+    check_version_header(http, &version)?;
     if !STATELESS_PROTOCOL_VERSIONS.contains(&version.as_str()) {
         return Err(ErrorObject::new(
             codes::UNSUPPORTED_PROTOCOL_VERSION,
@@ -156,22 +192,27 @@ pub(crate) fn validate(req: &Request, http: Option<&dyn Headers>) -> Result<Enve
     let client_info = req
         .meta_member(META_CLIENT_INFO)
         .and_then(|m| m.decode::<Implementation>().ok());
-    let log_level = match req.meta_member(META_LOG_LEVEL) {
-        None => None,
-        Some(m) => Some(m.decode::<LoggingLevel>().map_err(|_| {
-            ErrorObject::invalid_params(format!(
-                "`_meta.{META_LOG_LEVEL}` must be a logging level such as \"info\""
-            ))
-        })?),
-    };
-    Ok(Envelope {
-        peer: Arc::new(PeerInfo {
-            protocol_version: version,
-            capabilities,
-            client_info,
-        }),
-        log_level,
-    })
+    Ok(Arc::new(PeerInfo {
+        protocol_version: version,
+        capabilities,
+        client_info,
+    }))
+}
+
+/// On HTTP outside a session, the version header must be there and match `_meta`'s `version`.
+fn check_version_header(http: Option<&dyn Headers>, version: &str) -> Result<(), ErrorObject> {
+    let Some(headers) = http else { return Ok(()) };
+    match headers.get_str(VERSION_HEADER) {
+        Some(h) if h == version => Ok(()),
+        Some(h) => Err(ErrorObject::new(
+            codes::HEADER_MISMATCH,
+            format!("the MCP-Protocol-Version header `{h}` does not match `_meta.{META_VERSION}` `{version}`"),
+        )),
+        None => Err(ErrorObject::new(
+            codes::HEADER_MISMATCH,
+            "the MCP-Protocol-Version header is required",
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -275,7 +316,7 @@ mod tests {
     #[test]
     fn validation_order_matches_the_spec() {
         let code = |p: Value, facts: RequestFacts| {
-            validate(&req(p), sessionless_http(&facts))
+            validate(&req(p), sessionless_http(&facts), &PeerCache::default())
                 .unwrap_err()
                 .code
         };
@@ -311,6 +352,7 @@ mod tests {
         let e = validate(
             &req(json!({"_meta": {META_VERSION: "v999", META_CAPABILITIES: {}}})),
             sessionless_http(&version("v999")),
+            &PeerCache::default(),
         )
         .unwrap_err();
         assert_eq!(e.code, -32022);
@@ -318,8 +360,13 @@ mod tests {
         // Within a session the version header is not judged against `_meta`.
         let in_session = http(&[(SESSION_HEADER, "ab"), (VERSION_HEADER, "2025-11-25")]);
         let envelope = json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}});
-        assert!(validate(&req(envelope), sessionless_http(&in_session)).is_ok());
-        let ok = validate(&req(json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": {}}, META_LOG_LEVEL: "info", "progressToken": 3}})), None).unwrap();
+        assert!(validate(
+            &req(envelope),
+            sessionless_http(&in_session),
+            &PeerCache::default()
+        )
+        .is_ok());
+        let ok = validate(&req(json!({"_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": {}}, META_LOG_LEVEL: "info", "progressToken": 3}})), None, &PeerCache::default()).unwrap();
         assert!(ok.peer.capabilities.sampling.is_some());
         assert_eq!(ok.log_level, Some(LoggingLevel::Info));
     }
@@ -358,13 +405,61 @@ mod tests {
                 frame_says_stateless(&built),
                 "{frame}"
             );
-            assert_eq!(
-                outcome(validate(&read, None)),
-                outcome(validate(&built, None)),
-                "{frame}"
-            );
+            // Twice with one cache: decoded, then (when valid) remembered.
+            let peers = PeerCache::default();
+            for _ in 0..2 {
+                assert_eq!(
+                    outcome(validate(&read, None, &peers)),
+                    outcome(validate(&built, None, &PeerCache::default())),
+                    "{frame}"
+                );
+            }
             // What reading kept raw goes out again as it came in.
             assert_eq!(Message::Request(read).to_json(), frame);
         }
+    }
+
+    /// A remembered envelope is the same peer, but the version header and the log level are
+    /// still each request's own.
+    #[test]
+    fn a_remembered_envelope_is_judged_per_request() {
+        let peers = PeerCache::default();
+        let read = |meta: Value| {
+            let frame = Message::Request(req(json!({ "_meta": meta }))).to_json();
+            let Ok(Message::Request(r)) = crate::jsonrpc::parse_frame(&frame) else {
+                panic!("{frame} reads as a request");
+            };
+            r
+        };
+        let base = json!({META_VERSION: "2026-07-28", META_CAPABILITIES: {"sampling": {}},
+                          META_CLIENT_INFO: {"name": "c", "version": "1"}});
+        let first = validate(
+            &read(base.clone()),
+            sessionless_http(&version("2026-07-28")),
+            &peers,
+        )
+        .unwrap();
+        let mut with_level = base.clone();
+        with_level[META_LOG_LEVEL] = json!("error");
+        let again = validate(&read(with_level), None, &peers).unwrap();
+        assert!(Arc::ptr_eq(&first.peer, &again.peer), "decoded once");
+        assert_eq!(
+            (first.log_level, again.log_level),
+            (None, Some(LoggingLevel::Error))
+        );
+        let mismatch = validate(
+            &read(base.clone()),
+            sessionless_http(&version("2025-11-25")),
+            &peers,
+        );
+        assert_eq!(mismatch.unwrap_err().code, codes::HEADER_MISMATCH);
+        let missing = validate(&read(base.clone()), sessionless_http(&http(&[])), &peers);
+        assert_eq!(missing.unwrap_err().code, codes::HEADER_MISMATCH);
+        let mut bad_level = base;
+        bad_level[META_LOG_LEVEL] = json!("loud");
+        assert_eq!(
+            validate(&read(bad_level), None, &peers).unwrap_err().code,
+            -32602
+        );
     }
 }

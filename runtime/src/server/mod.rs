@@ -17,6 +17,7 @@ mod http_rules;
 pub mod middleware;
 mod mirrored;
 mod mount;
+mod peer_cache;
 mod prepare;
 mod registry;
 pub(crate) mod reply;

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use super::parse_params;
 use super::registry::Registry;
 use super::reply::Reply;
-use super::request_state::{request_digest, Binding};
+use super::request_state::{self, Binding};
 use crate::auth::{AuthInfo, INSUFFICIENT_SCOPE};
 use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
@@ -107,8 +107,11 @@ fn call_params(method: &str, params: Option<Value>) -> Result<CallToolParams, Er
 /// hashes the whole argument object, which is wasted work for a call that does neither.
 pub(crate) struct LazyBinding {
     binding: Binding,
-    /// The arguments still to digest (stateless era, until resolved).
+    /// The request's arguments (stateless era): digested when resolved, kept for
+    /// [`LazyBinding::same_request`].
     args: Option<Value>,
+    /// The length of the arguments' JSON text, once resolved.
+    args_len: usize,
 }
 
 impl LazyBinding {
@@ -119,10 +122,28 @@ impl LazyBinding {
 
     /// The binding, its digest computed now if it was not yet.
     pub(crate) fn resolve(&mut self) -> &Binding {
-        if let Some(args) = self.args.take() {
-            self.binding.args = request_digest(&self.binding.method, &args);
+        if let (Some(args), true) = (&self.args, self.binding.args.is_empty()) {
+            (self.binding.args, self.args_len) =
+                request_state::request_digest_counted(&self.binding.method, args);
         }
         &self.binding
+    }
+
+    /// The resolved binding, and the arguments with the length of their JSON text (what a
+    /// handler kept in memory remembers of its request, [`LazyBinding::same_request`]).
+    pub(crate) fn into_parts(mut self) -> (Binding, Option<Value>, usize) {
+        self.resolve();
+        (self.binding, self.args, self.args_len)
+    }
+
+    /// True when this request is the one `binding` and `args` (a kept handler's, from
+    /// [`LazyBinding::into_parts`]) describe: the same method and name, and equal arguments.
+    /// Comparing the arguments themselves spares their digest: equal values write the same JSON
+    /// text (but for the sign of a zero float), so they have the same digest.
+    pub(crate) fn same_request(&self, binding: &Binding, args: Option<&Value>) -> bool {
+        self.binding.method == binding.method
+            && self.binding.name == binding.name
+            && self.args.as_ref() == args
     }
 }
 
@@ -140,6 +161,7 @@ pub(super) fn binding(
             name: name.to_owned(),
             args: String::new(),
         },
+        args_len: 0,
         args: match era {
             Era::Stateless => Some(args()),
             Era::Handshake => None,
@@ -168,7 +190,7 @@ pub(crate) fn missing_capabilities(requires: &[&str], peer: &PeerInfo) -> Option
 fn check_scopes(
     required: &[&str],
     auth: Option<&Arc<AuthInfo>>,
-    what: &str,
+    what: impl FnOnce() -> String,
 ) -> Result<(), ErrorObject> {
     let Some(auth) = auth else { return Ok(()) };
     let missing: Vec<&str> = required
@@ -181,7 +203,10 @@ fn check_scopes(
     }
     Err(ErrorObject::new(
         INSUFFICIENT_SCOPE,
-        format!("insufficient scope: {what} needs the scopes {missing:?}"),
+        format!(
+            "insufficient scope: {} needs the scopes {missing:?}",
+            what()
+        ),
     )
     .with_data(json!({ "requiredScopes": required })))
 }
@@ -222,7 +247,7 @@ fn prepare_handler(
                     call.name
                 )));
             };
-            check_scopes(tool.scopes(), auth, &format!("tool `{}`", call.name))?;
+            check_scopes(tool.scopes(), auth, || format!("tool `{}`", call.name))?;
             let binding = binding(era, method, &call.name, || {
                 Value::Object(call.arguments.clone().unwrap_or_default())
             });
@@ -304,7 +329,7 @@ fn prepare_handler(
                         .with_data(json!({ "uri": p.uri })),
                 );
             };
-            check_scopes(def.scopes(), auth, &format!("resource `{}`", p.uri))?;
+            check_scopes(def.scopes(), auth, || format!("resource `{}`", p.uri))?;
             let handler = def.handler.clone();
             let uri = p.uri.clone();
             let binding = binding(era, method, &p.uri, || Value::Null);
@@ -338,7 +363,7 @@ fn prepare_handler(
                     p.name
                 )));
             };
-            check_scopes(prompt.scopes(), auth, &format!("prompt `{}`", p.name))?;
+            check_scopes(prompt.scopes(), auth, || format!("prompt `{}`", p.name))?;
             let args = p.arguments.unwrap_or_default();
             let binding = binding(era, method, &p.name, || Value::Object(args.clone()));
             let prompt_name = p.name.clone();

@@ -38,13 +38,25 @@ impl Reply {
 
 /// `json` (a JSON object's text) with the members `extra` (JSON object members' text) added.
 pub(crate) fn splice(json: &str, extra: &str) -> String {
-    let body = json.strip_suffix('}').expect("results are objects");
-    let sep = if body.trim_end().ends_with('{') {
-        ""
-    } else {
-        ","
-    };
-    format!("{body}{sep}{extra}}}")
+    let mut out = String::with_capacity(json.len() + extra.len() + 1);
+    out.push_str(json);
+    splice_into(out, &[extra])
+}
+
+/// [`splice`] in place: `json` (a JSON object's text, owned) with the members written by the
+/// `extra` pieces (together, JSON object members' text) added, reusing its buffer.
+pub(crate) fn splice_into(mut json: String, extra: &[&str]) -> String {
+    assert_eq!(json.pop(), Some('}'), "results are objects");
+    let empty = json.trim_end().ends_with('{');
+    json.reserve(extra.iter().map(|e| e.len()).sum::<usize>() + 2);
+    if !empty {
+        json.push(',');
+    }
+    for e in extra {
+        json.push_str(e);
+    }
+    json.push('}');
+    json
 }
 
 #[cfg(test)]
@@ -59,6 +71,9 @@ mod tests {
         assert_eq!(full, json!({"a": 1, "b": 2, "c": {"d": 3}}));
         let from_empty: Value = serde_json::from_str(&splice("{}", r#""b":2"#)).unwrap();
         assert_eq!(from_empty, json!({"b": 2}));
+        let pieces = splice_into(r#"{"a":1}"#.to_owned(), &[r#""b":"#, "2", r#","c":3"#]);
+        assert_eq!(pieces, r#"{"a":1,"b":2,"c":3}"#);
+        assert_eq!(splice_into("{ }".to_owned(), &[r#""b":2"#]), r#"{ "b":2}"#);
     }
 
     #[test]

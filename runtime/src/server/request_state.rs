@@ -1,9 +1,9 @@
 //! `requestState` for multi round-trip requests: what a round carries to the next (answers so far,
 //! the digests of the asks made, memoised values), bound to the request it belongs to and to who
-//! sent it, and sealed with XChaCha20-Poly1305 so that a client can neither read it nor forge it,
+//! sent it, and sealed with AES-256-GCM-SIV so that a client can neither read it nor forge it,
 //! nor replay it for another request.
 //!
-//! A token is `<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`: a 24-byte nonce unique per seal
+//! A token is `<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`: a 12-byte nonce unique per seal
 //! ([`nonce`]), the key id in the clear (and authenticated), everything else encrypted (a compact
 //! binary plaintext, [`plaintext`]). Because everything
 //! needed travels inside the token, any replica holding the same keys can serve the next round.
@@ -21,8 +21,8 @@ mod tests;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aes_gcm_siv::aead::{Aead, Payload};
 use base64::Engine as _;
-use chacha20poly1305::aead::{Aead, Payload};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -33,16 +33,17 @@ pub(crate) mod source {
     pub(crate) use super::key_source::{from_env, from_file};
 }
 
-/// The nonce length of XChaCha20-Poly1305.
-const NONCE_LEN: usize = 24;
-/// The authentication tag length of XChaCha20-Poly1305.
+/// The nonce length of AES-256-GCM-SIV.
+const NONCE_LEN: usize = 12;
+/// The authentication tag length of AES-256-GCM-SIV.
 const TAG_LEN: usize = 16;
 /// Associated data of every seal: the token format, then the key id. v2: the binary plaintext
-/// (a v1 token, JSON inside, fails authentication: "not a token this server sealed").
-const AAD_PREFIX: &[u8] = b"toolsmith requestState v2\0";
+/// (a v1 token, JSON inside, fails authentication: "not a token this server sealed"); v3:
+/// AES-256-GCM-SIV instead of XChaCha20-Poly1305 (a v2 token fails authentication too).
+const AAD_PREFIX: &[u8] = b"toolsmith requestState v3\0";
 
 /// What the request state binds to: the method, the name (tool, prompt or URI) and a digest of
-/// the arguments ([`request_digest`]).
+/// the arguments ([`request_digest_counted`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Binding {
     pub method: String,
@@ -105,14 +106,37 @@ pub(crate) fn expiry(ttl: Duration) -> u64 {
     now_ms().saturating_add(ttl.as_millis() as u64)
 }
 
-/// The digest of a request's arguments that its state binds to: the full SHA-256 of the method
-/// and the arguments (serde_json maps are sorted, so this is canonical), base64url.
+/// The digest of a request's arguments ([`request_digest_counted`] without the length).
+#[cfg(test)]
 pub(crate) fn request_digest(method: &str, args: &Value) -> String {
+    request_digest_counted(method, args).0
+}
+
+/// The digest of a request's arguments that its state binds to: the full SHA-256 of the method
+/// and the arguments (serde_json maps are sorted, so this is canonical), base64url; and the
+/// length of the arguments' JSON text (counted as it is hashed).
+pub(crate) fn request_digest_counted(method: &str, args: &Value) -> (String, usize) {
+    struct Counted<'a>(&'a mut Sha256, usize);
+    impl std::io::Write for Counted<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            self.1 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
     let mut h = Sha256::new();
     h.update(method.as_bytes());
     h.update([0]);
-    serde_json::to_writer(crate::context::HashWriter(&mut h), args).expect("JSON values serialise");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize())
+    let mut w = Counted(&mut h, 0);
+    serde_json::to_writer(&mut w, args).expect("JSON values serialise");
+    let len = w.1;
+    (
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize()),
+        len,
+    )
 }
 
 fn aad(key_id: &str) -> Vec<u8> {
@@ -134,7 +158,7 @@ pub(crate) fn seal(keys: &StateKeys, state: &RoundState) -> String {
                 aad: &aad,
             },
         )
-        .expect("XChaCha20-Poly1305 seals any message under 256 GiB");
+        .expect("AES-256-GCM-SIV seals any message under 64 GiB");
     let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     sealed.extend_from_slice(&nonce);
     sealed.extend_from_slice(&ciphertext);
@@ -147,10 +171,23 @@ pub(crate) fn seal(keys: &StateKeys, state: &RoundState) -> String {
 
 /// Open a token: find its key, decrypt and authenticate it, then check its expiry, that it
 /// belongs to this request (`binding`) and to this `owner`.
+#[cfg(test)]
 pub(crate) fn open(
     keys: &StateKeys,
     token: &str,
     binding: &Binding,
+    owner: &Owner,
+) -> Result<RoundState, StateError> {
+    let state = open_for(keys, token, owner)?;
+    check_binding(&state, binding)?;
+    Ok(state)
+}
+
+/// Opening a token as `open` does, but for the binding, which the caller checks: against the request's own
+/// ([`check_binding`]), or, resuming a handler kept in memory, against what it was started with.
+pub(crate) fn open_for(
+    keys: &StateKeys,
+    token: &str,
     owner: &Owner,
 ) -> Result<RoundState, StateError> {
     let (key_id, sealed) = token.split_once('.').ok_or(StateError::Tampered)?;
@@ -187,6 +224,11 @@ pub(crate) fn open(
     if state.owner.caller != owner.caller {
         return Err(StateError::Mismatch("caller"));
     }
+    Ok(state)
+}
+
+/// That an opened state belongs to this request: the same method, name and argument digest.
+pub(crate) fn check_binding(state: &RoundState, binding: &Binding) -> Result<(), StateError> {
     if state.binding.method != binding.method {
         return Err(StateError::Mismatch("method"));
     }
@@ -196,5 +238,5 @@ pub(crate) fn open(
     if state.binding.args != binding.args {
         return Err(StateError::Mismatch("arguments"));
     }
-    Ok(state)
+    Ok(())
 }

@@ -24,7 +24,7 @@ use super::tasks::{self, Escalation};
 use super::ServerCore;
 use crate::context::{LogFilter, OpenAsk, Round};
 use crate::jsonrpc::{ErrorObject, RequestId};
-use crate::transport::{FrameReceiver, Outbox};
+use crate::transport::{Outbox, Relay};
 
 /// What one request brings to its handler's rounds.
 pub(crate) struct Retry {
@@ -60,24 +60,26 @@ pub(crate) async fn run_rounds(
     let Retry { responses, state } = retry;
     let previous = match &state {
         Some(token) => Some(
-            request_state::open(&core.state_keys, token, prepared.binding.resolve(), owner)
+            request_state::open_for(&core.state_keys, token, owner)
                 .map_err(|e| ErrorObject::invalid_params(e.to_string()))?,
         ),
         None => None,
     };
     let rounds = previous.as_ref().map_or(0, |s| s.rounds);
-    // The handler may still be suspended here: resume it with the new answers.
-    let kept = previous
-        .as_ref()
-        .and_then(|s| s.continuation.as_deref())
-        .and_then(|c| {
-            core.continuations
-                .take(c, owner, prepared.binding.resolve())
-        });
+    // The handler may still be suspended here: resume it with the new answers. It is the state's
+    // (same owner and binding); this request must be the one it was started for, which comparing
+    // the arguments proves without digesting them.
+    let kept = previous.as_ref().and_then(|s| {
+        let c = s.continuation.as_deref()?;
+        core.continuations
+            .take(c, owner, &s.binding)
+            .filter(|k| prepared.binding.same_request(&k.binding, k.args.as_ref()))
+    });
     if let Some(Suspended {
         run,
         round,
         binding,
+        args,
         relay,
         ..
     }) = kept
@@ -85,7 +87,13 @@ pub(crate) async fn run_rounds(
         let answered = round.supply(responses);
         tracing::debug!(%id, answered, "resuming a suspended handler in memory");
         let handler = Running { run, round, relay };
-        return drive(core, handler, rounds, move || binding, owner, &sink, None).await;
+        let kept = move || (binding, args, 0);
+        return drive(core, handler, rounds, kept, owner, &sink, None).await;
+    }
+    // Replayed: the state must be this request's.
+    if let Some(s) = &previous {
+        request_state::check_binding(s, prepared.binding.resolve())
+            .map_err(|e| ErrorObject::invalid_params(e.to_string()))?;
     }
     let mut answers: Map<String, Value> = previous
         .as_ref()
@@ -109,10 +117,10 @@ pub(crate) async fn run_rounds(
         .unwrap_or_default();
     let round = Round::new(answers, asked, memos);
 
-    // The handler's notifications go to a queue of its own, relayed to this request's response
-    // (or, if it is resumed, to the response of the request that resumes it).
-    let (relay_sink, relay) = Outbox::channel();
-    let (run, mut binding) = runner::run(
+    // The handler's notifications go through a relay of its own to this request's response (or,
+    // if it is resumed, to the response of the request that resumes it).
+    let (relay, relay_sink) = Relay::new();
+    let (run, binding) = runner::run(
         core,
         prepared,
         runner::ScopeParts {
@@ -128,7 +136,7 @@ pub(crate) async fn run_rounds(
         },
     );
     // The argument digest is computed only if the round ends with `input_required`.
-    let sealed_binding = move || binding.resolve().clone();
+    let sealed_binding = move || binding.into_parts();
     let run = Box::pin(run);
     let handler = Running { run, round, relay };
     drive(
@@ -143,11 +151,11 @@ pub(crate) async fn run_rounds(
     .await
 }
 
-/// A handler being run: its future, its round, and its outgoing queue.
+/// A handler being run: its future, its round, and the relay its frames go through.
 struct Running {
     run: SuspendedRun,
     round: Arc<Round>,
-    relay: FrameReceiver,
+    relay: Arc<Relay>,
 }
 
 /// Poll the handler until it completes, or until it is blocked only on unanswered asks (after
@@ -159,7 +167,7 @@ async fn drive(
     core: &Arc<ServerCore>,
     handler: Running,
     rounds: u32,
-    binding: impl FnOnce() -> Binding,
+    binding: impl FnOnce() -> (Binding, Option<Value>, usize),
     owner: &Owner,
     sink: &Outbox,
     escalation: Option<Arc<Escalation>>,
@@ -167,8 +175,10 @@ async fn drive(
     let Running {
         mut run,
         round,
-        mut relay,
+        relay,
     } = handler;
+    // What the handler sends goes to this request's response, until this round ends.
+    let attached = relay.attach(sink);
     let grace = core.limits.input_round_grace;
     // Running while the handler is blocked on an unanswered ask; a new ask starts it again.
     let mut settling: Option<Pin<Box<dyn Future<Output = ()> + Send>>> = None;
@@ -178,16 +188,8 @@ async fn drive(
         }
         tokio::select! {
             biased;
-            outcome = &mut run => {
-                // What the handler sent before its result goes out before it.
-                while let Some(frame) = relay.try_recv() {
-                    sink.send_frame(frame);
-                }
-                return outcome.map(Ended::Done);
-            }
-            Some(frame) = relay.recv() => {
-                sink.send_frame(frame);
-            }
+            // What the handler sent before its result is in the sink before it.
+            outcome = &mut run => return outcome.map(Ended::Done),
             _ = round.new_ask.notified() => settling = None,
             _ = async { settling.as_mut().expect("settling").await }, if settling.is_some() => break,
             _ = escalation_requested(escalation.as_deref()) => {
@@ -200,10 +202,7 @@ async fn drive(
             }
         }
     }
-    // What the handler sent this round goes out with this round's answer.
-    while let Some(frame) = relay.try_recv() {
-        sink.send_frame(frame);
-    }
+    drop(attached);
     if rounds + 1 > core.limits.max_input_rounds {
         return Err(ErrorObject::internal(format!(
             "gave up after {} rounds of input; the request still needs: {}",
@@ -211,7 +210,7 @@ async fn drive(
             round.with_open_asks(|open| open.keys().cloned().collect::<Vec<_>>().join(", "))
         )));
     }
-    let binding = binding();
+    let (binding, args, args_len) = binding();
     // An escalating handler is not kept: its answers watch this request's escalation, which a
     // retry does not carry; the retry replays it with its own.
     let continuation =
@@ -233,7 +232,7 @@ async fn drive(
     let token = request_state::seal(&core.state_keys, &next);
     let result = round.with_open_asks(|open| input_required(open, &token, core));
     if let Some(cid) = continuation {
-        let bytes = std::mem::size_of_val(&*run) + token.len();
+        let bytes = std::mem::size_of_val(&*run) + token.len() + args_len;
         core.continuations.insert(
             cid,
             Suspended {
@@ -241,6 +240,7 @@ async fn drive(
                 round,
                 owner: owner.clone(),
                 binding,
+                args,
                 relay,
                 bytes,
             },
@@ -276,7 +276,11 @@ fn input_required(
         out.push('}');
     }
     out.push_str(r#"},"requestState":"#);
-    push_json_str(&mut out, token);
+    // A key id (`A-Z a-z 0-9 _ -`), a dot and base64url: nothing to escape.
+    debug_assert!(!token.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20));
+    out.push('"');
+    out.push_str(token);
+    out.push('"');
     out.push_str(r#","_meta":"#);
     out.push_str(&core.result_meta);
     out.push('}');
@@ -304,14 +308,14 @@ async fn escalation_requested(escalation: Option<&Escalation>) {
 }
 
 /// How long a handler blocked on an unanswered ask may keep going before the round ends. With no
-/// grace, a few scheduler turns: asks made concurrently (`join!`) register in the same poll, and
-/// answered asks resolve at once, so the handler reaches its next unanswered ask without waiting
-/// on a clock; a timer racing an ask is simply redone next round.
+/// grace, one scheduler turn (every task already woken runs before this one is polled again):
+/// asks made concurrently (`join!`) register in the same poll, and answered asks resolve at once,
+/// so the handler reaches its next unanswered ask without waiting on a clock; a timer racing an
+/// ask is simply redone next round. (Each turn re-polls the whole request: more turns cost every
+/// multi round-trip call.)
 async fn settle(grace: std::time::Duration) {
     if grace.is_zero() {
-        for _ in 0..4 {
-            tokio::task::yield_now().await;
-        }
+        tokio::task::yield_now().await;
     } else {
         tokio::time::sleep(grace).await;
     }

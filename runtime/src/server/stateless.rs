@@ -15,7 +15,7 @@ use super::era::{
 };
 use super::middleware::{self, Watch};
 use super::prepare::{prepare, Caller};
-use super::reply::{splice, Reply};
+use super::reply::{splice, splice_into, Reply};
 use super::request_state::Owner;
 use super::rounds::{self, Ended, Retry};
 use super::tasks::{self, Escalation, Mode};
@@ -46,7 +46,7 @@ pub(crate) fn accept(
     facts: &RequestFacts,
 ) -> Result<Admitted, ErrorObject> {
     let http = era::sessionless_http(facts);
-    let envelope = era::validate(req, http)?;
+    let envelope = era::validate(req, http, &core.peers)?;
     if let Some(headers) = http {
         http_rules::check(headers, req, &core.shared.registry())?;
     }
@@ -189,7 +189,7 @@ async fn serve_watched(
                             }
                             // A result written as text is complete; it goes out tagged, as text.
                             Ok(Ended::Done(Reply::Json(text))) => {
-                                let reply = Reply::Json(finish_json(&core, &text, cache));
+                                let reply = Reply::Json(finish_json(&core, text, cache));
                                 middleware::finish_reply(watch, Ok(&reply));
                                 runner::reply_with(&sink, id, Ok(reply));
                                 return;
@@ -262,16 +262,16 @@ fn finish(core: &ServerCore, mut v: Value, cache_ttl_ms: Option<u128>) -> Value 
     v
 }
 
-/// [`finish`] for a result written as text (which has no `_meta` of its own).
-fn finish_json(core: &ServerCore, json: &str, cache_ttl_ms: Option<u128>) -> String {
-    let mut extra = format!(r#""resultType":"complete","_meta":{}"#, core.result_meta);
-    if let Some(ttl) = cache_ttl_ms {
-        extra.push_str(&format!(
-            r#","ttlMs":{},"cacheScope":"private""#,
-            ttl as u64
-        ));
+/// [`finish`] for a result written as text (which has no `_meta` of its own), in place.
+fn finish_json(core: &ServerCore, json: String, cache_ttl_ms: Option<u128>) -> String {
+    const COMPLETE: &str = r#""resultType":"complete","_meta":"#;
+    match cache_ttl_ms {
+        None => splice_into(json, &[COMPLETE, &core.result_meta]),
+        Some(ttl) => {
+            let ttl = format!(r#","ttlMs":{},"cacheScope":"private""#, ttl as u64);
+            splice_into(json, &[COMPLETE, &core.result_meta, &ttl])
+        }
     }
-    splice(json, &extra)
 }
 
 fn discover(core: &ServerCore) -> Value {

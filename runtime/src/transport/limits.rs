@@ -83,8 +83,8 @@ pub struct Limits {
     /// before it fails. Default: 16.
     pub max_input_rounds: u32,
     /// Multi round-trip requests: once a handler waits on an unanswered ask, how long it may keep
-    /// making other asks (or finish) before the round ends. Default: zero, meaning a few
-    /// scheduler turns (concurrent asks register in the same poll); raise it for handlers that
+    /// making other asks (or finish) before the round ends. Default: zero, meaning one
+    /// scheduler turn (concurrent asks register in the same poll); raise it for handlers that
     /// do short I/O between asks.
     pub input_round_grace: Duration,
     /// Multi round-trip requests: how long a `requestState` stays valid. Default: 10 min.

@@ -14,6 +14,8 @@ mod lines;
 #[cfg(feature = "server")]
 mod outbox;
 mod queue;
+#[cfg(feature = "server")]
+mod relay;
 #[cfg(feature = "stdio")]
 mod stdio;
 #[cfg(all(unix, feature = "stdio"))]
@@ -31,6 +33,8 @@ pub(crate) use lines::serve_lines;
 #[cfg(feature = "server")]
 pub(crate) use outbox::Outbox;
 pub(crate) use queue::{frame_queue, FrameReceiver, FrameSender};
+#[cfg(feature = "server")]
+pub(crate) use relay::Relay;
 #[cfg(feature = "stdio")]
 pub(crate) use stdio::serve_stdio;
 

@@ -1,3 +1,8 @@
+#[cfg(feature = "server")]
+use std::sync::Arc;
+
+#[cfg(feature = "server")]
+use super::Relay;
 use super::{frame_queue, FrameReceiver, FrameSender};
 use crate::jsonrpc::{Message, MessageSink, RequestId};
 
@@ -5,28 +10,56 @@ use crate::jsonrpc::{Message, MessageSink, RequestId};
 /// request scope; sending never blocks (the transport applies back-pressure on input instead,
 /// see [`Outbox::room`]).
 #[derive(Clone, Debug)]
-pub(crate) struct Outbox(FrameSender);
+pub(crate) struct Outbox(Target);
+
+#[derive(Clone, Debug)]
+enum Target {
+    /// A transport's queue.
+    Queue(FrameSender),
+    /// A stateless-era handler's relay to the request running it ([`Relay`]).
+    #[cfg(feature = "server")]
+    Relay(Arc<Relay>),
+}
 
 impl Outbox {
     pub(crate) fn channel() -> (Outbox, FrameReceiver) {
         let (tx, rx) = frame_queue();
-        (Outbox(tx), rx)
+        (Outbox(Target::Queue(tx)), rx)
     }
 
-    /// Resolve once at most `limit` bytes wait to be written (or the writer is gone).
+    /// The outbox of a relay ([`Relay::new`]).
+    #[cfg(feature = "server")]
+    pub(super) fn relayed(relay: Arc<Relay>) -> Outbox {
+        Outbox(Target::Relay(relay))
+    }
+
+    /// Resolve once at most `limit` bytes wait to be written (or the writer is gone). A relay
+    /// has nothing of its own waiting: at once.
     pub(crate) async fn room(&self, limit: usize) {
-        self.0.room(limit).await
+        match &self.0 {
+            Target::Queue(tx) => tx.room(limit).await,
+            #[cfg(feature = "server")]
+            Target::Relay(_) => {}
+        }
     }
 
-    /// Queue a frame taken from another queue (a relay). False when the transport is gone.
+    /// Queue a frame (whole JSON text). False when the transport is gone.
     #[cfg(feature = "server")]
     pub(crate) fn send_frame(&self, frame: String) -> bool {
-        self.0.send(frame)
+        self.push(frame)
+    }
+
+    fn push(&self, frame: String) -> bool {
+        match &self.0 {
+            Target::Queue(tx) => tx.send(frame),
+            #[cfg(feature = "server")]
+            Target::Relay(relay) => relay.send(frame),
+        }
     }
 
     /// Queue a message. False when the transport is gone.
     pub(crate) fn send(&self, message: &Message) -> bool {
-        self.0.send(message.to_json())
+        self.push(message.to_json())
     }
 
     /// Queue request `id` for `method` with `params_json` (an object's JSON text) as its params.
@@ -39,7 +72,7 @@ impl Outbox {
         frame.push_str(r#","params":"#);
         frame.push_str(params_json);
         frame.push('}');
-        self.0.send(frame)
+        self.push(frame)
     }
 
     /// Queue a success response whose result is already serialised JSON (cached list results).
@@ -50,7 +83,7 @@ impl Outbox {
         frame.push_str(r#","result":"#);
         frame.push_str(result_json);
         frame.push('}');
-        self.0.send(frame)
+        self.push(frame)
     }
 }
 

@@ -1,8 +1,8 @@
 //! The keys that seal `requestState`: configured secrets checked for strength, each under an id,
-//! turned into XChaCha20-Poly1305 keys with SHA-256 over a fixed label and the secret.
+//! turned into AES-256-GCM-SIV keys with SHA-256 over a fixed label and the secret.
 
-use chacha20poly1305::aead::KeyInit;
-use chacha20poly1305::{Key, XChaCha20Poly1305};
+use aes_gcm_siv::aead::KeyInit;
+use aes_gcm_siv::{Aes256GcmSiv, Key};
 use sha2::{Digest, Sha256};
 
 /// The id of the key `Server::request_state_key` configures, and of the random per-process key.
@@ -13,13 +13,13 @@ pub(crate) const MIN_SECRET_BYTES: usize = 32;
 const MAX_ID_LEN: usize = 64;
 /// What the key derivation hashes before the secret: a key for this use only, distinct from any
 /// other use of the same secret.
-const KEY_LABEL: &[u8] = b"toolsmith requestState XChaCha20-Poly1305 key v1\0";
+const KEY_LABEL: &[u8] = b"toolsmith requestState AES-256-GCM-SIV key v1\0";
 
 /// One key: its id (carried in the clear in every token it seals) and its cipher.
 #[derive(Clone)]
 pub(crate) struct StateKey {
     pub id: String,
-    pub cipher: XChaCha20Poly1305,
+    pub cipher: Aes256GcmSiv,
 }
 
 /// The keys a server holds: the first seals new tokens, every one opens tokens sealed under it.
@@ -37,12 +37,12 @@ pub(crate) fn valid_id(id: &str) -> bool {
 impl StateKeys {
     /// A random key for this process only (the default when none is configured).
     pub(crate) fn random() -> Self {
-        let mut key = Key::default();
+        let mut key = Key::<Aes256GcmSiv>::default();
         // No key is safe without the operating system's randomness: fail loudly.
         getrandom::fill(&mut key).expect("the operating system's random number generator failed");
         StateKeys(vec![StateKey {
             id: DEFAULT_KEY_ID.to_owned(),
-            cipher: XChaCha20Poly1305::new(&key),
+            cipher: Aes256GcmSiv::new(&key),
         }])
     }
 
@@ -83,7 +83,7 @@ impl StateKeys {
                 .finalize();
             keys.push(StateKey {
                 id,
-                cipher: XChaCha20Poly1305::new(&key),
+                cipher: Aes256GcmSiv::new(&key),
             });
         }
         if keys.is_empty() {

@@ -1,6 +1,6 @@
 //! The sealed plaintext of a request state: a compact binary encoding of [`RoundState`] instead
 //! of JSON (a JSON object with maps of `Value`s cost more to write and read than the
-//! XChaCha20-Poly1305 seal around it).
+//! AEAD seal around it).
 //!
 //! Strings are a length (LEB128) and UTF-8 bytes; numbers are LEB128; an optional string is a
 //! byte 0 or 1 and, after 1, the string; a map is a count and its entries; a JSON value (answers,

@@ -7,7 +7,7 @@ impl Server {
     /// The secret that seals `requestState` in multi round-trip requests (2026-07-28): the same
     /// as [`Server::request_state_keys`] with the one key id `default`.
     ///
-    /// `requestState` is encrypted and authenticated (XChaCha20-Poly1305, a key derived from the
+    /// `requestState` is encrypted and authenticated (AES-256-GCM-SIV, a key derived from the
     /// secret with SHA-256 over a fixed label): the client can neither read what it carries (answers so far,
     /// memoised values) nor alter it. Give every replica behind a load balancer the same secret
     /// so any of them can serve the next round; by default each process uses its own random key.
