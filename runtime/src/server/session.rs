@@ -22,7 +22,7 @@ use super::{parse_params, ServerCore};
 use crate::context::{LogFilter, PeerInfo};
 use crate::jsonrpc::{
     codes, Answer, ErrorObject, FrameError, Message, Notification, Pending, Request, RequestId,
-    Response, ResultJson,
+    ResultJson,
 };
 use crate::protocol::{
     Era, InitializeParams, InitializeResult, LoggingLevel, LATEST_PROTOCOL_VERSION,
@@ -32,6 +32,8 @@ use crate::protocol::{
 use crate::transport::http::SessionFacts;
 use crate::transport::CallerKey;
 use crate::transport::{Endpoint, FrameReceiver, Outbox, RequestFacts};
+
+mod peer_answers;
 
 /// One client connection in the handshake era: its negotiated state, the requests it has in
 /// flight, the requests the server is waiting on it for, and its resource subscriptions.
@@ -449,26 +451,6 @@ impl Session {
                 }
             }
             other => tracing::debug!(method = other, "notification ignored"),
-        }
-    }
-
-    pub(crate) fn on_response(&self, r: Response) {
-        let Some(id) = r.id else {
-            tracing::warn!(error = ?r.outcome.err(), "the client reported an error about an unreadable message");
-            return;
-        };
-        self.resolve(&id, r.outcome.map(ResultJson::Value));
-    }
-
-    /// A success response as read from a frame: its result goes to the ask waiting for it as
-    /// the frame's text, decoded there once.
-    pub(crate) fn on_answer(&self, a: Answer) {
-        self.resolve(&a.id, Ok(ResultJson::Raw(a.result)));
-    }
-
-    fn resolve(&self, id: &RequestId, outcome: Result<ResultJson, ErrorObject>) {
-        if !self.pending.resolve(id, outcome) {
-            tracing::warn!(%id, "ignored a response to a request that is not pending (late, duplicate or unknown id)");
         }
     }
 
