@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::slot::ExecutionSlot;
 use crate::jsonrpc::{
     json_len, CancelOnDrop, ErrorObject, Message, PeerError, Pending, RegisterError, Request,
-    RequestId,
+    RequestId, ResultJson,
 };
 use crate::transport::Outbox;
 
@@ -50,17 +50,22 @@ pub(crate) trait AnswerSource: Send + Sync {
         false
     }
 
-    /// [`AnswerSource::ask`] with the params as JSON text. Only called when
-    /// [`AnswerSource::takes_text`]; any other source reads the text into a value.
+    /// [`AnswerSource::ask`] with the params as JSON text, and the answer as it came: a live
+    /// answer is the text of the client's frame, for the asker to decode once
+    /// ([`ResultJson::decode`]). Only called when [`AnswerSource::takes_text`]; any other source
+    /// reads the text into a value.
     fn ask_text<'a>(
         &'a self,
         method: &'static str,
         params: String,
         key: Option<&'a str>,
         timeout: Duration,
-    ) -> BoxFuture<'a, Result<Value, AnswerError>> {
+    ) -> BoxFuture<'a, Result<ResultJson, AnswerError>> {
         match serde_json::from_str(&params) {
-            Ok(value) => self.ask(method, value, key, timeout),
+            Ok(value) => {
+                let ask = self.ask(method, value, key, timeout);
+                Box::pin(async move { ask.await.map(ResultJson::Value) })
+            }
             Err(e) => Box::pin(std::future::ready(Err(AnswerError::Rpc(
                 ErrorObject::internal(format!("unreadable params for `{method}`: {e}")),
             )))),
@@ -84,7 +89,7 @@ pub(crate) trait AnswerSource: Send + Sync {
 
 /// Live server-to-client requests on the connection the request came in on.
 pub(crate) struct LiveAnswers {
-    pub pending: Arc<Pending>,
+    pub pending: Arc<Pending<ResultJson>>,
     pub sink: Outbox,
     /// The handler's server-wide execution slot, lent back to the server while an ask waits on
     /// the client (none when the request runs without one).
@@ -108,7 +113,10 @@ impl AnswerSource for LiveAnswers {
                     Some(params),
                 )))
             };
-            self.ask_live(bytes, send, timeout).await
+            let answer = self.ask_live(bytes, send, timeout).await?;
+            answer
+                .into_value()
+                .map_err(|e| AnswerError::Rpc(e.into_error()))
         })
     }
 
@@ -122,7 +130,7 @@ impl AnswerSource for LiveAnswers {
         params: String,
         _key: Option<&'a str>,
         timeout: Duration,
-    ) -> BoxFuture<'a, Result<Value, AnswerError>> {
+    ) -> BoxFuture<'a, Result<ResultJson, AnswerError>> {
         Box::pin(async move {
             // The params go into the frame as they are: serialised once, never a value.
             let bytes = params.len();
@@ -140,7 +148,7 @@ impl LiveAnswers {
         bytes: usize,
         send: impl FnOnce(&Outbox, &RequestId) -> bool,
         timeout: Duration,
-    ) -> Result<Value, AnswerError> {
+    ) -> Result<ResultJson, AnswerError> {
         {
             // The guard removes the pending entry however this future ends (answer, timeout,
             // or being dropped on cancellation), so a late answer is ignored.

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{oneshot, Notify};
 
 use super::answers::{AnswerError, AnswerSource};
+use crate::jsonrpc::ResultJson;
 
 /// How many bytes of SHA-256 an ask's digest keeps: 128 bits, so that no client can find another
 /// ask with the same key (an answer to one ask is never taken for another).
@@ -256,6 +257,29 @@ impl Round {
 /// dropped (and replayed next round).
 pub(crate) struct ReplayAnswers(pub Arc<Round>);
 
+impl ReplayAnswers {
+    /// The answer to the ask of `method` with `params` (JSON text) under `key`, as `as_answer`
+    /// makes it: at once when the retried request carries it, else once the round supplies it.
+    fn answer<'a, T: Send + 'a>(
+        &'a self,
+        method: &'static str,
+        params: String,
+        key: Option<&'a str>,
+        as_answer: fn(Value) -> T,
+    ) -> BoxFuture<'a, Result<T, AnswerError>> {
+        match self.0.lookup_or_wait(method, params, key) {
+            Ok(answer) => Box::pin(std::future::ready(Ok(as_answer(answer)))),
+            Err(wait) => Box::pin(async move {
+                match wait.await {
+                    Ok(answer) => Ok(as_answer(answer)),
+                    // The round was dropped: nothing will answer; the handler is dropped too.
+                    Err(_) => std::future::pending().await,
+                }
+            }),
+        }
+    }
+}
+
 impl AnswerSource for ReplayAnswers {
     fn ask<'a>(
         &'a self,
@@ -264,7 +288,7 @@ impl AnswerSource for ReplayAnswers {
         key: Option<&'a str>,
         _timeout: Duration,
     ) -> BoxFuture<'a, Result<Value, AnswerError>> {
-        self.ask_text(method, params_json(&params), key, _timeout)
+        self.answer(method, params_json(&params), key, |answer| answer)
     }
 
     /// Asks are recorded as JSON text (digested, and sent in `input_required`), so params
@@ -280,17 +304,8 @@ impl AnswerSource for ReplayAnswers {
         params: String,
         key: Option<&'a str>,
         _timeout: Duration,
-    ) -> BoxFuture<'a, Result<Value, AnswerError>> {
-        match self.0.lookup_or_wait(method, params, key) {
-            Ok(answer) => Box::pin(std::future::ready(Ok(answer))),
-            Err(wait) => Box::pin(async move {
-                match wait.await {
-                    Ok(answer) => Ok(answer),
-                    // The round was dropped: nothing will answer; the handler is dropped too.
-                    Err(_) => std::future::pending().await,
-                }
-            }),
-        }
+    ) -> BoxFuture<'a, Result<ResultJson, AnswerError>> {
+        self.answer(method, params, key, ResultJson::Value)
     }
 
     fn recall(&self, name: &str) -> (String, Option<Value>) {

@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
-use futures::future::join_all;
+use futures::future::{join_all, BoxFuture};
 use serde_json::{json, Map, Value};
 
 use super::answers::AnswerError;
 use super::sample::SampleError;
 use super::sampling_setup::{SampleOrigin, SamplerMode};
 use super::Context;
+use crate::jsonrpc::{ErrorObject, ResultJson};
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, IncludeContext, Role, SamplingContent,
     SamplingMessage, SUPPORTED_PROTOCOL_VERSIONS,
@@ -210,28 +211,35 @@ async fn ask_client(
     const METHOD: &str = "sampling/createMessage";
     let invalid = |e: serde_json::Error| SampleError::InvalidRequest(e.to_string());
     // A live ask takes the params as text, serialised once straight into the frame (a replayed
-    // one, to digest them and send them in `input_required`).
-    let ask = if scope.answers.takes_text() {
+    // one, to digest them and send them in `input_required`). A live answer comes as the text
+    // of the client's frame, decoded once into the result.
+    let ask: BoxFuture<'_, Result<ResultJson, AnswerError>> = if scope.answers.takes_text() {
         let text = serde_json::to_string(params).map_err(invalid)?;
         scope.answers.ask_text(METHOD, text, key, timeout)
     } else {
         let value = serde_json::to_value(params).map_err(invalid)?;
-        scope.answers.ask(METHOD, value, key, timeout)
+        let ask = scope.answers.ask(METHOD, value, key, timeout);
+        Box::pin(async move { ask.await.map(ResultJson::Value) })
     };
     let answer = tokio::select! {
         biased;
         _ = scope.cancel.cancelled() => return Err(SampleError::Cancelled),
         answer = ask => answer,
     };
-    let value = answer.map_err(|e| match e {
-        AnswerError::Rpc(e) => SampleError::Client {
-            code: e.code,
-            message: e.message,
-            data: e.data,
-        },
+    let client = |e: ErrorObject| SampleError::Client {
+        code: e.code,
+        message: e.message,
+        data: e.data,
+    };
+    let answer = answer.map_err(|e| match e {
+        AnswerError::Rpc(e) => client(e),
         AnswerError::Timeout(d) => SampleError::Timeout(d),
         AnswerError::Closed => SampleError::ConnectionClosed,
         AnswerError::Busy => SampleError::Busy,
     })?;
-    serde_json::from_value(value).map_err(|e| SampleError::InvalidResponse(e.to_string()))
+    match answer.decode() {
+        Ok(result) => result.map_err(|e| SampleError::InvalidResponse(e.to_string())),
+        // Valid JSON too deep to read: the malformed response it always was.
+        Err(unreadable) => Err(client(unreadable.into_error())),
+    }
 }

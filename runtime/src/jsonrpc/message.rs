@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::answer::{Answer, Incoming};
 use super::envelope::{ParamsIn, RawEnvelope};
 use super::error::{codes, ErrorObject};
 
@@ -37,22 +37,73 @@ impl Serialize for RequestId {
 
 impl<'de> Deserialize<'de> for RequestId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(RequestId::String(s.into())),
-            Value::Number(n) => n.as_i64().map(RequestId::Number).ok_or_else(|| {
-                // Not an i64: a u64 above i64::MAX, or a float.
-                let huge = n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18);
-                D::Error::custom(if huge {
-                    format!("request id {n} is out of range (integer ids must fit in a signed 64-bit integer)")
-                } else {
-                    format!("request id must be a string or an integer, not the number {n}")
-                })
-            }),
-            other => Err(D::Error::custom(format!(
-                "request id must be a string or an integer, not {}",
-                kind_of(&other)
-            ))),
+        d.deserialize_any(IdVisitor)
+    }
+}
+
+/// Reads an id as what it is (no `Value` first); anything else is refused by its kind, an array
+/// or an object after it is read whole (as a value, so its depth is checked as before).
+struct IdVisitor;
+
+impl IdVisitor {
+    fn not<E: serde::de::Error>(kind: &str) -> E {
+        E::custom(format!(
+            "request id must be a string or an integer, not {kind}"
+        ))
+    }
+
+    /// A number that is not an i64: a u64 above i64::MAX, or a float.
+    fn not_i64<E: serde::de::Error>(n: serde_json::Number) -> E {
+        let huge = n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18);
+        E::custom(if huge {
+            format!(
+                "request id {n} is out of range (integer ids must fit in a signed 64-bit integer)"
+            )
+        } else {
+            format!("request id must be a string or an integer, not the number {n}")
+        })
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for IdVisitor {
+    type Value = RequestId;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string or an integer")
+    }
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<RequestId, E> {
+        Ok(RequestId::Number(n))
+    }
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<RequestId, E> {
+        i64::try_from(n)
+            .map(RequestId::Number)
+            .map_err(|_| Self::not_i64(n.into()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<RequestId, E> {
+        match serde_json::Number::from_f64(f) {
+            Some(n) => Err(Self::not_i64(n)),
+            None => Err(Self::not("a number")),
         }
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RequestId, E> {
+        Ok(RequestId::String(s.into()))
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<RequestId, E> {
+        Err(Self::not("a boolean"))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<RequestId, E> {
+        Err(Self::not("null"))
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<RequestId, E> {
+        Err(Self::not("null"))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<RequestId, A::Error> {
+        Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Err(Self::not("an array"))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RequestId, A::Error> {
+        Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Err(Self::not("an object"))
     }
 }
 
@@ -287,6 +338,12 @@ fn kind_of(v: &Value) -> &'static str {
 /// form a peer uses to report a frame it could not read); answering those would let two peers
 /// trade errors about each other's errors forever.
 pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
+    read_frame(text).map(Incoming::into_message)
+}
+
+/// [`parse_frame`], a success response kept as an [`Answer`]: its `result` stays the frame's
+/// text, for the request waiting for it to decode once.
+pub(crate) fn read_frame(text: &str) -> Result<Incoming, FrameError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
         // Batches were removed in 2025-06-18; a valid array still gets a precise error.
@@ -375,7 +432,7 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
                 "a message cannot have both `method` and `result`/`error`",
             ));
         }
-        return Ok(match id {
+        return Ok(Incoming::Message(match id {
             Some(id) => Message::Request(Request {
                 id,
                 method,
@@ -390,26 +447,24 @@ pub(crate) fn parse_frame(text: &str) -> Result<Message, FrameError> {
                 }
                 Message::Notification(Notification { method, params })
             }
-        });
+        }));
     }
 
     match (wire.result, wire.error) {
         (Some(result), None) => {
             let id = id.ok_or_else(|| FrameError::invalid(None, "a response needs an `id`"))?;
-            match serde_json::from_str::<Value>(result.get()) {
-                Ok(value) => Ok(Message::Response(Response {
-                    id: Some(id),
-                    outcome: Ok(value),
-                })),
-                // Valid JSON that cannot be held (nested past the depth limit).
-                Err(e) => malformed(true, Some(id), format!("invalid `result`: {e}")),
-            }
+            // Kept as text: valid JSON, read by whoever waits for it (one nested past the depth
+            // limit becomes a malformed response there, see `Answer::into_response`).
+            Ok(Incoming::Answer(Answer {
+                id,
+                result: result.to_owned(),
+            }))
         }
         (None, Some(error)) => match serde_json::from_str::<ErrorObject>(error.get()) {
-            Ok(err) => Ok(Message::Response(Response {
+            Ok(err) => Ok(Incoming::Message(Message::Response(Response {
                 id,
                 outcome: Err(err),
-            })),
+            }))),
             Err(e) => malformed(true, id, format!("invalid `error` object: {e}")),
         },
         (Some(_), Some(_)) => {
@@ -428,15 +483,15 @@ fn malformed(
     response_shape: bool,
     id: Option<RequestId>,
     problem: impl Into<String>,
-) -> Result<Message, FrameError> {
+) -> Result<Incoming, FrameError> {
     match id {
-        Some(id) if response_shape => Ok(Message::Response(Response {
+        Some(id) if response_shape => Ok(Incoming::Message(Message::Response(Response {
             id: Some(id),
             outcome: Err(ErrorObject::new(
                 codes::INVALID_REQUEST,
                 format!("malformed response from the peer: {}", problem.into()),
             )),
-        })),
+        }))),
         id => Err(FrameError::invalid(id, problem)),
     }
 }

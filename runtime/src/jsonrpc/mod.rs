@@ -1,6 +1,7 @@
 //! JSON-RPC 2.0: message frames, request ids, error objects, and the map of requests awaiting a
 //! response from the peer.
 
+mod answer;
 mod cancel;
 mod envelope;
 mod error;
@@ -8,12 +9,17 @@ mod key;
 mod message;
 mod pending;
 
+#[cfg(feature = "server")]
+pub(crate) use answer::ResultJson;
+pub(crate) use answer::{Answer, Incoming};
 pub(crate) use cancel::{CancelOnDrop, MessageSink};
 #[cfg(feature = "server")]
 pub(crate) use envelope::MetaMember;
 pub use error::{codes, ErrorObject};
 pub(crate) use key::Key;
-pub(crate) use message::{parse_frame, FrameError};
+#[cfg(any(feature = "http-client", all(test, feature = "server")))]
+pub(crate) use message::parse_frame;
+pub(crate) use message::{read_frame, FrameError};
 pub use message::{Message, Notification, Request, RequestId, Response};
 #[cfg(feature = "server")]
 pub(crate) use pending::{json_len, RegisterError};

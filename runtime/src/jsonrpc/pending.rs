@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
@@ -20,20 +21,68 @@ pub(crate) enum PeerError {
 }
 
 /// A waiting request: where its answer goes, and the bytes of params it counts as.
-struct Slot {
-    tx: oneshot::Sender<Result<Value, ErrorObject>>,
+struct Slot<T> {
+    tx: oneshot::Sender<Result<T, ErrorObject>>,
     bytes: usize,
 }
 
-#[derive(Default)]
-struct Slots {
-    map: HashMap<RequestId, Slot>,
+struct Slots<T> {
+    map: HashMap<RequestId, Slot<T>, BuildHasherDefault<IdHasher>>,
     /// The sum of the slots' `bytes`.
     bytes: usize,
 }
 
-impl Slots {
-    fn remove(&mut self, id: &RequestId) -> Option<Slot> {
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Slots {
+            map: HashMap::default(),
+            bytes: 0,
+        }
+    }
+}
+
+/// Hashes the map's ids with a multiply (FxHash's step) instead of SipHash. The map only ever
+/// holds ids this side chose (sequential integers), so a peer answering with ids of its choice
+/// cannot crowd a bucket: its ids only probe.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(n.into())
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n)
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.add(n as u64)
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64)
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.add(n as u64)
+    }
+}
+
+impl<T> Slots<T> {
+    fn remove(&mut self, id: &RequestId) -> Option<Slot<T>> {
         let slot = self.map.remove(id)?;
         self.bytes -= slot.bytes;
         Some(slot)
@@ -42,10 +91,11 @@ impl Slots {
 
 /// Requests this side sent and is waiting on, keyed by id. One per connection: the transport's
 /// reader resolves entries, the requester awaits them. Bounded by count and by the bytes of the
-/// params of the requests waiting.
-pub(crate) struct Pending {
+/// params of the requests waiting. `T`: what a result is delivered as (a value, or the server's
+/// [`ResultJson`](super::ResultJson), the text of the frame it came in).
+pub(crate) struct Pending<T = Value> {
     next_id: AtomicI64,
-    slots: Mutex<Option<Slots>>,
+    slots: Mutex<Option<Slots<T>>>,
     capacity: usize,
     max_bytes: usize,
 }
@@ -82,13 +132,15 @@ pub(crate) enum RegisterError {
 
 /// Removes its entry when dropped, so an abandoned request (timeout, cancellation) leaves nothing
 /// behind and a late answer is ignored.
-pub(crate) struct PendingGuard<'a> {
-    pending: &'a Pending,
+pub(crate) struct PendingGuard<'a, T = Value> {
+    pending: &'a Pending<T>,
     id: RequestId,
-    rx: oneshot::Receiver<Result<Value, ErrorObject>>,
+    rx: oneshot::Receiver<Result<T, ErrorObject>>,
+    /// True once the answer (or the close) came: the entry is gone, nothing to remove.
+    settled: bool,
 }
 
-impl Pending {
+impl<T> Pending<T> {
     #[cfg(any(feature = "client", test))]
     pub(crate) fn new() -> Self {
         Self::with_limits(usize::MAX, usize::MAX)
@@ -107,13 +159,13 @@ impl Pending {
 
     /// Reserve an id and a slot for its answer. `None` when the connection is already closed.
     #[cfg(any(feature = "client", test))]
-    pub(crate) fn register(&self) -> Option<PendingGuard<'_>> {
+    pub(crate) fn register(&self) -> Option<PendingGuard<'_, T>> {
         self.try_register(0).ok()
     }
 
     /// Reserve an id and a slot for the answer to a request whose params are `bytes` long,
     /// saying why not.
-    pub(crate) fn try_register(&self, bytes: usize) -> Result<PendingGuard<'_>, RegisterError> {
+    pub(crate) fn try_register(&self, bytes: usize) -> Result<PendingGuard<'_, T>, RegisterError> {
         let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         let mut slots = self.slots.lock().expect("pending map lock");
@@ -130,12 +182,13 @@ impl Pending {
             pending: self,
             id,
             rx,
+            settled: false,
         })
     }
 
     /// Deliver an answer. Returns false when no one is waiting for that id (unknown, late or
     /// duplicate), which the caller logs and otherwise ignores.
-    pub(crate) fn resolve(&self, id: &RequestId, outcome: Result<Value, ErrorObject>) -> bool {
+    pub(crate) fn resolve(&self, id: &RequestId, outcome: Result<T, ErrorObject>) -> bool {
         let slot = {
             let mut slots = self.slots.lock().expect("pending map lock");
             slots.as_mut().and_then(|s| s.remove(id))
@@ -173,15 +226,18 @@ impl Pending {
     }
 }
 
-impl PendingGuard<'_> {
+impl<T> PendingGuard<'_, T> {
     /// The id to send the request with.
     pub(crate) fn id(&self) -> &RequestId {
         &self.id
     }
 
     /// Wait for the answer.
-    pub(crate) async fn answer(&mut self) -> Result<Value, PeerError> {
-        match (&mut self.rx).await {
+    pub(crate) async fn answer(&mut self) -> Result<T, PeerError> {
+        let answer = (&mut self.rx).await;
+        // Whoever settled it (an answer, or the close) took the entry out of the map.
+        self.settled = true;
+        match answer {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(PeerError::Rpc(e)),
             Err(_) => Err(PeerError::Closed),
@@ -189,8 +245,11 @@ impl PendingGuard<'_> {
     }
 }
 
-impl Drop for PendingGuard<'_> {
+impl<T> Drop for PendingGuard<'_, T> {
     fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
         if let Some(slots) = self
             .pending
             .slots
@@ -230,7 +289,7 @@ mod tests {
         assert_eq!(p.len(), 0);
         assert!(!p.resolve(&id, Ok(Value::Null)));
 
-        let cap = Pending::with_limits(1, usize::MAX);
+        let cap = Pending::<Value>::with_limits(1, usize::MAX);
         let held = cap.try_register(0).unwrap();
         assert_eq!(cap.try_register(0).err(), Some(RegisterError::Full));
         drop(held);
@@ -257,6 +316,23 @@ mod tests {
         drop(b);
         assert_eq!(p.bytes(), 0);
         assert!(p.try_register(1000).is_ok());
+    }
+
+    #[tokio::test]
+    async fn ids_of_either_kind_are_found_and_strings_never_match_ours() {
+        let p = Pending::new();
+        let guards: Vec<_> = (0..100).map(|_| p.register().unwrap()).collect();
+        for g in &guards {
+            let RequestId::Number(n) = g.id() else {
+                panic!("our ids are numbers")
+            };
+            // The same number as a string is another id.
+            assert!(!p.resolve(&RequestId::String(n.to_string().into()), Ok(Value::Null)));
+        }
+        for (i, g) in guards.iter().enumerate().rev() {
+            assert!(p.resolve(g.id(), Ok(Value::from(i))));
+            assert_eq!(p.len(), i);
+        }
     }
 
     #[cfg(feature = "server")]

@@ -11,8 +11,9 @@ pub enum Role {
     Assistant,
 }
 
-/// A content block in a sampling message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A content block in a sampling message. (Read by a written-out `Deserialize`,
+/// `sampling/content_de.rs`, that reads a block whose `type` comes first without buffering it.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SamplingContent {
@@ -190,15 +191,25 @@ impl SamplingMessage {
 
     /// The text blocks of this message, joined with newlines.
     pub fn text(&self) -> String {
-        self.content
-            .iter()
-            .filter_map(|c| match c {
-                SamplingContent::Text { text, .. } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        text_of(&self.content)
     }
+}
+
+/// The text blocks of `blocks`, joined with newlines (one allocation, the result's).
+fn text_of(blocks: &[SamplingContent]) -> String {
+    let mut texts = blocks.iter().filter_map(|c| match c {
+        SamplingContent::Text { text, .. } => Some(text.as_str()),
+        _ => None,
+    });
+    let Some(first) = texts.next() else {
+        return String::new();
+    };
+    let mut joined = first.to_owned();
+    for text in texts {
+        joined.push('\n');
+        joined.push_str(text);
+    }
+    joined
 }
 
 /// A model name hint: matched as a substring of model names, in order, first match wins.
@@ -457,14 +468,30 @@ impl Serialize for StopReason {
 
 impl<'de> Deserialize<'de> for StopReason {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(match s.as_str() {
-            "endTurn" => StopReason::EndTurn,
-            "stopSequence" => StopReason::StopSequence,
-            "maxTokens" => StopReason::MaxTokens,
-            "toolUse" => StopReason::ToolUse,
-            _ => StopReason::Other(s),
-        })
+        // Read from the text where it can be: a known reason allocates nothing.
+        struct Reason;
+        impl serde::de::Visitor<'_> for Reason {
+            type Value = StopReason;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<StopReason, E> {
+                Ok(match s {
+                    "endTurn" => StopReason::EndTurn,
+                    "stopSequence" => StopReason::StopSequence,
+                    "maxTokens" => StopReason::MaxTokens,
+                    "toolUse" => StopReason::ToolUse,
+                    _ => StopReason::Other(s.to_owned()),
+                })
+            }
+            fn visit_string<E: serde::de::Error>(self, s: String) -> Result<StopReason, E> {
+                match self.visit_str::<E>(&s)? {
+                    StopReason::Other(_) => Ok(StopReason::Other(s)),
+                    known => Ok(known),
+                }
+            }
+        }
+        d.deserialize_string(Reason)
     }
 }
 
@@ -525,13 +552,11 @@ impl CreateMessageResult {
 
     /// The text blocks joined with newlines.
     pub fn text_content(&self) -> String {
-        SamplingMessage {
-            role: self.role,
-            content: self.content.clone(),
-        }
-        .text()
+        text_of(&self.content)
     }
 }
+
+mod content_de;
 
 #[cfg(test)]
 mod tests;

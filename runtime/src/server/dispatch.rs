@@ -13,7 +13,7 @@ use super::runner::reply;
 use super::session::Session;
 use super::stateless;
 use super::ServerCore;
-use crate::jsonrpc::{Message, Notification, Request, Response};
+use crate::jsonrpc::{Answer, Message, Notification, Request, Response};
 use crate::protocol::Era;
 use crate::transport::http::SessionFacts;
 use crate::transport::CallerKey;
@@ -105,6 +105,10 @@ impl SessionDispatch for Session {
 
     fn response(&self, response: Response) {
         self.on_response(response)
+    }
+
+    fn answer(&self, answer: Answer) {
+        self.on_answer(answer)
     }
 
     fn is_open(&self) -> bool {

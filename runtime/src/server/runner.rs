@@ -17,7 +17,7 @@ use crate::context::{
     AnswerSource, Context, ExecutionSlot, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers,
     RequestScope, Round,
 };
-use crate::jsonrpc::{ErrorObject, Message, Pending, RequestId, Response};
+use crate::jsonrpc::{ErrorObject, Message, Pending, RequestId, Response, ResultJson};
 use crate::transport::Outbox;
 
 /// Where the answers to the handler's asks come from.
@@ -25,7 +25,7 @@ pub(crate) enum Answers {
     /// Handshake era: live requests to the client on the request's own sink, the handler's
     /// server-wide execution slot (lent back while an ask waits on the client), and the
     /// session's own outgoing queue (where an elicitation's completion goes).
-    Live(Arc<Pending>, Option<Arc<ExecutionSlot>>, Outbox),
+    Live(Arc<Pending<ResultJson>>, Option<Arc<ExecutionSlot>>, Outbox),
     /// Stateless era: the retried request's answers, or the end of the round.
     Replay(Arc<Round>),
     /// A task (either era): asks wait for the client's `tasks/update`.

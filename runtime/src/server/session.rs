@@ -21,7 +21,8 @@ use super::subscriptions;
 use super::{parse_params, ServerCore};
 use crate::context::{LogFilter, PeerInfo};
 use crate::jsonrpc::{
-    codes, ErrorObject, FrameError, Message, Notification, Pending, Request, RequestId, Response,
+    codes, Answer, ErrorObject, FrameError, Message, Notification, Pending, Request, RequestId,
+    ResultJson,
 };
 use crate::protocol::{
     Era, InitializeParams, InitializeResult, LoggingLevel, LATEST_PROTOCOL_VERSION,
@@ -31,6 +32,8 @@ use crate::protocol::{
 use crate::transport::http::SessionFacts;
 use crate::transport::CallerKey;
 use crate::transport::{Endpoint, FrameReceiver, Outbox, RequestFacts};
+
+mod peer_answers;
 
 /// One client connection in the handshake era: its negotiated state, the requests it has in
 /// flight, the requests the server is waiting on it for, and its resource subscriptions.
@@ -42,7 +45,7 @@ pub(crate) struct Session {
     level: Mutex<Option<LoggingLevel>>,
     /// Bumped whenever the facts a session store keeps change.
     changes: AtomicU64,
-    pending: Arc<Pending>,
+    pending: Arc<Pending<ResultJson>>,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     subscriptions: Mutex<HashSet<String>>,
     tasks: TaskTracker,
@@ -451,16 +454,6 @@ impl Session {
         }
     }
 
-    pub(crate) fn on_response(&self, r: Response) {
-        let Some(id) = r.id else {
-            tracing::warn!(error = ?r.outcome.err(), "the client reported an error about an unreadable message");
-            return;
-        };
-        if !self.pending.resolve(&id, r.outcome) {
-            tracing::warn!(%id, "ignored a response to a request that is not pending (late, duplicate or unknown id)");
-        }
-    }
-
     fn on_event(&self, event: ServerEvent) {
         // Only a handshake-era session hears of changes unasked; before `initialize`, and on a
         // connection speaking 2026-07-28 (where changes travel on `subscriptions/listen`
@@ -568,6 +561,10 @@ impl Endpoint for Session {
             Message::Notification(n) => self.on_notification(n),
             Message::Response(r) => self.on_response(r),
         }
+    }
+
+    fn on_answer(self: &Arc<Self>, answer: Answer) {
+        Session::on_answer(self, answer)
     }
 
     fn on_frame_error(&self, error: FrameError) {

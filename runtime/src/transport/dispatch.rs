@@ -10,7 +10,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use super::{FrameReceiver, Limits, Outbox, RequestFacts};
-use crate::jsonrpc::{Message, Notification, Request, Response};
+use crate::jsonrpc::{Answer, Message, Notification, Request, Response};
 use crate::protocol::Era;
 
 /// What a transport serving many independent requests (HTTP) hands frames to. Implemented by the
@@ -61,6 +61,12 @@ pub(crate) trait SessionDispatch: Send + Sync + 'static {
 
     /// A response from the client to a request of the server.
     fn response(&self, response: Response);
+
+    /// A success response from the client, its result as the frame's text (by default read
+    /// into a value and handed to [`SessionDispatch::response`]).
+    fn answer(&self, answer: Answer) {
+        self.response(answer.into_response())
+    }
 
     /// True once the session's opening request succeeded.
     fn is_open(&self) -> bool;

@@ -9,7 +9,7 @@ use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 
 use super::{Endpoint, FrameReceiver};
-use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message};
+use crate::jsonrpc::{codes, read_frame, ErrorObject, FrameError, Incoming};
 
 /// One line of input, or the news that a line was too long (it was skipped, never buffered whole).
 #[derive(Debug, PartialEq)]
@@ -93,11 +93,12 @@ impl Decoder for LineCodec {
     }
 }
 
-/// One frame of input as a message, or the error to answer it with.
-fn decode_frame(frame: Frame, max_message_bytes: usize) -> Result<Message, FrameError> {
+/// One frame of input as a message (a success response keeping its result as text), or the
+/// error to answer it with.
+fn decode_frame(frame: Frame, max_message_bytes: usize) -> Result<Incoming, FrameError> {
     match frame {
         Frame::Line(bytes) => match std::str::from_utf8(&bytes) {
-            Ok(text) => parse_frame(text),
+            Ok(text) => read_frame(text),
             Err(e) => Err(FrameError {
                 id: None,
                 error: ErrorObject::new(
@@ -167,10 +168,11 @@ where
         match frame {
             Ok(frame) => {
                 match decode_frame(frame, max_message_bytes) {
-                    Ok(message) => {
+                    Ok(Incoming::Message(message)) => {
                         endpoint.admit(&message).await;
                         endpoint.on_message(message)
                     }
+                    Ok(Incoming::Answer(answer)) => endpoint.on_answer(answer),
                     Err(e) => endpoint.on_frame_error(e),
                 }
                 // Nothing more buffered: let what this message started (a handler, the writer

@@ -42,7 +42,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use crate::jsonrpc::{FrameError, Message};
+use crate::jsonrpc::{Answer, FrameError, Message};
 
 /// Run a connection's loop as a task of the runtime and wait for it.
 ///
@@ -80,6 +80,12 @@ impl Drop for AbortOnDrop {
 pub(crate) trait Endpoint: Send + Sync + 'static {
     /// A well-formed message arrived.
     fn on_message(self: &Arc<Self>, message: Message);
+    /// A success response arrived, its result as the frame's text. By default it is read into
+    /// a value and handed to [`Endpoint::on_message`]; an endpoint that decodes results straight
+    /// from text takes it as it is.
+    fn on_answer(self: &Arc<Self>, answer: Answer) {
+        self.on_message(Message::Response(answer.into_response()))
+    }
     /// A frame could not be read as a message.
     fn on_frame_error(&self, error: FrameError);
     /// The input ended; resolves when the endpoint has finished its work.

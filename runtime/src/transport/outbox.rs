@@ -64,13 +64,11 @@ impl Outbox {
 
     /// Queue request `id` for `method` with `params_json` (an object's JSON text) as its params.
     pub(crate) fn send_raw_request(&self, id: &RequestId, method: &str, params_json: &str) -> bool {
-        let id = serde_json::to_string(id).expect("ids serialise");
-        let method = serde_json::to_string(method).expect("strings serialise");
-        let mut frame = String::with_capacity(params_json.len() + id.len() + method.len() + 48);
+        let mut frame = String::with_capacity(params_json.len() + method.len() + 72);
         frame.push_str(r#"{"jsonrpc":"2.0","id":"#);
-        frame.push_str(&id);
+        push_id(&mut frame, id);
         frame.push_str(r#","method":"#);
-        frame.push_str(&method);
+        push_json_str(&mut frame, method);
         frame.push_str(r#","params":"#);
         frame.push_str(params_json);
         frame.push('}');
@@ -79,14 +77,36 @@ impl Outbox {
 
     /// Queue a success response whose result is already serialised JSON (cached list results).
     pub(crate) fn send_raw_result(&self, id: &RequestId, result_json: &str) -> bool {
-        let id = serde_json::to_string(id).expect("ids serialise");
-        let mut frame = String::with_capacity(result_json.len() + id.len() + 32);
+        let mut frame = String::with_capacity(result_json.len() + 56);
         frame.push_str(r#"{"jsonrpc":"2.0","id":"#);
-        frame.push_str(&id);
+        push_id(&mut frame, id);
         frame.push_str(r#","result":"#);
         frame.push_str(result_json);
         frame.push('}');
         self.push(frame)
+    }
+}
+
+/// Append `id` as JSON, without a string of its own.
+fn push_id(frame: &mut String, id: &RequestId) {
+    match id {
+        RequestId::Number(n) => {
+            use std::fmt::Write as _;
+            let _ = write!(frame, "{n}"); // writing to a String cannot fail
+        }
+        RequestId::String(s) => push_json_str(frame, s),
+    }
+}
+
+/// Append `s` as a JSON string: between quotes as it is when nothing in it needs escaping (as
+/// serde_json writes it), through serde_json otherwise.
+fn push_json_str(frame: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        frame.push('"');
+        frame.push_str(s);
+        frame.push('"');
+    } else {
+        frame.push_str(&serde_json::to_string(s).expect("strings serialise"));
     }
 }
 
@@ -120,5 +140,29 @@ mod tests {
             Message::from_json(&result).unwrap(),
             Message::result(RequestId::Number(7), json!({"tools": []}))
         );
+    }
+
+    /// Ids and methods are written as serde_json writes them, escapes included.
+    #[test]
+    fn ids_and_methods_are_written_as_json() {
+        for id in [
+            RequestId::Number(0),
+            RequestId::Number(-7),
+            RequestId::Number(i64::MAX),
+            RequestId::Number(i64::MIN),
+            RequestId::String("plain-é".into()),
+            RequestId::String("quote \" back \\ slash".into()),
+            RequestId::String("ctrl \u{1}\n\u{7f}".into()),
+            RequestId::String("".into()),
+        ] {
+            let mut written = String::new();
+            push_id(&mut written, &id);
+            assert_eq!(written, serde_json::to_string(&id).unwrap(), "{id:?}");
+        }
+        for method in ["sampling/createMessage", "odd \"method\"\t"] {
+            let mut written = String::new();
+            push_json_str(&mut written, method);
+            assert_eq!(written, serde_json::to_string(method).unwrap());
+        }
     }
 }

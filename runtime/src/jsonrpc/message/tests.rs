@@ -160,3 +160,82 @@ fn writes_frames() {
     assert_eq!(v["id"], Value::Null);
     assert_eq!(v["error"]["code"], -32700);
 }
+
+#[test]
+fn a_success_response_is_read_as_its_result_text() {
+    let frame = r#"{"jsonrpc":"2.0","id":7,"result": {"model": "m", "n": [1, 2]} }"#;
+    match read_frame(frame).unwrap() {
+        Incoming::Answer(a) => {
+            assert_eq!(a.id, RequestId::Number(7));
+            assert_eq!(a.result.get(), r#"{"model": "m", "n": [1, 2]}"#);
+        }
+        other => panic!("not an answer: {other:?}"),
+    }
+    // Read as a message, it is the response it always was.
+    assert_eq!(
+        parse_frame(frame).unwrap(),
+        Message::result(
+            RequestId::Number(7),
+            serde_json::json!({"model": "m", "n": [1, 2]})
+        )
+    );
+    // Errors, malformed responses and everything else stay messages.
+    for other in [
+        r#"{"jsonrpc":"2.0","id":7,"error":{"code":-1,"message":"no"}}"#,
+        r#"{"jsonrpc":"2.0","id":7,"error":"no"}"#,
+        r#"{"id":7,"result":{}}"#,
+        r#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#,
+    ] {
+        assert!(
+            matches!(read_frame(other), Ok(Incoming::Message(_))),
+            "{other}"
+        );
+    }
+    assert!(read_frame(r#"{"jsonrpc":"2.0","result":{}}"#).is_err());
+}
+
+#[test]
+fn ids_are_read_as_what_they_are_from_text_and_values() {
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let cases: Vec<(&str, Result<RequestId, &str>)> = vec![
+        ("7", Ok(RequestId::Number(7))),
+        ("-1", Ok(RequestId::Number(-1))),
+        ("9223372036854775807", Ok(RequestId::Number(i64::MAX))),
+        ("-9223372036854775808", Ok(RequestId::Number(i64::MIN))),
+        (r#""a-1""#, Ok(RequestId::String("a-1".into()))),
+        (r#""é \"q\"""#, Ok(RequestId::String("é \"q\"".into()))),
+        (
+            "9223372036854775808",
+            Err("request id 9223372036854775808 is out of range"),
+        ),
+        ("-9223372036854775809", Err("is out of range")),
+        ("1e20", Err("request id 1e+20 is out of range")),
+        (
+            "1.5",
+            Err("request id must be a string or an integer, not the number 1.5"),
+        ),
+        ("2.0", Err("not the number 2.0")),
+        (
+            "null",
+            Err("request id must be a string or an integer, not null"),
+        ),
+        ("true", Err("not a boolean")),
+        ("[1]", Err("not an array")),
+        (r#"{"a": 1}"#, Err("not an object")),
+        (&deep, Err("recursion limit exceeded")),
+    ];
+    for (text, want) in cases {
+        let from_text = serde_json::from_str::<RequestId>(text).map_err(|e| e.to_string());
+        let from_value = match serde_json::from_str::<Value>(text) {
+            Ok(v) => serde_json::from_value::<RequestId>(v).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()), // too deep for a value too
+        };
+        for got in [from_text, from_value] {
+            match (&got, &want) {
+                (Ok(id), Ok(w)) => assert_eq!(id, w, "{text}"),
+                (Err(e), Err(w)) => assert!(e.contains(w), "{text}: {e}"),
+                _ => panic!("{text}: {got:?}"),
+            }
+        }
+    }
+}

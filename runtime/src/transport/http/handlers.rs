@@ -4,8 +4,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -20,6 +18,7 @@ use super::config::HttpConfig;
 use super::event_stream_body::{event_stream, message_event, KEEP_ALIVE};
 use super::oauth::step_up;
 use super::parts_headers::PartsHeaders;
+use super::post_body::{self, BodyError};
 pub(super) use super::response_to::is_response_to;
 use super::security::Refusal;
 use super::session_sync;
@@ -29,7 +28,9 @@ use super::sse::{sse, GetStream, OpenFlag};
 use super::stream_log::parse_event_id;
 use super::stream_resume;
 use crate::auth::AuthInfo;
-use crate::jsonrpc::{codes, parse_frame, ErrorObject, FrameError, Message, Request, RequestId};
+use crate::jsonrpc::{
+    codes, read_frame, ErrorObject, FrameError, Incoming, Message, Request, RequestId,
+};
 use crate::protocol::codes::{
     HEADER_MISMATCH, MISSING_CLIENT_CAPABILITY, SERVER_BUSY, UNSUPPORTED_PROTOCOL_VERSION,
 };
@@ -195,9 +196,10 @@ async fn on_post(
     State(state): State<Arc<HttpState>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     auth: Option<Extension<Arc<AuthInfo>>>,
-    parts: http::request::Parts,
-    body: Result<Bytes, BytesRejection>,
+    request: axum::extract::Request,
 ) -> Response {
+    // The head as it came (no copy), the body read as the `Bytes` extractor reads it.
+    let (parts, body) = post_body::read(request).await;
     let parts = Arc::new(parts);
     let headers = &parts.headers;
     state.start_reaper();
@@ -207,20 +209,20 @@ async fn on_post(
     let body = match body {
         Ok(b) => b,
         // Over the body limit (or unreadable): a JSON-RPC error like every other refusal.
-        Err(rejection) => {
-            let status = rejection.status();
-            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                format!(
-                    "message too large: the limit is {} bytes",
-                    state.dispatch.limits().max_message_bytes
-                )
-            } else {
-                format!(
-                    "the request body could not be read: {}",
-                    rejection.body_text()
-                )
-            };
-            return error(status, codes::INVALID_REQUEST, message);
+        Err(BodyError::TooLarge) => {
+            let message = format!(
+                "message too large: the limit is {} bytes",
+                state.dispatch.limits().max_message_bytes
+            );
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::INVALID_REQUEST,
+                message,
+            );
+        }
+        Err(BodyError::Unreadable(text)) => {
+            let message = format!("the request body could not be read: {text}");
+            return error(StatusCode::BAD_REQUEST, codes::INVALID_REQUEST, message);
         }
     };
     if !accepts_all(headers, ["application/json", "text/event-stream"]) {
@@ -253,10 +255,13 @@ async fn on_post(
                 format!("parse error: the body is not valid UTF-8 ({e})"),
             ),
         }),
-        Ok(text) => parse_frame(text),
+        Ok(text) => read_frame(text),
     };
-    let message = match parsed {
-        Ok(m) => m,
+    // A success response keeps its result as the frame's text (`answer`), delivered so to its
+    // session; the message routing it stands for it with a null result.
+    let (message, answer) = match parsed {
+        Ok(Incoming::Message(m)) => (m, None),
+        Ok(Incoming::Answer(a)) => (Message::result(a.id.clone(), Value::Null), Some(a)),
         Err(e) => {
             let body = Message::error(e.id, e.error).to_json();
             return (
@@ -343,7 +348,10 @@ async fn on_post(
             StatusCode::ACCEPTED.into_response()
         }
         Message::Response(r) => {
-            session.session.response(r);
+            match answer {
+                Some(a) => session.session.answer(a),
+                None => session.session.response(r),
+            }
             StatusCode::ACCEPTED.into_response()
         }
     };

@@ -19,6 +19,7 @@ mod listener;
 mod memory_store;
 mod oauth;
 mod parts_headers;
+mod post_body;
 #[cfg(feature = "redis")]
 pub(crate) mod redis_connection;
 #[cfg(feature = "redis")]
