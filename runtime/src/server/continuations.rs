@@ -35,8 +35,10 @@ pub(crate) struct Suspended {
     pub round: Arc<Round>,
     pub owner: Owner,
     pub binding: Binding,
-    /// The arguments the handler was started with (a resume must bring equal ones).
+    /// The arguments the handler was started with (a resume must bring equal ones), and the
+    /// length of their JSON text (counted in `bytes`).
     pub args: Option<serde_json::Value>,
+    pub args_len: usize,
     /// The relay the handler's frames (its notifications) go through to the response of the
     /// request that runs it.
     pub relay: Arc<Relay>,
@@ -223,6 +225,7 @@ mod tests {
             owner: owner(caller),
             binding: binding(name),
             args: None,
+            args_len: 0,
             relay,
             bytes,
         }

@@ -152,6 +152,7 @@ fn start(
         round,
         binding,
         args,
+        args_len,
         relay,
         ..
     }) = kept
@@ -161,7 +162,7 @@ fn start(
         return Ok(Start::Resumed {
             handler: Running { run, round, relay },
             rounds,
-            kept: (binding, args, 0),
+            kept: (binding, args, args_len),
         });
     }
     // Replayed: the state must be this request's.
@@ -310,6 +311,7 @@ async fn drive(
                 owner: owner.clone(),
                 binding,
                 args,
+                args_len,
                 relay,
                 bytes,
             },
