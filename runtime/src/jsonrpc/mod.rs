@@ -5,6 +5,8 @@ mod answer;
 mod cancel;
 mod envelope;
 mod error;
+#[cfg(feature = "server")]
+mod json_text;
 mod key;
 mod message;
 mod pending;
@@ -16,6 +18,8 @@ pub(crate) use cancel::{CancelOnDrop, MessageSink};
 #[cfg(feature = "server")]
 pub(crate) use envelope::MetaMember;
 pub use error::{codes, ErrorObject};
+#[cfg(feature = "server")]
+pub(crate) use json_text::push_json_str;
 pub(crate) use key::Key;
 #[cfg(any(feature = "http-client", all(test, feature = "server")))]
 pub(crate) use message::parse_frame;

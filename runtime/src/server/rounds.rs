@@ -23,7 +23,7 @@ use super::runner::{self, Answers};
 use super::tasks::{self, Escalation};
 use super::ServerCore;
 use crate::context::{LogFilter, OpenAsk, Round};
-use crate::jsonrpc::{ErrorObject, RequestId};
+use crate::jsonrpc::{push_json_str, ErrorObject, RequestId};
 use crate::transport::{Outbox, Relay};
 
 /// What one request brings to its handler's rounds.
@@ -358,18 +358,6 @@ fn input_required(
     out
 }
 
-/// Append `s` as a JSON string: as is between quotes when nothing in it needs escaping (keys,
-/// method names and the token, in practice), else through serde_json.
-fn push_json_str(out: &mut String, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-    } else {
-        out.push_str(&serde_json::to_string(s).expect("strings serialise"));
-    }
-}
-
 /// Completes when the handler asks to become a task; never without an escalation.
 async fn escalation_requested(escalation: Option<&Escalation>) {
     match escalation {
@@ -389,25 +377,5 @@ async fn settle(grace: std::time::Duration) {
         tokio::task::yield_now().await;
     } else {
         tokio::time::sleep(grace).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn json_strings_are_escaped_only_when_needed() {
-        for s in [
-            "sample-0a1b-1",
-            "",
-            "é ✓",
-            "a\"b",
-            "back\\slash",
-            "line\nbreak",
-            "\u{1}",
-        ] {
-            let mut out = String::new();
-            super::push_json_str(&mut out, s);
-            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s, "{out}");
-        }
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 #[cfg(feature = "server")]
 use super::Relay;
 use super::{frame_queue, FrameReceiver, FrameSender};
-use crate::jsonrpc::{Message, MessageSink, RequestId};
+use crate::jsonrpc::{push_json_str, Message, MessageSink, RequestId};
 
 /// Where outgoing frames go: a queue drained by the transport's writer. Cloned into every
 /// request scope; sending never blocks (the transport applies back-pressure on input instead,
@@ -95,18 +95,6 @@ fn push_id(frame: &mut String, id: &RequestId) {
             let _ = write!(frame, "{n}"); // writing to a String cannot fail
         }
         RequestId::String(s) => push_json_str(frame, s),
-    }
-}
-
-/// Append `s` as a JSON string: between quotes as it is when nothing in it needs escaping (as
-/// serde_json writes it), through serde_json otherwise.
-fn push_json_str(frame: &mut String, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        frame.push('"');
-        frame.push_str(s);
-        frame.push('"');
-    } else {
-        frame.push_str(&serde_json::to_string(s).expect("strings serialise"));
     }
 }
 
