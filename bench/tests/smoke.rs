@@ -105,6 +105,24 @@ fn driver_reports_sane_numbers_for_bench_server() {
             "{s}: percentiles are ordered ({p50} <= {p99})"
         );
     }
+    // Beside the server's CPU time, what the CPUs did: the server's wait for one, the driver's own
+    // time and wait, and everything else's time (read from /proc; a missing field fails here).
+    for s in ["echo_32", "http_echo_64", "http_sample_32"] {
+        for k in ["server_cpu_us_per_req", "driver_cpu_us_per_req"] {
+            assert!(
+                num(&format!("{s}.{k}")) > 0.0,
+                "{s}.{k}: CPU time was spent"
+            );
+        }
+        for k in [
+            "server_runq_wait_us_per_req",
+            "driver_runq_wait_us_per_req",
+            "others_cpu_us_per_req",
+        ] {
+            let v = num(&format!("{s}.{k}"));
+            assert!(v.is_finite() && v >= 0.0, "{s}.{k} = {v}");
+        }
+    }
     // Each `ask` made exactly one sampling request, answered by the driver.
     for s in ["sample_seq", "sample_32", "http_sample_32"] {
         assert_eq!(

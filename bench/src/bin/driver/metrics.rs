@@ -1,4 +1,5 @@
-//! Measurements: one scenario's numbers, percentiles and medians, and the server's memory, CPU time and context switches.
+//! Measurements: one scenario's numbers, percentiles and medians, and the server's memory, CPU time,
+//! context switches and run-queue wait (with the driver's and the rest of the machine's CPU time).
 
 use super::*;
 
@@ -24,7 +25,7 @@ pub(crate) struct LoadResult {
     #[serde(skip)]
     pub(crate) latencies: Vec<u64>,
     pub(crate) elapsed: Duration,
-    /// The server's (CPU ns, context switches) before and after the window.
+    /// What the server, the driver and the machine had spent before and after the window.
     #[serde(skip)]
     pub(crate) usage: (Option<Usage>, Option<Usage>),
 }
@@ -110,24 +111,36 @@ pub(crate) fn memory_kib(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-/// A process's CPU time (ns) and context switches so far.
-pub(crate) type Usage = (u64, u64);
+/// What a process and the machine have spent so far, read at a measured window's start and end.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Usage {
+    /// The server's CPU time (ns), summed over its threads.
+    cpu_ns: u64,
+    /// How long the server's threads were runnable but waited for a CPU (ns): the scheduler's
+    /// delay, which a latency percentile pays for but the server's CPU time does not show.
+    wait_ns: u64,
+    /// The server's context switches (voluntary and not).
+    switches: u64,
+    /// This driver's own CPU time and run-queue wait (ns): it shares the machine's CPUs.
+    driver: (u64, u64),
+    /// CPU time the whole machine has spent (ns: user, nice, system, irq and softirq over all
+    /// CPUs), when `/proc/stat` could be read.
+    machine_ns: Option<u64>,
+}
 
-/// CPU time (ns) and context switches so far, summed over a process's threads.
-pub(crate) fn cpu_and_switches(pid: u32) -> Option<Usage> {
-    let mut cpu = 0;
-    let mut switches = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+/// CPU time (ns) and run-queue wait (ns) so far, summed over a process's threads, and its
+/// context switches (`None` when the process is gone).
+fn thread_times(proc_dir: &str) -> Option<(u64, u64, u64)> {
+    let (mut cpu, mut wait, mut switches) = (0, 0, 0);
+    for task in std::fs::read_dir(format!("{proc_dir}/task"))
         .ok()?
         .flatten()
     {
         let path = task.path();
         if let Ok(s) = std::fs::read_to_string(path.join("schedstat")) {
-            cpu += s
-                .split_whitespace()
-                .next()
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0);
+            let mut fields = s.split_whitespace().map(|v| v.parse::<u64>().unwrap_or(0));
+            cpu += fields.next().unwrap_or(0);
+            wait += fields.next().unwrap_or(0);
         }
         if let Ok(s) = std::fs::read_to_string(path.join("status")) {
             switches += s
@@ -137,10 +150,45 @@ pub(crate) fn cpu_and_switches(pid: u32) -> Option<Usage> {
                 .sum::<u64>();
         }
     }
-    Some((cpu, switches))
+    Some((cpu, wait, switches))
 }
 
-/// Server CPU time and context switches per answered request, over a measured window.
+/// The machine's busy CPU time so far (ns), from `/proc/stat`'s first line (in `USER_HZ` ticks,
+/// 100 a second on Linux).
+fn machine_busy_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    // user, nice, system, (idle, iowait,) irq, softirq.
+    let busy = [0, 1, 2, 5, 6]
+        .iter()
+        .filter_map(|&i| ticks.get(i))
+        .sum::<u64>();
+    Some(busy * 10_000_000)
+}
+
+/// The server's CPU time, run-queue wait and context switches so far, summed over its threads;
+/// with this driver's own CPU time and wait, and the machine's busy time, for the same moment.
+pub(crate) fn cpu_and_switches(pid: u32) -> Option<Usage> {
+    let (cpu_ns, wait_ns, switches) = thread_times(&format!("/proc/{pid}"))?;
+    let (driver_cpu, driver_wait, _) = thread_times("/proc/self").unwrap_or_default();
+    Some(Usage {
+        cpu_ns,
+        wait_ns,
+        switches,
+        driver: (driver_cpu, driver_wait),
+        machine_ns: machine_busy_ns(),
+    })
+}
+
+/// Per answered request, over a measured window: the server's CPU time, context switches and
+/// run-queue wait, the driver's CPU time and wait, and the CPU time everything else on the machine
+/// took meanwhile (what competed with the two for the CPUs).
 pub(crate) fn per_request(
     prefix: &str,
     before: Option<Usage>,
@@ -148,16 +196,32 @@ pub(crate) fn per_request(
     answered: u64,
 ) -> Metrics {
     let mut m = Metrics::new();
-    if let (Some((c0, s0)), Some((c1, s1))) = (before, after) {
-        let n = answered.max(1) as f64;
-        m.insert(
-            format!("{prefix}.server_cpu_us_per_req"),
-            (c1 - c0) as f64 / 1000.0 / n,
-        );
-        m.insert(
-            format!("{prefix}.server_ctx_switches_per_req"),
-            (s1 - s0) as f64 / n,
-        );
+    let (Some(b), Some(a)) = (before, after) else {
+        return m;
+    };
+    let n = answered.max(1) as f64;
+    let us = |ns: u64| ns as f64 / 1000.0 / n;
+    let server_cpu = a.cpu_ns.saturating_sub(b.cpu_ns);
+    let driver_cpu = a.driver.0.saturating_sub(b.driver.0);
+    m.insert(format!("{prefix}.server_cpu_us_per_req"), us(server_cpu));
+    m.insert(
+        format!("{prefix}.server_ctx_switches_per_req"),
+        a.switches.saturating_sub(b.switches) as f64 / n,
+    );
+    m.insert(
+        format!("{prefix}.server_runq_wait_us_per_req"),
+        us(a.wait_ns.saturating_sub(b.wait_ns)),
+    );
+    m.insert(format!("{prefix}.driver_cpu_us_per_req"), us(driver_cpu));
+    m.insert(
+        format!("{prefix}.driver_runq_wait_us_per_req"),
+        us(a.driver.1.saturating_sub(b.driver.1)),
+    );
+    if let (Some(m0), Some(m1)) = (b.machine_ns, a.machine_ns) {
+        let others = m1
+            .saturating_sub(m0)
+            .saturating_sub(server_cpu + driver_cpu);
+        m.insert(format!("{prefix}.others_cpu_us_per_req"), us(others));
     }
     m
 }

@@ -242,6 +242,19 @@ pub(crate) const COLUMNS: &[Column] = &[
         unit: "µs",
     },
     Column {
+        key: "http_echo_64.server_runq_wait_us_per_req",
+        label: "HTTP echo, 64 sessions: server threads' wait for a CPU, per request",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
+        key: "http_echo_64.others_cpu_us_per_req",
+        label:
+            "HTTP echo, 64 sessions: CPU of other processes (not server, not driver), per request",
+        higher_is_better: false,
+        unit: "µs",
+    },
+    Column {
         key: "http_sample_32.rps",
         label: "HTTP sampling, 32 in flight: calls/s",
         higher_is_better: true,
