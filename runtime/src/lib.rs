@@ -179,6 +179,15 @@ pub mod __private {
     // The macro names the return type in a turbofish on each of these, so an unmet bound is
     // reported at the user's return type, with the message of `ToolOutput` / `IntoToolError`.
 
+    /// Mark a tool whose function takes no `Context` (what `#[tool]` wraps such a tool in): the
+    /// handler can ask the client nothing, so a protocol 2026-07-28 call of it runs without the
+    /// multi round-trip machinery (no round that could end with `input_required`, no relay for
+    /// notifications, no copy of the arguments to bind a `requestState` to), as a 2025-11-25
+    /// call does. Only for handlers that are never given access to their context.
+    pub fn without_context(def: ToolDef) -> ToolDef {
+        def.without_context()
+    }
+
     /// Convert a tool's plain return value into its result.
     pub fn output<T: ToolOutput>(value: T) -> CallToolResult {
         crate::tool::ToolOutput::into_call_tool_result(value)

@@ -26,6 +26,9 @@ pub(crate) struct ToolParts {
     /// converted into a `CallToolResult`. It becomes the body of a closure in the same function
     /// as `output_schema`, so that a bad return type is reported once, at the user's return type.
     pub call: TokenStream,
+    /// `__private::without_context` when the function takes no `Context` (its definition says
+    /// so), else nothing: what the definition's constructor is wrapped in.
+    pub context: TokenStream,
 }
 
 fn opt_lit(v: &Option<LitStr>) -> TokenStream {
@@ -157,6 +160,15 @@ pub(crate) fn tool_parts(
             (quote!(#p::result_output::<#ok, #err>), schema)
         }
     };
+    let takes_context = model
+        .params
+        .iter()
+        .any(|p| matches!(p.kind, ParamKind::Context));
+    let context = if takes_context {
+        TokenStream::new()
+    } else {
+        quote!(#p::without_context)
+    };
     let sig_span = model.sig.span();
     let call = quote_spanned! {sig_span=>
         ::std::boxed::Box::pin(async move { #convert(#callee(#(#call_args),*).await) })
@@ -168,6 +180,7 @@ pub(crate) fn tool_parts(
         meta,
         output_schema,
         call,
+        context,
     }
 }
 
@@ -215,6 +228,7 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
         meta,
         output_schema,
         call,
+        context,
     } = parts;
     let ctor = if generated {
         quote!(#p::args_tool::<#args_ty>)
@@ -234,11 +248,11 @@ pub(crate) fn tool_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
 
             #args_struct
 
-            #ctor(
+            #context(#ctor(
                 #meta,
                 #output_schema,
                 |__ctx, __args| #call,
-            )
+            ))
         }
     }
 }

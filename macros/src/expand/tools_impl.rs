@@ -123,6 +123,7 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
                     meta,
                     output_schema,
                     call,
+                    context,
                 } = tool_parts(
                     &tool_attr,
                     &model,
@@ -140,12 +141,12 @@ pub(crate) fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
                     quote!(#p::ToolDef::from_method::<#self_ty, #args_ty>)
                 };
                 tools.push(quote! {
-                    #ctor(
+                    #context(#ctor(
                         #state,
                         #meta,
                         #output_schema,
                         |__this, __ctx, __args| #call,
-                    )
+                    ))
                 });
             }
             Kind::Resource => {

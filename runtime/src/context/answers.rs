@@ -87,6 +87,27 @@ pub(crate) trait AnswerSource: Send + Sync {
     }
 }
 
+/// The answers of a handler that is never given access to its context (`#[tool]` on a function
+/// without one, stateless era): it can ask nothing, so no round is kept to answer it. Were an ask
+/// to come anyway, it would fail at once rather than wait for a round that never ends.
+pub(crate) struct NoAnswers;
+
+impl AnswerSource for NoAnswers {
+    fn ask<'a>(
+        &'a self,
+        method: &'static str,
+        _params: Value,
+        _key: Option<&'a str>,
+        _timeout: Duration,
+    ) -> BoxFuture<'a, Result<Value, AnswerError>> {
+        Box::pin(std::future::ready(Err(AnswerError::Rpc(
+            ErrorObject::internal(format!(
+                "`{method}` asked by a handler registered as taking no context"
+            )),
+        ))))
+    }
+}
+
 /// Live server-to-client requests on the connection the request came in on.
 pub(crate) struct LiveAnswers {
     pub pending: Arc<Pending<ResultJson>>,

@@ -13,7 +13,7 @@ mod slot;
 mod structured;
 mod url_elicitations;
 
-pub(crate) use answers::{AnswerError, AnswerSource, LiveAnswers};
+pub(crate) use answers::{AnswerError, AnswerSource, LiveAnswers, NoAnswers};
 pub(crate) use ask::elicitation_mode;
 pub use ask::{Ask, AskError, AskOutput};
 pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};

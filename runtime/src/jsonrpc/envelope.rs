@@ -125,6 +125,17 @@ impl MetaMember<'_> {
     allow(dead_code)
 )]
 impl Request {
+    /// True when the request has `params._meta` (of envelope members only, read from a frame, it
+    /// is not in `params`: its members are in the envelope).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn has_meta(&self) -> bool {
+        self.envelope.is_some()
+            || self
+                .params
+                .as_ref()
+                .is_some_and(|p| p.get("_meta").is_some())
+    }
+
     /// Member `key` of `params._meta`, wherever reading the frame put it.
     pub(crate) fn meta_member(&self, key: &str) -> Option<MetaMember<'_>> {
         if let Some(raw) = self.envelope.as_deref().and_then(|e| e.get(key)) {
@@ -150,8 +161,7 @@ impl<'de> Deserialize<'de> for ParamsIn {
     }
 }
 
-/// `params._meta` as read: its other members as a value (kept even when empty, so `_meta` is
-/// still present), and the envelope members raw.
+/// `params._meta` as read: its other members as a value, and the envelope members raw.
 struct MetaIn(ParamsIn);
 
 impl<'de> Deserialize<'de> for MetaIn {
@@ -181,10 +191,18 @@ impl<'de> Visitor<'de> for SplitVisitor {
                 while let Some(key) = map.next_key::<String>()? {
                     if key == "_meta" {
                         // A repeated `_meta` replaces the earlier one, envelope included, as in
-                        // a `Value`.
+                        // a `Value`. One of envelope members only is left out of the value
+                        // (which would only be built, looked up and dropped): the envelope
+                        // stands for it ([`Request::has_meta`], [`RawEnvelope::restore`]).
                         let MetaIn(meta) = map.next_value()?;
                         envelope = meta.envelope;
-                        out.insert(key, meta.value);
+                        let only_envelope =
+                            envelope.is_some() && meta.value.as_object().is_some_and(Map::is_empty);
+                        if only_envelope {
+                            out.remove(&key);
+                        } else {
+                            out.insert(key, meta.value);
+                        }
                     } else {
                         out.insert(key, map.next_value()?);
                     }
@@ -356,9 +374,17 @@ mod tests {
     }
 
     #[test]
-    fn a_meta_of_envelope_members_only_stays_present_and_empty() {
-        let p = read(r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"v"}}"#);
-        assert_eq!(p.value, json!({"_meta": {}}));
-        assert!(p.envelope.is_some());
+    fn a_meta_of_envelope_members_only_is_the_envelope_alone() {
+        let text = r#"{"a":1,"_meta":{"io.modelcontextprotocol/protocolVersion":"v"}}"#;
+        let p = read(text);
+        assert_eq!(p.value, json!({"a": 1}));
+        let mut value = p.value;
+        p.envelope.expect("an envelope").restore(&mut value);
+        assert_eq!(value, serde_json::from_str::<Value>(text).unwrap());
+        // An earlier `_meta` is replaced by a later one of envelope members only.
+        let p = read(r#"{"_meta":{"k":1},"_meta":{"io.modelcontextprotocol/logLevel":"x"}}"#);
+        assert_eq!(p.value, json!({}));
+        // Without envelope members an empty `_meta` stays.
+        assert_eq!(read(r#"{"_meta":{}}"#).value, json!({"_meta": {}}));
     }
 }

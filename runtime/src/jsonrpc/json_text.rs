@@ -13,8 +13,41 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
     }
 }
 
+/// Append `object` (a JSON object's text) with the members `members` write (together, JSON
+/// object members' text) added at its end.
+pub(crate) fn push_spliced(out: &mut String, object: &str, members: &[&str]) {
+    let body = object.trim_end();
+    let body = body.strip_suffix('}').expect("results are objects");
+    out.push_str(body);
+    if members.iter().any(|m| !m.is_empty()) {
+        if !body.trim_end().ends_with('{') {
+            out.push(',');
+        }
+        for m in members {
+            out.push_str(m);
+        }
+    }
+    out.push('}');
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn members_are_spliced_into_objects() {
+        let spliced = |object: &str, members: &[&str]| {
+            let mut out = String::from("[");
+            super::push_spliced(&mut out, object, members);
+            out
+        };
+        assert_eq!(
+            spliced(r#"{"a":1}"#, &[r#""b":"#, "2"]),
+            r#"[{"a":1,"b":2}"#
+        );
+        assert_eq!(spliced("{ }", &[r#""b":2"#]), r#"[{ "b":2}"#);
+        assert_eq!(spliced("{}\n", &[r#""b":2"#, ""]), r#"[{"b":2}"#);
+        assert_eq!(spliced(r#"{"a":1}"#, &[]), r#"[{"a":1}"#);
+    }
+
     #[test]
     fn json_strings_are_escaped_only_when_needed() {
         for s in [

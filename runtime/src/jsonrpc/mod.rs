@@ -19,7 +19,7 @@ pub(crate) use cancel::{CancelOnDrop, MessageSink};
 pub(crate) use envelope::MetaMember;
 pub use error::{codes, ErrorObject};
 #[cfg(feature = "server")]
-pub(crate) use json_text::push_json_str;
+pub(crate) use json_text::{push_json_str, push_spliced};
 pub(crate) use key::Key;
 #[cfg(any(feature = "http-client", all(test, feature = "server")))]
 pub(crate) use message::parse_frame;

@@ -106,8 +106,11 @@ pub(crate) fn prepare(
     let name = match &request.reference {
         CompletionRef::Prompt(n) | CompletionRef::Resource(n) => n.clone(),
     };
+    // A synchronous completer is given no context.
+    let context = matches!(completer, Some(CompleterFn::Async(_)));
     let binding = binding(
         era,
+        context,
         method,
         &name,
         || json!({ "argument": request.argument, "value": request.value, "arguments": request.arguments }),
@@ -137,6 +140,8 @@ pub(crate) fn prepare(
         binding,
         meta: p.meta,
         caller: Caller::default(),
+        context,
+        task: None,
     })
 }
 

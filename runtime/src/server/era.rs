@@ -62,10 +62,7 @@ pub(crate) fn decide_request(req: &Request, facts: &RequestFacts) -> Era {
 }
 
 fn http_says_stateless(headers: &dyn Headers, req: &Request) -> bool {
-    let has_meta = req
-        .params
-        .as_ref()
-        .is_some_and(|p| p.get("_meta").is_some());
+    let has_meta = req.has_meta();
     match headers.get_str(VERSION_HEADER) {
         Some(v) if SUPPORTED_PROTOCOL_VERSIONS.contains(&v) => {
             has_meta && req.method != "initialize"
@@ -110,7 +107,7 @@ pub(crate) fn validate(
     http: Option<&dyn Headers>,
     peers: &PeerCache,
 ) -> Result<Envelope, ErrorObject> {
-    if meta(req).is_none() {
+    if req.envelope.is_none() && meta(req).is_none() {
         return Err(ErrorObject::invalid_params(format!(
             "`params._meta` is required on every request of protocol 2026-07-28 (with `{META_VERSION}` and `{META_CAPABILITIES}`)"
         )));

@@ -16,7 +16,7 @@ use crate::auth::{AuthInfo, INSUFFICIENT_SCOPE};
 use crate::context::{Context, PeerInfo};
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::protocol::codes::MISSING_CLIENT_CAPABILITY;
-use crate::protocol::{CallToolParams, CallToolResult, Era};
+use crate::protocol::{CallToolParams, CallToolResult, Era, TaskSupport};
 use crate::tool::{needs_wrapping, unmask, unmask_error, url_required, wrap_result};
 use crate::transport::RequestFacts;
 
@@ -38,6 +38,12 @@ pub(crate) struct Prepared {
     pub meta: Option<Map<String, Value>>,
     /// Who is calling, for `ctx.auth()` and `ctx.http_request()`.
     pub caller: Caller,
+    /// False when the handler never uses its context ([`crate::ToolDef::uses_context`]): it
+    /// can ask nothing, so a stateless-era call of it needs no rounds.
+    pub context: bool,
+    /// A tool's task support and whether it escalates (for [`super::tasks::mode`], without
+    /// looking the tool up again); `None` for the other methods.
+    pub task: Option<(TaskSupport, bool)>,
 }
 
 /// What a handler may learn of its caller: the authenticated caller and the transport's view of
@@ -148,9 +154,12 @@ impl LazyBinding {
 }
 
 /// What `requestState` binds to. The argument digest is only needed in the stateless era, and
-/// there only once a state is opened or sealed.
+/// there only once a state is opened or sealed; the arguments are kept for it only for a handler
+/// that uses its context (`context`): any other can ask nothing, so it never seals a state, and
+/// a state presented to it binds to no arguments of it.
 pub(super) fn binding(
     era: Era,
+    context: bool,
     method: &str,
     name: &str,
     args: impl FnOnce() -> Value,
@@ -163,8 +172,8 @@ pub(super) fn binding(
         },
         args_len: 0,
         args: match era {
-            Era::Stateless => Some(args()),
-            Era::Handshake => None,
+            Era::Stateless if context => Some(args()),
+            Era::Stateless | Era::Handshake => None,
         },
     }
 }
@@ -248,7 +257,9 @@ fn prepare_handler(
                 )));
             };
             check_scopes(tool.scopes(), auth, || format!("tool `{}`", call.name))?;
-            let binding = binding(era, method, &call.name, || {
+            let context = tool.uses_context();
+            let task = Some((tool.task_support(), tool.escalates()));
+            let binding = binding(era, context, method, &call.name, || {
                 Value::Object(call.arguments.clone().unwrap_or_default())
             });
             if let Some(missing) = missing_capabilities(tool.requires(), peer) {
@@ -271,6 +282,8 @@ fn prepare_handler(
                             binding,
                             meta: call.meta,
                             caller: Caller::default(),
+                            context: false,
+                            task: None,
                         })
                     }
                 };
@@ -315,6 +328,8 @@ fn prepare_handler(
                 binding,
                 meta: call.meta,
                 caller: Caller::default(),
+                context,
+                task,
             })
         }
         "resources/read" => {
@@ -332,7 +347,7 @@ fn prepare_handler(
             check_scopes(def.scopes(), auth, || format!("resource `{}`", p.uri))?;
             let handler = def.handler.clone();
             let uri = p.uri.clone();
-            let binding = binding(era, method, &p.uri, || Value::Null);
+            let binding = binding(era, true, method, &p.uri, || Value::Null);
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
                     Box::pin(async move {
@@ -353,6 +368,8 @@ fn prepare_handler(
                 binding,
                 meta: p.meta,
                 caller: Caller::default(),
+                context: true,
+                task: None,
             })
         }
         "prompts/get" => {
@@ -365,7 +382,7 @@ fn prepare_handler(
             };
             check_scopes(prompt.scopes(), auth, || format!("prompt `{}`", p.name))?;
             let args = p.arguments.unwrap_or_default();
-            let binding = binding(era, method, &p.name, || Value::Object(args.clone()));
+            let binding = binding(era, true, method, &p.name, || Value::Object(args.clone()));
             let prompt_name = p.name.clone();
             Ok(Prepared {
                 handler: Box::new(move |ctx| {
@@ -388,6 +405,8 @@ fn prepare_handler(
                 binding,
                 meta: p.meta,
                 caller: Caller::default(),
+                context: true,
+                task: None,
             })
         }
         "completion/complete" => super::completion::prepare(registry, params, era),

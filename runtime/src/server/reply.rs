@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+use crate::jsonrpc::push_spliced;
+
 /// A handler's result.
 #[derive(Debug)]
 pub(crate) enum Reply {
@@ -36,27 +38,14 @@ impl Reply {
     }
 }
 
-/// `json` (a JSON object's text) with the members `extra` (JSON object members' text) added.
-pub(crate) fn splice(json: &str, extra: &str) -> String {
-    let mut out = String::with_capacity(json.len() + extra.len() + 1);
-    out.push_str(json);
-    splice_into(out, &[extra])
-}
-
-/// [`splice`] in place: `json` (a JSON object's text, owned) with the members written by the
-/// `extra` pieces (together, JSON object members' text) added, reusing its buffer.
-pub(crate) fn splice_into(mut json: String, extra: &[&str]) -> String {
-    assert_eq!(json.pop(), Some('}'), "results are objects");
-    let empty = json.trim_end().ends_with('{');
-    json.reserve(extra.iter().map(|e| e.len()).sum::<usize>() + 2);
-    if !empty {
-        json.push(',');
-    }
-    for e in extra {
-        json.push_str(e);
-    }
-    json.push('}');
-    json
+/// `json` (a JSON object's text) with the members written by the `extra` pieces (together, JSON
+/// object members' text) added: the text a middleware reads back. (A frame takes the pieces
+/// without this copy: `Outbox::send_raw_result_with`, by the same rule, [`push_spliced`].)
+pub(crate) fn splice_into(json: String, extra: &[&str]) -> String {
+    let mut out =
+        String::with_capacity(json.len() + extra.iter().map(|e| e.len()).sum::<usize>() + 1);
+    push_spliced(&mut out, &json, extra);
+    out
 }
 
 #[cfg(test)]
@@ -66,10 +55,11 @@ mod tests {
 
     #[test]
     fn spliced_members_join_the_object() {
-        let full: Value =
-            serde_json::from_str(&splice(r#"{"a":1}"#, r#""b":2,"c":{"d":3}"#)).unwrap();
+        let spliced = splice_into(r#"{"a":1}"#.to_owned(), &[r#""b":2,"c":{"d":3}"#]);
+        let full: Value = serde_json::from_str(&spliced).unwrap();
         assert_eq!(full, json!({"a": 1, "b": 2, "c": {"d": 3}}));
-        let from_empty: Value = serde_json::from_str(&splice("{}", r#""b":2"#)).unwrap();
+        let from_empty: Value =
+            serde_json::from_str(&splice_into("{}".to_owned(), &[r#""b":2"#])).unwrap();
         assert_eq!(from_empty, json!({"b": 2}));
         let pieces = splice_into(r#"{"a":1}"#.to_owned(), &[r#""b":"#, "2", r#","c":3"#]);
         assert_eq!(pieces, r#"{"a":1,"b":2,"c":3}"#);

@@ -56,7 +56,9 @@ pub(crate) struct Binding {
 /// version and the same caller (both without a caller, or both with the same one).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Owner {
-    pub protocol_version: String,
+    /// Borrowed from the versions this crate serves when a request names one (no copy per
+    /// request); owned when read back from a state.
+    pub protocol_version: std::borrow::Cow<'static, str>,
     pub caller: Option<String>,
 }
 

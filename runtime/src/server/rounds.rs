@@ -11,6 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use futures::future::Either;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -61,6 +62,16 @@ pub(crate) fn run_rounds<'a>(
     cancel: CancellationToken,
     escalation: Option<Arc<Escalation>>,
 ) -> impl Future<Output = Result<Ended, ErrorObject>> + Send + 'a {
+    // A handler that cannot use its context can ask nothing: without a state there is nothing to
+    // resume or replay (and answers can only be to asks the server never made, which a first
+    // round ignores too), so it runs as a plain call: no round, no relay, what it sends goes to
+    // the response. With a state it goes the whole way, and is refused: it never issued one, and
+    // its binding keeps no arguments.
+    if !prepared.context && retry.state.is_none() && escalation.is_none() {
+        let parts = scope_parts(id, envelope, sink, Answers::None, cancel);
+        let (run, _) = runner::run(core, prepared, parts);
+        return Either::Left(async move { run.await.map(Ended::Done) });
+    }
     let started = start(
         core,
         id,
@@ -71,7 +82,7 @@ pub(crate) fn run_rounds<'a>(
         cancel,
         escalation.as_ref(),
     );
-    async move {
+    Either::Right(async move {
         match started? {
             Start::Resumed {
                 handler,
@@ -97,7 +108,7 @@ pub(crate) fn run_rounds<'a>(
                 .await
             }
         }
-    }
+    })
 }
 
 /// A round about to be driven ([`start`]).
@@ -195,20 +206,14 @@ fn start(
     // The handler's notifications go through a relay of its own to this request's response (or,
     // if it is resumed, to the response of the request that resumes it).
     let (relay, relay_sink) = Relay::new();
+    let answers = match escalation {
+        None => Answers::Replay(Arc::clone(&round)),
+        Some(e) => Answers::Task(e.answers(Arc::clone(&round))),
+    };
     let (run, binding) = runner::run(
         core,
         prepared,
-        runner::ScopeParts {
-            id: id.clone(),
-            peer: envelope.peer,
-            log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
-            sink: relay_sink,
-            answers: match escalation {
-                None => Answers::Replay(Arc::clone(&round)),
-                Some(e) => Answers::Task(e.answers(Arc::clone(&round))),
-            },
-            cancel,
-        },
+        scope_parts(id, envelope, relay_sink, answers, cancel),
     );
     Ok(Start::Fresh {
         handler: Running {
@@ -219,6 +224,24 @@ fn start(
         rounds,
         binding,
     })
+}
+
+/// What a stateless-era request contributes to its handler's scope.
+fn scope_parts(
+    id: &RequestId,
+    envelope: Envelope,
+    sink: Outbox,
+    answers: Answers,
+    cancel: CancellationToken,
+) -> runner::ScopeParts {
+    runner::ScopeParts {
+        id: id.clone(),
+        peer: envelope.peer,
+        log_filter: Arc::new(LogFilter::for_request(envelope.log_level)),
+        sink,
+        answers,
+        cancel,
+    }
 }
 
 /// A handler being run: its future, its round, and the relay its frames go through.

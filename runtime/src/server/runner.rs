@@ -14,8 +14,8 @@ use super::prepare::{LazyBinding, Prepared};
 use super::reply::Reply;
 use super::ServerCore;
 use crate::context::{
-    AnswerSource, Context, ExecutionSlot, LiveAnswers, LogFilter, PeerInfo, ReplayAnswers,
-    RequestScope, Round,
+    AnswerSource, Context, ExecutionSlot, LiveAnswers, LogFilter, NoAnswers, PeerInfo,
+    ReplayAnswers, RequestScope, Round,
 };
 use crate::jsonrpc::{ErrorObject, Message, Pending, RequestId, Response, ResultJson};
 use crate::transport::Outbox;
@@ -30,6 +30,8 @@ pub(crate) enum Answers {
     Replay(Arc<Round>),
     /// A task (either era): asks wait for the client's `tasks/update`.
     Task(Box<dyn AnswerSource>),
+    /// None: the handler cannot use its context ([`Prepared::context`]).
+    None,
 }
 
 /// What a request contributes to its handler's scope.
@@ -60,6 +62,8 @@ pub(crate) fn run(
         binding,
         meta,
         caller,
+        context: _,
+        task: _,
     } = prepared;
     let progress_token = progress_token(meta.as_ref());
     let limits = Arc::clone(&core.limits);
@@ -77,7 +81,7 @@ pub(crate) fn run(
         } = parts;
         let session = match &answers {
             Answers::Live(_, _, outbox) => Some((url_elicitations, outbox.clone())),
-            Answers::Replay(_) | Answers::Task(_) => None,
+            Answers::Replay(_) | Answers::Task(_) | Answers::None => None,
         };
         let mut scope = RequestScope::new(
             id.clone(),
@@ -94,6 +98,7 @@ pub(crate) fn run(
                 }),
                 Answers::Replay(round) => Box::new(ReplayAnswers(round)),
                 Answers::Task(source) => source,
+                Answers::None => Box::new(NoAnswers),
             },
             cancel,
         );

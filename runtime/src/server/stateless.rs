@@ -15,7 +15,7 @@ use super::era::{
 };
 use super::middleware::{self, Watch};
 use super::prepare::{prepare, Caller};
-use super::reply::{splice, splice_into, Reply};
+use super::reply::{splice_into, Reply};
 use super::request_state::Owner;
 use super::rounds::{self, Ended, Retry};
 use super::tasks::{self, Escalation, Mode};
@@ -51,8 +51,12 @@ pub(crate) fn accept(
         http_rules::check(headers, req, &core.shared.registry())?;
     }
     tracing::debug!(method = %req.method, peer = ?facts.peer_addr, "stateless request");
+    let version = &envelope.peer.protocol_version;
     let owner = Owner {
-        protocol_version: envelope.peer.protocol_version.clone(),
+        protocol_version: match STATELESS_PROTOCOL_VERSIONS.iter().find(|v| *v == version) {
+            Some(v) => (*v).into(),
+            None => version.clone().into(),
+        },
         caller: facts.caller.clone(),
     };
     Ok(Admitted {
@@ -130,7 +134,7 @@ async fn serve_watched(
                         core.result_meta
                     );
                     middleware::finish(watch, Ok(None));
-                    sink.send_raw_result(&id, &splice(&listing, &extra));
+                    sink.send_raw_result_with(&id, &listing, &[&extra]);
                     return;
                 }
                 Err(e) => Err(e),
@@ -149,11 +153,10 @@ async fn serve_watched(
                     core.expose_errors,
                     &caller,
                 )?;
-                let mode = tasks::mode(
-                    &registry,
-                    (method == "tools/call").then_some(prepared.binding.name()),
-                    &envelope.peer.capabilities,
-                )?;
+                let tool = prepared
+                    .task
+                    .map(|(support, escalates)| (prepared.binding.name(), support, escalates));
+                let mode = tasks::mode(tool, &envelope.peer.capabilities)?;
                 Ok((prepared, mode, retry))
             });
             match setup {
@@ -186,11 +189,20 @@ async fn serve_watched(
                         sink.send_raw_result(&id, &result);
                         return;
                     }
-                    // A result written as text is complete; it goes out tagged, as text.
+                    // A result written as text is complete; it goes out tagged, as text
+                    // (written into the frame with its tags, unless middleware reads it).
                     Ok(Ended::Done(Reply::Json(text))) => {
-                        let reply = Reply::Json(finish_json(&core, text, cache));
-                        middleware::finish_reply(watch, Ok(&reply));
-                        runner::reply_with(&sink, id, Ok(reply));
+                        let ttl = cache.map(|ttl| {
+                            format!(r#","ttlMs":{},"cacheScope":"private""#, ttl as u64)
+                        });
+                        let tags = [COMPLETE, &core.result_meta, ttl.as_deref().unwrap_or("")];
+                        if watch.is_none() {
+                            sink.send_raw_result_with(&id, &text, &tags);
+                        } else {
+                            let reply = Reply::Json(splice_into(text, &tags));
+                            middleware::finish_reply(watch, Ok(&reply));
+                            runner::reply_with(&sink, id, Ok(reply));
+                        }
                         return;
                     }
                     Ok(Ended::Done(Reply::Value(v))) => {
@@ -262,17 +274,9 @@ fn finish(core: &ServerCore, mut v: Value, cache_ttl_ms: Option<u128>) -> Value 
     v
 }
 
-/// [`finish`] for a result written as text (which has no `_meta` of its own), in place.
-fn finish_json(core: &ServerCore, json: String, cache_ttl_ms: Option<u128>) -> String {
-    const COMPLETE: &str = r#""resultType":"complete","_meta":"#;
-    match cache_ttl_ms {
-        None => splice_into(json, &[COMPLETE, &core.result_meta]),
-        Some(ttl) => {
-            let ttl = format!(r#","ttlMs":{},"cacheScope":"private""#, ttl as u64);
-            splice_into(json, &[COMPLETE, &core.result_meta, &ttl])
-        }
-    }
-}
+/// The first tags of a complete result written as text (which has no `_meta` of its own): the
+/// server's identity follows, then the cache hints where required.
+const COMPLETE: &str = r#""resultType":"complete","_meta":"#;
 
 fn discover(core: &ServerCore) -> Value {
     let mut capabilities = serde_json::to_value(core.capabilities()).expect("serialisable");
@@ -457,18 +461,5 @@ async fn listen(
         if !sink.send(&Message::notification(method, Some(params))) {
             return;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splices_members_into_listings() {
-        assert_eq!(
-            splice(r#"{"tools":[]}"#, r#""a":1"#),
-            r#"{"tools":[],"a":1}"#
-        );
     }
 }

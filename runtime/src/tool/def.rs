@@ -60,6 +60,8 @@ pub struct ToolDef {
     pub(super) requires: &'static [&'static str],
     pub(super) scopes: &'static [&'static str],
     pub(super) escalate: bool,
+    /// False when the handler cannot use its [`Context`]: `#[tool]` on a function without one.
+    pub(super) context: bool,
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -145,8 +147,23 @@ impl ToolDef {
             requires: meta.requires,
             scopes: meta.scopes,
             escalate: meta.escalate,
+            context: true,
             handler,
         }
+    }
+
+    /// Mark the handler as never using its [`Context`] (`#[tool]` on a function without a
+    /// `Context` parameter, through `__private::without_context`).
+    pub(crate) fn without_context(mut self) -> Self {
+        self.context = false;
+        self
+    }
+
+    /// Whether the handler may use its [`Context`]: false for `#[tool]` on a function without a
+    /// `Context` parameter (which can ask the client nothing, so a protocol 2026-07-28 call of it
+    /// runs without the multi round-trip machinery), true for every other definition.
+    pub fn uses_context(&self) -> bool {
+        self.context
     }
 
     /// A tool from a function taking decoded arguments `A` (an object type: the user's own

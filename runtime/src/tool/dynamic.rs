@@ -70,6 +70,7 @@ impl ToolDef {
             requires: &[],
             scopes: &[],
             escalate: false,
+            context: true,
         }
     }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 #[cfg(feature = "server")]
 use super::Relay;
 use super::{frame_queue, FrameReceiver, FrameSender};
-use crate::jsonrpc::{push_json_str, Message, MessageSink, RequestId};
+use crate::jsonrpc::{push_json_str, push_spliced, Message, MessageSink, RequestId};
 
 /// Where outgoing frames go: a queue drained by the transport's writer. Cloned into every
 /// request scope; sending never blocks (the transport applies back-pressure on input instead,
@@ -77,11 +77,27 @@ impl Outbox {
 
     /// Queue a success response whose result is already serialised JSON (cached list results).
     pub(crate) fn send_raw_result(&self, id: &RequestId, result_json: &str) -> bool {
-        let mut frame = String::with_capacity(result_json.len() + 56);
+        self.send_raw_result_with(id, result_json, &[])
+    }
+
+    /// [`Outbox::send_raw_result`] with members added to the result object (`members`: together,
+    /// JSON object members' text), written into the frame once.
+    pub(crate) fn send_raw_result_with(
+        &self,
+        id: &RequestId,
+        result_json: &str,
+        members: &[&str],
+    ) -> bool {
+        let extra = members.iter().map(|m| m.len() + 1).sum::<usize>();
+        let mut frame = String::with_capacity(result_json.len() + extra + 56);
         frame.push_str(r#"{"jsonrpc":"2.0","id":"#);
         push_id(&mut frame, id);
         frame.push_str(r#","result":"#);
-        frame.push_str(result_json);
+        if members.is_empty() {
+            frame.push_str(result_json);
+        } else {
+            push_spliced(&mut frame, result_json, members);
+        }
         frame.push('}');
         self.push(frame)
     }

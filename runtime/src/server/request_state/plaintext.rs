@@ -44,7 +44,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<RoundState, StateError> {
         args: r.string()?,
     };
     let owner = Owner {
-        protocol_version: r.string()?,
+        protocol_version: r.string()?.into(),
         caller: r.opt()?,
     };
     let expires_ms = r.num()?;

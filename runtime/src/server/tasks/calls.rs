@@ -3,7 +3,6 @@
 use super::{declared, missing_extension};
 use crate::jsonrpc::ErrorObject;
 use crate::protocol::{ClientCapabilities, TaskSupport};
-use crate::server::registry::Registry;
 
 /// The methods of the tasks extension a client sends.
 pub(crate) const METHODS: [&str; 3] = ["tasks/get", "tasks/update", "tasks/cancel"];
@@ -19,21 +18,21 @@ pub(crate) enum Mode {
     Escalating,
 }
 
-/// How a `tools/call` of `tool` (`None`: another method) from a caller declaring `caps` runs: as a task when the tool
-/// supports tasks and the caller declared the extension; the missing-capability error when the
+/// How a `tools/call` of `tool` (its name, task support and whether it escalates; `None`:
+/// another method) from a caller declaring `caps` runs: as a task when the tool supports tasks
+/// and the caller declared the extension; the missing-capability error when the
 /// tool requires a task and the caller did not declare it; else plain (also for a legacy `task`
 /// parameter on a tool without task support).
 pub(crate) fn mode(
-    registry: &Registry,
-    tool: Option<&str>,
+    tool: Option<(&str, TaskSupport, bool)>,
     caps: &ClientCapabilities,
 ) -> Result<Mode, ErrorObject> {
-    let Some((tool, def)) = tool.and_then(|t| Some((t, registry.tool(t)?))) else {
+    let Some((tool, support, escalates)) = tool else {
         return Ok(Mode::Plain);
     };
-    match (def.task_support(), declared(caps)) {
+    match (support, declared(caps)) {
         (TaskSupport::Forbidden, _) => Ok(Mode::Plain),
-        (_, true) if def.escalates() => Ok(Mode::Escalating),
+        (_, true) if escalates => Ok(Mode::Escalating),
         (_, true) => Ok(Mode::Task),
         (TaskSupport::Optional, false) => Ok(Mode::Plain),
         (TaskSupport::Required, false) => Err(missing_extension(format!(
