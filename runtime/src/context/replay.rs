@@ -79,21 +79,22 @@ struct Inner {
     seen: HashMap<String, usize>,
     /// Memos seen so far in this run, by name.
     memo_seen: HashMap<String, usize>,
-    /// Answers the handler used this run (carried into the next round's state).
-    used: BTreeMap<String, Value>,
+    /// Answers the handler used this run (carried into the next round's state), shared with
+    /// the handler that decodes them (never copied: most rounds never seal them again).
+    used: BTreeMap<String, Arc<Value>>,
     /// Asks still open, by key.
     open: BTreeMap<String, OpenAsk>,
     /// Memo values recorded this run.
     memos: BTreeMap<String, Value>,
     /// The handler's waits on open asks, by key: [`Round::supply`] resolves them when the
     /// suspended handler is resumed in memory instead of replayed.
-    waiters: HashMap<String, oneshot::Sender<Value>>,
+    waiters: HashMap<String, oneshot::Sender<Arc<Value>>>,
 }
 
 /// The shared state of one round: the answers known, and what the handler asked.
 pub(crate) struct Round {
     /// Answers by key: earlier rounds' (from `requestState`) and this round's `inputResponses`.
-    answers: Map<String, Value>,
+    answers: HashMap<String, Arc<Value>>,
     /// The digest each key was asked with in the previous round (from `requestState`).
     asked: HashMap<String, String>,
     /// Memo values from earlier rounds.
@@ -110,7 +111,7 @@ impl Round {
         memos: Map<String, Value>,
     ) -> Arc<Self> {
         Arc::new(Round {
-            answers,
+            answers: answers.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             asked,
             memos,
             inner: Mutex::new(Inner::default()),
@@ -136,7 +137,12 @@ impl Round {
 
     /// Answers the handler consumed, to carry into the next round.
     pub(crate) fn used_answers(&self) -> BTreeMap<String, Value> {
-        self.inner.lock().expect("round lock").used.clone()
+        let inner = self.inner.lock().expect("round lock");
+        inner
+            .used
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::clone(v)))
+            .collect()
     }
 
     /// Memo values known after this run (earlier rounds' and this one's).
@@ -177,7 +183,9 @@ impl Round {
         params: &Value,
         key: Option<&str>,
     ) -> Option<Value> {
-        self.lookup_or_wait(method, params_json(params), key).ok()
+        self.lookup_or_wait(method, params_json(params), key)
+            .ok()
+            .map(Arc::unwrap_or_clone)
     }
 
     /// Answer the open asks that `responses` answers (by key; answers to anything else are
@@ -192,10 +200,11 @@ impl Round {
                 continue;
             }
             answered += 1;
-            inner.used.insert(key.clone(), value.clone());
+            let value = Arc::new(value);
             if let Some(waiter) = inner.waiters.remove(&key) {
-                let _ = waiter.send(value);
+                let _ = waiter.send(Arc::clone(&value));
             }
+            inner.used.insert(key, value);
         }
         answered
     }
@@ -208,15 +217,15 @@ impl Round {
         method: &'static str,
         json: String,
         key: Option<&str>,
-    ) -> Result<Value, oneshot::Receiver<Value>> {
+    ) -> Result<Arc<Value>, oneshot::Receiver<Arc<Value>>> {
         let digest = digest_of_json(method, &json);
         let mut inner = self.inner.lock().expect("round lock");
         let key = self.key_for(&mut inner, method, &digest, key);
         // An answer counts only if the ask it answered had these very parameters (when known).
         let same_ask = self.asked.get(&key).is_none_or(|d| *d == digest);
         if let Some(answer) = self.answers.get(&key).filter(|_| same_ask) {
-            inner.used.insert(key, answer.clone());
-            return Ok(answer.clone());
+            inner.used.insert(key, Arc::clone(answer));
+            return Ok(Arc::clone(answer));
         }
         let (tx, rx) = oneshot::channel();
         inner.waiters.insert(key.clone(), tx);
@@ -265,7 +274,7 @@ impl ReplayAnswers {
         method: &'static str,
         params: String,
         key: Option<&'a str>,
-        as_answer: fn(Value) -> T,
+        as_answer: fn(Arc<Value>) -> T,
     ) -> BoxFuture<'a, Result<T, AnswerError>> {
         match self.0.lookup_or_wait(method, params, key) {
             Ok(answer) => Box::pin(std::future::ready(Ok(as_answer(answer)))),
@@ -288,7 +297,7 @@ impl AnswerSource for ReplayAnswers {
         key: Option<&'a str>,
         _timeout: Duration,
     ) -> BoxFuture<'a, Result<Value, AnswerError>> {
-        self.answer(method, params_json(&params), key, |answer| answer)
+        self.answer(method, params_json(&params), key, Arc::unwrap_or_clone)
     }
 
     /// Asks are recorded as JSON text (digested, and sent in `input_required`), so params
@@ -305,7 +314,7 @@ impl AnswerSource for ReplayAnswers {
         key: Option<&'a str>,
         _timeout: Duration,
     ) -> BoxFuture<'a, Result<ResultJson, AnswerError>> {
-        self.answer(method, params, key, ResultJson::Value)
+        self.answer(method, params, key, ResultJson::Shared)
     }
 
     fn recall(&self, name: &str) -> (String, Option<Value>) {

@@ -61,6 +61,10 @@ pub(crate) enum ResultJson {
     /// A value.
     #[cfg(feature = "server")]
     Value(Value),
+    /// A value others hold too (a replayed answer, which the round keeps for the next state):
+    /// decoded from the shared tree, never copied whole.
+    #[cfg(feature = "server")]
+    Shared(std::sync::Arc<Value>),
 }
 
 /// A result that is valid JSON but cannot be read into a value (nested past the depth limit).
@@ -87,6 +91,8 @@ impl ResultJson {
             ResultJson::Raw(raw) => serde_json::from_str(raw.get()).map_err(Unreadable),
             #[cfg(feature = "server")]
             ResultJson::Value(v) => Ok(v),
+            #[cfg(feature = "server")]
+            ResultJson::Shared(v) => Ok(std::sync::Arc::unwrap_or_clone(v)),
         }
     }
 
@@ -107,6 +113,9 @@ impl ResultJson {
                 ResultJson::Raw(raw).into_value()?
             }
             ResultJson::Value(v) => v,
+            // Read from the borrowed tree the way `from_value` reads an owned one: the same
+            // visitor calls, so the same results and errors.
+            ResultJson::Shared(v) => return Ok(T::deserialize(&*v)),
         };
         Ok(serde_json::from_value(value))
     }
@@ -136,6 +145,10 @@ mod tests {
             assert_eq!(p, Point { x: 1 });
             let v = ResultJson::Value(serde_json::json!({"x": 2}));
             assert_eq!(v.decode::<Point>().unwrap().unwrap(), Point { x: 2 });
+            let shared = std::sync::Arc::new(serde_json::json!({"x": 3}));
+            let v = ResultJson::Shared(std::sync::Arc::clone(&shared));
+            assert_eq!(v.decode::<Point>().unwrap().unwrap(), Point { x: 3 });
+            assert_eq!(shared["x"], 3, "the shared answer is still whole");
         }
 
         #[test]
@@ -145,6 +158,11 @@ mod tests {
                 .to_string();
             let from_text = raw(r#"{"y": 1}"#).decode::<Point>().unwrap().unwrap_err();
             assert_eq!(from_text.to_string(), from_value);
+            let shared = ResultJson::Shared(std::sync::Arc::new(serde_json::json!({"y": 1})))
+                .decode::<Point>()
+                .unwrap()
+                .unwrap_err();
+            assert_eq!(shared.to_string(), from_value);
             assert!(!from_value.contains("line"), "{from_value}");
         }
 

@@ -181,14 +181,16 @@ fn start(
         request_state::check_binding(s, prepared.binding.resolve())
             .map_err(|e| ErrorObject::invalid_params(e.to_string()))?;
     }
-    let mut answers: Map<String, Value> = previous
-        .as_ref()
-        .map(|s| s.answers.clone().into_iter().collect())
-        .unwrap_or_default();
-    let asked: HashMap<String, String> = previous
-        .as_ref()
-        .map(|s| s.asked.clone().into_iter().collect())
-        .unwrap_or_default();
+    // The opened state is not needed past here: its maps are moved, not copied.
+    let (mut answers, asked, memos): (Map<String, Value>, HashMap<String, String>, _) =
+        match previous {
+            Some(s) => (
+                s.answers.into_iter().collect(),
+                s.asked.into_iter().collect(),
+                s.memos.into_iter().collect(),
+            ),
+            None => Default::default(),
+        };
     // Only answers to what the last round asked count: an answer to an ask the server never made
     // (or made in no round this state proves) is ignored, never handed to the handler.
     for (key, response) in responses {
@@ -198,9 +200,6 @@ fn start(
             tracing::debug!(%key, "ignoring an answer to an ask this request did not make");
         }
     }
-    let memos: Map<String, Value> = previous
-        .map(|s| s.memos.into_iter().collect())
-        .unwrap_or_default();
     let round = Round::new(answers, asked, memos);
 
     // The handler's notifications go through a relay of its own to this request's response (or,
