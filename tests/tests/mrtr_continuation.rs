@@ -223,3 +223,25 @@ async fn a_retry_with_other_arguments_resumes_nothing() {
         "dropped, then replayed"
     );
 }
+
+/// A kept handler resumes only while its state is good: a retry whose state has expired is
+/// refused as expired, as a replay's would be, although the handler is still kept (the
+/// keep-alive is longer than the state's life here).
+#[tokio::test]
+async fn an_expired_state_resumes_nothing() {
+    let counted = Arc::new(Counted::default());
+    let limits = Limits::default()
+        .request_state_ttl(Duration::from_millis(1))
+        .continuation_keep_alive(Duration::from_secs(60));
+    let mut pipe = Pipe::start(server(&counted, limits));
+    let r1 = pipe
+        .request(json!(1), "tools/call", call("q", json!({})))
+        .await;
+    let retry = retry_of(&r1, "q", "Oslo");
+    // The state's expiry is in milliseconds since the epoch: the wait is for the clock to pass it.
+    std::thread::sleep(Duration::from_millis(5));
+    let late = pipe.request(json!(2), "tools/call", retry).await;
+    let message = late["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("expired"), "{late}");
+    assert_eq!(counted.runs.load(Ordering::SeqCst), 1);
+}

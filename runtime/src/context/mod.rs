@@ -18,7 +18,7 @@ pub(crate) use ask::elicitation_mode;
 pub use ask::{Ask, AskError, AskOutput};
 pub use elicit_form::{ElicitChoice, ElicitField, ElicitForm, Elicitation};
 pub(crate) use log::LogFilter;
-pub(crate) use replay::{hex, OpenAsk, ReplayAnswers, Round};
+pub(crate) use replay::{OpenAsk, ReplayAnswers, Round};
 pub use sample::{IntoModelPreferences, IntoSamplingMessages, Sample, SampleError, SampleResult};
 pub use sample_loop::ToolChoice;
 pub(crate) use sampling_setup::SamplingSetup;

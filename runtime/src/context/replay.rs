@@ -45,7 +45,7 @@ fn digest_of_json(method: &str, json: &str) -> String {
 }
 
 /// Lowercase hex of `bytes` (one allocation; `format!` per byte cost more than the hash itself).
-pub(crate) fn hex(bytes: &[u8]) -> String {
+fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -1,7 +1,8 @@
 //! In-memory continuations of multi round-trip requests (2026-07-28): when a round ends with
-//! `input_required`, the suspended handler is kept here for a short while, under an id that
-//! travels inside the sealed `requestState`. A retry that reaches this process while the handler
-//! is still kept resumes it with the new answers instead of running it again from the start.
+//! `input_required`, the suspended handler is kept here for a short while with the `requestState`
+//! token issued for it. A retry that reaches this process while the handler is still kept, and
+//! brings that very token, resumes it with the new answers instead of running it again from the
+//! start.
 //!
 //! Nothing depends on a handler being kept: the `requestState` always carries everything a replay
 //! needs, so a retry that lands on another replica, after the keep-alive, or after an eviction is
@@ -9,10 +10,13 @@
 //! [`Limits::max_continuation_bytes`] (the oldest are dropped first) and by
 //! [`Limits::continuation_keep_alive`] (expired ones are dropped on the next insert or take).
 //!
-//! A continuation is resumed only by a request whose `requestState` opened (authenticated,
-//! unexpired, same owner and binding) and whose owner and binding equal the kept ones; the id
-//! itself is readable only inside the sealed state. The handler's notifications go through a
-//! relay of its own to the response of whichever request runs it.
+//! A continuation is found by its token's handle (key id and nonce, [`request_state::handle`])
+//! and resumed only by a request that brings the whole token issued for it (compared in constant
+//! time; a token that merely shares the handle neither resumes nor evicts it), from the same owner,
+//! before the token expires and while its key is held: what opening the token would prove, known
+//! without opening it, since this process sealed it. The caller also checks that the request is
+//! the one the handler was started for. The handler's notifications go through a relay of its own
+//! to the response of whichever request runs it.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -21,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::reply::Reply;
-use super::request_state::{Binding, Owner};
+use super::request_state::{self, Binding, Owner, StateKeys};
 use crate::context::Round;
 use crate::jsonrpc::ErrorObject;
 use crate::transport::{Limits, Relay};
@@ -44,6 +48,12 @@ pub(crate) struct Suspended {
     pub relay: Arc<Relay>,
     /// What this entry counts against [`Limits::max_continuation_bytes`].
     pub bytes: usize,
+    /// The `requestState` issued for this round: only a retry bringing it resumes the handler.
+    pub token: String,
+    /// How many rounds had ended, and when the token expires (ms since the Unix epoch): what the
+    /// token says of itself.
+    pub rounds: u32,
+    pub expires_ms: u64,
 }
 
 struct Entry {
@@ -53,8 +63,9 @@ struct Entry {
 
 #[derive(Default)]
 struct Inner {
+    /// By their token's handle.
     entries: HashMap<String, Entry>,
-    /// Ids in insertion order (some may have been taken already).
+    /// Handles in insertion order (some may have been taken already).
     order: VecDeque<String>,
     bytes: usize,
 }
@@ -82,28 +93,16 @@ impl Continuations {
         !self.keep_alive.is_zero() && self.max_count > 0 && self.max_bytes > 0
     }
 
-    /// A fresh id for a continuation: a random prefix drawn once per process (so that a state
-    /// sealed by an earlier process with the same keys never names a handler of this one) and a
-    /// counter, in hex. It need not be secret: only a state that opens can name it.
-    pub(crate) fn new_id() -> String {
-        static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let prefix = PREFIX.get_or_init(|| {
-            let mut bytes = [0u8; 8];
-            getrandom::fill(&mut bytes)
-                .expect("the operating system's random number generator failed");
-            crate::context::hex(&bytes)
-        });
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        format!("{prefix}{n:x}")
-    }
-
-    /// Keep `suspended` under `id`, dropping expired entries and, to stay within the caps, the
-    /// oldest. False (and nothing kept) when it alone exceeds the byte cap or keeping is off.
-    pub(crate) fn insert(&self, id: String, suspended: Suspended) -> bool {
+    /// Keep `suspended` under its token's handle, dropping expired entries and, to stay within
+    /// the caps, the oldest. False (and nothing kept) when it alone exceeds the byte cap, keeping
+    /// is off, or its token has no handle.
+    pub(crate) fn insert(&self, suspended: Suspended) -> bool {
         if !self.enabled() || suspended.bytes > self.max_bytes {
             return false;
         }
+        let Some(id) = request_state::handle(&suspended.token).map(str::to_owned) else {
+            return false;
+        };
         let now = Instant::now();
         let mut inner = self.inner.lock().expect("continuations lock");
         // Dropped handlers run their destructors after the lock is released.
@@ -120,7 +119,8 @@ impl Continuations {
         inner.order.push_back(id.clone());
         let expires = now + self.keep_alive;
         if let Some(old) = inner.entries.insert(id, Entry { suspended, expires }) {
-            // Ids are unique per process; a collision would only replace (and drops) the older handler.
+            // Nonces are unique per process; a collision would only replace (and drop) the older
+            // handler.
             inner.bytes -= old.suspended.bytes;
             dropped.push(old);
         }
@@ -129,14 +129,27 @@ impl Continuations {
         true
     }
 
-    /// Take the continuation `id` if it is kept, unexpired, and belongs to `owner` and `binding`.
-    /// A continuation that is found but does not match is dropped (a request that does not match
-    /// may not resume it, and its rightful retry is replayed instead).
-    pub(crate) fn take(&self, id: &str, owner: &Owner, binding: &Binding) -> Option<Suspended> {
+    /// Take the continuation issued `token` if it is kept and `token` is still good (unexpired,
+    /// its key held), and it belongs to `owner`. Anything else leaves it kept: a token that only
+    /// shares its handle, and its very token from another caller (which is refused when the
+    /// state is opened), so that neither can spoil the owner's own retry.
+    pub(crate) fn take(&self, keys: &StateKeys, token: &str, owner: &Owner) -> Option<Suspended> {
+        let id = request_state::handle(token)?;
         let now = Instant::now();
         let mut inner = self.inner.lock().expect("continuations lock");
         let expired = inner.expire(now);
-        let entry = inner.entries.remove(id);
+        let now_ms = request_state::now_ms();
+        let issued = inner.entries.get(id).is_some_and(|e| {
+            let s = &e.suspended;
+            s.owner == *owner
+                && s.expires_ms >= now_ms
+                && request_state::issued(keys, &s.token, token)
+        });
+        let entry = if issued {
+            inner.entries.remove(id)
+        } else {
+            None
+        };
         if let Some(e) = &entry {
             inner.bytes -= e.suspended.bytes;
         }
@@ -148,9 +161,7 @@ impl Continuations {
         }
         drop(inner);
         drop(expired);
-        let entry = entry?;
-        let s = entry.suspended;
-        (s.owner == *owner && s.binding == *binding).then_some(s)
+        entry.map(|e| e.suspended)
     }
 
     /// How many continuations are kept now.
@@ -199,6 +210,7 @@ impl Inner {
 mod tests {
     use super::*;
     use crate::context::Round;
+    use crate::server::request_state::DEFAULT_KEY_ID;
     use serde_json::Map;
     use std::collections::HashMap;
 
@@ -209,25 +221,30 @@ mod tests {
         }
     }
 
-    fn binding(name: &str) -> Binding {
-        Binding {
-            method: "tools/call".into(),
-            name: name.into(),
-            args: "digest".into(),
-        }
+    /// A token shaped as sealed ones are: key id, then a 16-character nonce named `n`, then the
+    /// rest.
+    fn token(n: &str) -> String {
+        format!("{DEFAULT_KEY_ID}.{n:0>16}ciphertext-and-tag")
     }
 
-    fn suspended(caller: Option<&str>, name: &str, bytes: usize) -> Suspended {
+    fn suspended(caller: Option<&str>, token: &str, bytes: usize) -> Suspended {
         let (relay, _) = Relay::new();
         Suspended {
             run: Box::pin(std::future::pending()),
             round: Round::new(Map::new(), HashMap::new(), Map::new()),
             owner: owner(caller),
-            binding: binding(name),
+            binding: Binding {
+                method: "tools/call".into(),
+                name: "t".into(),
+                args: "digest".into(),
+            },
             args: None,
             args_len: 0,
             relay,
             bytes,
+            token: token.to_owned(),
+            rounds: 1,
+            expires_ms: u64::MAX,
         }
     }
 
@@ -240,63 +257,96 @@ mod tests {
     }
 
     #[test]
-    fn taken_once_and_only_by_its_owner_and_binding() {
+    fn taken_once_and_only_with_its_whole_token_by_its_owner() {
+        let keys = StateKeys::random();
         let c = store(Duration::from_secs(60), 8, 1 << 20);
-        assert!(c.insert("a".into(), suspended(Some("alice"), "t", 10)));
-        assert!(c.insert("b".into(), suspended(Some("alice"), "t", 10)));
-        assert!(c.insert("c".into(), suspended(None, "t", 10)));
-        // Another caller, or another binding: nothing, and the entry is dropped.
-        assert!(c.take("a", &owner(Some("bob")), &binding("t")).is_none());
-        assert!(c.take("a", &owner(Some("alice")), &binding("t")).is_none());
-        assert!(c.take("b", &owner(Some("alice")), &binding("u")).is_none());
-        assert!(c.take("c", &owner(Some("alice")), &binding("t")).is_none());
+        let (a, b, d) = (token("a"), token("b"), token("d"));
+        assert!(c.insert(suspended(Some("alice"), &a, 10)));
+        assert!(c.insert(suspended(Some("alice"), &b, 10)));
+        assert!(c.insert(suspended(None, &d, 10)));
+        // Its token from another caller: nothing, and the entry stays for its owner.
+        assert!(c.take(&keys, &a, &owner(Some("bob"))).is_none());
+        assert!(c.take(&keys, &d, &owner(Some("alice"))).is_none());
+        assert_eq!(c.len(), 3);
+        assert!(c.take(&keys, &a, &owner(Some("alice"))).is_some());
+        assert!(c.take(&keys, &d, &owner(None)).is_some());
+        assert_eq!(c.len(), 1);
+        // Another token with the same handle: nothing, and the entry stays for its own token.
+        let forged = b.replace("ciphertext", "CIPHERTEXT");
+        assert!(c.take(&keys, &forged, &owner(Some("alice"))).is_none());
+        assert!(c
+            .take(&keys, &format!("{b}x"), &owner(Some("alice")))
+            .is_none());
+        assert!(c
+            .take(&keys, &b[..b.len() - 1], &owner(Some("alice")))
+            .is_none());
+        assert_eq!(c.len(), 1);
+        assert!(c.take(&keys, &b, &owner(Some("alice"))).is_some());
+        assert!(c.take(&keys, &b, &owner(Some("alice"))).is_none());
+        assert!(c.take(&keys, "unknown", &owner(None)).is_none());
         assert_eq!(c.len(), 0);
-        assert!(c.insert("d".into(), suspended(Some("alice"), "t", 10)));
-        assert!(c.take("d", &owner(Some("alice")), &binding("t")).is_some());
-        assert!(c.take("d", &owner(Some("alice")), &binding("t")).is_none());
-        assert!(c.take("unknown", &owner(None), &binding("t")).is_none());
+    }
+
+    #[test]
+    fn an_expired_token_or_a_key_no_longer_held_resumes_nothing() {
+        let keys = StateKeys::random();
+        let c = store(Duration::from_secs(60), 8, 1 << 20);
+        let late = token("late");
+        let mut s = suspended(None, &late, 10);
+        s.expires_ms = request_state::now_ms() - 1;
+        assert!(c.insert(s));
+        assert!(c.take(&keys, &late, &owner(None)).is_none());
+        let rotated = token("rotated").replacen(DEFAULT_KEY_ID, "retired", 1);
+        assert!(c.insert(suspended(None, &rotated, 10)));
+        assert!(c.take(&keys, &rotated, &owner(None)).is_none());
+        // Text that is not shaped like a token names nothing and is not kept.
+        assert!(!c.insert(suspended(None, "no-dot", 10)));
+        assert!(!c.insert(suspended(None, &format!("{DEFAULT_KEY_ID}.short"), 10)));
     }
 
     #[test]
     fn the_oldest_go_first_to_stay_within_count_and_bytes() {
+        let keys = StateKeys::random();
         let c = store(Duration::from_secs(60), 2, 100);
-        assert!(c.insert("1".into(), suspended(None, "t", 10)));
-        assert!(c.insert("2".into(), suspended(None, "t", 10)));
-        assert!(c.insert("3".into(), suspended(None, "t", 10)));
+        assert!(c.insert(suspended(None, &token("1"), 10)));
+        assert!(c.insert(suspended(None, &token("2"), 10)));
+        assert!(c.insert(suspended(None, &token("3"), 10)));
         assert_eq!(c.len(), 2);
         assert!(
-            c.take("1", &owner(None), &binding("t")).is_none(),
+            c.take(&keys, &token("1"), &owner(None)).is_none(),
             "evicted"
         );
         // 95 bytes fit only once both older ones are gone.
-        assert!(c.insert("4".into(), suspended(None, "t", 95)));
+        assert!(c.insert(suspended(None, &token("4"), 95)));
         assert_eq!(c.len(), 1);
-        assert!(c.take("4", &owner(None), &binding("t")).is_some());
+        assert!(c.take(&keys, &token("4"), &owner(None)).is_some());
         // Alone over the cap: not kept.
-        assert!(!c.insert("5".into(), suspended(None, "t", 101)));
+        assert!(!c.insert(suspended(None, &token("5"), 101)));
         assert_eq!(c.len(), 0);
     }
 
     #[test]
     fn expired_ones_are_dropped_and_zero_keeps_none() {
+        let keys = StateKeys::random();
         let c = store(Duration::from_nanos(1), 8, 1 << 20);
-        assert!(c.insert("a".into(), suspended(None, "t", 10)));
+        assert!(c.insert(suspended(None, &token("a"), 10)));
         std::thread::sleep(Duration::from_millis(2));
-        assert!(c.take("a", &owner(None), &binding("t")).is_none());
+        assert!(c.take(&keys, &token("a"), &owner(None)).is_none());
         assert_eq!(c.len(), 0);
         let off = store(Duration::ZERO, 8, 1 << 20);
         assert!(!off.enabled());
-        assert!(!off.insert("a".into(), suspended(None, "t", 10)));
+        assert!(!off.insert(suspended(None, &token("a"), 10)));
     }
 
     #[test]
     fn the_queue_of_ids_stays_in_proportion() {
+        let keys = StateKeys::random();
         let c = store(Duration::from_secs(60), 8, 1 << 20);
-        assert!(c.insert("first".into(), suspended(None, "t", 1)));
+        assert!(c.insert(suspended(None, &token("first"), 1)));
         for i in 0..1000 {
-            let id = format!("id{i}");
-            assert!(c.insert(id.clone(), suspended(None, "t", 1)));
-            assert!(c.take(&id, &owner(None), &binding("t")).is_some());
+            let t = token(&format!("id{i}"));
+            assert!(c.insert(suspended(None, &t, 1)));
+            assert!(c.take(&keys, &t, &owner(None)).is_some());
         }
         let inner = c.inner.lock().unwrap();
         assert!(inner.order.len() <= 2 * inner.entries.len() + 64 + 1);

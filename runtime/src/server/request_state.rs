@@ -77,9 +77,6 @@ pub(crate) struct RoundState {
     pub asked: BTreeMap<String, String>,
     /// Memoised values, by memo key.
     pub memos: BTreeMap<String, Value>,
-    /// The id under which the server that sealed this state keeps the suspended handler in
-    /// memory, if it does ([`super::continuations`]); unique per process, readable only inside the seal.
-    pub continuation: Option<String>,
 }
 
 /// Why a request state was refused.
@@ -139,6 +136,29 @@ pub(crate) fn request_digest_counted(method: &str, args: &Value) -> (String, usi
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize()),
         len,
     )
+}
+
+/// What names a token among those this process sealed: its key id and its nonce (unique per
+/// seal, [`nonce`]), a short prefix of the token. `None` for text not shaped like a token.
+/// Naming a token proves nothing: whoever looks one up by its handle must compare the whole
+/// token with the one it issued ([`issued`]).
+pub(crate) fn handle(token: &str) -> Option<&str> {
+    let dot = token.find('.')?;
+    // The nonce's 12 bytes are the first 16 characters of the sealed part's base64.
+    let end = dot + 1 + NONCE_LEN.div_ceil(3) * 4;
+    token.get(..end).filter(|_| token.len() > end)
+}
+
+/// True when `presented` is the token `issued` (compared in constant time: it is a bearer
+/// secret) and the key that sealed it still opens states (a retired key's tokens are refused
+/// whether or not they are opened). What the token says is then known without opening it: it is
+/// what was sealed.
+pub(crate) fn issued(keys: &StateKeys, issued: &str, presented: &str) -> bool {
+    use subtle::ConstantTimeEq as _;
+    let same: bool = issued.as_bytes().ct_eq(presented.as_bytes()).into();
+    same && presented
+        .split_once('.')
+        .is_some_and(|(id, _)| keys.opening(id).is_some())
 }
 
 fn aad(key_id: &str) -> Vec<u8> {

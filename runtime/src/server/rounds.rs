@@ -15,7 +15,7 @@ use futures::future::Either;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::continuations::{Continuations, Suspended, SuspendedRun};
+use super::continuations::{Suspended, SuspendedRun};
 use super::era::Envelope;
 use super::prepare::{LazyBinding, Prepared};
 use super::reply::Reply;
@@ -127,8 +127,8 @@ enum Start {
     },
 }
 
-/// Open the request's state, if any, and resume the handler it names when this process keeps
-/// it; otherwise start the handler with the answers the state carries.
+/// Resume the handler this process keeps for the request's state, if any; otherwise open the
+/// state and start the handler with the answers it carries.
 #[allow(clippy::too_many_arguments)]
 fn start(
     core: &Arc<ServerCore>,
@@ -141,21 +141,14 @@ fn start(
     escalation: Option<&Arc<Escalation>>,
 ) -> Result<Start, ErrorObject> {
     let Retry { responses, state } = retry;
-    let previous = match &state {
-        Some(token) => Some(
-            request_state::open_for(&core.state_keys, token, owner)
-                .map_err(|e| ErrorObject::invalid_params(e.to_string()))?,
-        ),
-        None => None,
-    };
-    let rounds = previous.as_ref().map_or(0, |s| s.rounds);
-    // The handler may still be suspended here: resume it with the new answers. It is the state's
-    // (same owner and binding); this request must be the one it was started for, which comparing
-    // the arguments proves without digesting them.
-    let kept = previous.as_ref().and_then(|s| {
-        let c = s.continuation.as_deref()?;
+    // The handler may still be suspended here: resume it with the new answers. A kept handler is
+    // found by the very token issued for it, from the same owner, unexpired (what opening the
+    // token would prove: this process sealed it, so it is not opened again); this request must
+    // be the one it was started for, which comparing the arguments proves without digesting
+    // them. One that is not (other arguments) is dropped, and the state refused below.
+    let kept = state.as_deref().and_then(|token| {
         core.continuations
-            .take(c, owner, &s.binding)
+            .take(&core.state_keys, token, owner)
             .filter(|k| prepared.binding.same_request(&k.binding, k.args.as_ref()))
     });
     if let Some(Suspended {
@@ -165,6 +158,7 @@ fn start(
         args,
         args_len,
         relay,
+        rounds,
         ..
     }) = kept
     {
@@ -176,6 +170,14 @@ fn start(
             kept: (binding, args, args_len),
         });
     }
+    let previous = match &state {
+        Some(token) => Some(
+            request_state::open_for(&core.state_keys, token, owner)
+                .map_err(|e| ErrorObject::invalid_params(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let rounds = previous.as_ref().map_or(0, |s| s.rounds);
     // Replayed: the state must be this request's.
     if let Some(s) = &previous {
         request_state::check_binding(s, prepared.binding.resolve())
@@ -305,8 +307,7 @@ async fn drive(
     let (binding, args, args_len) = binding();
     // An escalating handler is not kept: its answers watch this request's escalation, which a
     // retry does not carry; the retry replays it with its own.
-    let continuation =
-        (escalation.is_none() && core.continuations.enabled()).then(Continuations::new_id);
+    let keep = escalation.is_none() && core.continuations.enabled();
     let next = RoundState {
         binding: binding.clone(),
         owner: owner.clone(),
@@ -319,25 +320,24 @@ async fn drive(
                 .collect()
         }),
         memos: round.all_memos(),
-        continuation: continuation.clone(),
     };
     let token = request_state::seal(&core.state_keys, &next);
     let result = round.with_open_asks(|open| input_required(open, &token, core));
-    if let Some(cid) = continuation {
+    if keep {
         let bytes = std::mem::size_of_val(&*run) + token.len() + args_len;
-        core.continuations.insert(
-            cid,
-            Suspended {
-                run,
-                round,
-                owner: owner.clone(),
-                binding,
-                args,
-                args_len,
-                relay,
-                bytes,
-            },
-        );
+        core.continuations.insert(Suspended {
+            run,
+            round,
+            owner: owner.clone(),
+            binding,
+            args,
+            args_len,
+            relay,
+            bytes,
+            rounds: next.rounds,
+            expires_ms: next.expires_ms,
+            token,
+        });
     }
     Ok(Ended::InputRequired(result))
 }

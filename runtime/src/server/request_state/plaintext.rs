@@ -31,7 +31,9 @@ pub(super) fn encode(state: &RoundState) -> Vec<u8> {
         put_str(&mut out, v);
     }
     put_values(&mut out, &state.memos);
-    put_opt(&mut out, state.continuation.as_deref());
+    // The slot that named the kept handler, always empty now: a retry finds it by its token.
+    // Kept so that tokens sealed before and after read alike (a rolling upgrade keeps working).
+    put_opt(&mut out, None);
     out
 }
 
@@ -56,7 +58,8 @@ pub(super) fn decode(bytes: &[u8]) -> Result<RoundState, StateError> {
         asked.insert(k, r.string()?);
     }
     let memos = r.values()?;
-    let continuation = r.opt()?;
+    // The former continuation slot: read, and ignored (see `encode`).
+    r.opt()?;
     if !r.0.is_empty() {
         return Err(StateError::Malformed);
     }
@@ -68,7 +71,6 @@ pub(super) fn decode(bytes: &[u8]) -> Result<RoundState, StateError> {
         answers,
         asked,
         memos,
-        continuation,
     })
 }
 
@@ -179,7 +181,6 @@ mod tests {
             answers: [("sample-1".to_owned(), json!({"content": {"text": "42"}}))].into(),
             asked: [("k".to_owned(), "d".to_owned())].into(),
             memos: [("m#1".to_owned(), json!([1, null, "x"]))].into(),
-            continuation: Some("c0".into()),
         }
     }
 
@@ -192,12 +193,21 @@ mod tests {
             answers: BTreeMap::new(),
             asked: BTreeMap::new(),
             memos: BTreeMap::new(),
-            continuation: None,
             expires_ms: 0,
             rounds: 0,
             ..state()
         };
         assert_eq!(decode(&encode(&empty)), Ok(empty));
+    }
+
+    #[test]
+    fn a_state_naming_a_kept_handler_as_before_still_reads() {
+        // The previous build wrote the kept handler's id in the last slot.
+        let s = state();
+        let mut bytes = encode(&s);
+        assert_eq!(bytes.pop(), Some(0), "the slot is written empty");
+        put_opt(&mut bytes, Some("5f0c9e1a2b3c4d5e7"));
+        assert_eq!(decode(&bytes), Ok(s));
     }
 
     #[test]
