@@ -154,11 +154,28 @@ pub(crate) fn handle(token: &str) -> Option<&str> {
 /// whether or not they are opened). What the token says is then known without opening it: it is
 /// what was sealed.
 pub(crate) fn issued(keys: &StateKeys, issued: &str, presented: &str) -> bool {
-    use subtle::ConstantTimeEq as _;
-    let same: bool = issued.as_bytes().ct_eq(presented.as_bytes()).into();
-    same && presented
-        .split_once('.')
-        .is_some_and(|(id, _)| keys.opening(id).is_some())
+    constant_time_eq(issued.as_bytes(), presented.as_bytes())
+        && presented
+            .split_once('.')
+            .is_some_and(|(id, _)| keys.opening(id).is_some())
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their length only (which a token's
+/// structure tells anyway): eight bytes at a time through `subtle`, a fraction of the cost of
+/// comparing them byte by byte.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::{Choice, ConstantTimeEq as _};
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a_words, a_rest) = a.as_chunks::<8>();
+    let (b_words, b_rest) = b.as_chunks::<8>();
+    let mut same = Choice::from(1);
+    for (x, y) in a_words.iter().zip(b_words) {
+        same &= u64::from_ne_bytes(*x).ct_eq(&u64::from_ne_bytes(*y));
+    }
+    same &= a_rest.ct_eq(b_rest);
+    same.into()
 }
 
 fn aad(key_id: &str) -> Vec<u8> {

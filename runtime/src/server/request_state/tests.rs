@@ -292,3 +292,28 @@ fn tokens_of_the_previous_json_format_fail_cleanly() {
         Ok(s)
     );
 }
+
+#[test]
+fn an_issued_token_is_recognised_whole_and_only_while_its_key_is_held() {
+    let k = keys(&[("a", SECRET)]);
+    let token = seal(&k, &fresh());
+    // The handle is the key id and the nonce: a prefix of the token, the same for nothing else.
+    let h = handle(&token).expect("a handle");
+    assert!(token.starts_with(h) && h.len() == "a.".len() + 16, "{h}");
+    assert_ne!(handle(&seal(&k, &fresh())), Some(h));
+    assert_eq!(handle("a.tooshort"), None);
+    assert_eq!(handle("no-dot"), None);
+    assert!(issued(&k, &token, &token.clone()));
+    // Any one byte changed, one more or one fewer: not the issued token.
+    for i in 0..token.len() {
+        let mut other = token.clone().into_bytes();
+        other[i] ^= 1;
+        let other = String::from_utf8(other).unwrap();
+        assert!(!issued(&k, &token, &other), "byte {i} changed");
+    }
+    assert!(!issued(&k, &token, &format!("{token}A")));
+    assert!(!issued(&k, &token, &token[..token.len() - 1]));
+    // Sealed under a key no longer held: refused even though it is the issued token.
+    let rotated = keys(&[("b", SECRET)]);
+    assert!(!issued(&rotated, &token, &token));
+}
