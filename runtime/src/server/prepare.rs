@@ -2,6 +2,7 @@
 //! way for both protocol eras (only error details differ, and the era says which).
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -166,7 +167,12 @@ pub(super) fn binding(
 ) -> LazyBinding {
     LazyBinding {
         binding: Binding {
-            method: method.to_owned(),
+            method: match method {
+                "tools/call" => Cow::Borrowed("tools/call"),
+                "prompts/get" => Cow::Borrowed("prompts/get"),
+                "resources/read" => Cow::Borrowed("resources/read"),
+                other => Cow::Owned(other.to_owned()),
+            },
             name: name.to_owned(),
             args: String::new(),
         },

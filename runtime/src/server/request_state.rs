@@ -46,7 +46,9 @@ const AAD_PREFIX: &[u8] = b"toolsmith requestState v3\0";
 /// the arguments ([`request_digest_counted`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Binding {
-    pub method: String,
+    /// Borrowed for the methods that run handlers (no copy per request); owned when read back
+    /// from a state.
+    pub method: std::borrow::Cow<'static, str>,
     pub name: String,
     pub args: String,
 }

@@ -309,7 +309,7 @@ async fn drive(
     // retry does not carry; the retry replays it with its own.
     let keep = escalation.is_none() && core.continuations.enabled();
     let next = RoundState {
-        binding: binding.clone(),
+        binding,
         owner: owner.clone(),
         expires_ms: request_state::expiry(core.limits.request_state_ttl),
         rounds: rounds + 1,
@@ -324,18 +324,26 @@ async fn drive(
     let token = request_state::seal(&core.state_keys, &next);
     let result = round.with_open_asks(|open| input_required(open, &token, core));
     if keep {
+        // The kept handler takes over what was sealed (moved, not copied).
+        let RoundState {
+            binding,
+            owner,
+            rounds,
+            expires_ms,
+            ..
+        } = next;
         let bytes = std::mem::size_of_val(&*run) + token.len() + args_len;
         core.continuations.insert(Suspended {
             run,
             round,
-            owner: owner.clone(),
+            owner,
             binding,
             args,
             args_len,
             relay,
             bytes,
-            rounds: next.rounds,
-            expires_ms: next.expires_ms,
+            rounds,
+            expires_ms,
             token,
         });
     }

@@ -41,7 +41,7 @@ pub(super) fn encode(state: &RoundState) -> Vec<u8> {
 pub(super) fn decode(bytes: &[u8]) -> Result<RoundState, StateError> {
     let mut r = Reader(bytes);
     let binding = Binding {
-        method: r.string()?,
+        method: r.string()?.into(),
         name: r.string()?,
         args: r.string()?,
     };
